@@ -1,0 +1,1 @@
+//! Differential test: maven (being written).

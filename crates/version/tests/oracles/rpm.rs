@@ -1,0 +1,1 @@
+//! Differential test: rpm (being written).
