@@ -1,1 +1,151 @@
-fn main() {}
+//! `caulk`: the one binary. Argument parsing and wiring only; the work is in the stage crates.
+
+use anyhow::{Context, Result, bail};
+use caulk_version::{Scheme, ordering_symbol};
+use clap::{Args, Parser, Subcommand};
+use std::io::{BufRead, BufWriter, Write};
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "caulk",
+    version,
+    about = "Patch management for fleets: inventory, assess, plan, deploy, verify, report"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Version schemes: compare versions the way each package manager does.
+    #[command(subcommand)]
+    Version(VersionCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum VersionCommand {
+    /// Compare two versions; prints `<`, `=` or `>`.
+    ///
+    /// ECOSYSTEM is an OSV ecosystem (`Debian:12`, `PyPI`, `AlmaLinux:9`, `npm`, `Go`, …) or a
+    /// scheme name (`dpkg`, `rpm`, `apk`, `semver`, `go`, `pub`, `pep440`, `maven`,
+    /// `rubygems`, `nuget`, `packagist`, `cran`, `hackage`). Invalid input: a message on
+    /// stderr and exit status 2.
+    Compare(CompareArgs),
+    /// List the version schemes and the ecosystems that use them.
+    Schemes,
+}
+
+#[derive(Debug, Args)]
+struct CompareArgs {
+    /// OSV ecosystem or scheme name.
+    ecosystem: String,
+    /// First version.
+    #[arg(required_unless_present = "batch")]
+    a: Option<String>,
+    /// Second version.
+    #[arg(required_unless_present = "batch")]
+    b: Option<String>,
+    /// Read `A<TAB>B` lines on stdin; print one line per input line: `<`, `=`, `>` or
+    /// `error: <reason>`.
+    #[arg(long, conflicts_with_all = ["a", "b"])]
+    batch: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("caulk: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Version(VersionCommand::Compare(args)) => compare(args),
+        Command::Version(VersionCommand::Schemes) => {
+            let mut out = std::io::stdout().lock();
+            for s in Scheme::ALL {
+                writeln!(out, "{}\t{}", s.name(), scheme_ecosystems(s))?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn scheme_ecosystems(s: Scheme) -> &'static str {
+    match s {
+        Scheme::Dpkg => "Debian, Ubuntu, Echo, TuxCare",
+        Scheme::Rpm => {
+            "AlmaLinux, Rocky Linux, Red Hat, SUSE, openSUSE, Photon OS, Azure Linux, Mageia, openEuler, Oracle Linux, Amazon Linux, Fedora"
+        }
+        Scheme::Apk => "Alpine, Wolfi, Chainguard, Alpaquita, MinimOS",
+        Scheme::SemVer => "npm, crates.io, Hex, SwiftURL, Bitnami, Julia, GitHub Actions",
+        Scheme::Go => "Go, Kubernetes",
+        Scheme::Pub => "Pub",
+        Scheme::Pep440 => "PyPI",
+        Scheme::Maven => "Maven",
+        Scheme::RubyGems => "RubyGems",
+        Scheme::NuGet => "NuGet",
+        Scheme::Packagist => "Packagist",
+        Scheme::Cran => "CRAN, Bioconductor",
+        Scheme::Hackage => "Hackage, GHC",
+    }
+}
+
+fn compare(args: CompareArgs) -> Result<ExitCode> {
+    let scheme = Scheme::from_name_or_ecosystem(&args.ecosystem)?;
+    if args.batch {
+        batch(scheme)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (Some(a), Some(b)) = (args.a, args.b) else {
+        bail!("two versions are needed (or --batch)");
+    };
+    let o = scheme.compare(&a, &b)?;
+    println!("{}", ordering_symbol(o));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One output line per input line, in order, whatever the line holds: a bad line is an
+/// `error:` line, never the end of the run.
+fn batch(scheme: Scheme) -> Result<()> {
+    let stdin = std::io::stdin().lock();
+    let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let mut reader = std::io::BufReader::with_capacity(1 << 16, stdin);
+    let mut buf = Vec::with_capacity(256);
+    let mut line_no = 0usize;
+    loop {
+        buf.clear();
+        let n = reader
+            .read_until(b'\n', &mut buf)
+            .context("reading stdin")?;
+        if n == 0 {
+            break;
+        }
+        line_no += 1;
+        let raw = buf.strip_suffix(b"\n").unwrap_or(&buf);
+        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        let result = match std::str::from_utf8(raw) {
+            Err(_) => Err(format!("line {line_no} is not UTF-8")),
+            Ok(line) => match line.split_once('\t') {
+                None => Err(format!("line {line_no}: expected A<TAB>B")),
+                Some((a, b)) => scheme.compare(a, b).map_err(|e| e.to_string()),
+            },
+        };
+        match result {
+            Ok(o) => out.write_all(ordering_symbol(o).as_bytes())?,
+            Err(e) => {
+                out.write_all(b"error: ")?;
+                out.write_all(e.as_bytes())?;
+            }
+        }
+        out.write_all(b"\n")?;
+    }
+    out.flush().context("writing stdout")?;
+    Ok(())
+}

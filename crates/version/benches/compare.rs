@@ -1,1 +1,148 @@
-fn main() {}
+//! Comparisons per second per scheme, on pairs of real version strings from
+//! `../shared/data/versions/`. Each scheme is measured twice: `compare` (parse both strings
+//! and order them, what the CLI and a one-off match do) and `cmp` (order two already parsed
+//! versions, what range evaluation over a pre-parsed advisory does). The baseline, measured
+//! in the same run over the same pairs, is `str::cmp` of the raw strings; figures are given as
+//! a ratio to it so they survive a change of machine.
+//!
+//! Run: `cargo bench -p caulk-version --bench compare` (set `CAULK_BENCH_PAIRS` to change the
+//! pair count, default 200000).
+
+use caulk_version::Scheme;
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+fn operands(prefixes: &[&str]) -> Vec<String> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/versions");
+    let mut out = Vec::new();
+    let mut dirs = vec![dir];
+    while let Some(d) = dirs.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        let mut paths: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.sort();
+        for p in paths {
+            if p.is_dir() {
+                dirs.push(p);
+                continue;
+            }
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            if !prefixes.iter().any(|x| name.starts_with(x)) {
+                continue;
+            }
+            let text = std::fs::read_to_string(&p).unwrap_or_default();
+            for line in text.lines() {
+                let parts: Vec<&str> = line.split_whitespace().collect();
+                if let [a, op, b] = parts.as_slice()
+                    && ["<", "=", ">", "=="].contains(op)
+                {
+                    out.push(a.to_string());
+                    out.push(b.to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
+fn time<F: FnMut() -> usize>(mut f: F) -> (Duration, usize) {
+    // Warm up once, then take the best of three.
+    let mut best = Duration::MAX;
+    let mut n = f();
+    for _ in 0..3 {
+        let t = Instant::now();
+        n = f();
+        best = best.min(t.elapsed());
+    }
+    (best, n)
+}
+
+fn main() {
+    let n_pairs: usize = std::env::var("CAULK_BENCH_PAIRS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(200_000);
+    let cases: &[(Scheme, &[&str])] = &[
+        (Scheme::Dpkg, &["debian-"]),
+        (Scheme::Rpm, &["redhat-", "rpmvercmp"]),
+        (Scheme::Apk, &["alpine-"]),
+        (Scheme::SemVer, &["semver-"]),
+        (Scheme::Pub, &["pub-"]),
+        (Scheme::Pep440, &["pypi-"]),
+        (Scheme::Maven, &["maven-"]),
+        (Scheme::RubyGems, &["rubygems-"]),
+        (Scheme::NuGet, &["nuget-"]),
+        (Scheme::Packagist, &["packagist"]),
+        (Scheme::Cran, &["cran-"]),
+        (Scheme::Hackage, &["hackage-"]),
+    ];
+    println!(
+        "{:<10} {:>8} {:>14} {:>14} {:>14} {:>10} {:>10}",
+        "scheme", "pairs", "str::cmp/s", "compare/s", "cmp/s", "compare×", "cmp×"
+    );
+    for (scheme, prefixes) in cases {
+        let ops: Vec<String> = operands(prefixes)
+            .into_iter()
+            .filter(|s| scheme.parse(s).is_ok())
+            .collect();
+        if ops.len() < 2 {
+            println!(
+                "{:<10} skipped: no valid operands (../shared absent?)",
+                scheme.name()
+            );
+            continue;
+        }
+        // Deterministic pairs: a walk with two strides over the operand list.
+        let pairs: Vec<(&str, &str)> = (0..n_pairs)
+            .map(|i| {
+                (
+                    ops[(i * 7919) % ops.len()].as_str(),
+                    ops[(i * 104_729 + 1) % ops.len()].as_str(),
+                )
+            })
+            .collect();
+        let parsed: Vec<_> = pairs
+            .iter()
+            .filter_map(|(a, b)| Some((scheme.parse(a).ok()?, scheme.parse(b).ok()?)))
+            .collect();
+        let (t_base, _) = time(|| {
+            pairs
+                .iter()
+                .filter(|(a, b)| black_box(a).cmp(black_box(b)).is_lt())
+                .count()
+        });
+        let (t_cmp_str, _) = time(|| {
+            pairs
+                .iter()
+                .filter(|(a, b)| {
+                    scheme
+                        .compare(black_box(a), black_box(b))
+                        .is_ok_and(|o| o.is_lt())
+                })
+                .count()
+        });
+        let (t_cmp, _) = time(|| {
+            parsed
+                .iter()
+                .filter(|(a, b)| black_box(a).try_cmp(black_box(b)).is_ok_and(|o| o.is_lt()))
+                .count()
+        });
+        let rate = |t: Duration, n: usize| n as f64 / t.as_secs_f64();
+        println!(
+            "{:<10} {:>8} {:>14.0} {:>14.0} {:>14.0} {:>9.1}× {:>9.1}×",
+            scheme.name(),
+            pairs.len(),
+            rate(t_base, pairs.len()),
+            rate(t_cmp_str, pairs.len()),
+            rate(t_cmp, parsed.len()),
+            t_cmp_str.as_secs_f64() / t_base.as_secs_f64(),
+            (t_cmp.as_secs_f64() / parsed.len() as f64)
+                / (t_base.as_secs_f64() / pairs.len() as f64),
+        );
+    }
+    println!(
+        "compare× and cmp×: time per pair relative to str::cmp of the same raw strings (lower is better)"
+    );
+}
