@@ -6,6 +6,9 @@ use clap::{Args, Parser, Subcommand};
 use std::io::{BufRead, BufWriter, Write};
 use std::process::ExitCode;
 
+mod cmd_db;
+mod cmd_inventory;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "caulk",
@@ -22,6 +25,10 @@ enum Command {
     /// Version schemes: compare versions the way each package manager does.
     #[command(subcommand)]
     Version(VersionCommand),
+    /// Inventory a host, image or directory: OS facts, distro packages, lockfiles, SBOMs.
+    Inventory(cmd_inventory::Args),
+    /// The advisory database: sync feeds, mirror them, show their status.
+    Db(cmd_db::Args),
 }
 
 #[derive(Debug, Subcommand)]
@@ -67,6 +74,8 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Version(VersionCommand::Compare(args)) => compare(args),
+        Command::Inventory(args) => cmd_inventory::run(args),
+        Command::Db(args) => cmd_db::run(args),
         Command::Version(VersionCommand::Schemes) => {
             let mut out = std::io::stdout().lock();
             for s in Scheme::ALL {

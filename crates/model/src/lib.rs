@@ -15,3 +15,6 @@ pub struct PackageRef {
     pub name: String,
     pub version: String,
 }
+
+pub mod advisory;
+pub mod inventory;

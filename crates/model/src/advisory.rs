@@ -1,0 +1,1 @@
+//! Advisory domain types (being written).
