@@ -17,6 +17,25 @@
 use std::cmp::Ordering;
 use std::fmt;
 
+/// `PartialOrd`, `PartialEq` and `Eq` from a type's `Ord`, so that equality always means
+/// "same position in the order" (dpkg `1.0` == `0:1.0-0`) and can never drift from `cmp`.
+macro_rules! order_from_ord {
+    ($t:ty) => {
+        impl PartialOrd for $t {
+            fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+                Some(self.cmp(other))
+            }
+        }
+        impl PartialEq for $t {
+            fn eq(&self, other: &Self) -> bool {
+                self.cmp(other) == std::cmp::Ordering::Equal
+            }
+        }
+        impl Eq for $t {}
+    };
+}
+pub(crate) use order_from_ord;
+
 pub mod apk;
 pub mod cran;
 pub mod dpkg;
@@ -276,6 +295,27 @@ impl Version {
             (V::Hackage(a), V::Hackage(b)) => a.cmp(b),
             _ => return Err(VersionError::SchemeMismatch(self.scheme(), other.scheme())),
         })
+    }
+}
+
+impl fmt::Display for Version {
+    /// The version as it was written.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Version::Dpkg(v) => v.fmt(f),
+            Version::Rpm(v) => v.fmt(f),
+            Version::Apk(v) => v.fmt(f),
+            Version::SemVer(v) => v.fmt(f),
+            Version::Go(v) => v.fmt(f),
+            Version::Pub(v) => v.fmt(f),
+            Version::Pep440(v) => v.fmt(f),
+            Version::Maven(v) => v.fmt(f),
+            Version::RubyGems(v) => v.fmt(f),
+            Version::NuGet(v) => v.fmt(f),
+            Version::Packagist(v) => v.fmt(f),
+            Version::Cran(v) => v.fmt(f),
+            Version::Hackage(v) => v.fmt(f),
+        }
     }
 }
 

@@ -587,7 +587,7 @@ mod tests {
 
     #[test]
     fn unbounded_introduced() {
-        let a = eco(&[(Introduced, "2.0")]);
+        let a = eco(&[(Introduced, "2.0.0")]);
         assert!(affected(Scheme::SemVer, &a, "9.9.9"));
         assert!(!affected(Scheme::SemVer, &a, "1.9.9"));
         let e = evaluate(Some(Scheme::SemVer), "npm", &a, "2.0.0");

@@ -9,6 +9,7 @@
 
 use caulk_version::{Scheme, VersionError};
 use std::cmp::Ordering;
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -185,48 +186,15 @@ impl Rng {
     }
 }
 
-/// Every operand of the version-vector files whose name starts with one of `prefixes` in
-/// `../shared/data/versions/` (and its sub-folders), deduplicated, in file order.
+/// Every operand of the version-vector files whose name starts with one of `prefixes`,
+/// deduplicated, in file order.
 pub fn vector_operands(prefixes: &[&str]) -> Vec<String> {
-    let Some(data) = shared_data() else {
-        eprintln!("SKIP: ../shared/data absent: no real version strings to seed from");
-        return Vec::new();
-    };
-    let mut files = Vec::new();
-    let mut dirs = vec![data.join("versions")];
-    while let Some(d) = dirs.pop() {
-        for e in std::fs::read_dir(&d).expect("read versions dir") {
-            let p = e.expect("dir entry").path();
-            if p.is_dir() {
-                dirs.push(p);
-            } else if let Some(name) = p.file_name().and_then(|n| n.to_str())
-                && prefixes.iter().any(|pre| name.starts_with(pre))
-            {
-                files.push(p);
-            }
-        }
-    }
-    files.sort();
     let mut seen = std::collections::HashSet::new();
-    let mut out = Vec::new();
-    for f in files {
-        let text = std::fs::read_to_string(&f).expect("read vector file");
-        for line in text.lines() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') || line.starts_with("//") {
-                continue;
-            }
-            let parts: Vec<&str> = line.split_whitespace().collect();
-            if parts.len() == 3 && ["<", "=", ">", "=="].contains(&parts[1]) {
-                for v in [parts[0], parts[2]] {
-                    if seen.insert(v.to_string()) {
-                        out.push(v.to_string());
-                    }
-                }
-            }
-        }
-    }
-    out
+    vector_pairs(prefixes)
+        .into_iter()
+        .flat_map(|(a, b)| [a, b])
+        .filter(|v| seen.insert(v.clone()))
+        .collect()
 }
 
 /// Near-miss pairs: mostly (real, mutated real) so the two sides differ in one place, plus
@@ -301,7 +269,7 @@ pub fn mutate(s: &str, alphabet: &[&str], rng: &mut Rng) -> String {
             // Replace one character.
             2 => {
                 let mut t: String = chars[..pos.min(len)].iter().collect();
-                t.push_str(*rng.pick(alphabet));
+                t.push_str(rng.pick::<&str>(alphabet));
                 if pos < len {
                     t.extend(&chars[pos + 1..]);
                 }
@@ -311,7 +279,7 @@ pub fn mutate(s: &str, alphabet: &[&str], rng: &mut Rng) -> String {
             3 | 4 => {
                 let p = if len == 0 { 0 } else { rng.below(len + 1) };
                 let mut t: String = chars[..p].iter().collect();
-                t.push_str(*rng.pick(alphabet));
+                t.push_str(rng.pick::<&str>(alphabet));
                 t.extend(&chars[p..]);
                 t
             }
@@ -328,7 +296,7 @@ pub fn mutate(s: &str, alphabet: &[&str], rng: &mut Rng) -> String {
             // Append a token and digits (new trailing segment).
             _ => {
                 let mut t = out.clone();
-                t.push_str(*rng.pick(alphabet));
+                t.push_str(rng.pick::<&str>(alphabet));
                 if rng.chance(60) {
                     t.push_str(&rng.below(20).to_string());
                 }
@@ -437,4 +405,131 @@ pub fn judge(
         );
     }
     (accepted, rejected)
+}
+
+/// Every `A OP B` pair of the vector files whose name starts with one of `prefixes`.
+pub fn vector_pairs(prefixes: &[&str]) -> Vec<(String, String)> {
+    let Some(data) = shared_data() else {
+        return Vec::new();
+    };
+    let mut files = Vec::new();
+    let mut dirs = vec![data.join("versions")];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).expect("read versions dir") {
+            let p = e.expect("dir entry").path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| prefixes.iter().any(|pre| n.starts_with(pre)))
+            {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    let mut pairs = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).expect("read vector file");
+        for line in text.lines().map(str::trim) {
+            if line.starts_with('#') || line.starts_with("//") {
+                continue;
+            }
+            if let [a, op, b] = line.split_whitespace().collect::<Vec<_>>()[..]
+                && ["<", "=", ">", "=="].contains(&op)
+            {
+                pairs.push((a.to_string(), b.to_string()));
+            }
+        }
+    }
+    pairs
+}
+
+/// Each pair and its reverse: both directions must agree with the oracle.
+pub fn both_ways(pairs: Vec<(String, String)>) -> Vec<(String, String)> {
+    pairs
+        .into_iter()
+        .flat_map(|(a, b)| [(a.clone(), b.clone()), (b, a)])
+        .collect()
+}
+
+/// Every version string of an OSV export in `../shared/data/feeds/osv/<ecosystem>/all.zip`
+/// (`introduced`, `fixed`, `last_affected`, `limit` and `versions` entries), deduplicated and
+/// sorted; empty, with a note, when the export or `unzip` is missing. A JSON string scanner
+/// is enough: those keys only ever hold strings or arrays of strings.
+pub fn osv_versions(ecosystem: &str) -> Vec<String> {
+    let Some(data) = shared_data() else {
+        return Vec::new();
+    };
+    let zip = data.join("feeds/osv").join(ecosystem).join("all.zip");
+    let out = Command::new("unzip").arg("-p").arg(&zip).output();
+    let Ok(out) = out.as_ref().map(|o| (o.status.success(), &o.stdout)) else {
+        eprintln!("note: no real {ecosystem} seeds (unzip missing)");
+        return Vec::new();
+    };
+    if !out.0 {
+        eprintln!(
+            "note: no real {ecosystem} seeds ({} unreadable)",
+            zip.display()
+        );
+        return Vec::new();
+    }
+    let text = String::from_utf8_lossy(out.1);
+    let b = text.as_bytes();
+    let mut found = BTreeSet::new();
+    let (mut i, mut key, mut in_versions) = (0, None::<String>, false);
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                let start = i + 1;
+                let mut j = start;
+                let mut escaped = false;
+                while j < b.len() && b[j] != b'"' {
+                    if b[j] == b'\\' {
+                        escaped = true;
+                        j += 1;
+                    }
+                    j += 1;
+                }
+                let s = text
+                    .get(start..j.min(b.len()))
+                    .unwrap_or_default()
+                    .to_string();
+                i = j + 1;
+                while i < b.len() && b[i].is_ascii_whitespace() {
+                    i += 1;
+                }
+                if b.get(i) == Some(&b':') {
+                    key = Some(s);
+                    i += 1;
+                    continue;
+                }
+                let event = key.as_deref().is_some_and(|k| {
+                    ["introduced", "fixed", "last_affected", "limit"].contains(&k)
+                });
+                if (in_versions || event) && !escaped {
+                    found.insert(s);
+                }
+                if !in_versions {
+                    key = None;
+                }
+            }
+            b'[' => {
+                in_versions = key.as_deref() == Some("versions");
+                key = None;
+                i += 1;
+            }
+            b']' => {
+                in_versions = false;
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    eprintln!(
+        "{} real {ecosystem} versions from the OSV export",
+        found.len()
+    );
+    found.into_iter().collect()
 }
