@@ -1,1 +1,287 @@
-//! Advisory domain types (being written).
+//! Advisory domain types: what the advisory database knows about a vulnerability and the
+//! packages it affects, in the words later stages use (advisory, vulnerability, affected
+//! package, fixed version, CVSS, KEV, EPSS, feed).
+//!
+//! These are the stored, normalised shapes, not the OSV wire format (the `advisory` crate owns
+//! that and converts explicitly). Timestamps are kept as the RFC 3339 strings the feeds publish:
+//! this crate has no clock. The trap: an advisory (`DSA-5380-1`, `ALSA-2024:0265`) is not a
+//! vulnerability; one advisory may fix several vulnerabilities, and one vulnerability has many
+//! ids (`CVE-…`, `GHSA-…`, `PYSEC-…`). [`Vulnerability`] is the merged identity.
+
+use caulk_version::range;
+use serde::{Deserialize, Serialize};
+
+/// One advisory as stored: an OSV record reduced to what matching and ranking need.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Advisory {
+    pub id: String,
+    /// RFC 3339, as published.
+    pub modified: String,
+    pub published: Option<String>,
+    /// When set, the advisory is withdrawn: kept, shown, never matched.
+    pub withdrawn: Option<String>,
+    pub summary: Option<String>,
+    pub aliases: Vec<String>,
+    pub upstream: Vec<String>,
+    pub related: Vec<String>,
+    pub severity: Vec<CvssScore>,
+    pub affected: Vec<AffectedPackage>,
+    /// Where it came from: feed name and member path.
+    pub source: RecordSource,
+}
+
+impl Advisory {
+    pub fn is_withdrawn(&self) -> bool {
+        self.withdrawn.is_some()
+    }
+}
+
+/// The feed and the file a record was read from, for every report that names it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct RecordSource {
+    /// `osv/Debian`, `kev`, `epss`, `nvd`.
+    pub feed: String,
+    /// The zip member or file name (`almalinux9/ALSA-2024:0265.json`).
+    pub file: String,
+}
+
+/// One `affected[]` entry: a package of one ecosystem and the versions it is affected in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AffectedPackage {
+    /// The OSV ecosystem string as written (`Debian:12`, `PyPI`, `AlmaLinux:9`).
+    pub ecosystem: String,
+    /// The package name; for distros, the source package.
+    pub name: String,
+    pub purl: Option<String>,
+    pub ranges: Vec<AffectedRange>,
+    pub versions: Vec<String>,
+}
+
+impl AffectedPackage {
+    /// The version-matching view used by `caulk_version::range::evaluate`.
+    pub fn to_range_affected(&self) -> range::Affected {
+        range::Affected {
+            ranges: self
+                .ranges
+                .iter()
+                .map(|r| range::Range {
+                    kind: range::RangeKind::parse(&r.kind),
+                    events: r
+                        .events
+                        .iter()
+                        .map(|e| range::Event::new(e.kind.into(), e.version.clone()))
+                        .collect(),
+                })
+                .collect(),
+            versions: self.versions.clone(),
+        }
+    }
+
+    /// Every `fixed` version named by the ranges, in record order.
+    pub fn fixed_versions(&self) -> impl Iterator<Item = &str> {
+        self.ranges.iter().flat_map(|r| {
+            r.events
+                .iter()
+                .filter(|e| e.kind == EventKind::Fixed)
+                .map(|e| e.version.as_str())
+        })
+    }
+}
+
+/// One OSV range: `type` as written (`ECOSYSTEM`, `SEMVER`, `GIT`, or a type caulk does not
+/// know, kept as a value), the repository for GIT ranges, and the events in record order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AffectedRange {
+    pub kind: String,
+    pub repo: Option<String>,
+    pub events: Vec<RangeEvent>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RangeEvent {
+    pub kind: EventKind,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    Introduced,
+    Fixed,
+    LastAffected,
+    Limit,
+}
+
+impl From<EventKind> for range::EventKind {
+    fn from(k: EventKind) -> Self {
+        match k {
+            EventKind::Introduced => range::EventKind::Introduced,
+            EventKind::Fixed => range::EventKind::Fixed,
+            EventKind::LastAffected => range::EventKind::LastAffected,
+            EventKind::Limit => range::EventKind::Limit,
+        }
+    }
+}
+
+/// The CVSS versions caulk scores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum CvssVersion {
+    #[serde(rename = "2.0")]
+    V2,
+    #[serde(rename = "3.0")]
+    V3_0,
+    #[serde(rename = "3.1")]
+    V3_1,
+    #[serde(rename = "4.0")]
+    V4,
+}
+
+impl CvssVersion {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CvssVersion::V2 => "2.0",
+            CvssVersion::V3_0 => "3.0",
+            CvssVersion::V3_1 => "3.1",
+            CvssVersion::V4 => "4.0",
+        }
+    }
+}
+
+/// Qualitative severity of a CVSS score (v2 has no None/Critical bands in its spec; we use
+/// the NVD v2 bands Low/Medium/High).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    None,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::None => "none",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+/// A scored CVSS vector and where it came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CvssScore {
+    pub version: CvssVersion,
+    pub vector: String,
+    /// The base score computed from the vector (v4: the CVSS-B/BT/BE/BTE score the vector
+    /// defines).
+    pub base_score: f64,
+    pub severity: Severity,
+    /// The score the source published, when it published one (NVD does; OSV does not).
+    pub published_score: Option<f64>,
+    /// `osv:<advisory id>`, `nvd:<source identifier>`.
+    pub source: String,
+}
+
+/// CISA Known Exploited Vulnerabilities: one catalogue entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KevEntry {
+    pub cve_id: String,
+    pub vendor_project: String,
+    pub product: String,
+    pub vulnerability_name: String,
+    /// `YYYY-MM-DD`.
+    pub date_added: String,
+    /// `YYYY-MM-DD`: the US federal remediation deadline.
+    pub due_date: String,
+    pub known_ransomware_campaign_use: RansomwareUse,
+    pub required_action: String,
+}
+
+/// `knownRansomwareCampaignUse`: CISA writes `Known` or `Unknown`; anything else is kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RansomwareUse {
+    Known,
+    Unknown,
+    Other(String),
+}
+
+impl RansomwareUse {
+    pub fn parse(s: &str) -> RansomwareUse {
+        match s.trim() {
+            x if x.eq_ignore_ascii_case("known") => RansomwareUse::Known,
+            x if x.eq_ignore_ascii_case("unknown") => RansomwareUse::Unknown,
+            x => RansomwareUse::Other(x.to_string()),
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        match self {
+            RansomwareUse::Known => "Known",
+            RansomwareUse::Unknown => "Unknown",
+            RansomwareUse::Other(s) => s,
+        }
+    }
+}
+
+/// FIRST EPSS: the probability of exploitation activity in the next 30 days.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EpssScore {
+    pub cve_id: String,
+    /// 0.0 ..= 1.0
+    pub score: f64,
+    /// 0.0 ..= 1.0
+    pub percentile: f64,
+    /// `v2025.03.14`, from the file's `#model_version:…` line.
+    pub model_version: Option<String>,
+    /// `2025-03-19T00:00:00+0000`, from the file's `score_date:…`.
+    pub score_date: Option<String>,
+}
+
+/// One vulnerability with all its ids: the merge of records that are the same vulnerability
+/// (through `aliases`, and `upstream` when it names exactly one id), and the advisories that
+/// fix it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Vulnerability {
+    /// The display id: the lowest CVE id of the group, else the lowest id.
+    pub id: String,
+    /// Every id of the group, sorted.
+    pub ids: Vec<String>,
+}
+
+/// A record that could not be imported.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Rejection {
+    pub feed: String,
+    pub file: String,
+    pub id: Option<String>,
+    pub reason: String,
+}
+
+/// What the database knows about one feed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeedStatus {
+    /// `osv/Debian`, `kev`, `epss`, `nvd`.
+    pub feed: String,
+    /// Where it was read from (a path or URL).
+    pub source: String,
+    /// When the feed's file was fetched (RFC 3339, UTC), when known.
+    pub fetched_at: Option<String>,
+    /// Unix seconds of `fetched_at`, for age computations.
+    pub fetched_at_unix: Option<i64>,
+    /// Records imported.
+    pub records: u64,
+    /// Records rejected (each with a reason in `first_rejections`, up to a limit).
+    pub rejected: u64,
+    /// Records that repeat an id already imported (identical or superseded).
+    pub duplicates: u64,
+    /// Records imported with warnings (lint findings that do not prevent matching).
+    pub warnings: u64,
+    pub first_rejections: Vec<Rejection>,
+    pub first_warnings: Vec<Rejection>,
+    /// SHA-256 of the feed file as imported.
+    pub sha256: Option<String>,
+}

@@ -1,0 +1,633 @@
+//! The OSV schema (1.7) as our own serde types, tolerant where real feeds are sloppy, strict
+//! where matching needs it.
+//!
+//! Tolerance: unknown fields are ignored (the raw JSON is stored beside the parsed form, so
+//! nothing is lost); unknown enum values (`severity[].type`, `ranges[].type`,
+//! `references[].type`, ecosystems) are kept as strings; `null` where a list is expected reads
+//! as an empty list. Strictness: a record without `id` or `modified`, or with a `modified`
+//! that is not an RFC 3339 time, is rejected; so is a range with no `introduced` event (OSV
+//! linter `RNG:001`: it cannot be evaluated). Other linter findings are warnings.
+//!
+//! Pure: no I/O.
+
+use caulk_model::advisory::{AffectedPackage, AffectedRange, EventKind, RangeEvent, RecordSource};
+use serde::{Deserialize, Deserializer};
+use serde_json::Value;
+use std::fmt;
+
+/// The largest OSV record we parse, in bytes. The largest real record (an AlmaLinux erratum
+/// for the kernel) is about 200 KB.
+pub const MAX_RECORD_BYTES: usize = 8 * 1024 * 1024;
+
+/// `null` or absent → empty list.
+fn null_list<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
+}
+
+/// One OSV record.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Record {
+    #[serde(default)]
+    pub schema_version: Option<String>,
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub modified: Option<String>,
+    #[serde(default)]
+    pub published: Option<String>,
+    #[serde(default)]
+    pub withdrawn: Option<String>,
+    #[serde(default, deserialize_with = "null_list")]
+    pub aliases: Vec<String>,
+    #[serde(default, deserialize_with = "null_list")]
+    pub upstream: Vec<String>,
+    #[serde(default, deserialize_with = "null_list")]
+    pub related: Vec<String>,
+    #[serde(default)]
+    pub summary: Option<String>,
+    #[serde(default)]
+    pub details: Option<String>,
+    #[serde(default, deserialize_with = "null_list")]
+    pub severity: Vec<Severity>,
+    #[serde(default, deserialize_with = "null_list")]
+    pub affected: Vec<Affected>,
+    #[serde(default, deserialize_with = "null_list")]
+    pub references: Vec<Reference>,
+    #[serde(default, deserialize_with = "null_list")]
+    pub credits: Vec<Credit>,
+    #[serde(default)]
+    pub database_specific: Option<Value>,
+}
+
+/// `severity[]`: `type` is `CVSS_V2`, `CVSS_V3`, `CVSS_V4`, `Ubuntu`, or something newer.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Severity {
+    #[serde(rename = "type", default)]
+    pub kind: String,
+    #[serde(default)]
+    pub score: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Affected {
+    #[serde(default)]
+    pub package: Option<Package>,
+    #[serde(default, deserialize_with = "null_list")]
+    pub severity: Vec<Severity>,
+    #[serde(default, deserialize_with = "null_list")]
+    pub ranges: Vec<Range>,
+    #[serde(default, deserialize_with = "null_list")]
+    pub versions: Vec<String>,
+    #[serde(default)]
+    pub ecosystem_specific: Option<Value>,
+    #[serde(default)]
+    pub database_specific: Option<Value>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Package {
+    #[serde(default)]
+    pub ecosystem: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub purl: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Range {
+    #[serde(rename = "type", default)]
+    pub kind: String,
+    #[serde(default)]
+    pub repo: Option<String>,
+    #[serde(default, deserialize_with = "null_list")]
+    pub events: Vec<Event>,
+    #[serde(default)]
+    pub database_specific: Option<Value>,
+}
+
+/// One event object. The schema says exactly one of the four keys; an object with none of
+/// them (a newer event kind) is kept and reported, an object with several is reported.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Event {
+    #[serde(default)]
+    pub introduced: Option<String>,
+    #[serde(default)]
+    pub fixed: Option<String>,
+    #[serde(default)]
+    pub last_affected: Option<String>,
+    #[serde(default)]
+    pub limit: Option<String>,
+}
+
+impl Event {
+    /// The events this object holds, in schema order.
+    fn kinds(&self) -> impl Iterator<Item = (EventKind, &str)> {
+        [
+            (EventKind::Introduced, self.introduced.as_deref()),
+            (EventKind::Fixed, self.fixed.as_deref()),
+            (EventKind::LastAffected, self.last_affected.as_deref()),
+            (EventKind::Limit, self.limit.as_deref()),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k, v)))
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Reference {
+    #[serde(rename = "type", default)]
+    pub kind: String,
+    #[serde(default)]
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Credit {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default, deserialize_with = "null_list")]
+    pub contact: Vec<String>,
+    #[serde(rename = "type", default)]
+    pub kind: Option<String>,
+}
+
+/// Parse one record. Errors are serde's, with line and column.
+pub fn parse(bytes: &[u8]) -> Result<Record, serde_json::Error> {
+    serde_json::from_slice(bytes)
+}
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    /// The record is imported; the finding is counted and shown.
+    Warn,
+    /// The record is not imported.
+    Reject,
+}
+
+/// One validation finding, with the OSV linter's code where it has one.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Finding {
+    pub level: Level,
+    /// `REC:000` (required fields), `RNG:001` (range without introduced), `RNG:002` (range
+    /// not distinct), `RNG:003` (bad range type for the entry), `EVT:001` (event object with
+    /// no known key or several), `REC:002`–`REC:004` (aliases/upstream/related lists).
+    pub code: &'static str,
+    /// Where in the record: `affected[0].ranges[1]`.
+    pub path: String,
+    pub message: String,
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            write!(f, "{}: {}", self.code, self.message)
+        } else {
+            write!(f, "{} at {}: {}", self.code, self.path, self.message)
+        }
+    }
+}
+
+fn finding(level: Level, code: &'static str, path: String, message: impl Into<String>) -> Finding {
+    Finding {
+        level,
+        code,
+        path,
+        message: message.into(),
+    }
+}
+
+/// Is `s` an RFC 3339 date-time (`YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`)? Go's vulndb writes
+/// `0001-01-01T00:00:00Z`, which is valid.
+pub fn is_rfc3339(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|x| x.iter().all(u8::is_ascii_digit));
+    if b.len() < 20 || !digits(0..4) || b[4] != b'-' || !digits(5..7) || b[7] != b'-' {
+        return false;
+    }
+    if !digits(8..10) || !matches!(b[10], b'T' | b't' | b' ') || !digits(11..13) {
+        return false;
+    }
+    if b[13] != b':' || !digits(14..16) || b[16] != b':' || !digits(17..19) {
+        return false;
+    }
+    let num = |r: std::ops::Range<usize>| {
+        b[r].iter()
+            .fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0'))
+    };
+    let (mo, d, h, mi, se) = (num(5..7), num(8..10), num(11..13), num(14..16), num(17..19));
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 {
+        return false;
+    }
+    let mut i = 19;
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        let start = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        if i == start {
+            return false;
+        }
+    }
+    match &b[i..] {
+        [b'Z' | b'z'] => true,
+        [b'+' | b'-', h1, h2, b':', m1, m2] => [h1, h2, m1, m2].iter().all(|c| c.is_ascii_digit()),
+        _ => false,
+    }
+}
+
+/// Validate a record. `Reject` findings mean the record must not be imported; the rest are
+/// warnings. Deterministic: findings come in record order.
+pub fn validate(r: &Record) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let id = r.id.as_deref().unwrap_or("");
+    match r.id.as_deref() {
+        None => out.push(finding(Level::Reject, "REC:000", "id".into(), "missing id")),
+        Some(s) if s.trim().is_empty() => {
+            out.push(finding(Level::Reject, "REC:000", "id".into(), "empty id"))
+        }
+        Some(s) if s.len() > 256 || s.chars().any(|c| c.is_control() || c == '/') => {
+            out.push(finding(
+                Level::Reject,
+                "REC:000",
+                "id".into(),
+                "id is not a valid identifier",
+            ))
+        }
+        Some(_) => {}
+    }
+    match r.modified.as_deref() {
+        None => out.push(finding(
+            Level::Reject,
+            "REC:000",
+            "modified".into(),
+            "missing modified",
+        )),
+        Some(m) if !is_rfc3339(m) => out.push(finding(
+            Level::Reject,
+            "REC:000",
+            "modified".into(),
+            format!("modified {m:?} is not an RFC 3339 time"),
+        )),
+        Some(_) => {}
+    }
+    for (field, value) in [("published", &r.published), ("withdrawn", &r.withdrawn)] {
+        if let Some(v) = value
+            && !is_rfc3339(v)
+        {
+            out.push(finding(
+                Level::Warn,
+                "REC:000",
+                field.into(),
+                format!("{field} {v:?} is not an RFC 3339 time"),
+            ));
+        }
+    }
+    for (code, field, list) in [
+        ("REC:002", "aliases", &r.aliases),
+        ("REC:003", "upstream", &r.upstream),
+        ("REC:004", "related", &r.related),
+    ] {
+        let mut seen = std::collections::BTreeSet::new();
+        for x in list {
+            if x == id {
+                out.push(finding(
+                    Level::Warn,
+                    code,
+                    field.into(),
+                    format!("{field} contains the record's own id"),
+                ));
+            } else if !seen.insert(x) {
+                out.push(finding(
+                    Level::Warn,
+                    code,
+                    field.into(),
+                    format!("{field} repeats {x}"),
+                ));
+            }
+        }
+    }
+    if r.affected.is_empty() && r.withdrawn.is_none() {
+        out.push(finding(
+            Level::Warn,
+            "REC:001",
+            "affected".into(),
+            "no affected entries",
+        ));
+    }
+    for (ai, a) in r.affected.iter().enumerate() {
+        let has_package = a.package.is_some();
+        if let Some(p) = &a.package {
+            if p.ecosystem.trim().is_empty() {
+                out.push(finding(
+                    Level::Reject,
+                    "REC:000",
+                    format!("affected[{ai}].package"),
+                    "package has no ecosystem",
+                ));
+            }
+            if p.name.trim().is_empty() {
+                out.push(finding(
+                    Level::Reject,
+                    "REC:000",
+                    format!("affected[{ai}].package"),
+                    "package has no name",
+                ));
+            }
+        }
+        for (ri, rg) in a.ranges.iter().enumerate() {
+            let path = format!("affected[{ai}].ranges[{ri}]");
+            if !has_package && rg.kind != "GIT" {
+                out.push(finding(
+                    Level::Warn,
+                    "RNG:003",
+                    path.clone(),
+                    format!("range type {:?} in an entry without a package", rg.kind),
+                ));
+            }
+            if rg.events.is_empty() {
+                out.push(finding(
+                    Level::Reject,
+                    "RNG:001",
+                    path.clone(),
+                    "range has no events",
+                ));
+                continue;
+            }
+            let mut introduced = Vec::new();
+            let mut ends = Vec::new();
+            for (ei, e) in rg.events.iter().enumerate() {
+                let n = e.kinds().count();
+                if n != 1 {
+                    out.push(finding(
+                        Level::Warn,
+                        "EVT:001",
+                        format!("{path}.events[{ei}]"),
+                        if n == 0 {
+                            "event has none of introduced/fixed/last_affected/limit".to_string()
+                        } else {
+                            "event has more than one of introduced/fixed/last_affected/limit"
+                                .to_string()
+                        },
+                    ));
+                }
+                for (k, v) in e.kinds() {
+                    match k {
+                        EventKind::Introduced => introduced.push(v),
+                        EventKind::Fixed => ends.push(v),
+                        _ => {}
+                    }
+                }
+            }
+            if introduced.is_empty() {
+                out.push(finding(
+                    Level::Reject,
+                    "RNG:001",
+                    path.clone(),
+                    "range has no introduced event (cannot be evaluated)",
+                ));
+            }
+            for end in ends {
+                if introduced.contains(&end) {
+                    // Real feeds carry these (RustSec, PyPA write `introduced X, fixed X` for
+                    // an empty interval); evaluation reads them as empty, the other intervals
+                    // of the range still hold, so the record stays.
+                    out.push(finding(
+                        Level::Warn,
+                        "RNG:002",
+                        path.clone(),
+                        format!("range is not distinct: {end:?} is both introduced and fixed"),
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The osv-linter's offline verdict (its `offline` collection: RNG:001 introduced-event-exists,
+/// RNG:002 range-is-distinct) plus our rejections: every finding here is an error for the
+/// linter. The import uses [`validate`] levels instead (RNG:002 is a warning there, see the
+/// crate docs). The linter's `PKG:*` checks (package exists, versions exist) need the
+/// registries and are not done offline.
+pub fn lint(r: &Record) -> Vec<Finding> {
+    validate(r)
+        .into_iter()
+        .filter(|f| f.level == Level::Reject || f.code.starts_with("RNG:"))
+        .collect()
+}
+
+impl Record {
+    pub fn id(&self) -> &str {
+        self.id.as_deref().unwrap_or("")
+    }
+
+    /// The normalised affected packages. Entries without a package (GIT-only entries) are
+    /// kept with an empty ecosystem and name: they are not looked up by package, but their
+    /// ranges stay in the stored record.
+    pub fn affected_packages(&self) -> Vec<AffectedPackage> {
+        self.affected
+            .iter()
+            .map(|a| {
+                let (ecosystem, name, purl) = match &a.package {
+                    Some(p) => (
+                        p.ecosystem.trim().to_string(),
+                        p.name.trim().to_string(),
+                        p.purl.clone(),
+                    ),
+                    None => (String::new(), String::new(), None),
+                };
+                AffectedPackage {
+                    ecosystem,
+                    name,
+                    purl,
+                    ranges: a
+                        .ranges
+                        .iter()
+                        .map(|r| AffectedRange {
+                            kind: r.kind.clone(),
+                            repo: r.repo.clone(),
+                            events: r
+                                .events
+                                .iter()
+                                .flat_map(|e| {
+                                    e.kinds().map(|(kind, v)| RangeEvent {
+                                        kind,
+                                        version: v.to_string(),
+                                    })
+                                })
+                                .collect(),
+                        })
+                        .collect(),
+                    versions: a.versions.clone(),
+                }
+            })
+            .collect()
+    }
+
+    /// Every severity vector, record-level first, then per affected entry, deduplicated.
+    pub fn severity_vectors(&self) -> Vec<&Severity> {
+        let mut out: Vec<&Severity> = Vec::new();
+        for s in self
+            .severity
+            .iter()
+            .chain(self.affected.iter().flat_map(|a| a.severity.iter()))
+        {
+            if !out.iter().any(|o| o.kind == s.kind && o.score == s.score) {
+                out.push(s);
+            }
+        }
+        out
+    }
+
+    /// Convert to the stored form. Call after [`validate`] found no `Reject`.
+    pub fn to_advisory(
+        &self,
+        source: RecordSource,
+        severity: Vec<caulk_model::advisory::CvssScore>,
+    ) -> caulk_model::advisory::Advisory {
+        caulk_model::advisory::Advisory {
+            id: self.id().to_string(),
+            modified: self.modified.clone().unwrap_or_default(),
+            published: self.published.clone(),
+            withdrawn: self.withdrawn.clone(),
+            summary: self.summary.clone(),
+            aliases: self.aliases.clone(),
+            upstream: self.upstream.clone(),
+            related: self.related.clone(),
+            severity,
+            affected: self.affected_packages(),
+            source,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use caulk_version::Ecosystem;
+    use caulk_version::range::{Verdict, evaluate_in};
+
+    #[test]
+    fn rfc3339() {
+        for ok in [
+            "2024-01-02T03:04:05Z",
+            "0001-01-01T00:00:00Z",
+            "2024-01-02T03:04:05.123456Z",
+            "2024-01-02T03:04:05+01:00",
+        ] {
+            assert!(is_rfc3339(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "2024-01-02",
+            "2024-13-02T03:04:05Z",
+            "2024-01-02T03:04:05",
+            "2024-01-02T03:04:05.Z",
+            "2024-01-02T03:04:05+0100",
+            "2024-01-02T03:04:05Zjunk",
+        ] {
+            assert!(!is_rfc3339(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn tolerant_of_nulls_unknown_fields_and_values() {
+        let r = parse(
+            br#"{"id":"X-1","modified":"2024-01-01T00:00:00Z","aliases":null,
+            "severity":[{"type":"CVSS_V9","score":"whatever"}],
+            "future_field":{"a":[1,2]},
+            "affected":[{"package":{"ecosystem":"NewEco:1","name":"p"},
+              "ranges":[{"type":"CALVER","events":[{"introduced":"0"},{"fixed":"2024.1"},{"yanked":"x"}]}],
+              "versions":null}]}"#,
+        )
+        .expect("parses");
+        assert!(r.aliases.is_empty());
+        assert_eq!(r.severity[0].kind, "CVSS_V9");
+        let f = validate(&r);
+        assert!(f.iter().all(|f| f.level == Level::Warn), "{f:?}");
+        assert!(f.iter().any(|f| f.code == "EVT:001"));
+        let p = r.affected_packages();
+        assert_eq!(p[0].ranges[0].events.len(), 2);
+        assert_eq!(p[0].ranges[0].kind, "CALVER");
+    }
+
+    #[test]
+    fn missing_required_fields_reject() {
+        let r = parse(br#"{"affected":[]}"#).expect("parses");
+        let f = validate(&r);
+        let rejects: Vec<_> = f
+            .iter()
+            .filter(|f| f.level == Level::Reject)
+            .map(|f| f.to_string())
+            .collect();
+        assert_eq!(
+            rejects,
+            [
+                "REC:000 at id: missing id",
+                "REC:000 at modified: missing modified"
+            ]
+        );
+        let r = parse(br#"{"id":"A","modified":"yesterday"}"#).expect("parses");
+        assert!(
+            validate(&r)
+                .iter()
+                .any(|f| f.level == Level::Reject && f.path == "modified")
+        );
+    }
+
+    #[test]
+    fn wrong_types_are_parse_errors_with_position() {
+        let e = parse(br#"{"id":"A","modified":"2024-01-01T00:00:00Z","aliases":"CVE-1"}"#)
+            .expect_err("string where list");
+        assert!(e.to_string().contains("line 1"), "{e}");
+    }
+
+    #[test]
+    fn converts_for_matching() {
+        let r = parse(
+            br#"{"id":"DSA-1","modified":"2023-04-02T00:00:00Z","affected":[{"package":{"ecosystem":"Debian:11","name":"openssl"},
+            "ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1.1.1n-0+deb11u4"}]}]}]}"#,
+        )
+        .expect("parses");
+        let p = &r.affected_packages()[0];
+        let a = p.to_range_affected();
+        let eco = Ecosystem::parse(&p.ecosystem);
+        assert_eq!(
+            evaluate_in(&eco, &a, "1.1.1n-0+deb11u3").verdict,
+            Verdict::Affected
+        );
+        assert_eq!(
+            evaluate_in(&eco, &a, "1.1.1n-0+deb11u4").verdict,
+            Verdict::NotAffected
+        );
+        assert_eq!(p.fixed_versions().collect::<Vec<_>>(), ["1.1.1n-0+deb11u4"]);
+    }
+
+    #[test]
+    fn nointroduced_rejects_and_nondistinct_warns() {
+        let r = parse(
+            br#"{"id":"A","modified":"2024-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"PyPI","name":"p"},
+            "ranges":[{"type":"ECOSYSTEM","events":[{"fixed":"1.0"}]},
+                      {"type":"ECOSYSTEM","events":[{"introduced":"2.0"},{"fixed":"2.0"}]}]}]}"#,
+        )
+        .expect("parses");
+        let f = validate(&r);
+        assert_eq!(f.len(), 2, "{f:?}");
+        assert_eq!(
+            (f[0].level, f[0].code, f[0].path.as_str()),
+            (Level::Reject, "RNG:001", "affected[0].ranges[0]")
+        );
+        assert_eq!(
+            (f[1].level, f[1].code, f[1].path.as_str()),
+            (Level::Warn, "RNG:002", "affected[0].ranges[1]")
+        );
+    }
+}

@@ -1,0 +1,862 @@
+//! The local advisory database: one SQLite file, rebuilt whole by each import and swapped in
+//! by `rename`, so a reader sees the old database or the new one, never a mix, and an
+//! interrupted import leaves the previous file untouched (the half-built file has another
+//! name and is removed on the next run).
+//!
+//! Lookups are by (ecosystem, package name) as written in the records (`Debian:12`,
+//! `openssl`). Withdrawn advisories are stored and can be shown ([`Store::advisory`]), but
+//! [`Store::lookup`] never returns them.
+
+use caulk_model::advisory::{
+    Advisory, AffectedPackage, CvssScore, CvssVersion, EpssScore, FeedStatus, KevEntry,
+    RansomwareUse, RecordSource, Severity, Vulnerability,
+};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use std::path::{Path, PathBuf};
+
+/// Bumped when the tables change; an older file is rebuilt by the next import.
+pub const SCHEMA_VERSION: i64 = 1;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("advisory database {path}: {source}")]
+    Sql {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("advisory database {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "advisory database {path}: schema version {found}, this caulk reads {SCHEMA_VERSION}; run `caulk db sync` or `caulk db import`"
+    )]
+    Schema { path: PathBuf, found: i64 },
+    #[error("advisory database {path}: stored JSON in {what}: {source}")]
+    Json {
+        path: PathBuf,
+        what: String,
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+const SCHEMA: &str = "
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE feeds(feed TEXT PRIMARY KEY, status TEXT NOT NULL);
+CREATE TABLE advisories(
+  id TEXT PRIMARY KEY, feed TEXT NOT NULL, file TEXT NOT NULL, modified TEXT NOT NULL,
+  published TEXT, withdrawn TEXT, summary TEXT, aliases TEXT NOT NULL, upstream TEXT NOT NULL,
+  related TEXT NOT NULL, raw BLOB NOT NULL);
+CREATE TABLE affected(
+  advisory TEXT NOT NULL, ord INTEGER NOT NULL, ecosystem TEXT NOT NULL, name TEXT NOT NULL,
+  purl TEXT, ranges TEXT NOT NULL, versions TEXT NOT NULL, withdrawn INTEGER NOT NULL);
+CREATE TABLE cvss(
+  id TEXT NOT NULL, version TEXT NOT NULL, vector TEXT NOT NULL, base_score REAL NOT NULL,
+  severity TEXT NOT NULL, published_score REAL, source TEXT NOT NULL);
+CREATE TABLE ids(id TEXT PRIMARY KEY, vuln TEXT NOT NULL);
+CREATE TABLE advisory_vulns(advisory TEXT NOT NULL, vuln TEXT NOT NULL, PRIMARY KEY(advisory, vuln));
+CREATE TABLE kev(
+  cve TEXT PRIMARY KEY, vendor_project TEXT NOT NULL, product TEXT NOT NULL,
+  vulnerability_name TEXT NOT NULL, date_added TEXT NOT NULL, due_date TEXT NOT NULL,
+  known_ransomware_campaign_use TEXT NOT NULL, required_action TEXT NOT NULL);
+CREATE TABLE epss(
+  cve TEXT PRIMARY KEY, score REAL NOT NULL, percentile REAL NOT NULL, model_version TEXT,
+  score_date TEXT);
+CREATE TABLE rejections(feed TEXT NOT NULL, file TEXT NOT NULL, id TEXT, reason TEXT NOT NULL);
+";
+
+/// Indexes are built after the bulk insert: faster than maintaining them row by row.
+const INDEXES: &str = "
+CREATE INDEX affected_pkg ON affected(ecosystem, name);
+CREATE INDEX affected_adv ON affected(advisory);
+CREATE INDEX cvss_id ON cvss(id);
+CREATE INDEX ids_vuln ON ids(vuln);
+CREATE INDEX rejections_feed ON rejections(feed);
+";
+
+fn version_str(v: CvssVersion) -> &'static str {
+    v.as_str()
+}
+
+fn parse_version(s: &str) -> CvssVersion {
+    match s {
+        "2.0" => CvssVersion::V2,
+        "3.0" => CvssVersion::V3_0,
+        "3.1" => CvssVersion::V3_1,
+        _ => CvssVersion::V4,
+    }
+}
+
+fn parse_severity(s: &str) -> Severity {
+    match s {
+        "none" => Severity::None,
+        "low" => Severity::Low,
+        "medium" => Severity::Medium,
+        "high" => Severity::High,
+        _ => Severity::Critical,
+    }
+}
+
+/// The temporary file next to `path` an import writes to.
+pub fn temp_path(path: &Path) -> PathBuf {
+    let mut name = path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(".new");
+    path.with_file_name(name)
+}
+
+/// `(id, aliases, upstream)` of one stored advisory.
+pub type Links = (String, Vec<String>, Vec<String>);
+
+/// Writes a new database beside the current one; [`Builder::commit`] swaps it in.
+#[derive(Debug)]
+pub struct Builder {
+    conn: Option<Connection>,
+    tmp: PathBuf,
+    path: PathBuf,
+}
+
+impl Builder {
+    /// Start a new database that will replace `path`. A leftover temporary file from an
+    /// interrupted import is removed first.
+    pub fn create(path: &Path) -> Result<Builder, StoreError> {
+        let tmp = temp_path(path);
+        let io = |source| StoreError::Io {
+            path: tmp.clone(),
+            source,
+        };
+        if let Some(dir) = path.parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir).map_err(io)?;
+        }
+        match std::fs::remove_file(&tmp) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io(e)),
+        }
+        let sql = |source| StoreError::Sql {
+            path: tmp.clone(),
+            source,
+        };
+        let conn = Connection::open(&tmp).map_err(sql)?;
+        // The file is private until the rename: no journal, no fsync per statement; one
+        // fsync before the rename makes it durable.
+        conn.execute_batch(
+            "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA locking_mode=EXCLUSIVE;
+             PRAGMA page_size=8192; PRAGMA cache_size=-65536;",
+        )
+        .map_err(sql)?;
+        conn.execute_batch(SCHEMA).map_err(sql)?;
+        conn.execute_batch("BEGIN").map_err(sql)?;
+        conn.execute(
+            "INSERT INTO meta(key, value) VALUES ('schema_version', ?1)",
+            params![SCHEMA_VERSION.to_string()],
+        )
+        .map_err(sql)?;
+        Ok(Builder {
+            conn: Some(conn),
+            tmp,
+            path: path.to_path_buf(),
+        })
+    }
+
+    fn conn(&self) -> &Connection {
+        // Set in `create`, taken only by `commit`, which consumes self.
+        self.conn
+            .as_ref()
+            .expect("builder connection is open until commit")
+    }
+
+    fn sql(&self, source: rusqlite::Error) -> StoreError {
+        StoreError::Sql {
+            path: self.tmp.clone(),
+            source,
+        }
+    }
+
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)",
+                params![key, value],
+            )
+            .map(|_| ())
+            .map_err(|e| self.sql(e))
+    }
+
+    /// Insert an advisory with its original JSON. `replace`: an advisory of the same id was
+    /// stored before and is replaced (its rows are deleted first; without indexes during
+    /// the bulk load that is a scan, so only replacements pay for it).
+    pub fn put_advisory(&self, a: &Advisory, raw: &[u8], replace: bool) -> Result<(), StoreError> {
+        let c = self.conn();
+        let j = |v: &Vec<String>| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
+        let run = || -> rusqlite::Result<()> {
+            if replace {
+                c.prepare_cached("DELETE FROM affected WHERE advisory = ?1")?
+                    .execute(params![a.id])?;
+                c.prepare_cached("DELETE FROM cvss WHERE id = ?1 AND source LIKE 'osv:%'")?
+                    .execute(params![a.id])?;
+            }
+            c.prepare_cached(
+                "INSERT OR REPLACE INTO advisories(id, feed, file, modified, published, withdrawn,
+                 summary, aliases, upstream, related, raw) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+            )?
+            .execute(params![
+                a.id,
+                a.source.feed,
+                a.source.file,
+                a.modified,
+                a.published,
+                a.withdrawn,
+                a.summary,
+                j(&a.aliases),
+                j(&a.upstream),
+                j(&a.related),
+                raw
+            ])?;
+            let mut ins = c.prepare_cached(
+                "INSERT INTO affected(advisory, ord, ecosystem, name, purl, ranges, versions, withdrawn)
+                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
+            )?;
+            for (i, p) in a.affected.iter().enumerate() {
+                ins.execute(params![
+                    a.id,
+                    i as i64,
+                    p.ecosystem,
+                    p.name,
+                    p.purl,
+                    serde_json::to_string(&p.ranges).unwrap_or_else(|_| "[]".into()),
+                    j(&p.versions),
+                    a.withdrawn.is_some()
+                ])?;
+            }
+            Ok(())
+        };
+        run().map_err(|e| self.sql(e))?;
+        for s in &a.severity {
+            self.put_cvss(&a.id, s)?;
+        }
+        Ok(())
+    }
+
+    pub fn put_cvss(&self, id: &str, s: &CvssScore) -> Result<(), StoreError> {
+        self.conn()
+            .prepare_cached(
+                "INSERT INTO cvss(id, version, vector, base_score, severity, published_score, source)
+                 VALUES (?1,?2,?3,?4,?5,?6,?7)",
+            )
+            .and_then(|mut st| {
+                st.execute(params![
+                    id,
+                    version_str(s.version),
+                    s.vector,
+                    s.base_score,
+                    s.severity.as_str(),
+                    s.published_score,
+                    s.source
+                ])
+            })
+            .map(|_| ())
+            .map_err(|e| self.sql(e))
+    }
+
+    pub fn put_kev(&self, k: &KevEntry) -> Result<(), StoreError> {
+        self.conn()
+            .prepare_cached("INSERT OR REPLACE INTO kev VALUES (?1,?2,?3,?4,?5,?6,?7,?8)")
+            .and_then(|mut st| {
+                st.execute(params![
+                    k.cve_id,
+                    k.vendor_project,
+                    k.product,
+                    k.vulnerability_name,
+                    k.date_added,
+                    k.due_date,
+                    k.known_ransomware_campaign_use.as_str(),
+                    k.required_action
+                ])
+            })
+            .map(|_| ())
+            .map_err(|e| self.sql(e))
+    }
+
+    pub fn put_epss(&self, e: &EpssScore) -> Result<(), StoreError> {
+        self.conn()
+            .prepare_cached("INSERT OR REPLACE INTO epss VALUES (?1,?2,?3,?4,?5)")
+            .and_then(|mut st| {
+                st.execute(params![
+                    e.cve_id,
+                    e.score,
+                    e.percentile,
+                    e.model_version,
+                    e.score_date
+                ])
+            })
+            .map(|_| ())
+            .map_err(|e| self.sql(e))
+    }
+
+    pub fn put_identity(&self, id: &crate::merge::Identity) -> Result<(), StoreError> {
+        let c = self.conn();
+        let run = || -> rusqlite::Result<()> {
+            let mut ins =
+                c.prepare_cached("INSERT OR REPLACE INTO ids(id, vuln) VALUES (?1, ?2)")?;
+            for (i, v) in &id.vuln_of {
+                ins.execute(params![i, v])?;
+            }
+            let mut ins = c.prepare_cached(
+                "INSERT OR IGNORE INTO advisory_vulns(advisory, vuln) VALUES (?1, ?2)",
+            )?;
+            for (a, vs) in &id.advisory_vulns {
+                for v in vs {
+                    ins.execute(params![a, v])?;
+                }
+            }
+            Ok(())
+        };
+        run().map_err(|e| self.sql(e))
+    }
+
+    /// Record a feed's status and its rejections (all of them; the status keeps the first).
+    pub fn put_feed(
+        &self,
+        status: &FeedStatus,
+        rejections: &[caulk_model::advisory::Rejection],
+    ) -> Result<(), StoreError> {
+        let c = self.conn();
+        let json = serde_json::to_string(status).map_err(|source| StoreError::Json {
+            path: self.tmp.clone(),
+            what: format!("feed {}", status.feed),
+            source,
+        })?;
+        let run = || -> rusqlite::Result<()> {
+            c.execute(
+                "INSERT OR REPLACE INTO feeds(feed, status) VALUES (?1, ?2)",
+                params![status.feed, json],
+            )?;
+            let mut ins = c.prepare_cached(
+                "INSERT INTO rejections(feed, file, id, reason) VALUES (?1,?2,?3,?4)",
+            )?;
+            for r in rejections {
+                ins.execute(params![r.feed, r.file, r.id, r.reason])?;
+            }
+            Ok(())
+        };
+        run().map_err(|e| self.sql(e))
+    }
+
+    /// Copy one feed's rows from a previous database (used when the feed's new file is
+    /// unusable: the old data is kept rather than lost). Returns the advisories copied.
+    pub fn carry_over(&self, old: &Path, feed: &str) -> Result<u64, StoreError> {
+        let c = self.conn();
+        let run = || -> rusqlite::Result<u64> {
+            // SQLite attaches and detaches only outside a transaction.
+            c.execute_batch("COMMIT")?;
+            c.execute("ATTACH DATABASE ?1 AS old", params![old.to_string_lossy()])?;
+            c.execute_batch("BEGIN")?;
+            let r = (|| {
+                let n = c.execute(
+                    "INSERT OR IGNORE INTO advisories SELECT * FROM old.advisories WHERE feed=?1",
+                    params![feed],
+                )?;
+                c.execute(
+                    "INSERT INTO affected SELECT a.* FROM old.affected a
+                     JOIN main.advisories d ON d.id = a.advisory WHERE d.feed=?1",
+                    params![feed],
+                )?;
+                c.execute(
+                    "INSERT INTO cvss SELECT s.* FROM old.cvss s
+                     JOIN main.advisories d ON d.id = s.id WHERE d.feed=?1 AND s.source LIKE 'osv:%'",
+                    params![feed],
+                )?;
+                c.execute(
+                    "INSERT INTO rejections SELECT * FROM old.rejections WHERE feed=?1",
+                    params![feed],
+                )?;
+                if feed == "kev" {
+                    c.execute("INSERT OR IGNORE INTO kev SELECT * FROM old.kev", [])?;
+                } else if feed == "epss" {
+                    c.execute("INSERT OR IGNORE INTO epss SELECT * FROM old.epss", [])?;
+                } else if feed == "nvd" {
+                    c.execute(
+                        "INSERT INTO cvss SELECT * FROM old.cvss WHERE source LIKE 'nvd:%'",
+                        [],
+                    )?;
+                }
+                Ok(n as u64)
+            })();
+            c.execute_batch("COMMIT; DETACH DATABASE old; BEGIN")?;
+            r
+        };
+        run().map_err(|e| self.sql(e))
+    }
+
+    /// Remove every row a feed gave to the database being built.
+    pub fn drop_feed(&self, feed: &str) -> Result<(), StoreError> {
+        let c = self.conn();
+        let run = || -> rusqlite::Result<()> {
+            c.execute(
+                "DELETE FROM affected WHERE advisory IN (SELECT id FROM advisories WHERE feed=?1)",
+                params![feed],
+            )?;
+            c.execute(
+                "DELETE FROM cvss WHERE source LIKE 'osv:%' AND id IN (SELECT id FROM advisories WHERE feed=?1)",
+                params![feed],
+            )?;
+            c.execute("DELETE FROM advisories WHERE feed=?1", params![feed])?;
+            c.execute("DELETE FROM rejections WHERE feed=?1", params![feed])?;
+            match feed {
+                "kev" => c.execute("DELETE FROM kev", []).map(|_| ())?,
+                "epss" => c.execute("DELETE FROM epss", []).map(|_| ())?,
+                "nvd" => c
+                    .execute("DELETE FROM cvss WHERE source LIKE 'nvd:%'", [])
+                    .map(|_| ())?,
+                _ => {}
+            }
+            Ok(())
+        };
+        run().map_err(|e| self.sql(e))
+    }
+
+    /// Rows of the database being built, for the identity merge: `(id, aliases, upstream)`.
+    pub fn links(&self) -> Result<Vec<Links>, StoreError> {
+        let c = self.conn();
+        let mut st = c
+            .prepare("SELECT id, aliases, upstream FROM advisories ORDER BY id")
+            .map_err(|e| self.sql(e))?;
+        let rows = st
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })
+            .map_err(|e| self.sql(e))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| self.sql(e))?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, a, u)| {
+                (
+                    id,
+                    serde_json::from_str(&a).unwrap_or_default(),
+                    serde_json::from_str(&u).unwrap_or_default(),
+                )
+            })
+            .collect())
+    }
+
+    /// Build the indexes, make the file durable and put it in place of the old database.
+    pub fn commit(mut self) -> Result<PathBuf, StoreError> {
+        let conn = self.conn.take();
+        let tmp = self.tmp.clone();
+        let sql = |source| StoreError::Sql {
+            path: tmp.clone(),
+            source,
+        };
+        if let Some(conn) = conn {
+            conn.execute_batch("COMMIT").map_err(sql)?;
+            conn.execute_batch(INDEXES).map_err(sql)?;
+            conn.execute_batch("ANALYZE; PRAGMA journal_mode=DELETE;")
+                .map_err(sql)?;
+            conn.close().map_err(|(_, e)| sql(e))?;
+        }
+        let io = |source| StoreError::Io {
+            path: tmp.clone(),
+            source,
+        };
+        std::fs::File::open(&tmp)
+            .and_then(|f| f.sync_all())
+            .map_err(io)?;
+        std::fs::rename(&tmp, &self.path).map_err(io)?;
+        if let Some(dir) = self.path.parent() {
+            // Make the rename durable; not every platform can open a directory.
+            if let Ok(d) = std::fs::File::open(if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            }) {
+                let _ = d.sync_all();
+            }
+        }
+        Ok(self.path.clone())
+    }
+}
+
+impl Drop for Builder {
+    fn drop(&mut self) {
+        if self.conn.take().is_some() {
+            // Not committed: the previous database stays; remove the partial one.
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// One affected entry found by a lookup.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AffectedHit {
+    pub advisory: String,
+    pub package: AffectedPackage,
+}
+
+/// A read-only view of the database.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let sql = |source| StoreError::Sql {
+            path: path.to_path_buf(),
+            source,
+        };
+        if !path.exists() {
+            return Err(StoreError::Io {
+                path: path.to_path_buf(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "no advisory database here; run `caulk db sync` or `caulk db import`",
+                ),
+            });
+        }
+        let conn =
+            Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(sql)?;
+        let found: Option<String> = conn
+            .query_row(
+                "SELECT value FROM meta WHERE key='schema_version'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(sql)?;
+        let found = found.and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
+        if found != SCHEMA_VERSION {
+            return Err(StoreError::Schema {
+                path: path.to_path_buf(),
+                found,
+            });
+        }
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    fn sql(&self, source: rusqlite::Error) -> StoreError {
+        StoreError::Sql {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    fn json<T: serde::de::DeserializeOwned>(&self, what: &str, s: &str) -> Result<T, StoreError> {
+        serde_json::from_str(s).map_err(|source| StoreError::Json {
+            path: self.path.clone(),
+            what: what.to_string(),
+            source,
+        })
+    }
+
+    pub fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.conn
+            .query_row("SELECT value FROM meta WHERE key=?1", params![key], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(|e| self.sql(e))
+    }
+
+    /// Affected entries of non-withdrawn advisories for (ecosystem, name), sorted by advisory
+    /// id then entry order.
+    pub fn lookup(&self, ecosystem: &str, name: &str) -> Result<Vec<AffectedHit>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT advisory, ecosystem, name, purl, ranges, versions FROM affected
+                 WHERE ecosystem=?1 AND name=?2 AND withdrawn=0 ORDER BY advisory, ord",
+            )
+            .map_err(|e| self.sql(e))?;
+        let rows = st
+            .query_map(params![ecosystem, name], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                ))
+            })
+            .map_err(|e| self.sql(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (advisory, ecosystem, name, purl, ranges, versions) =
+                row.map_err(|e| self.sql(e))?;
+            out.push(AffectedHit {
+                package: AffectedPackage {
+                    ecosystem,
+                    name,
+                    purl,
+                    ranges: self.json(&format!("{advisory} ranges"), &ranges)?,
+                    versions: self.json(&format!("{advisory} versions"), &versions)?,
+                },
+                advisory,
+            });
+        }
+        Ok(out)
+    }
+
+    /// One advisory by id, withdrawn or not.
+    pub fn advisory(&self, id: &str) -> Result<Option<Advisory>, StoreError> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT id, feed, file, modified, published, withdrawn, summary, aliases, upstream, related
+                 FROM advisories WHERE id=?1",
+                params![id],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, Option<String>>(4)?,
+                        r.get::<_, Option<String>>(5)?,
+                        r.get::<_, Option<String>>(6)?,
+                        r.get::<_, String>(7)?,
+                        r.get::<_, String>(8)?,
+                        r.get::<_, String>(9)?,
+                    ))
+                },
+            )
+            .optional()
+            .map_err(|e| self.sql(e))?;
+        let Some((
+            id,
+            feed,
+            file,
+            modified,
+            published,
+            withdrawn,
+            summary,
+            aliases,
+            upstream,
+            related,
+        )) = row
+        else {
+            return Ok(None);
+        };
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT ecosystem, name, purl, ranges, versions FROM affected WHERE advisory=?1 ORDER BY ord",
+            )
+            .map_err(|e| self.sql(e))?;
+        let rows = st
+            .query_map(params![id], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
+            })
+            .map_err(|e| self.sql(e))?;
+        let mut affected = Vec::new();
+        for row in rows {
+            let (ecosystem, name, purl, ranges, versions) = row.map_err(|e| self.sql(e))?;
+            affected.push(AffectedPackage {
+                ecosystem,
+                name,
+                purl,
+                ranges: self.json(&format!("{id} ranges"), &ranges)?,
+                versions: self.json(&format!("{id} versions"), &versions)?,
+            });
+        }
+        Ok(Some(Advisory {
+            severity: self.cvss(&id)?,
+            aliases: self.json(&format!("{id} aliases"), &aliases)?,
+            upstream: self.json(&format!("{id} upstream"), &upstream)?,
+            related: self.json(&format!("{id} related"), &related)?,
+            id,
+            modified,
+            published,
+            withdrawn,
+            summary,
+            affected,
+            source: RecordSource { feed, file },
+        }))
+    }
+
+    /// The original JSON of an advisory.
+    pub fn raw(&self, id: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.conn
+            .query_row("SELECT raw FROM advisories WHERE id=?1", params![id], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(|e| self.sql(e))
+    }
+
+    /// CVSS scores stored under `id` (from OSV severity or NVD), in source order.
+    pub fn cvss(&self, id: &str) -> Result<Vec<CvssScore>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT version, vector, base_score, severity, published_score, source FROM cvss
+                 WHERE id=?1 ORDER BY source, version, vector",
+            )
+            .map_err(|e| self.sql(e))?;
+        let rows = st
+            .query_map(params![id], |r| {
+                Ok(CvssScore {
+                    version: parse_version(&r.get::<_, String>(0)?),
+                    vector: r.get(1)?,
+                    base_score: r.get(2)?,
+                    severity: parse_severity(&r.get::<_, String>(3)?),
+                    published_score: r.get(4)?,
+                    source: r.get(5)?,
+                })
+            })
+            .map_err(|e| self.sql(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
+    }
+
+    /// The vulnerability an id belongs to, with all its ids.
+    pub fn vulnerability(&self, id: &str) -> Result<Option<Vulnerability>, StoreError> {
+        let vuln: Option<String> = self
+            .conn
+            .query_row("SELECT vuln FROM ids WHERE id=?1", params![id], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(|e| self.sql(e))?;
+        let Some(vuln) = vuln else { return Ok(None) };
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT id FROM ids WHERE vuln=?1 ORDER BY id")
+            .map_err(|e| self.sql(e))?;
+        let ids = st
+            .query_map(params![vuln], |r| r.get::<_, String>(0))
+            .map_err(|e| self.sql(e))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| self.sql(e))?;
+        Ok(Some(Vulnerability { id: vuln, ids }))
+    }
+
+    /// The vulnerabilities an advisory covers (display ids, sorted).
+    pub fn advisory_vulnerabilities(&self, advisory: &str) -> Result<Vec<String>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT vuln FROM advisory_vulns WHERE advisory=?1 ORDER BY vuln")
+            .map_err(|e| self.sql(e))?;
+        st.query_map(params![advisory], |r| r.get::<_, String>(0))
+            .map_err(|e| self.sql(e))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| self.sql(e))
+    }
+
+    pub fn kev(&self, cve: &str) -> Result<Option<KevEntry>, StoreError> {
+        self.conn
+            .query_row("SELECT * FROM kev WHERE cve=?1", params![cve], |r| {
+                Ok(KevEntry {
+                    cve_id: r.get(0)?,
+                    vendor_project: r.get(1)?,
+                    product: r.get(2)?,
+                    vulnerability_name: r.get(3)?,
+                    date_added: r.get(4)?,
+                    due_date: r.get(5)?,
+                    known_ransomware_campaign_use: RansomwareUse::parse(&r.get::<_, String>(6)?),
+                    required_action: r.get(7)?,
+                })
+            })
+            .optional()
+            .map_err(|e| self.sql(e))
+    }
+
+    pub fn epss(&self, cve: &str) -> Result<Option<EpssScore>, StoreError> {
+        self.conn
+            .query_row("SELECT * FROM epss WHERE cve=?1", params![cve], |r| {
+                Ok(EpssScore {
+                    cve_id: r.get(0)?,
+                    score: r.get(1)?,
+                    percentile: r.get(2)?,
+                    model_version: r.get(3)?,
+                    score_date: r.get(4)?,
+                })
+            })
+            .optional()
+            .map_err(|e| self.sql(e))
+    }
+
+    /// Every feed's status, sorted by feed name.
+    pub fn feeds(&self) -> Result<Vec<FeedStatus>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare("SELECT feed, status FROM feeds ORDER BY feed")
+            .map_err(|e| self.sql(e))?;
+        let rows = st
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .map_err(|e| self.sql(e))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| self.sql(e))?;
+        rows.iter()
+            .map(|(feed, s)| self.json(&format!("feed {feed}"), s))
+            .collect()
+    }
+
+    /// Every rejection of a feed, in import order.
+    pub fn rejections(
+        &self,
+        feed: &str,
+    ) -> Result<Vec<caulk_model::advisory::Rejection>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare("SELECT feed, file, id, reason FROM rejections WHERE feed=?1 ORDER BY rowid")
+            .map_err(|e| self.sql(e))?;
+        st.query_map(params![feed], |r| {
+            Ok(caulk_model::advisory::Rejection {
+                feed: r.get(0)?,
+                file: r.get(1)?,
+                id: r.get(2)?,
+                reason: r.get(3)?,
+            })
+        })
+        .map_err(|e| self.sql(e))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| self.sql(e))
+    }
+
+    /// Number of rows in a table (`advisories`, `affected`, `kev`, …) for reports and tests.
+    pub fn count(&self, table: &str) -> Result<u64, StoreError> {
+        const TABLES: [&str; 8] = [
+            "advisories",
+            "affected",
+            "cvss",
+            "ids",
+            "advisory_vulns",
+            "kev",
+            "epss",
+            "rejections",
+        ];
+        let Some(t) = TABLES.iter().find(|t| **t == table) else {
+            return Ok(0);
+        };
+        self.conn
+            .query_row(&format!("SELECT count(*) FROM {t}"), [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|n| n.max(0) as u64)
+            .map_err(|e| self.sql(e))
+    }
+}

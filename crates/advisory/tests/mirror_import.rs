@@ -1,0 +1,159 @@
+//! Import the whole offline mirror (`shared/data/feeds/`): every record accounted for
+//! (imported, rejected with a reason, or a duplicate id), lookups answer, withdrawn records
+//! are kept but never matched, identities are merged, enrichment is there.
+
+mod common;
+use caulk_advisory::import::{Options, import_dir};
+use caulk_advisory::store::Store;
+use caulk_version::Ecosystem;
+use caulk_version::range::evaluate_in;
+use std::io::Read;
+
+/// Members of each zip, counted independently of the importer.
+fn zip_members(path: &std::path::Path) -> u64 {
+    let f = std::fs::File::open(path).expect("zip");
+    let mut z = zip::ZipArchive::new(f).expect("archive");
+    let mut n = 0;
+    for i in 0..z.len() {
+        let mut e = z.by_index(i).expect("entry");
+        if !e.is_dir() {
+            let mut sink = Vec::new();
+            e.read_to_end(&mut sink).expect("read");
+            n += 1;
+        }
+    }
+    n
+}
+
+#[test]
+fn whole_mirror_is_accounted_for() {
+    let Some(dir) = common::shared("feeds") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tmp");
+    let db = tmp.path().join("advisories.db");
+    let report = import_dir(&dir, &db, &Options::default()).expect("import");
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    let store = Store::open(&db).expect("open");
+    let feeds = store.feeds().expect("feeds");
+    let names: Vec<&str> = feeds.iter().map(|f| f.feed.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "epss",
+            "kev",
+            "osv/AlmaLinux",
+            "osv/Alpine",
+            "osv/Debian",
+            "osv/Go",
+            "osv/PyPI",
+            "osv/crates.io"
+        ]
+    );
+    let mut imported = 0;
+    for f in &feeds {
+        eprintln!(
+            "{}: records {} rejected {} duplicates {} warnings {}",
+            f.feed, f.records, f.rejected, f.duplicates, f.warnings
+        );
+        if let Some(eco) = f.feed.strip_prefix("osv/") {
+            let members = zip_members(&dir.join("osv").join(eco).join("all.zip"));
+            assert_eq!(
+                f.records + f.rejected + f.duplicates,
+                members,
+                "{}: every member imported, rejected or a duplicate",
+                f.feed
+            );
+            imported += f.records;
+            let stored = store.rejections(&f.feed).expect("rejections");
+            assert_eq!(stored.len() as u64, f.rejected);
+            for r in &stored {
+                assert!(!r.file.is_empty() && !r.reason.is_empty(), "{r:?}");
+            }
+        }
+    }
+    // Published counts (feeds/README.md); AlmaLinux repeats 43 members under the same ids.
+    let by = |n: &str| feeds.iter().find(|f| f.feed == n).expect(n);
+    assert_eq!(by("osv/AlmaLinux").duplicates, 43);
+    assert_eq!(by("osv/Debian").records, 30866);
+    assert_eq!(by("osv/Alpine").records, 2432);
+    assert_eq!(by("kev").records, 1404);
+    assert_eq!(by("kev").rejected, 0);
+    assert_eq!(by("epss").records, 1);
+    assert_eq!(store.count("advisories").expect("count"), imported);
+
+    // Lookups by (ecosystem, source package) and evaluation through the version crate.
+    let hits = store.lookup("Debian:12", "openssl").expect("lookup");
+    assert!(!hits.is_empty());
+    let eco = Ecosystem::parse("Debian:12");
+    assert!(hits.iter().any(|h| {
+        evaluate_in(&eco, &h.package.to_range_affected(), "3.0.11-1~deb12u1").is_affected()
+    }));
+
+    // Withdrawn: stored, shown, never matched.
+    let withdrawn = {
+        let f = std::fs::File::open(dir.join("osv/Go/all.zip")).expect("zip");
+        let mut z = zip::ZipArchive::new(f).expect("zip");
+        let mut found = None;
+        for i in 0..z.len() {
+            let mut e = z.by_index(i).expect("entry");
+            let mut s = String::new();
+            e.read_to_string(&mut s).expect("read");
+            let v: serde_json::Value = serde_json::from_str(&s).expect("json");
+            if v.get("withdrawn").is_some() {
+                let a = &v["affected"][0]["package"];
+                found = Some((
+                    v["id"].as_str().expect("id").to_string(),
+                    a["ecosystem"].as_str().unwrap_or("").to_string(),
+                    a["name"].as_str().unwrap_or("").to_string(),
+                ));
+                break;
+            }
+        }
+        found.expect("a withdrawn Go record")
+    };
+    let adv = store
+        .advisory(&withdrawn.0)
+        .expect("advisory")
+        .expect("kept");
+    assert!(adv.is_withdrawn());
+    let hits = store.lookup(&withdrawn.1, &withdrawn.2).expect("lookup");
+    assert!(
+        hits.iter().all(|h| h.advisory != withdrawn.0),
+        "withdrawn {} matched",
+        withdrawn.0
+    );
+
+    // Identity: a Debian 12 changelog record, its CVE and other ecosystems' records are one.
+    let v = store
+        .vulnerability("x_DEBCHG-CVE-2023-4911")
+        .expect("q")
+        .expect("known");
+    assert_eq!(v.id, "CVE-2023-4911");
+    assert!(v.ids.contains(&"CVE-2023-4911".to_string()));
+    // A DSA fixing several CVEs covers each of them without merging them.
+    let dsa = store
+        .advisory("DSA-5380-1")
+        .expect("q")
+        .expect("DSA-5380-1");
+    if dsa.upstream.len() > 1 {
+        let vulns = store.advisory_vulnerabilities("DSA-5380-1").expect("q");
+        assert!(vulns.len() >= dsa.upstream.len(), "{vulns:?}");
+        let a = store
+            .vulnerability(&dsa.upstream[0])
+            .expect("q")
+            .expect("v");
+        assert!(!a.ids.contains(&dsa.upstream[1]), "{a:?}");
+    }
+
+    // Enrichment.
+    let kev = store
+        .kev("CVE-2023-4911")
+        .expect("q")
+        .expect("Looney Tunables is in KEV");
+    assert_eq!(kev.date_added, "2023-11-21");
+    let epss = store.epss("CVE-2023-4911").expect("q").expect("epss");
+    assert_eq!(epss.model_version.as_deref(), Some("v4"));
+    let scored = store.count("cvss").expect("count");
+    assert!(scored > 500, "{scored}");
+}
