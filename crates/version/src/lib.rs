@@ -41,6 +41,8 @@ pub mod cran;
 pub mod dpkg;
 pub mod ecosystem;
 pub mod hackage;
+#[cfg(test)]
+mod laws;
 pub mod maven;
 pub mod nuget;
 pub mod packagist;
