@@ -1,0 +1,29 @@
+//! Fuzz the dpkg status parser (status and status.d modes): no input may panic. Run: `cargo fuzz run inventory_dpkg`.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let d = distro("Debian:12", "debian");
+    let _ = caulk_inventory::dpkg::parse_status(data, "status", &d, false, &limits());
+    let _ = caulk_inventory::dpkg::parse_status(data, "status.d/x", &d, true, &limits());
+});
+
+#[allow(dead_code)]
+fn limits() -> caulk_inventory::Limits {
+    // Small bounds so the fuzzer explores the limit paths too.
+    caulk_inventory::Limits {
+        max_records: 1000,
+        max_line_bytes: 4096,
+        max_nesting: 32,
+        ..caulk_inventory::Limits::default()
+    }
+}
+
+#[allow(dead_code)]
+fn distro(eco: &str, ns: &str) -> caulk_inventory::Distro {
+    caulk_inventory::Distro {
+        ecosystem: eco.into(),
+        namespace: ns.into(),
+        distro: Some(format!("{ns}-1")),
+    }
+}

@@ -1,0 +1,51 @@
+//! Fuzz every lockfile parser; the first byte picks the kind: no input may panic. Run: `cargo fuzz run inventory_lockfile`.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    use caulk_inventory::lockfile::{Kind, parse};
+    const KINDS: [Kind; 13] = [
+        Kind::CargoLock,
+        Kind::NpmLock,
+        Kind::YarnLock,
+        Kind::PnpmLock,
+        Kind::Requirements,
+        Kind::PoetryLock,
+        Kind::PipfileLock,
+        Kind::UvLock,
+        Kind::GoMod,
+        Kind::GemfileLock,
+        Kind::ComposerLock,
+        Kind::GradleLockfile,
+        Kind::NugetLock,
+    ];
+    let Some((first, rest)) = data.split_first() else {
+        return;
+    };
+    let _ = parse(
+        KINDS[*first as usize % KINDS.len()],
+        rest,
+        "lock",
+        &limits(),
+    );
+});
+
+#[allow(dead_code)]
+fn limits() -> caulk_inventory::Limits {
+    // Small bounds so the fuzzer explores the limit paths too.
+    caulk_inventory::Limits {
+        max_records: 1000,
+        max_line_bytes: 4096,
+        max_nesting: 32,
+        ..caulk_inventory::Limits::default()
+    }
+}
+
+#[allow(dead_code)]
+fn distro(eco: &str, ns: &str) -> caulk_inventory::Distro {
+    caulk_inventory::Distro {
+        ecosystem: eco.into(),
+        namespace: ns.into(),
+        distro: Some(format!("{ns}-1")),
+    }
+}
