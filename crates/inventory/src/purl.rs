@@ -121,8 +121,9 @@ pub fn parse(s: &str) -> Option<Purl> {
     }
     let path = path.trim_end_matches('/');
     // The version separator is the last '@' (a scoped npm namespace is encoded as %40).
+    // An empty version (`name@`) is no version: the builder omits it, so parsing must too.
     let (path, version) = match path.rsplit_once('@') {
-        Some((p, v)) if !v.contains('/') => (p, Some(decode(v)?)),
+        Some((p, v)) if !v.contains('/') => (p, Some(decode(v)?).filter(|v| !v.is_empty())),
         _ => (path, None),
     };
     let (ns, name) = match path.rsplit_once('/') {
@@ -203,5 +204,9 @@ mod tests {
         assert!(parse("pkg:deb/").is_none());
         assert!(parse("notapurl").is_none());
         assert!(parse("pkg:a/b%zz").is_none());
+        // Regression (fuzz crash inventory_purl): `name@` parsed as Some("") and did not
+        // round-trip through build.
+        let p = parse("pkg:.V /l@pk@").expect("parses");
+        assert_eq!(p.version, None);
     }
 }
