@@ -14,14 +14,17 @@
 //! failure is reported. The new database replaces the old one only when complete.
 
 use crate::manifest::Manifest;
-use crate::store::{Builder, StoreError};
+use crate::store::{AdvisoryRow, Builder, StoreError};
 use crate::zipread::{self, Limits};
 use crate::{Error, epss, kev, merge, nvd, osv, score};
 use caulk_model::advisory::{FeedStatus, RecordSource, Rejection};
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 use std::collections::HashMap;
-use std::io::Read;
+use std::io::{Read, Write};
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, mpsc};
 
 /// How many rejections and warnings a feed status keeps (all rejections are in the
 /// `rejections` table).
@@ -42,6 +45,16 @@ pub struct FeedFile {
 pub struct FetchInfo {
     pub source: String,
     pub fetched_at_unix: i64,
+    /// HTTP validators of the download, stored in the database's `meta` table
+    /// (`fetch:<feed>`) for the next conditional request. Written only when the feed's file
+    /// was imported; a feed that keeps its old data keeps its old validators.
+    pub validators: Option<crate::store::FetchMeta>,
+}
+
+/// Told how an import goes, for progress bars (called from the importing thread).
+pub trait Observer: Send + Sync + std::fmt::Debug {
+    /// `feed` has handled `n` records so far (imported or rejected).
+    fn records(&self, feed: &str, n: u64);
 }
 
 #[derive(Debug, Clone, Default)]
@@ -53,6 +66,14 @@ pub struct Options {
     pub fetched: HashMap<String, FetchInfo>,
     /// Tag the import with this time (Unix seconds); `None`: now.
     pub now_unix: Option<i64>,
+    /// Import only these feeds of the directory (`osv/Debian`, `kev`, …); `None`: all.
+    pub only: Option<Vec<String>>,
+    /// Keep every feed of the previous database that this import has no file for (its
+    /// rows, status and validators are copied over). `sync` sets it: a feed that was not
+    /// modified upstream, or that was not selected this time, stays as it was. Without it
+    /// the new database holds exactly the directory's feeds.
+    pub keep_other_feeds: bool,
+    pub observer: Option<Arc<dyn Observer>>,
 }
 
 /// What an import did, per feed, plus failures that kept old data.
@@ -197,41 +218,87 @@ impl Acc {
 #[derive(Debug)]
 struct Seen {
     modified: String,
-    at: String,
+    feed: Arc<str>,
+    name: String,
 }
 
-/// Import one OSV record. Returns whether it was stored.
-fn import_osv_record(
-    b: &Builder,
-    acc: &mut Acc,
-    seen: &mut HashMap<String, Seen>,
-    name: &str,
-    bytes: &[u8],
-) -> Result<(), StoreError> {
-    let feed = acc.status.feed.clone();
-    if !name.ends_with(".json") {
-        acc.reject(name, None, "not a .json member".into());
-        return Ok(());
+/// One OSV member after parsing and validation (done on the parser thread).
+#[derive(Debug)]
+enum Prepared<'a> {
+    Rejected {
+        name: String,
+        id: Option<String>,
+        reason: String,
+    },
+    Record(Box<PreparedRecord<'a>>),
+}
+
+#[derive(Debug)]
+struct PreparedRecord<'a> {
+    name: String,
+    id: String,
+    modified: String,
+    warnings: Vec<String>,
+    row: AdvisoryRow,
+    /// The original JSON as a raw deflate stream (borrowed from the archive when the member
+    /// was deflated there).
+    raw: Cow<'a, [u8]>,
+}
+
+/// A zip member on its way from the reader thread to the parser thread.
+#[derive(Debug)]
+struct Member {
+    name: String,
+    data: Vec<u8>,
+    deflate: Option<zipread::DeflateSpan>,
+}
+
+/// Members per channel message: enough to make the hand-over cost vanish, small enough to
+/// keep the three threads busy together.
+const BATCH: usize = 256;
+
+/// The original JSON, deflated: the archive's own stream when it has one, else compressed
+/// here (a stored member).
+fn raw_deflate<'a>(m: &Member, archive: &'a [u8]) -> Cow<'a, [u8]> {
+    if let Some(span) = m.deflate
+        && let (Ok(start), Ok(len)) = (usize::try_from(span.start), usize::try_from(span.len))
+        && let Some(stream) = start
+            .checked_add(len)
+            .and_then(|end| archive.get(start..end))
+    {
+        return Cow::Borrowed(stream);
     }
-    let rec = match osv::parse(bytes) {
+    let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
+    // Writing to a Vec cannot fail.
+    let _ = e.write_all(&m.data);
+    Cow::Owned(e.finish().unwrap_or_default())
+}
+
+/// Parse, validate, score and convert one member. Pure but for the feed name.
+fn prepare<'a>(feed: &str, m: &Member, archive: &'a [u8]) -> Prepared<'a> {
+    let name = &m.name;
+    let rejected = |id: Option<&str>, reason: String| Prepared::Rejected {
+        name: name.clone(),
+        id: id.map(str::to_string),
+        reason,
+    };
+    if !name.ends_with(".json") {
+        return rejected(None, "not a .json member".into());
+    }
+    let rec = match osv::parse(&m.data) {
         Ok(r) => r,
-        Err(e) => {
-            acc.reject(name, None, format!("not an OSV record: {e}"));
-            return Ok(());
-        }
+        Err(e) => return rejected(None, format!("not an OSV record: {e}")),
     };
     let findings = osv::validate(&rec);
-    let id = rec.id.as_deref();
     let rejects: Vec<String> = findings
         .iter()
         .filter(|f| f.level == osv::Level::Reject)
         .map(ToString::to_string)
         .collect();
     if !rejects.is_empty() {
-        acc.reject(name, id, rejects.join("; "));
-        return Ok(());
+        return rejected(rec.id.as_deref(), rejects.join("; "));
     }
-    let id = rec.id();
+    let id = rec.id().to_string();
     let mut warnings: Vec<String> = findings.iter().map(ToString::to_string).collect();
     let stem = name
         .rsplit('/')
@@ -250,46 +317,198 @@ fn import_osv_record(
         }
     }
     let modified = rec.modified.clone().unwrap_or_default();
-    let replace = seen.contains_key(id);
-    if let Some(prev) = seen.get(id) {
+    let adv = rec.into_advisory(
+        RecordSource {
+            feed: feed.to_string(),
+            file: name.clone(),
+        },
+        severity,
+    );
+    Prepared::Record(Box::new(PreparedRecord {
+        name: name.clone(),
+        id,
+        modified,
+        warnings,
+        row: AdvisoryRow::new(adv),
+        raw: raw_deflate(m, archive),
+    }))
+}
+
+/// Store one prepared member (on the writer thread, in archive order: the duplicate rule
+/// depends on it). The strings it keeps are taken out of `p`; the rest is left for the
+/// parser thread to free (a free on the allocating thread is several times cheaper).
+fn apply(
+    b: &Builder,
+    acc: &mut Acc,
+    seen: &mut HashMap<String, Seen>,
+    feed: &Arc<str>,
+    p: &mut Prepared<'_>,
+) -> Result<(), StoreError> {
+    let r = match p {
+        Prepared::Rejected { name, id, reason } => {
+            acc.reject(name, id.as_deref(), std::mem::take(reason));
+            return Ok(());
+        }
+        Prepared::Record(r) => r,
+    };
+    let replace = seen.contains_key(&r.id);
+    if let Some(prev) = seen.get(&r.id) {
         // Same id twice (AlmaLinux publishes one erratum per release folder; a record can
         // sit in several ecosystems' zips): the newer `modified` wins, ties keep the first.
-        if modified <= prev.modified {
+        if r.modified <= prev.modified {
             acc.status.duplicates += 1;
             return Ok(());
         }
         acc.status.duplicates += 1;
         acc.warn(
-            name,
-            Some(id),
-            format!("replaces the older {} of the same id", prev.at),
+            &r.name,
+            Some(&r.id),
+            format!(
+                "replaces the older {}/{} of the same id",
+                prev.feed, prev.name
+            ),
         );
     }
-    if !warnings.is_empty() {
-        acc.warn(name, Some(id), warnings.join("; "));
+    if !r.warnings.is_empty() {
+        acc.warn(&r.name, Some(&r.id), r.warnings.join("; "));
     }
-    let adv = rec.to_advisory(
-        RecordSource {
-            feed: feed.clone(),
-            file: name.to_string(),
-        },
-        severity,
-    );
-    b.put_advisory(&adv, bytes, replace)?;
+    b.put_row(&r.row, &r.raw, replace)?;
     seen.insert(
-        id.to_string(),
+        std::mem::take(&mut r.id),
         Seen {
-            modified,
-            at: format!("{feed}/{name}"),
+            modified: std::mem::take(&mut r.modified),
+            feed: feed.clone(),
+            name: std::mem::take(&mut r.name),
         },
     );
     acc.status.records += 1;
     Ok(())
 }
 
+/// Import one OSV `all.zip` through a three-stage pipeline: the reader thread inflates
+/// members, the parser thread parses, validates and converts them, this thread writes them
+/// to SQLite. Channels are bounded, so memory stays flat whatever the archive size.
+fn import_osv_zip(
+    b: &Builder,
+    acc: &mut Acc,
+    seen: &mut HashMap<String, Seen>,
+    bytes: &[u8],
+    limits: &Limits,
+    observer: Option<&dyn Observer>,
+) -> Result<(), FileError> {
+    let feed = acc.status.feed.clone();
+    let feed_arc: Arc<str> = Arc::from(feed.as_str());
+    let (read, store_err) = std::thread::scope(|s| {
+        let (mtx, mrx) = mpsc::sync_channel::<Vec<Member>>(4);
+        let (ptx, prx) = mpsc::sync_channel::<Vec<Prepared<'_>>>(4);
+        // Batches go back to the thread that allocated them: members to the reader, which
+        // reuses their buffers; prepared records to the parser, which frees them.
+        let (mback_tx, mback_rx) = mpsc::channel::<Vec<Member>>();
+        let (pback_tx, pback_rx) = mpsc::channel::<Vec<Prepared<'_>>>();
+        let reader = s.spawn(move || {
+            let mut spare: Vec<Member> = Vec::new();
+            let mut batch: Vec<Member> = Vec::with_capacity(BATCH);
+            let r = zipread::for_each_entry(std::io::Cursor::new(bytes), limits, |e| {
+                if spare.is_empty() {
+                    for mut back in mback_rx.try_iter() {
+                        spare.append(&mut back);
+                    }
+                }
+                let mut m = spare.pop().unwrap_or(Member {
+                    name: String::new(),
+                    data: Vec::new(),
+                    deflate: None,
+                });
+                m.name.clear();
+                m.name.push_str(e.name);
+                m.data.clear();
+                m.data.extend_from_slice(e.data);
+                m.deflate = e.deflate;
+                batch.push(m);
+                if batch.len() == BATCH
+                    && mtx
+                        .send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
+                        .is_err()
+                {
+                    // The writer stopped: no one wants the rest.
+                    return ControlFlow::Break(());
+                }
+                ControlFlow::Continue(())
+            });
+            if !batch.is_empty() {
+                let _ = mtx.send(batch);
+            }
+            r
+        });
+        let feed = &feed;
+        let parser = s.spawn(move || {
+            for batch in mrx {
+                for done in pback_rx.try_iter() {
+                    drop(done);
+                }
+                let out: Vec<Prepared<'_>> =
+                    batch.iter().map(|m| prepare(feed, m, bytes)).collect();
+                let _ = mback_tx.send(batch);
+                if ptx.send(out).is_err() {
+                    break;
+                }
+            }
+            drop(ptx);
+            // Free what the writer hands back until it is done.
+            for done in pback_rx {
+                drop(done);
+            }
+        });
+        let mut store_err = None;
+        'batches: for mut batch in prx.iter() {
+            for p in &mut batch {
+                if let Err(e) = apply(b, acc, seen, &feed_arc, p) {
+                    store_err = Some(e);
+                    break 'batches;
+                }
+            }
+            let _ = pback_tx.send(batch);
+            if let Some(o) = observer {
+                o.records(feed, acc.status.records + acc.status.rejected);
+            }
+        }
+        // Unblock the other threads if the writer stopped early.
+        drop(prx);
+        drop(pback_tx);
+        let read = match reader.join() {
+            Ok(r) => r,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        if let Err(panic) = parser.join() {
+            std::panic::resume_unwind(panic);
+        }
+        (read, store_err)
+    });
+    if let Some(e) = store_err {
+        return Err(e.into());
+    }
+    let entry_errors = read.map_err(|e| FileError::Unusable(e.to_string()))?;
+    for e in entry_errors {
+        acc.reject(&e.name, None, e.reason);
+    }
+    Ok(())
+}
+
+/// The previous database, if there is one this caulk can read (an older schema is rebuilt
+/// from scratch: its rows cannot be copied).
+fn readable_previous(db: &Path) -> Option<crate::store::Store> {
+    if !db.exists() {
+        return None;
+    }
+    crate::store::Store::open(db).ok()
+}
+
 /// Import a mirror directory into the database at `db`.
 pub fn import_dir(dir: &Path, db: &Path, opts: &Options) -> Result<Report, Error> {
-    let files = discover(dir)?;
+    let mut files = discover(dir)?;
+    if let Some(only) = &opts.only {
+        files.retain(|f| only.contains(&f.feed));
+    }
     let manifest = Manifest::load(dir)?;
     if opts.require_manifest && manifest.is_none() {
         return Err(Error::Manifest {
@@ -297,7 +516,18 @@ pub fn import_dir(dir: &Path, db: &Path, opts: &Options) -> Result<Report, Error
             reason: "missing: the source is not a `caulk db mirror` directory".into(),
         });
     }
-    let previous = db.exists().then(|| db.to_path_buf());
+    // Read what we need from the previous database before a new one is started.
+    let (previous, old_status, old_fetch) = match readable_previous(db) {
+        Some(store) => {
+            let status = store.feeds().unwrap_or_default();
+            let fetch: HashMap<String, crate::store::FetchMeta> = status
+                .iter()
+                .filter_map(|f| Some((f.feed.clone(), store.fetch_meta(&f.feed).ok()??)))
+                .collect();
+            (Some(db.to_path_buf()), status, fetch)
+        }
+        None => (None, vec![], HashMap::new()),
+    };
     let b = Builder::create(db)?;
     let now = opts.now_unix.unwrap_or_else(crate::now_unix);
     b.set_meta("built_at", &crate::rfc3339_utc(now))?;
@@ -328,21 +558,40 @@ pub fn import_dir(dir: &Path, db: &Path, opts: &Options) -> Result<Report, Error
         }
         let ai = acc_for(&mut accs, f);
         let bytes = read_file(&f.path)?;
-        let digest = sha256_hex(&bytes);
+        let acc = &mut accs[ai];
+        // The digest is computed beside the import (it costs as much as inflating a zip);
+        // a file that does not match the manifest is then dropped like any unusable file.
+        let (digest, imported) = std::thread::scope(|s| {
+            let hasher = s.spawn(|| sha256_hex(&bytes));
+            let imported = import_file(
+                &b,
+                acc,
+                &mut seen,
+                f,
+                &bytes,
+                &opts.limits,
+                opts.observer.as_deref(),
+            );
+            match hasher.join() {
+                Ok(d) => (d, imported),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        });
         let verified = match &manifest {
             Some(m) => m.verify(&f.rel, bytes.len() as u64, &digest),
             None => Ok(()),
         };
-        let outcome = match verified {
-            Err(reason) => Err(FileError::Unusable(reason)),
-            Ok(()) => {
-                let acc = &mut accs[ai];
-                acc.status.sha256 = Some(match acc.status.sha256.take() {
-                    Some(prev) => format!("{prev},{digest}"),
-                    None => digest,
-                });
-                import_file(&b, acc, &mut seen, f, &bytes, &opts.limits)
+        acc.status.sha256 = Some(match acc.status.sha256.take() {
+            Some(prev) => format!("{prev},{digest}"),
+            None => digest,
+        });
+        let outcome = match (verified, imported) {
+            (Err(reason), Err(FileError::Store(e))) => {
+                let _ = reason;
+                Err(FileError::Store(e))
             }
+            (Err(reason), _) => Err(FileError::Unusable(reason)),
+            (Ok(()), imported) => imported,
         };
         match outcome {
             Ok(()) => {}
@@ -350,8 +599,7 @@ pub fn import_dir(dir: &Path, db: &Path, opts: &Options) -> Result<Report, Error
             Err(FileError::Unusable(reason)) => {
                 // Rows this file already gave are dropped: the feed is all old or all new.
                 b.drop_feed(&f.feed)?;
-                let prefix = format!("{}/", f.feed);
-                seen.retain(|_, s| !s.at.starts_with(&prefix));
+                seen.retain(|_, s| *s.feed != *f.feed);
                 failed.push(f.feed.clone());
                 report
                     .failed
@@ -359,38 +607,67 @@ pub fn import_dir(dir: &Path, db: &Path, opts: &Options) -> Result<Report, Error
             }
         }
     }
-    // Feeds that failed: keep the previous database's rows and status.
-    let old_status: Vec<FeedStatus> = match &previous {
-        Some(p) => crate::store::Store::open(p)
-            .and_then(|s| s.feeds())
-            .unwrap_or_default(),
-        None => vec![],
-    };
+    // Feeds that failed, and with `keep_other_feeds` the previous feeds this import had no
+    // file for: keep the previous database's rows, status and validators.
+    let mut keep: Vec<String> = failed.clone();
+    if opts.keep_other_feeds {
+        for old in &old_status {
+            if !accs.iter().any(|a| a.status.feed == old.feed) && !keep.contains(&old.feed) {
+                keep.push(old.feed.clone());
+            }
+        }
+    }
     let mut statuses = Vec::new();
+    for feed in &keep {
+        if let Some(p) = &previous {
+            b.carry_over(p, feed)?;
+        }
+        if let Some(old) = old_status.iter().find(|s| &s.feed == feed) {
+            b.put_feed(old, &[])?;
+            statuses.push(old.clone());
+        }
+        if let Some(meta) = old_fetch.get(feed) {
+            b.put_fetch_meta(feed, meta)?;
+        }
+    }
     for acc in accs {
-        if failed.contains(&acc.status.feed) {
-            let feed = acc.status.feed.clone();
-            if let Some(p) = &previous {
-                b.carry_over(p, &feed)?;
-            }
-            if let Some(old) = old_status.iter().find(|s| s.feed == feed) {
-                b.put_feed(old, &[])?;
-                statuses.push(old.clone());
-            }
+        if keep.contains(&acc.status.feed) {
             continue;
+        }
+        if let Some(v) = opts
+            .fetched
+            .get(&acc.status.feed)
+            .and_then(|i| i.validators.as_ref())
+        {
+            b.put_fetch_meta(&acc.status.feed, v)?;
         }
         b.put_feed(&acc.status, &acc.rejections)?;
         statuses.push(acc.status);
     }
+    // The identity merge (pure) runs beside the index build (SQLite, this thread); the big
+    // maps are freed beside the final commit.
     let links = b.links()?;
-    let identity = merge::merge(links.iter().map(|(id, aliases, upstream)| merge::Links {
-        id,
-        aliases,
-        upstream,
-    }));
+    let (identity, indexed) = std::thread::scope(|s| {
+        let merged = s.spawn(|| {
+            merge::merge(links.iter().map(|(id, aliases, upstream)| merge::Links {
+                id,
+                aliases,
+                upstream,
+            }))
+        });
+        let indexed = b.create_indexes();
+        match merged.join() {
+            Ok(identity) => (identity, indexed),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    });
+    indexed?;
     b.put_identity(&identity)?;
     report.vulnerabilities = identity.vulns.len();
-    report.db = b.commit()?;
+    report.db = std::thread::scope(|s| {
+        s.spawn(move || drop((identity, links)));
+        b.commit()
+    })?;
     statuses.sort_by(|a, b| a.feed.cmp(&b.feed));
     report.feeds = statuses;
     Ok(report)
@@ -416,6 +693,7 @@ fn import_file(
     f: &FeedFile,
     bytes: &[u8],
     limits: &Limits,
+    observer: Option<&dyn Observer>,
 ) -> Result<(), FileError> {
     let name = f
         .path
@@ -431,22 +709,7 @@ fn import_file(
         String::from_utf8(raw).map_err(|e| FileError::Unusable(format!("not UTF-8: {e}")))
     };
     if f.feed.starts_with("osv/") {
-        let mut store_err: Option<StoreError> = None;
-        let entry_errors = zipread::read_entries(std::io::Cursor::new(bytes), limits, |n, data| {
-            if store_err.is_some() {
-                return;
-            }
-            if let Err(e) = import_osv_record(b, acc, seen, n, data) {
-                store_err = Some(e);
-            }
-        })
-        .map_err(|e| FileError::Unusable(e.to_string()))?;
-        if let Some(e) = store_err {
-            return Err(e.into());
-        }
-        for e in entry_errors {
-            acc.reject(&e.name, None, e.reason);
-        }
+        import_osv_zip(b, acc, seen, bytes, limits, observer)?;
     } else if f.feed == "kev" {
         let k = kev::parse(bytes)
             .map_err(|e| FileError::Unusable(format!("not a KEV catalogue: {e}")))?;
@@ -480,6 +743,9 @@ fn import_file(
         for (cve, m) in n.mismatches {
             acc.warn(&f.rel, Some(&cve), m);
         }
+    }
+    if let Some(o) = observer {
+        o.records(&f.feed, acc.status.records + acc.status.rejected);
     }
     Ok(())
 }

@@ -1,29 +1,37 @@
 //! The advisory database: OSV records of every ecosystem, enriched with CVSS, CISA KEV, EPSS
-//! and NVD, imported from the public feeds or an offline mirror into one local SQLite file.
+//! and NVD, fetched from the public feeds or a mirror and imported into one local SQLite
+//! file.
 //!
 //! Owns: the OSV wire format ([`osv::Record`], tolerant parsing and validation), CVSS scoring
 //! ([`score`]), KEV/EPSS/NVD parsing ([`kev`], [`epss`], [`nvd`]), vulnerability identity
 //! ([`merge`]: which ids are one vulnerability), zip reading with limits ([`zipread`]), the
-//! store ([`store::Store`] to read, [`store::Builder`] to write) and the mirror import
-//! ([`import::import_dir`]) with its checksum manifest ([`manifest`]). The first six are pure;
-//! `zipread`, `store`, `import` and `manifest` do file I/O.
+//! store ([`store::Store`] to read, [`store::Builder`] to write), the mirror import
+//! ([`import::import_dir`]) with its checksum manifest ([`manifest`]), and feed sync
+//! ([`sync::run`], [`sync::mirror`]) over HTTP ([`fetch`]) with progress reporting
+//! ([`progress`]). The first six are pure; `zipread`, `store`, `import` and `manifest` do
+//! file I/O; `sync` and `fetch` use the network, through a tokio runtime that lives inside
+//! `sync` (callers stay synchronous).
 //!
 //! The traps: feeds are messy (unknown enum values, `null` lists, ranges without
 //! `introduced`, the same id in several files, abbreviated commit hashes), and one bad record
 //! must never cost the rest of a feed; a CVSS v3 vector missing base metrics still "scores"
 //! in the `cvss` crate; `related` is not identity, and a DSA's `upstream` list names several
-//! vulnerabilities, not one; and an import that dies half-way must leave the previous
-//! database as it was (we build a new file and rename it into place).
+//! vulnerabilities, not one; an import that dies half-way must leave the previous database
+//! as it was (we build a new file and rename it into place); and a download can end early
+//! and still look like a file, so nothing is imported before it is checked whole.
 
 pub mod epss;
+pub mod fetch;
 pub mod import;
 pub mod kev;
 pub mod manifest;
 pub mod merge;
 pub mod nvd;
 pub mod osv;
+pub mod progress;
 pub mod score;
 pub mod store;
+pub mod sync;
 pub mod zipread;
 
 use std::path::{Path, PathBuf};
@@ -44,6 +52,12 @@ pub enum Error {
     Manifest { path: PathBuf, reason: String },
     #[error("import: {0}")]
     Import(String),
+    #[error("--offline refuses the network source {source_url}")]
+    Offline { source_url: String },
+    #[error("sync: {0}")]
+    Config(String),
+    #[error(transparent)]
+    Fetch(#[from] fetch::FetchError),
 }
 
 /// The current time in Unix seconds (the only clock of this crate; callers may pass their

@@ -3,6 +3,7 @@
 
 use crate::Error;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::path::Path;
 
 pub const MANIFEST_NAME: &str = "caulk-mirror.json";
@@ -13,6 +14,14 @@ pub struct ManifestFile {
     pub path: String,
     pub bytes: u64,
     pub sha256: String,
+    /// Where `caulk db mirror` downloaded the file from, and the HTTP validators it got, for
+    /// its next conditional request (absent for a copied mirror).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_modified: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,17 +42,26 @@ impl Manifest {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(source) => return Err(Error::Io { path, source }),
         };
-        let m: Manifest = serde_json::from_slice(&bytes).map_err(|e| Error::Manifest {
-            path: path.clone(),
-            reason: e.to_string(),
-        })?;
+        Manifest::parse(&bytes)
+            .map(Some)
+            .map_err(|reason| Error::Manifest { path, reason })
+    }
+
+    /// Parse a manifest's bytes (read from a file or downloaded from a mirror).
+    pub fn parse(bytes: &[u8]) -> Result<Manifest, String> {
+        let m: Manifest = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
         if m.format != 1 {
-            return Err(Error::Manifest {
-                path,
-                reason: format!("format {} (this caulk reads 1)", m.format),
-            });
+            return Err(format!("format {} (this caulk reads 1)", m.format));
         }
-        Ok(Some(m))
+        for f in &m.files {
+            crate::zipread::safe_name(&f.path).map_err(|e| format!("file {:?}: {e}", f.path))?;
+        }
+        Ok(m)
+    }
+
+    /// The entry of a file.
+    pub fn file(&self, rel: &str) -> Option<&ManifestFile> {
+        self.files.iter().find(|f| f.path == rel)
     }
 
     /// Check one file against the manifest.
@@ -64,16 +82,29 @@ impl Manifest {
 
     /// Write a manifest for the feed files of `dir`.
     pub fn write(dir: &Path, now_unix: i64) -> Result<Manifest, Error> {
+        Manifest::write_with(dir, now_unix, &HashMap::new())
+    }
+
+    /// [`Manifest::write`], keeping the source URL and validators given per file.
+    pub fn write_with(
+        dir: &Path,
+        now_unix: i64,
+        origin: &HashMap<String, ManifestFile>,
+    ) -> Result<Manifest, Error> {
         let mut files = Vec::new();
         for f in crate::import::discover(dir)? {
             let bytes = std::fs::read(&f.path).map_err(|source| Error::Io {
                 path: f.path.clone(),
                 source,
             })?;
+            let o = origin.get(&f.rel);
             files.push(ManifestFile {
-                path: f.rel,
                 bytes: bytes.len() as u64,
                 sha256: crate::import::sha256_hex(&bytes),
+                url: o.and_then(|o| o.url.clone()),
+                etag: o.and_then(|o| o.etag.clone()),
+                last_modified: o.and_then(|o| o.last_modified.clone()),
+                path: f.rel,
             });
         }
         files.sort_by(|a, b| a.path.cmp(&b.path));

@@ -12,8 +12,13 @@
 
 use caulk_model::advisory::{AffectedPackage, AffectedRange, EventKind, RangeEvent, RecordSource};
 use serde::{Deserialize, Deserializer};
-use serde_json::Value;
 use std::fmt;
+
+/// A free-form JSON value (`database_specific`, `ecosystem_specific`): checked to be JSON,
+/// then dropped. Nothing in caulk reads inside it, the original JSON is stored beside the
+/// parsed record, and a `serde_json::Value` tree cost more than the rest of the record put
+/// together (import benchmark, `BENCHMARKS.md`).
+pub type Opaque = serde::de::IgnoredAny;
 
 /// The largest OSV record we parse, in bytes. The largest real record (an AlmaLinux erratum
 /// for the kernel) is about 200 KB.
@@ -60,7 +65,7 @@ pub struct Record {
     #[serde(default, deserialize_with = "null_list")]
     pub credits: Vec<Credit>,
     #[serde(default)]
-    pub database_specific: Option<Value>,
+    pub database_specific: Option<Opaque>,
 }
 
 /// `severity[]`: `type` is `CVSS_V2`, `CVSS_V3`, `CVSS_V4`, `Ubuntu`, or something newer.
@@ -83,9 +88,9 @@ pub struct Affected {
     #[serde(default, deserialize_with = "null_list")]
     pub versions: Vec<String>,
     #[serde(default)]
-    pub ecosystem_specific: Option<Value>,
+    pub ecosystem_specific: Option<Opaque>,
     #[serde(default)]
-    pub database_specific: Option<Value>,
+    pub database_specific: Option<Opaque>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -107,7 +112,7 @@ pub struct Range {
     #[serde(default, deserialize_with = "null_list")]
     pub events: Vec<Event>,
     #[serde(default)]
-    pub database_specific: Option<Value>,
+    pub database_specific: Option<Opaque>,
 }
 
 /// One event object. The schema says exactly one of the four keys; an object with none of
@@ -343,12 +348,13 @@ pub fn validate(r: &Record) -> Vec<Finding> {
             }
         }
         for (ri, rg) in a.ranges.iter().enumerate() {
-            let path = format!("affected[{ai}].ranges[{ri}]");
+            // Built only for a finding: most ranges have none.
+            let path = || format!("affected[{ai}].ranges[{ri}]");
             if !has_package && rg.kind != "GIT" {
                 out.push(finding(
                     Level::Warn,
                     "RNG:003",
-                    path.clone(),
+                    path(),
                     format!("range type {:?} in an entry without a package", rg.kind),
                 ));
             }
@@ -356,7 +362,7 @@ pub fn validate(r: &Record) -> Vec<Finding> {
                 out.push(finding(
                     Level::Reject,
                     "RNG:001",
-                    path.clone(),
+                    path(),
                     "range has no events",
                 ));
                 continue;
@@ -369,7 +375,7 @@ pub fn validate(r: &Record) -> Vec<Finding> {
                     out.push(finding(
                         Level::Warn,
                         "EVT:001",
-                        format!("{path}.events[{ei}]"),
+                        format!("{}.events[{ei}]", path()),
                         if n == 0 {
                             "event has none of introduced/fixed/last_affected/limit".to_string()
                         } else {
@@ -390,7 +396,7 @@ pub fn validate(r: &Record) -> Vec<Finding> {
                 out.push(finding(
                     Level::Reject,
                     "RNG:001",
-                    path.clone(),
+                    path(),
                     "range has no introduced event (cannot be evaluated)",
                 ));
             }
@@ -402,7 +408,7 @@ pub fn validate(r: &Record) -> Vec<Finding> {
                     out.push(finding(
                         Level::Warn,
                         "RNG:002",
-                        path.clone(),
+                        path(),
                         format!("range is not distinct: {end:?} is both introduced and fixed"),
                     ));
                 }
@@ -422,6 +428,56 @@ pub fn lint(r: &Record) -> Vec<Finding> {
         .into_iter()
         .filter(|f| f.level == Level::Reject || f.code.starts_with("RNG:"))
         .collect()
+}
+
+/// A string trimmed in place (no copy when there is nothing to trim).
+fn trimmed(mut s: String) -> String {
+    let end = s.trim_end().len();
+    s.truncate(end);
+    let start = s.len() - s.trim_start().len();
+    if start > 0 {
+        s.drain(..start);
+    }
+    s
+}
+
+impl Event {
+    /// The events this object holds, in schema order, moved out.
+    fn into_events(self) -> impl Iterator<Item = RangeEvent> {
+        [
+            (EventKind::Introduced, self.introduced),
+            (EventKind::Fixed, self.fixed),
+            (EventKind::LastAffected, self.last_affected),
+            (EventKind::Limit, self.limit),
+        ]
+        .into_iter()
+        .filter_map(|(kind, v)| v.map(|version| RangeEvent { kind, version }))
+    }
+}
+
+impl Affected {
+    /// [`Record::affected_packages`] for one entry, moving its strings.
+    fn into_package(self) -> AffectedPackage {
+        let (ecosystem, name, purl) = match self.package {
+            Some(p) => (trimmed(p.ecosystem), trimmed(p.name), p.purl),
+            None => (String::new(), String::new(), None),
+        };
+        AffectedPackage {
+            ecosystem,
+            name,
+            purl,
+            ranges: self
+                .ranges
+                .into_iter()
+                .map(|r| AffectedRange {
+                    kind: r.kind,
+                    repo: r.repo,
+                    events: r.events.into_iter().flat_map(Event::into_events).collect(),
+                })
+                .collect(),
+            versions: self.versions,
+        }
+    }
 }
 
 impl Record {
@@ -485,6 +541,32 @@ impl Record {
             }
         }
         out
+    }
+
+    /// [`Record::to_advisory`], moving the strings instead of copying them.
+    pub fn into_advisory(
+        self,
+        source: RecordSource,
+        severity: Vec<caulk_model::advisory::CvssScore>,
+    ) -> caulk_model::advisory::Advisory {
+        let affected = self
+            .affected
+            .into_iter()
+            .map(Affected::into_package)
+            .collect();
+        caulk_model::advisory::Advisory {
+            id: self.id.unwrap_or_default(),
+            modified: self.modified.unwrap_or_default(),
+            published: self.published,
+            withdrawn: self.withdrawn,
+            summary: self.summary,
+            aliases: self.aliases,
+            upstream: self.upstream,
+            related: self.related,
+            severity,
+            affected,
+            source,
+        }
     }
 
     /// Convert to the stored form. Call after [`validate`] found no `Reject`.
@@ -588,6 +670,29 @@ mod tests {
         let e = parse(br#"{"id":"A","modified":"2024-01-01T00:00:00Z","aliases":"CVE-1"}"#)
             .expect_err("string where list");
         assert!(e.to_string().contains("line 1"), "{e}");
+    }
+
+    #[test]
+    fn moving_and_copying_conversions_agree() {
+        let r = parse(
+            br#"{"id":"X-2","modified":"2024-01-01T00:00:00Z","aliases":["CVE-1"],
+            "affected":[{"package":{"ecosystem":" Debian:12 ","name":"openssl ","purl":"pkg:deb/debian/openssl"},
+              "ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0","fixed":"1"},{"last_affected":"2"},{"limit":"3"}]},
+                        {"type":"GIT","repo":"https://x","events":[{"introduced":"abc"}]}],
+              "versions":["0.9"]},
+              {"ranges":[{"type":"GIT","events":[{"introduced":"0"}]}]}]}"#,
+        )
+        .expect("parses");
+        let src = RecordSource {
+            feed: "f".into(),
+            file: "x.json".into(),
+        };
+        let copied = r.to_advisory(src.clone(), vec![]);
+        let moved = r.into_advisory(src, vec![]);
+        assert_eq!(copied, moved);
+        assert_eq!(moved.affected[0].ecosystem, "Debian:12");
+        assert_eq!(moved.affected[0].name, "openssl");
+        assert_eq!(moved.affected[0].ranges[0].events.len(), 4);
     }
 
     #[test]

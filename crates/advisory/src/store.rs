@@ -15,7 +15,60 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use std::path::{Path, PathBuf};
 
 /// Bumped when the tables change; an older file is rebuilt by the next import.
-pub const SCHEMA_VERSION: i64 = 1;
+/// 2: `advisories.raw` holds the original JSON as a raw deflate stream (RFC 1951); `ids`
+/// and `advisory_vulns` are `WITHOUT ROWID`; `meta` holds `fetch:<feed>` validators.
+pub const SCHEMA_VERSION: i64 = 2;
+
+/// The `meta` key prefix of a feed's HTTP validators.
+const FETCH_META_PREFIX: &str = "fetch:";
+
+/// What `sync` remembers about a feed's last download, for the next conditional request:
+/// stored as JSON in `meta` under `fetch:<feed>`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FetchMeta {
+    /// The URL the feed's data came from.
+    pub url: String,
+    #[serde(default)]
+    pub etag: Option<String>,
+    #[serde(default)]
+    pub last_modified: Option<String>,
+    /// When the data was downloaded (Unix seconds).
+    pub fetched_at_unix: i64,
+    /// When the source last confirmed the data (a 200 or a 304), Unix seconds.
+    pub checked_at_unix: i64,
+    #[serde(default)]
+    pub bytes: u64,
+    #[serde(default)]
+    pub sha256: String,
+}
+
+/// Record that the source still has what the database holds (a 304 Not Modified): update
+/// the validators of these feeds in place. One small SQLite transaction: the rows of the
+/// feeds are not touched, so the file need not be rebuilt.
+pub fn update_fetch_meta(path: &Path, metas: &[(String, FetchMeta)]) -> Result<(), StoreError> {
+    let sql = |source| StoreError::Sql {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut conn =
+        Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(sql)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+        .map_err(sql)?;
+    let tx = conn.transaction().map_err(sql)?;
+    for (feed, m) in metas {
+        let json = serde_json::to_string(m).map_err(|source| StoreError::Json {
+            path: path.to_path_buf(),
+            what: format!("fetch metadata of {feed}"),
+            source,
+        })?;
+        tx.execute(
+            "INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)",
+            params![format!("{FETCH_META_PREFIX}{feed}"), json],
+        )
+        .map_err(sql)?;
+    }
+    tx.commit().map_err(sql)
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -57,8 +110,9 @@ CREATE TABLE affected(
 CREATE TABLE cvss(
   id TEXT NOT NULL, version TEXT NOT NULL, vector TEXT NOT NULL, base_score REAL NOT NULL,
   severity TEXT NOT NULL, published_score REAL, source TEXT NOT NULL);
-CREATE TABLE ids(id TEXT PRIMARY KEY, vuln TEXT NOT NULL);
-CREATE TABLE advisory_vulns(advisory TEXT NOT NULL, vuln TEXT NOT NULL, PRIMARY KEY(advisory, vuln));
+CREATE TABLE ids(id TEXT PRIMARY KEY, vuln TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE advisory_vulns(advisory TEXT NOT NULL, vuln TEXT NOT NULL, PRIMARY KEY(advisory, vuln))
+  WITHOUT ROWID;
 CREATE TABLE kev(
   cve TEXT PRIMARY KEY, vendor_project TEXT NOT NULL, product TEXT NOT NULL,
   vulnerability_name TEXT NOT NULL, date_added TEXT NOT NULL, due_date TEXT NOT NULL,
@@ -70,13 +124,17 @@ CREATE TABLE rejections(feed TEXT NOT NULL, file TEXT NOT NULL, id TEXT, reason 
 ";
 
 /// Indexes are built after the bulk insert: faster than maintaining them row by row.
+/// [`Builder::create_indexes`] builds these (the importer runs it while the identity merge
+/// runs on another thread) ...
 const INDEXES: &str = "
 CREATE INDEX affected_pkg ON affected(ecosystem, name);
 CREATE INDEX affected_adv ON affected(advisory);
 CREATE INDEX cvss_id ON cvss(id);
-CREATE INDEX ids_vuln ON ids(vuln);
 CREATE INDEX rejections_feed ON rejections(feed);
 ";
+
+/// ... and [`Builder::commit`] this one, after the identities are in.
+const ID_INDEXES: &str = "CREATE INDEX ids_vuln ON ids(vuln);";
 
 fn version_str(v: CvssVersion) -> &'static str {
     v.as_str()
@@ -114,12 +172,48 @@ pub fn temp_path(path: &Path) -> PathBuf {
 /// `(id, aliases, upstream)` of one stored advisory.
 pub type Links = (String, Vec<String>, Vec<String>);
 
+/// An advisory with its lists already encoded as the JSON the tables hold, so the encoding
+/// can run on another thread than the SQLite writer (the importer's parser thread).
+#[derive(Debug, Clone)]
+pub struct AdvisoryRow {
+    pub advisory: Advisory,
+    aliases: String,
+    upstream: String,
+    related: String,
+    /// Per affected entry: `(ranges, versions)`.
+    affected: Vec<(String, String)>,
+}
+
+impl AdvisoryRow {
+    pub fn new(advisory: Advisory) -> AdvisoryRow {
+        // Encoding strings and plain structs as JSON cannot fail.
+        let j = |v: &Vec<String>| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
+        AdvisoryRow {
+            aliases: j(&advisory.aliases),
+            upstream: j(&advisory.upstream),
+            related: j(&advisory.related),
+            affected: advisory
+                .affected
+                .iter()
+                .map(|p| {
+                    (
+                        serde_json::to_string(&p.ranges).unwrap_or_else(|_| "[]".into()),
+                        j(&p.versions),
+                    )
+                })
+                .collect(),
+            advisory,
+        }
+    }
+}
+
 /// Writes a new database beside the current one; [`Builder::commit`] swaps it in.
 #[derive(Debug)]
 pub struct Builder {
     conn: Option<Connection>,
     tmp: PathBuf,
     path: PathBuf,
+    indexed: std::cell::Cell<bool>,
 }
 
 impl Builder {
@@ -164,14 +258,16 @@ impl Builder {
             conn: Some(conn),
             tmp,
             path: path.to_path_buf(),
+            indexed: std::cell::Cell::new(false),
         })
     }
 
     fn conn(&self) -> &Connection {
-        // Set in `create`, taken only by `commit`, which consumes self.
-        self.conn
-            .as_ref()
-            .expect("builder connection is open until commit")
+        match &self.conn {
+            Some(c) => c,
+            // Set in `create`, taken only by `commit` and `drop`, which consume self.
+            None => unreachable!("builder connection is open until commit"),
+        }
     }
 
     fn sql(&self, source: rusqlite::Error) -> StoreError {
@@ -191,12 +287,28 @@ impl Builder {
             .map_err(|e| self.sql(e))
     }
 
-    /// Insert an advisory with its original JSON. `replace`: an advisory of the same id was
-    /// stored before and is replaced (its rows are deleted first; without indexes during
-    /// the bulk load that is a scan, so only replacements pay for it).
+    /// Store a feed's HTTP validators (see [`FetchMeta`]).
+    pub fn put_fetch_meta(&self, feed: &str, m: &FetchMeta) -> Result<(), StoreError> {
+        let json = serde_json::to_string(m).map_err(|source| StoreError::Json {
+            path: self.tmp.clone(),
+            what: format!("fetch metadata of {feed}"),
+            source,
+        })?;
+        self.set_meta(&format!("{FETCH_META_PREFIX}{feed}"), &json)
+    }
+
+    /// Insert an advisory with its original JSON as a raw deflate stream. `replace`: an
+    /// advisory of the same id was stored before and is replaced (its rows are deleted
+    /// first; without indexes during the bulk load that is a scan, so only replacements pay
+    /// for it).
     pub fn put_advisory(&self, a: &Advisory, raw: &[u8], replace: bool) -> Result<(), StoreError> {
+        self.put_row(&AdvisoryRow::new(a.clone()), raw, replace)
+    }
+
+    /// [`Builder::put_advisory`] for a row encoded beforehand (on another thread).
+    pub fn put_row(&self, row: &AdvisoryRow, raw: &[u8], replace: bool) -> Result<(), StoreError> {
         let c = self.conn();
-        let j = |v: &Vec<String>| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
+        let a = &row.advisory;
         let run = || -> rusqlite::Result<()> {
             if replace {
                 c.prepare_cached("DELETE FROM affected WHERE advisory = ?1")?
@@ -216,24 +328,24 @@ impl Builder {
                 a.published,
                 a.withdrawn,
                 a.summary,
-                j(&a.aliases),
-                j(&a.upstream),
-                j(&a.related),
+                row.aliases,
+                row.upstream,
+                row.related,
                 raw
             ])?;
             let mut ins = c.prepare_cached(
                 "INSERT INTO affected(advisory, ord, ecosystem, name, purl, ranges, versions, withdrawn)
                  VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
             )?;
-            for (i, p) in a.affected.iter().enumerate() {
+            for (i, (p, (ranges, versions))) in a.affected.iter().zip(&row.affected).enumerate() {
                 ins.execute(params![
                     a.id,
                     i as i64,
                     p.ecosystem,
                     p.name,
                     p.purl,
-                    serde_json::to_string(&p.ranges).unwrap_or_else(|_| "[]".into()),
-                    j(&p.versions),
+                    ranges,
+                    versions,
                     a.withdrawn.is_some()
                 ])?;
             }
@@ -305,14 +417,13 @@ impl Builder {
     pub fn put_identity(&self, id: &crate::merge::Identity) -> Result<(), StoreError> {
         let c = self.conn();
         let run = || -> rusqlite::Result<()> {
-            let mut ins =
-                c.prepare_cached("INSERT OR REPLACE INTO ids(id, vuln) VALUES (?1, ?2)")?;
+            // Both maps are sorted and unique: plain inserts, appended in key order.
+            let mut ins = c.prepare_cached("INSERT INTO ids(id, vuln) VALUES (?1, ?2)")?;
             for (i, v) in &id.vuln_of {
                 ins.execute(params![i, v])?;
             }
-            let mut ins = c.prepare_cached(
-                "INSERT OR IGNORE INTO advisory_vulns(advisory, vuln) VALUES (?1, ?2)",
-            )?;
+            let mut ins =
+                c.prepare_cached("INSERT INTO advisory_vulns(advisory, vuln) VALUES (?1, ?2)")?;
             for (a, vs) in &id.advisory_vulns {
                 for v in vs {
                     ins.execute(params![a, v])?;
@@ -453,6 +564,18 @@ impl Builder {
             .collect())
     }
 
+    /// Build the lookup indexes now (else [`Builder::commit`] does). Rows added afterwards
+    /// are indexed as they come, which is slower in bulk.
+    pub fn create_indexes(&self) -> Result<(), StoreError> {
+        if !self.indexed.get() {
+            self.conn()
+                .execute_batch(INDEXES)
+                .map_err(|e| self.sql(e))?;
+            self.indexed.set(true);
+        }
+        Ok(())
+    }
+
     /// Build the indexes, make the file durable and put it in place of the old database.
     pub fn commit(mut self) -> Result<PathBuf, StoreError> {
         let conn = self.conn.take();
@@ -462,9 +585,14 @@ impl Builder {
             source,
         };
         if let Some(conn) = conn {
+            if !self.indexed.get() {
+                conn.execute_batch(INDEXES).map_err(sql)?;
+            }
+            conn.execute_batch(ID_INDEXES).map_err(sql)?;
             conn.execute_batch("COMMIT").map_err(sql)?;
-            conn.execute_batch(INDEXES).map_err(sql)?;
-            conn.execute_batch("ANALYZE; PRAGMA journal_mode=DELETE;")
+            // No ANALYZE: every query has one obvious index, and statistics cost a full
+            // pass over the tables (import benchmark).
+            conn.execute_batch("PRAGMA journal_mode=DELETE;")
                 .map_err(sql)?;
             conn.close().map_err(|(_, e)| sql(e))?;
         }
@@ -698,14 +826,41 @@ impl Store {
         }))
     }
 
-    /// The original JSON of an advisory.
+    /// The original JSON of an advisory (stored deflated; capped at the record size limit).
     pub fn raw(&self, id: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        self.conn
+        use std::io::Read;
+        let stored: Option<Vec<u8>> = self
+            .conn
             .query_row("SELECT raw FROM advisories WHERE id=?1", params![id], |r| {
                 r.get(0)
             })
             .optional()
-            .map_err(|e| self.sql(e))
+            .map_err(|e| self.sql(e))?;
+        let Some(stored) = stored else {
+            return Ok(None);
+        };
+        let mut out = Vec::new();
+        flate2::read::DeflateDecoder::new(stored.as_slice())
+            .take(crate::osv::MAX_RECORD_BYTES as u64)
+            .read_to_end(&mut out)
+            .map_err(|source| StoreError::Io {
+                path: self.path.clone(),
+                source: std::io::Error::new(
+                    source.kind(),
+                    format!("original JSON of {id}: {source}"),
+                ),
+            })?;
+        Ok(Some(out))
+    }
+
+    /// A feed's HTTP validators from its last download, if it came from `sync`.
+    pub fn fetch_meta(&self, feed: &str) -> Result<Option<FetchMeta>, StoreError> {
+        match self.meta(&format!("{FETCH_META_PREFIX}{feed}"))? {
+            None => Ok(None),
+            Some(s) => self
+                .json(&format!("fetch metadata of {feed}"), &s)
+                .map(Some),
+        }
     }
 
     /// CVSS scores stored under `id` (from OSV severity or NVD), in source order.

@@ -8,6 +8,7 @@
 //! entries are read. Declared sizes are not trusted: reads are capped.
 
 use std::io::{Read, Seek};
+use std::ops::ControlFlow;
 
 /// Limits for one archive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +79,37 @@ pub fn read_entries<R: Read + Seek>(
     limits: &Limits,
     mut f: impl FnMut(&str, &[u8]),
 ) -> Result<Vec<EntryError>, ArchiveError> {
+    for_each_entry(reader, limits, |e| {
+        f(e.name, e.data);
+        ControlFlow::Continue(())
+    })
+}
+
+/// Where an entry's deflate stream sits in the archive: `start..start + len`. The importer
+/// stores this stream as is (the original JSON, compressed, at no cost).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeflateSpan {
+    pub start: u64,
+    pub len: u64,
+}
+
+/// One good entry, as [`for_each_entry`] hands it over.
+#[derive(Debug, Clone, Copy)]
+pub struct Entry<'a> {
+    pub name: &'a str,
+    /// The uncompressed bytes, CRC checked.
+    pub data: &'a [u8],
+    /// For a deflated entry, its compressed stream in the archive.
+    pub deflate: Option<DeflateSpan>,
+}
+
+/// [`read_entries`] with the entry's compressed span, and a way to stop early
+/// (`ControlFlow::Break`: the rest is not read, the errors so far are returned).
+pub fn for_each_entry<R: Read + Seek>(
+    reader: R,
+    limits: &Limits,
+    mut f: impl FnMut(Entry<'_>) -> ControlFlow<()>,
+) -> Result<Vec<EntryError>, ArchiveError> {
     let mut archive = zip::ZipArchive::new(reader)?;
     if archive.len() > limits.max_entries {
         return Err(ArchiveError::TooManyEntries {
@@ -139,6 +171,7 @@ pub fn read_entries<R: Read + Seek>(
             continue;
         }
         let compressed = entry.compressed_size().max(1);
+        let deflated = entry.compression() == zip::CompressionMethod::Deflated;
         if declared > limits.ratio_floor_bytes && declared / compressed > limits.max_ratio {
             errors.push(bad(format!(
                 "compression ratio {}:1 over the limit of {}:1",
@@ -176,7 +209,21 @@ pub fn read_entries<R: Read + Seek>(
             }
             Ok(_) => {}
         }
-        f(&name, &buf);
+        let deflate = match entry.data_start() {
+            Some(start) if deflated => Some(DeflateSpan {
+                start,
+                len: entry.compressed_size(),
+            }),
+            _ => None,
+        };
+        let flow = f(Entry {
+            name: &name,
+            data: &buf,
+            deflate,
+        });
+        if flow.is_break() {
+            break;
+        }
     }
     Ok(errors)
 }
@@ -231,6 +278,33 @@ mod tests {
         assert_eq!(errs.len(), 2);
         assert!(errs[0].reason.contains(".."), "{errs:?}");
         assert!(errs[1].reason.contains("ratio"), "{errs:?}");
+    }
+
+    #[test]
+    fn deflate_spans_inflate_to_the_entry() {
+        let z = make(&[("a.json", b"{\"id\":\"A\"}"), ("b.json", &vec![b'x'; 5000])]);
+        let mut n = 0;
+        for_each_entry(Cursor::new(z.clone()), &Limits::default(), |e| {
+            let span = e.deflate.expect("deflated");
+            let stream = &z[span.start as usize..(span.start + span.len) as usize];
+            let mut out = Vec::new();
+            flate2::read::DeflateDecoder::new(stream)
+                .read_to_end(&mut out)
+                .expect("inflate");
+            assert_eq!(out, e.data, "{}", e.name);
+            n += 1;
+            ControlFlow::Continue(())
+        })
+        .expect("archive");
+        assert_eq!(n, 2);
+        // Break stops the walk.
+        let mut seen = 0;
+        for_each_entry(Cursor::new(z), &Limits::default(), |_| {
+            seen += 1;
+            ControlFlow::Break(())
+        })
+        .expect("archive");
+        assert_eq!(seen, 1);
     }
 
     #[test]

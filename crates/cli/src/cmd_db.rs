@@ -1,13 +1,17 @@
-//! `caulk db`: build the advisory database from a feed mirror, write a mirror, show status.
-//! Wiring only: the work is in `caulk-advisory`.
+//! `caulk db`: sync the advisory database from the public feeds or a mirror, build it from a
+//! mirror directory, write a mirror, show status. Wiring only: the work is in
+//! `caulk-advisory` (`sync::run`, `sync::mirror`, `import::import_dir`).
 
 use anyhow::{Context, Result, bail};
+use caulk_advisory::fetch::{HttpOptions, Retry};
 use caulk_advisory::import::{self, Options};
-use caulk_advisory::manifest::Manifest;
+use caulk_advisory::progress::ProgressMode;
 use caulk_advisory::store::Store;
+use caulk_advisory::sync::{self, FeedOutcome, PublicUrls, Selection, Source};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -20,12 +24,13 @@ enum DbCommand {
     /// Build the database from a mirror directory (`osv/<Ecosystem>/all.zip`, `kev/`,
     /// `epss/`, `nvd/`). The previous database stays in place until the new one is complete.
     Import(ImportArgs),
-    /// Update the database from a mirror. With `--source DIR` the mirror's checksum manifest
-    /// (`caulk-mirror.json`) is verified first when present. Fetching from the public feeds
-    /// over the network is not built yet: give `--source`.
+    /// Update the database: from the public feeds (OSV for this host's ecosystems, CISA KEV,
+    /// FIRST EPSS) by default, or from a mirror (`--source DIR|URL`). Only feeds that changed
+    /// are downloaded (conditional requests) and imported; a feed that cannot be had keeps
+    /// its previous data (exit status 1).
     Sync(SyncArgs),
-    /// Write a mirror (same layout, plus `caulk-mirror.json` with sizes and SHA-256) for an
-    /// air-gapped site, copied from `--source DIR`.
+    /// Write or refresh a mirror (same layout, plus `caulk-mirror.json` with sizes and
+    /// SHA-256) for an air-gapped site, from the public feeds or `--source DIR|URL`.
     Mirror(MirrorArgs),
     /// Per feed: source, fetch time, records imported, records rejected (first reasons), age.
     Status(StatusArgs),
@@ -60,25 +65,169 @@ struct ImportArgs {
     verify: bool,
 }
 
+/// A duration: `500ms`, `30s`, `5m`, `2h`, `7d`, or plain seconds.
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("{s:?}: expected a number with ms, s, m, h or d"))?;
+    let ms = match unit.trim() {
+        "ms" => 1,
+        "" | "s" => 1000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        u => return Err(format!("{s:?}: unknown unit {u:?} (ms, s, m, h, d)")),
+    };
+    Ok(Duration::from_millis(n.saturating_mul(ms)))
+}
+
+fn duration_text(d: Duration) -> String {
+    let s = d.as_secs();
+    if d.subsec_millis() != 0 || s == 0 {
+        format!("{}ms", d.as_millis())
+    } else if s.is_multiple_of(86_400) {
+        format!("{}d", s / 86_400)
+    } else if s.is_multiple_of(3600) {
+        format!("{}h", s / 3600)
+    } else if s.is_multiple_of(60) {
+        format!("{}m", s / 60)
+    } else {
+        format!("{s}s")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Progress {
+    /// Bars when stderr is a terminal, lines otherwise.
+    Auto,
+    Bars,
+    Lines,
+    Quiet,
+}
+
+/// What to fetch and how.
+#[derive(Debug, clap::Args)]
+struct NetArgs {
+    /// Sync this OSV ecosystem (repeatable; `Debian:12` means `Debian`) instead of this
+    /// host's (from /etc/os-release).
+    #[arg(long = "ecosystem", value_name = "NAME", conflicts_with = "all")]
+    ecosystems: Vec<String>,
+    /// Every ecosystem of the source (osv.dev's `ecosystems.txt`, a mirror's manifest).
+    #[arg(long)]
+    all: bool,
+    /// Never use the network (a `--source DIR` still works).
+    #[arg(long)]
+    offline: bool,
+    /// Tries per file for transient failures (connection, timeout, 5xx, 429, cut body).
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    retries: u32,
+    /// First delay between tries, doubled each time (with jitter), at most 30s.
+    #[arg(long, default_value = "1s", value_parser = parse_duration, value_name = "DURATION")]
+    retry_delay: Duration,
+    /// Time to connect.
+    #[arg(long, default_value = "15s", value_parser = parse_duration, value_name = "DURATION")]
+    connect_timeout: Duration,
+    /// Time without a byte before a download is abandoned (and retried).
+    #[arg(long, default_value = "60s", value_parser = parse_duration, value_name = "DURATION")]
+    stall_timeout: Duration,
+    /// Time for one whole download.
+    #[arg(long, default_value = "1h", value_parser = parse_duration, value_name = "DURATION")]
+    timeout: Duration,
+    /// The largest file accepted, in bytes.
+    #[arg(long, default_value_t = 4 << 30, value_name = "BYTES")]
+    max_download: u64,
+    /// osv.dev's bucket (`<URL>/<Ecosystem>/all.zip`).
+    #[arg(long, env = "CAULK_OSV_URL", default_value = sync::OSV_BASE, value_name = "URL")]
+    osv_url: String,
+    /// CISA KEV catalogue.
+    #[arg(long, env = "CAULK_KEV_URL", default_value = sync::KEV_URL, value_name = "URL")]
+    kev_url: String,
+    /// FIRST EPSS daily scores.
+    #[arg(long, env = "CAULK_EPSS_URL", default_value = sync::EPSS_URL, value_name = "URL")]
+    epss_url: String,
+    /// The os-release file that names this host's distribution.
+    #[arg(
+        long,
+        env = "CAULK_OS_RELEASE",
+        default_value = "/etc/os-release",
+        hide = true
+    )]
+    os_release: PathBuf,
+    #[arg(long, value_enum, default_value = "auto")]
+    progress: Progress,
+}
+
+impl NetArgs {
+    fn selection(&self) -> Selection {
+        if self.all {
+            Selection::All
+        } else if self.ecosystems.is_empty() {
+            Selection::Default
+        } else {
+            Selection::Ecosystems(self.ecosystems.clone())
+        }
+    }
+
+    fn source(&self, source: Option<&str>) -> Source {
+        match source {
+            Some(s) => Source::parse(s),
+            None => Source::Public(PublicUrls {
+                osv_base: self.osv_url.trim_end_matches('/').to_string(),
+                kev: self.kev_url.clone(),
+                epss: self.epss_url.clone(),
+            }),
+        }
+    }
+
+    fn http(&self) -> HttpOptions {
+        HttpOptions {
+            connect_timeout: self.connect_timeout,
+            timeout: self.timeout,
+            stall_timeout: self.stall_timeout,
+            max_bytes: self.max_download,
+            retry: Retry {
+                attempts: self.retries.max(1),
+                base_delay: self.retry_delay,
+                max_delay: Duration::from_secs(30).max(self.retry_delay),
+            },
+            ..HttpOptions::default()
+        }
+    }
+
+    fn progress(&self) -> ProgressMode {
+        match self.progress {
+            Progress::Auto => ProgressMode::Auto,
+            Progress::Bars => ProgressMode::Bars,
+            Progress::Lines => ProgressMode::Lines,
+            Progress::Quiet => ProgressMode::Quiet,
+        }
+    }
+}
+
 #[derive(Debug, clap::Args)]
 struct SyncArgs {
-    /// A mirror directory written by `caulk db mirror` (or with the same layout).
-    #[arg(long)]
+    /// A mirror: a directory written by `caulk db mirror` (or with the same layout), or its
+    /// URL (`https://mirror.example/caulk`). Default: the public feeds.
+    #[arg(long, value_name = "DIR|URL")]
     source: Option<String>,
     #[command(flatten)]
     db: DbArg,
-    /// Never use the network.
-    #[arg(long)]
-    offline: bool,
+    #[command(flatten)]
+    net: NetArgs,
 }
 
 #[derive(Debug, clap::Args)]
 struct MirrorArgs {
     /// Where to write the mirror.
     dir: PathBuf,
-    /// The feeds to copy from (a mirror directory).
-    #[arg(long)]
-    source: Option<PathBuf>,
+    /// Copy from this mirror directory or URL. Default: the public feeds.
+    #[arg(long, value_name = "DIR|URL")]
+    source: Option<String>,
+    #[command(flatten)]
+    net: NetArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -93,9 +242,12 @@ struct StatusArgs {
     db: DbArg,
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
-    /// Warn about feeds fetched longer ago than this many days.
-    #[arg(long, default_value_t = 7)]
-    max_age_days: u64,
+    /// Warn about feeds not confirmed current for longer than this (`7d`, `36h`).
+    #[arg(long, default_value = "7d", value_parser = parse_duration, value_name = "DURATION")]
+    max_age: Duration,
+    /// The same in days (older spelling).
+    #[arg(long, hide = true, conflicts_with = "max_age")]
+    max_age_days: Option<u64>,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -106,28 +258,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
         DbCommand::Sync(a) => {
             let db = a.db.path()?;
-            match a.source {
-                Some(s) if !s.contains("://") => {
-                    let dir = PathBuf::from(&s);
-                    let verify = dir.join(caulk_advisory::manifest::MANIFEST_NAME).exists();
-                    if !verify {
-                        eprintln!(
-                            "caulk: warning: {} has no {}: files are not verified",
-                            dir.display(),
-                            caulk_advisory::manifest::MANIFEST_NAME
-                        );
-                    }
-                    import(&dir, &db, verify)
-                }
-                Some(url) if a.offline => bail!("--offline refuses the network source {url}"),
-                Some(url) => bail!(
-                    "fetching {url} over the network is not built yet; copy a mirror and use --source DIR"
-                ),
-                None if a.offline => bail!("--offline: nothing to sync from; give --source DIR"),
-                None => bail!(
-                    "fetching the public feeds is not built yet; use --source DIR with a mirror"
-                ),
-            }
+            sync_cmd(&a, &db)
         }
         DbCommand::Mirror(a) => mirror(&a),
         DbCommand::Status(a) => status(&a),
@@ -180,31 +311,77 @@ fn import(source: &Path, db: &Path, verify: bool) -> Result<ExitCode> {
     })
 }
 
+fn sync_cmd(a: &SyncArgs, db: &Path) -> Result<ExitCode> {
+    let source = a.net.source(a.source.as_deref());
+    let mut opts = sync::SyncOptions::new(db.to_path_buf(), source);
+    opts.selection = a.net.selection();
+    opts.offline = a.net.offline;
+    opts.http = a.net.http();
+    opts.progress = a.net.progress();
+    opts.os_release = a.net.os_release.clone();
+    let report = sync::run(&opts).with_context(|| format!("syncing {}", db.display()))?;
+    let mut err = std::io::stderr().lock();
+    if let Some(imported) = &report.import {
+        for f in &imported.feeds {
+            let updated = report
+                .feeds
+                .iter()
+                .any(|r| r.feed == f.feed && matches!(r.outcome, FeedOutcome::Updated { .. }));
+            if !updated {
+                continue;
+            }
+            writeln!(
+                err,
+                "{}: {} records, {} rejected, {} duplicates, {} warnings",
+                f.feed, f.records, f.rejected, f.duplicates, f.warnings
+            )?;
+            for r in &f.first_rejections {
+                writeln!(
+                    err,
+                    "  rejected {} ({}): {}",
+                    r.file,
+                    r.id.as_deref().unwrap_or("no id"),
+                    r.reason
+                )?;
+            }
+        }
+        writeln!(
+            err,
+            "{}: {} vulnerabilities",
+            imported.db.display(),
+            imported.vulnerabilities
+        )?;
+    } else {
+        writeln!(err, "{}: up to date, nothing imported", report.db.display())?;
+    }
+    Ok(if report.failed().count() == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
 fn mirror(a: &MirrorArgs) -> Result<ExitCode> {
-    let Some(src) = &a.source else {
-        bail!("fetching the public feeds is not built yet; give --source DIR to copy a mirror");
-    };
-    let files = import::discover(src).with_context(|| format!("reading {}", src.display()))?;
-    if files.is_empty() {
-        bail!(
-            "{}: no feed files (osv/<Ecosystem>/all.zip, kev/, epss/, nvd/)",
-            src.display()
-        );
-    }
-    for f in &files {
-        let to = a.dir.join(&f.rel);
-        let bytes =
-            std::fs::read(&f.path).with_context(|| format!("reading {}", f.path.display()))?;
-        caulk_advisory::write_atomic(&to, &bytes)?;
-    }
-    let m = Manifest::write(&a.dir, caulk_advisory::now_unix())?;
+    let source = a.net.source(a.source.as_deref());
+    let mut opts = sync::MirrorOptions::new(a.dir.clone(), source);
+    opts.selection = a.net.selection();
+    opts.offline = a.net.offline;
+    opts.http = a.net.http();
+    opts.progress = a.net.progress();
+    opts.os_release = a.net.os_release.clone();
+    let report =
+        sync::mirror(&opts).with_context(|| format!("writing the mirror {}", a.dir.display()))?;
     eprintln!(
         "{}: {} files, manifest {}",
         a.dir.display(),
-        m.files.len(),
+        report.manifest.as_ref().map_or(0, |m| m.files.len()),
         caulk_advisory::manifest::MANIFEST_NAME
     );
-    Ok(ExitCode::SUCCESS)
+    Ok(if report.failed().count() == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn age_text(secs: i64) -> String {
@@ -221,19 +398,35 @@ fn status(a: &StatusArgs) -> Result<ExitCode> {
     let store = Store::open(&db)?;
     let feeds = store.feeds()?;
     let now = caulk_advisory::now_unix();
-    let limit = i64::try_from(a.max_age_days.saturating_mul(86_400)).unwrap_or(i64::MAX);
-    let mut stale = Vec::new();
+    let max_age = match a.max_age_days {
+        Some(d) => Duration::from_secs(d.saturating_mul(86_400)),
+        None => a.max_age,
+    };
+    let limit = i64::try_from(max_age.as_secs()).unwrap_or(i64::MAX);
+    // The data is as current as the last time the source confirmed it (a 304 counts).
+    let mut checked = Vec::new();
+    for f in &feeds {
+        let meta = store.fetch_meta(&f.feed)?;
+        let at = meta
+            .map(|m| m.checked_at_unix)
+            .into_iter()
+            .chain(f.fetched_at_unix)
+            .max();
+        checked.push(at);
+    }
     let mut out = std::io::stdout().lock();
     match a.format {
         Format::Json => {
             let list: Vec<serde_json::Value> = feeds
                 .iter()
-                .map(|f| {
-                    let age = f.fetched_at_unix.map(|t| now - t);
+                .zip(&checked)
+                .map(|(f, checked)| {
+                    let age = checked.map(|t| now - t);
                     serde_json::json!({
                         "feed": f.feed,
                         "source": f.source,
                         "fetched_at": f.fetched_at,
+                        "checked_at": checked.map(caulk_advisory::rfc3339_utc),
                         "age_seconds": age,
                         "stale": age.is_some_and(|x| x > limit),
                         "records": f.records,
@@ -260,8 +453,8 @@ fn status(a: &StatusArgs) -> Result<ExitCode> {
                 "{:<16} {:>8} {:>8} {:>6} {:>8} {:<20} {:>5}  source",
                 "feed", "records", "rejected", "dups", "warnings", "fetched at", "age"
             )?;
-            for f in &feeds {
-                let age = f.fetched_at_unix.map(|t| now - t);
+            for (f, checked) in feeds.iter().zip(&checked) {
+                let age = checked.map(|t| now - t);
                 writeln!(
                     out,
                     "{:<16} {:>8} {:>8} {:>6} {:>8} {:<20} {:>5}  {}",
@@ -286,20 +479,17 @@ fn status(a: &StatusArgs) -> Result<ExitCode> {
             }
         }
     }
-    for f in &feeds {
-        if let Some(t) = f.fetched_at_unix
+    for (f, checked) in feeds.iter().zip(&checked) {
+        if let Some(t) = checked
             && now - t > limit
         {
-            stale.push(format!(
-                "{} is {} old (limit {}d)",
+            eprintln!(
+                "caulk: warning: {} is {} old (limit {}); run `caulk db sync`",
                 f.feed,
                 age_text(now - t),
-                a.max_age_days
-            ));
+                duration_text(max_age)
+            );
         }
-    }
-    for s in stale {
-        eprintln!("caulk: warning: {s}");
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 mod cmd_db;
 mod cmd_inventory;
+mod cmd_scan;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -29,6 +30,9 @@ enum Command {
     Inventory(cmd_inventory::Args),
     /// The advisory database: sync feeds, mirror them, show their status.
     Db(cmd_db::Args),
+    /// Assess a host, image, inventory, SBOM or source tree: findings, priorities and the
+    /// upgrades that fix them.
+    Scan(cmd_scan::Args),
 }
 
 #[derive(Debug, Subcommand)]
@@ -76,6 +80,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Version(VersionCommand::Compare(args)) => compare(args),
         Command::Inventory(args) => cmd_inventory::run(args),
         Command::Db(args) => cmd_db::run(args),
+        Command::Scan(args) => cmd_scan::run(args),
         Command::Version(VersionCommand::Schemes) => {
             let mut out = std::io::stdout().lock();
             for s in Scheme::ALL {

@@ -17,4 +17,5 @@ pub struct PackageRef {
 }
 
 pub mod advisory;
+pub mod finding;
 pub mod inventory;

@@ -1,0 +1,244 @@
+//! Installability: is the fixed version (or a higher one) available from the package sources
+//! the host uses? Read from apt's `Packages` indexes (deb822 stanzas), already decompressed by
+//! the caller.
+//!
+//! The trap: a remediation names a *source* package and a source version, while the index
+//! lists binaries with their own versions (a binNMU `1.2-3+b1` of source `1.2-3`). A candidate
+//! counts when it is one of the installed binaries of that source (same architecture or
+//! `all`) and its *source* version (`Source: name (version)`, else its own version) is at or
+//! above the target.
+
+use caulk_model::finding::Installable;
+use caulk_version::Scheme;
+use std::cmp::Ordering;
+use std::collections::HashMap;
+
+/// One binary package of an index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AptCandidate {
+    pub package: String,
+    pub version: String,
+    pub source: String,
+    pub source_version: String,
+    pub arch: String,
+    /// `bookworm-security/main`, or the index file name.
+    pub origin: String,
+}
+
+/// The binaries of some `Packages` indexes, by package name.
+#[derive(Debug, Clone, Default)]
+pub struct AptIndex {
+    by_name: HashMap<String, Vec<AptCandidate>>,
+    /// The origins read, in order.
+    pub origins: Vec<String>,
+}
+
+/// The origin of an apt list file from its name: apt names lists
+/// `<host>_<path>_dists_<suite>_<component>_binary-<arch>_Packages[.xz]`. Falls back to the
+/// file name.
+pub fn origin_from_list_name(file_name: &str) -> String {
+    if let Some((_, rest)) = file_name.split_once("_dists_") {
+        let parts: Vec<&str> = rest.split('_').collect();
+        if let Some(bin) = parts.iter().position(|p| p.starts_with("binary-"))
+            && bin >= 2
+        {
+            return format!("{}/{}", parts[0], parts[1..bin].join("/"));
+        }
+    }
+    file_name.to_string()
+}
+
+impl AptIndex {
+    pub fn new() -> AptIndex {
+        AptIndex::default()
+    }
+
+    pub fn len(&self) -> usize {
+        self.by_name.values().map(Vec::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_name.is_empty()
+    }
+
+    /// Add the stanzas of one `Packages` text whose `Package` satisfies `wanted` (the names
+    /// installed on the host: the rest of a 60 000-package index is not kept). Returns the
+    /// stanzas skipped as malformed, as `(stanza number, reason)`.
+    pub fn add_packages(
+        &mut self,
+        text: &str,
+        origin: &str,
+        wanted: &dyn Fn(&str) -> bool,
+    ) -> Vec<(usize, String)> {
+        self.origins.push(origin.to_string());
+        let mut bad = Vec::new();
+        for (n, stanza) in text.split("\n\n").enumerate() {
+            if stanza.trim().is_empty() {
+                continue;
+            }
+            let mut package = None;
+            let mut version = None;
+            let mut source = None;
+            let mut arch = None;
+            for line in stanza.lines() {
+                if line.starts_with([' ', '\t']) {
+                    continue;
+                }
+                let Some((k, v)) = line.split_once(':') else {
+                    continue;
+                };
+                let v = v.trim();
+                match k {
+                    "Package" => package = Some(v),
+                    "Version" => version = Some(v),
+                    "Source" => source = Some(v),
+                    "Architecture" => arch = Some(v),
+                    _ => {}
+                }
+            }
+            let (Some(package), Some(version)) = (package, version) else {
+                bad.push((n + 1, "stanza without Package or Version".to_string()));
+                continue;
+            };
+            if !wanted(package) {
+                continue;
+            }
+            // `Source: name` or `Source: name (version)`.
+            let (src, src_version) = match source {
+                None => (package, version),
+                Some(s) => match s.split_once(' ') {
+                    Some((name, rest)) => (
+                        name,
+                        rest.trim()
+                            .strip_prefix('(')
+                            .and_then(|r| r.strip_suffix(')'))
+                            .unwrap_or(version),
+                    ),
+                    None => (s, version),
+                },
+            };
+            self.by_name
+                .entry(package.to_string())
+                .or_default()
+                .push(AptCandidate {
+                    package: package.to_string(),
+                    version: version.to_string(),
+                    source: src.to_string(),
+                    source_version: src_version.to_string(),
+                    arch: arch.unwrap_or("").to_string(),
+                    origin: origin.to_string(),
+                });
+        }
+        bad
+    }
+
+    /// The best candidate for upgrading `source` to `target` (a source version) through any
+    /// of `binaries` (`(name, arch)` as installed): the highest source version at or above
+    /// the target; ties go to the origin read first.
+    pub fn installable(
+        &self,
+        source: &str,
+        target: &str,
+        binaries: &[(String, Option<String>)],
+    ) -> Option<Installable> {
+        let cmp = |a: &str, b: &str| -> Option<Ordering> {
+            let a = Scheme::Dpkg.parse_lenient(a).ok()?;
+            let b = Scheme::Dpkg.parse_lenient(b).ok()?;
+            a.try_cmp(&b).ok()
+        };
+        let mut best: Option<&AptCandidate> = None;
+        for (name, arch) in binaries {
+            for c in self.by_name.get(name).into_iter().flatten() {
+                if c.source != source {
+                    continue;
+                }
+                if let Some(a) = arch
+                    && c.arch != *a
+                    && c.arch != "all"
+                    && a != "all"
+                {
+                    continue;
+                }
+                if !matches!(
+                    cmp(&c.source_version, target),
+                    Some(Ordering::Greater | Ordering::Equal)
+                ) {
+                    continue;
+                }
+                best = match best {
+                    Some(b)
+                        if cmp(&c.source_version, &b.source_version) != Some(Ordering::Greater) =>
+                    {
+                        Some(b)
+                    }
+                    _ => Some(c),
+                };
+            }
+        }
+        best.map(|c| Installable {
+            version: c.source_version.clone(),
+            origin: c.origin.clone(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MAIN: &str = "Package: libssl3\nSource: openssl\nVersion: 3.0.17-1~deb12u2\nArchitecture: amd64\nDescription: x\n continued\n\nPackage: openssl\nVersion: 3.0.17-1~deb12u2\nArchitecture: amd64\n\nPackage: unrelated\nVersion: 1\n";
+    const SEC: &str = "Package: libssl3\nSource: openssl\nVersion: 3.0.22-1~deb12u2\nArchitecture: amd64\n\nPackage: libfoo1\nSource: foo (1.2-3)\nVersion: 1.2-3+b1\nArchitecture: amd64\n\nVersion: 2\n";
+
+    fn index() -> AptIndex {
+        let mut i = AptIndex::new();
+        let wanted = |p: &str| p != "unrelated";
+        assert!(i.add_packages(MAIN, "bookworm/main", &wanted).is_empty());
+        let bad = i.add_packages(SEC, "bookworm-security/main", &wanted);
+        assert_eq!(bad.len(), 1, "the stanza without Package is reported");
+        i
+    }
+
+    #[test]
+    fn origin_comes_from_apt_list_names() {
+        assert_eq!(
+            origin_from_list_name(
+                "debian-security_dists_bookworm-security_main_binary-amd64_Packages.xz"
+            ),
+            "bookworm-security/main"
+        );
+        assert_eq!(
+            origin_from_list_name(
+                "deb.debian.org_debian_dists_bookworm-updates_main_binary-amd64_Packages"
+            ),
+            "bookworm-updates/main"
+        );
+        assert_eq!(origin_from_list_name("Packages"), "Packages");
+    }
+
+    #[test]
+    fn highest_candidate_at_or_above_target_wins() {
+        let i = index();
+        assert_eq!(i.len(), 4);
+        let bins = vec![
+            ("libssl3".to_string(), Some("amd64".to_string())),
+            ("openssl".to_string(), Some("amd64".to_string())),
+        ];
+        let got = i.installable("openssl", "3.0.17-1~deb12u2", &bins).unwrap();
+        assert_eq!(got.version, "3.0.22-1~deb12u2");
+        assert_eq!(got.origin, "bookworm-security/main");
+        assert!(i.installable("openssl", "3.0.23-1", &bins).is_none());
+        // Another architecture's binary does not count.
+        let arm = vec![("libssl3".to_string(), Some("arm64".to_string()))];
+        assert!(i.installable("openssl", "3.0.17-1~deb12u2", &arm).is_none());
+    }
+
+    #[test]
+    fn source_version_is_compared_not_the_binnmu_version() {
+        let i = index();
+        let bins = vec![("libfoo1".to_string(), Some("amd64".to_string()))];
+        let got = i.installable("foo", "1.2-3", &bins).unwrap();
+        assert_eq!(got.version, "1.2-3");
+        assert!(i.installable("foo", "1.2-3+b1", &bins).is_none());
+        assert!(i.installable("bar", "1", &bins).is_none(), "other source");
+    }
+}

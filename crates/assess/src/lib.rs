@@ -1,0 +1,878 @@
+//! `caulk-assess`: match an [`Inventory`] against an advisory database and explain the
+//! result — findings with their status, provenance, confidence and priority; the remediations
+//! (upgrades) that fix them, ranked by the risk they remove; exceptions applied.
+//!
+//! The entry point is [`scan`]: it reads advisories through the [`AdvisorySource`] trait (the
+//! CLI implements it over the SQLite store; [`source::MemSource`] for tests) and returns a
+//! [`ScanReport`] (`caulk_model::finding`). The pieces: [`matching`] (backport-aware lookup
+//! and range evaluation), [`priority`] (decision table, composite score and SLA clock, all
+//! data: `policy.toml`), [`config`] (`caulk.toml`: asset context, policy overrides,
+//! exceptions), [`apt`] (is the fix installable from the host's apt lists). Pure: no I/O, no
+//! clock — `today` is an argument.
+//!
+//! The traps: a distro package is matched against its own release's advisories by *source*
+//! name and source version, never against upstream ranges, or every backported fix reads as
+//! vulnerable; one vulnerability has many ids (DSA, CVE, GHSA, `x_DEBCHG-CVE-…`) and must be
+//! one finding per package, not one per advisory; a DSA covers several CVEs and is an
+//! advisory, not a vulnerability; and the fix of a vulnerability is the *highest* of the fixed
+//! versions its matching entries give, since every one of them must be satisfied.
+
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
+pub mod apt;
+pub mod config;
+pub mod matching;
+pub mod priority;
+pub mod source;
+
+pub use config::{Config, Exception};
+pub use priority::{AssetContext, Policy};
+pub use source::{AdvisorySource, Hit, MemSource, SourceError};
+
+use caulk_model::advisory::{Advisory, CvssScore, CvssVersion, Severity};
+use caulk_model::finding::{
+    self, Confidence, ConfidenceLevel, Cvss, DatabaseInfo, Decision, EcosystemCount, Epss, Finding,
+    FindingPackage, IssueStage, Kev, MatchedBy, PolicyInfo, Provenance, Remediation, ScanIssue,
+    ScanIssueKind, ScanReport, Status, Summary, SuppressedCounts, Target, TargetKind, Tool,
+    VulnerabilityRef,
+};
+use caulk_model::inventory::{InstallState, Inventory, Package};
+use caulk_version::{Ecosystem, Scheme};
+use jiff::civil::Date;
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::rc::Rc;
+
+/// Errors of this crate: configuration that cannot be used. Everything else a scan meets is a
+/// [`ScanIssue`] in the report.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{file}: {reason}")]
+    Config { file: String, reason: String },
+    #[error(transparent)]
+    Source(#[from] SourceError),
+}
+
+/// A feed fetched longer ago than this is reported as stale (an issue; the scan goes on).
+pub const MAX_FEED_AGE_DAYS: i64 = 7;
+
+/// Everything a scan needs besides the advisory source.
+#[derive(Debug, Clone)]
+pub struct ScanOptions<'a> {
+    pub tool: Tool,
+    pub target_kind: TargetKind,
+    pub target_path: Option<String>,
+    /// Path and feeds of the database (the scan fills nothing in here but copies it).
+    pub database: DatabaseInfo,
+    pub policy: &'a Policy,
+    pub context: AssetContext,
+    /// `cli`, `config` or `default`.
+    pub context_source: String,
+    pub config_file: Option<String>,
+    pub exceptions: &'a [Exception],
+    /// Issues met before the scan (configuration, apt lists), carried into the report.
+    pub issues: Vec<ScanIssue>,
+    pub apt: Option<&'a apt::AptIndex>,
+    pub today: Date,
+    pub generated_at: Option<String>,
+}
+
+/// Per-scan memo of advisory reads.
+#[derive(Default)]
+struct Cache {
+    advisory: HashMap<String, Option<Advisory>>,
+    vulns_of: HashMap<String, Vec<String>>,
+    vulnerability: HashMap<String, Vec<String>>,
+    cvss: HashMap<String, Vec<CvssScore>>,
+    kev: HashMap<String, Option<caulk_model::advisory::KevEntry>>,
+    epss: HashMap<String, Option<caulk_model::advisory::EpssScore>>,
+    errors: BTreeSet<String>,
+}
+
+impl Cache {
+    fn note<T: Default>(&mut self, r: Result<T, SourceError>) -> T {
+        r.unwrap_or_else(|e| {
+            self.errors.insert(e.to_string());
+            T::default()
+        })
+    }
+
+    fn advisory(&mut self, src: &dyn AdvisorySource, id: &str) -> Option<&Advisory> {
+        if !self.advisory.contains_key(id) {
+            let a = src.advisory(id);
+            let a = self.note(a);
+            self.advisory.insert(id.to_string(), a);
+        }
+        self.advisory.get(id).and_then(Option::as_ref)
+    }
+
+    /// The display ids of the vulnerabilities an advisory stands for.
+    fn vulns_of(&mut self, src: &dyn AdvisorySource, adv: &str) -> Vec<String> {
+        if let Some(v) = self.vulns_of.get(adv) {
+            return v.clone();
+        }
+        let linked = src.advisory_vulnerabilities(adv);
+        let mut v = self.note(linked);
+        if v.len() > 1 {
+            // An advisory for several vulnerabilities (a DSA fixing five CVEs) is linked to
+            // their groups and to its own; its own group is a vulnerability only when it has
+            // a CVE of its own, else it would be a sixth, phantom finding.
+            let own = src.vulnerability(adv);
+            if let Some(own) = self.note(own)
+                && !own.ids.iter().any(|i| i.starts_with("CVE-"))
+            {
+                v.retain(|x| *x != own.id);
+            }
+        }
+        if v.is_empty() {
+            let own = src.vulnerability(adv);
+            v = vec![
+                self.note(own)
+                    .map(|x| x.id)
+                    .unwrap_or_else(|| adv.to_string()),
+            ];
+        }
+        self.vulns_of.insert(adv.to_string(), v.clone());
+        v
+    }
+
+    /// Every id of a vulnerability (display id included), sorted.
+    fn ids_of(&mut self, src: &dyn AdvisorySource, vuln: &str) -> Vec<String> {
+        if let Some(v) = self.vulnerability.get(vuln) {
+            return v.clone();
+        }
+        let got = src.vulnerability(vuln);
+        let mut ids = self.note(got).map(|x| x.ids).unwrap_or_default();
+        if !ids.iter().any(|i| i == vuln) {
+            ids.push(vuln.to_string());
+        }
+        ids.sort();
+        self.vulnerability.insert(vuln.to_string(), ids.clone());
+        ids
+    }
+
+    fn cvss(&mut self, src: &dyn AdvisorySource, id: &str) -> Vec<CvssScore> {
+        if let Some(v) = self.cvss.get(id) {
+            return v.clone();
+        }
+        let got = src.cvss(id);
+        let v = self.note(got);
+        self.cvss.insert(id.to_string(), v.clone());
+        v
+    }
+
+    fn kev(
+        &mut self,
+        src: &dyn AdvisorySource,
+        cve: &str,
+    ) -> Option<caulk_model::advisory::KevEntry> {
+        if let Some(v) = self.kev.get(cve) {
+            return v.clone();
+        }
+        let got = src.kev(cve);
+        let v = self.note(got);
+        self.kev.insert(cve.to_string(), v.clone());
+        v
+    }
+
+    fn epss(
+        &mut self,
+        src: &dyn AdvisorySource,
+        cve: &str,
+    ) -> Option<caulk_model::advisory::EpssScore> {
+        if let Some(v) = self.epss.get(cve) {
+            return v.clone();
+        }
+        let got = src.epss(cve);
+        let v = self.note(got);
+        self.epss.insert(cve.to_string(), v.clone());
+        v
+    }
+}
+
+fn cmp_versions(scheme: Scheme, a: &str, b: &str) -> Option<Ordering> {
+    let a = scheme.parse_lenient(a).ok()?;
+    let b = scheme.parse_lenient(b).ok()?;
+    a.try_cmp(&b).ok()
+}
+
+/// The best CVSS among candidates: OSV (vendor) before NVD, then the newest CVSS version,
+/// then the highest score, then the vector (for determinism).
+fn best_cvss(cands: &[CvssScore]) -> Option<Cvss> {
+    let rank = |c: &CvssScore| {
+        (
+            c.source.starts_with("osv:"),
+            match c.version {
+                CvssVersion::V4 => 4,
+                CvssVersion::V3_1 => 3,
+                CvssVersion::V3_0 => 2,
+                CvssVersion::V2 => 1,
+            },
+            finding::OrdF64(c.published_score.unwrap_or(c.base_score)),
+            std::cmp::Reverse(c.vector.clone()),
+            std::cmp::Reverse(c.source.clone()),
+        )
+    };
+    cands.iter().max_by_key(|c| rank(c)).map(|c| Cvss {
+        version: c.version,
+        vector: c.vector.clone(),
+        score: c.published_score.unwrap_or(c.base_score),
+        severity: c.severity,
+        source: c.source.clone(),
+    })
+}
+
+/// One vulnerability in one package, while its evidence is collected.
+struct Pending<'p> {
+    package: &'p Package,
+    vuln: String,
+    evidence: Vec<Rc<matching::RawMatch>>,
+}
+
+/// What [`matching::match_package`] depends on: the ecosystem and the lookups.
+type MatchKey = (String, Vec<(String, MatchedBy, String)>);
+
+/// A package's matches, shared by the packages with the same [`MatchKey`].
+struct Matched {
+    matches: Vec<Rc<matching::RawMatch>>,
+    undetermined: Vec<matching::Undetermined>,
+    skipped: Option<String>,
+}
+
+/// Scan an inventory. Never fails: problems become issues in the report.
+pub fn scan(inv: &Inventory, src: &dyn AdvisorySource, opts: &ScanOptions<'_>) -> ScanReport {
+    let mut issues = opts.issues.clone();
+    for i in &inv.issues {
+        issues.push(ScanIssue {
+            stage: IssueStage::Inventory,
+            kind: i.kind.into(),
+            file: Some(i.file.clone()),
+            record: match (i.line, &i.record) {
+                (_, Some(r)) => Some(r.clone()),
+                (Some(l), None) => Some(format!("line {l}")),
+                (None, None) => None,
+            },
+            reason: i.reason.clone(),
+        });
+    }
+
+    // Target.
+    let mut per_eco: BTreeMap<&str, u64> = BTreeMap::new();
+    for p in &inv.packages {
+        *per_eco.entry(p.ecosystem.as_str()).or_default() += 1;
+    }
+    let target = Target {
+        kind: opts.target_kind,
+        path: opts.target_path.clone(),
+        host: inv.host.clone(),
+        packages: inv.packages.len() as u64,
+        ecosystems: per_eco
+            .iter()
+            .map(|(e, n)| EcosystemCount {
+                ecosystem: e.to_string(),
+                packages: *n,
+            })
+            .collect(),
+    };
+
+    // Ecosystems the database has no feed for are reported, not silently clean.
+    if !opts.database.feeds.is_empty() {
+        let feeds: BTreeSet<&str> = opts
+            .database
+            .feeds
+            .iter()
+            .map(|f| f.feed.as_str())
+            .collect();
+        let mut missing: BTreeMap<String, u64> = BTreeMap::new();
+        for (eco, n) in &per_eco {
+            let base = Ecosystem::parse(eco).base().to_string();
+            if !feeds.contains(format!("osv/{base}").as_str()) {
+                *missing.entry(base).or_default() += n;
+            }
+        }
+        for (base, n) in missing {
+            issues.push(ScanIssue {
+                stage: IssueStage::Database,
+                kind: ScanIssueKind::Unsupported,
+                file: None,
+                record: Some(format!("osv/{base}")),
+                reason: format!(
+                    "the database has no osv/{base} feed: {n} {base} package(s) not checked"
+                ),
+            });
+        }
+    }
+
+    // Old feeds make a clean scan meaningless: say so.
+    for f in &opts.database.feeds {
+        if let Some(age) = f.age_days
+            && age > MAX_FEED_AGE_DAYS
+        {
+            issues.push(ScanIssue {
+                stage: IssueStage::Database,
+                kind: ScanIssueKind::Stale,
+                file: Some(f.source.clone()),
+                record: Some(f.feed.clone()),
+                reason: format!(
+                    "feed {} was fetched {age} days ago (more than {MAX_FEED_AGE_DAYS}): newer advisories are missing",
+                    f.feed
+                ),
+            });
+        }
+    }
+
+    // Match every package; group evidence per (package, vulnerability). Packages that make
+    // the same lookups (the binaries of one Debian source at one source version; one crate
+    // version in several lockfiles) are matched once: the lookup, the JSON of its ranges
+    // and their evaluation are the scan's main cost (`linux` alone has ~2,000 entries).
+    let mut cache = Cache::default();
+    let mut pending: BTreeMap<(usize, String), Pending> = BTreeMap::new();
+    let mut skipped: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut memo: HashMap<MatchKey, Rc<Matched>> = HashMap::new();
+    for (idx, p) in inv.packages.iter().enumerate() {
+        let key = (
+            p.ecosystem.clone(),
+            matching::lookups(p, &Ecosystem::parse(&p.ecosystem)),
+        );
+        let m = match memo.get(&key) {
+            Some(m) => m.clone(),
+            None => {
+                let m = matching::match_package(p, src);
+                for e in m.errors {
+                    cache.errors.insert(e.to_string());
+                }
+                let m = Rc::new(Matched {
+                    matches: m.matches.into_iter().map(Rc::new).collect(),
+                    undetermined: m.undetermined,
+                    skipped: m.skipped,
+                });
+                memo.insert(key, m.clone());
+                m
+            }
+        };
+        if let Some(why) = &m.skipped {
+            skipped
+                .entry(why.clone())
+                .or_default()
+                .push(format!("{} {}", p.name, p.version));
+        }
+        for u in &m.undetermined {
+            issues.push(ScanIssue {
+                stage: IssueStage::Matching,
+                kind: ScanIssueKind::Unevaluable,
+                file: None,
+                record: Some(format!(
+                    "{} {}/{} {}",
+                    u.advisory, p.ecosystem, p.name, p.version
+                )),
+                reason: u.reason.clone(),
+            });
+        }
+        for rm in &m.matches {
+            for v in cache.vulns_of(src, &rm.hit.advisory) {
+                pending
+                    .entry((idx, v.clone()))
+                    .or_insert_with(|| Pending {
+                        package: p,
+                        vuln: v,
+                        evidence: Vec::new(),
+                    })
+                    .evidence
+                    .push(rm.clone());
+            }
+        }
+    }
+    for (why, pkgs) in skipped {
+        let n = pkgs.len();
+        let mut shown: Vec<String> = pkgs.into_iter().take(5).collect();
+        if n > shown.len() {
+            shown.push(format!("and {} more", n - shown.len()));
+        }
+        issues.push(ScanIssue {
+            stage: IssueStage::Matching,
+            kind: ScanIssueKind::Unsupported,
+            file: None,
+            record: Some(shown.join(", ")),
+            reason: format!("{n} packages not matched: {why}"),
+        });
+    }
+
+    let mut findings: Vec<Finding> = pending
+        .into_values()
+        .map(|pd| build_finding(pd, src, &mut cache, opts))
+        .collect();
+
+    // Exceptions.
+    let by_exception = config::apply(opts.exceptions, &mut findings, opts.today);
+    let suppressed = SuppressedCounts {
+        total: findings.iter().filter(|f| f.is_suppressed()).count() as u64,
+        expired: findings
+            .iter()
+            .filter(|f| {
+                matches!(
+                    &f.suppression,
+                    Some(s) if s.state == finding::SuppressionState::Expired
+                )
+            })
+            .count() as u64,
+        by_exception,
+    };
+
+    let remediations = remediate(inv, &mut findings, opts);
+
+    for e in std::mem::take(&mut cache.errors) {
+        issues.push(ScanIssue {
+            stage: IssueStage::Database,
+            kind: ScanIssueKind::Unreadable,
+            file: Some(opts.database.path.clone()),
+            record: None,
+            reason: e,
+        });
+    }
+    issues.sort();
+    issues.dedup();
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+
+    let summary = summarize(
+        inv,
+        &findings,
+        &remediations,
+        &suppressed,
+        &issues,
+        opts.apt.is_some(),
+    );
+    ScanReport {
+        format_version: finding::FORMAT_VERSION,
+        tool: opts.tool.clone(),
+        generated_at: opts.generated_at.clone(),
+        today: opts.today.to_string(),
+        target,
+        database: opts.database.clone(),
+        policy: PolicyInfo {
+            criticality: opts.context.criticality,
+            exposure: opts.context.exposure,
+            context_source: opts.context_source.clone(),
+            decision_table: opts.policy.name.clone(),
+            sla: opts.policy.sla.entries(),
+            sla_clock: opts.policy.clock,
+            config: opts.config_file.clone(),
+        },
+        findings,
+        remediations,
+        suppressed,
+        issues,
+        summary,
+    }
+}
+
+fn build_finding(
+    pd: Pending<'_>,
+    src: &dyn AdvisorySource,
+    cache: &mut Cache,
+    opts: &ScanOptions<'_>,
+) -> Finding {
+    let p = pd.package;
+    let eco = Ecosystem::parse(&p.ecosystem);
+    let scheme = eco.scheme().unwrap_or(Scheme::SemVer);
+
+    let ids = cache.ids_of(src, &pd.vuln);
+    let mut advisory_ids: Vec<String> =
+        pd.evidence.iter().map(|m| m.hit.advisory.clone()).collect();
+    advisory_ids.sort();
+    advisory_ids.dedup();
+
+    // Provenance, and the facts of the matching advisories.
+    let mut provenance = Vec::new();
+    let mut summary = None;
+    let mut published: Option<Date> = None;
+    let mut cvss_cands: Vec<CvssScore> = Vec::new();
+    // Advisories read in full: their `severity` is what `cvss` answers for their id.
+    let mut loaded: BTreeSet<String> = BTreeSet::new();
+    for m in &pd.evidence {
+        let (feed, file) = match cache.advisory(src, &m.hit.advisory) {
+            Some(a) => {
+                if loaded.insert(m.hit.advisory.clone()) {
+                    cvss_cands.extend(a.severity.iter().cloned());
+                }
+                if summary.is_none() {
+                    summary = a.summary.clone();
+                }
+                if let Some(d) = a.published.as_deref().and_then(priority::parse_date) {
+                    published = Some(published.map_or(d, |p| p.min(d)));
+                }
+                (a.source.feed.clone(), a.source.file.clone())
+            }
+            None => (String::new(), String::new()),
+        };
+        provenance.push(Provenance {
+            advisory: m.hit.advisory.clone(),
+            feed,
+            file,
+            ecosystem: m.hit.package.ecosystem.clone(),
+            matched_name: m.hit.package.name.clone(),
+            matched_by: m.matched_by,
+            compared_version: m.compared_version.clone(),
+            range: m.matched.to_string(),
+            fixed_version: m.matched.fixed().map(str::to_string),
+            scheme: m.scheme.name().to_string(),
+        });
+    }
+    provenance.sort();
+    provenance.dedup();
+    // The summary of the lowest advisory id that has one, whatever the evidence order.
+    for id in &advisory_ids {
+        if let Some(s) = cache.advisory(src, id).and_then(|a| a.summary.clone()) {
+            summary = Some(s);
+            break;
+        }
+    }
+
+    // Fixed version: every matching entry must be satisfied, so the highest of their fixes.
+    let mut fixed: Option<String> = None;
+    let mut unfixed_entries = Vec::new();
+    for pr in &provenance {
+        match &pr.fixed_version {
+            Some(v) => {
+                let s = Scheme::from_name_or_ecosystem(&pr.scheme).unwrap_or(scheme);
+                fixed = match fixed {
+                    Some(cur) if cmp_versions(s, v, &cur) != Some(Ordering::Greater) => Some(cur),
+                    _ => Some(v.clone()),
+                };
+            }
+            None => unfixed_entries.push(pr.advisory.clone()),
+        }
+    }
+    let status = if fixed.is_some() {
+        Status::Fixed
+    } else {
+        Status::Unfixed
+    };
+
+    // Scores: the advisories' own severity (above), then everything stored under the other
+    // ids (NVD under CVE ids; the severity of aliased advisories that did not match).
+    for id in advisory_ids.iter().chain(ids.iter()) {
+        if !loaded.contains(id) {
+            let c = cache.cvss(src, id);
+            cvss_cands.extend(c);
+        }
+    }
+    let cvss = best_cvss(&cvss_cands);
+    let cves: Vec<&String> = ids.iter().filter(|i| i.starts_with("CVE-")).collect();
+    let kev = cves.iter().find_map(|c| cache.kev(src, c)).map(|k| Kev {
+        cve_id: k.cve_id,
+        date_added: k.date_added,
+        due_date: k.due_date,
+        known_ransomware_campaign_use: k.known_ransomware_campaign_use.as_str().to_string(),
+        vulnerability_name: k.vulnerability_name,
+        required_action: k.required_action,
+    });
+    let epss = cves
+        .iter()
+        .filter_map(|c| cache.epss(src, c))
+        .max_by(|a, b| a.score.total_cmp(&b.score).then(b.cve_id.cmp(&a.cve_id)))
+        .map(|e| Epss {
+            score: e.score,
+            percentile: e.percentile,
+            date: e.score_date,
+            model_version: e.model_version,
+        });
+    let severity = cvss.as_ref().map_or(Severity::None, |c| c.severity);
+    let priority = priority::prioritize(
+        opts.policy,
+        &priority::Facts {
+            cvss: cvss.as_ref(),
+            kev: kev.as_ref(),
+            epss: epss.as_ref(),
+            published,
+            clock_runs: matches!(status, Status::Fixed | Status::Unfixed),
+        },
+        &opts.context,
+        opts.today,
+    );
+
+    // Confidence: what weakens the evidence.
+    let mut low = Vec::new();
+    let mut medium = Vec::new();
+    if p.state == InstallState::Declared {
+        medium.push(format!("declared by {}, not verified as installed", p.file));
+    }
+    if advisory_ids.iter().all(|a| a.starts_with("x_")) {
+        medium.push(format!(
+            "only from {} (an unregistered, derived database: x_ prefix)",
+            advisory_ids.join(", ")
+        ));
+    }
+    if provenance
+        .iter()
+        .any(|pr| pr.matched_by == MatchedBy::Source && p.source_version.is_none())
+    {
+        low.push(
+            "source version unknown: the binary version was compared with source advisories"
+                .to_string(),
+        );
+    }
+    if status == Status::Fixed && !unfixed_entries.is_empty() {
+        medium.push(format!(
+            "{} knows no fix while other advisories do",
+            unfixed_entries.join(", ")
+        ));
+    }
+    let confidence = if !low.is_empty() {
+        low.extend(medium);
+        Confidence {
+            level: ConfidenceLevel::Low,
+            reasons: low,
+        }
+    } else if !medium.is_empty() {
+        Confidence {
+            level: ConfidenceLevel::Medium,
+            reasons: medium,
+        }
+    } else {
+        Confidence::default()
+    };
+
+    let aliases: Vec<String> = ids.into_iter().filter(|i| *i != pd.vuln).collect();
+    let distro = eco.kind.is_distro();
+    Finding {
+        package: FindingPackage {
+            name: p.name.clone(),
+            version: p.version.clone(),
+            ecosystem: p.ecosystem.clone(),
+            source_name: p.source_name.clone(),
+            source_version: p.source_version.clone(),
+            purl: p.purl.clone(),
+            file: Some(p.file.clone()),
+            arch: if distro { p.arch.clone() } else { None },
+        },
+        vulnerability: VulnerabilityRef {
+            id: pd.vuln,
+            aliases,
+        },
+        advisory_ids,
+        summary,
+        status,
+        fixed_version: fixed,
+        cvss,
+        severity,
+        epss,
+        kev,
+        priority,
+        provenance,
+        confidence,
+        suppression: None,
+        remediation: None,
+    }
+}
+
+/// The package a finding's fix upgrades, and the version compared against.
+fn upgrade_unit(f: &Finding) -> (String, String, String, bool) {
+    let eco = Ecosystem::parse(&f.package.ecosystem);
+    if eco.kind.is_distro() {
+        let pkg = f
+            .package
+            .source_name
+            .clone()
+            .unwrap_or_else(|| f.package.name.clone());
+        // The compared version of a source match is the source version.
+        let installed = f
+            .provenance
+            .iter()
+            .find(|p| p.matched_by == MatchedBy::Source)
+            .map(|p| p.compared_version.clone())
+            .unwrap_or_else(|| f.package.version.clone());
+        (f.package.ecosystem.clone(), pkg, installed, true)
+    } else {
+        (
+            f.package.ecosystem.clone(),
+            f.package.name.clone(),
+            f.package.version.clone(),
+            false,
+        )
+    }
+}
+
+/// Group the active, fixable findings by upgrade (package → target version), rank by risk
+/// removed, and link each finding to its remediation.
+fn remediate(
+    inv: &Inventory,
+    findings: &mut [Finding],
+    opts: &ScanOptions<'_>,
+) -> Vec<Remediation> {
+    // Key: (ecosystem, package, file for language packages).
+    let mut groups: BTreeMap<(String, String, String), Vec<usize>> = BTreeMap::new();
+    for (i, f) in findings.iter().enumerate() {
+        if f.is_suppressed() || f.status != Status::Fixed || f.fixed_version.is_none() {
+            continue;
+        }
+        let (eco, pkg, _, distro) = upgrade_unit(f);
+        let file = if distro {
+            String::new()
+        } else {
+            f.package.file.clone().unwrap_or_default()
+        };
+        groups.entry((eco, pkg, file)).or_default().push(i);
+    }
+    let mut out = Vec::new();
+    for ((eco, pkg, file), idxs) in groups {
+        let scheme = Ecosystem::parse(&eco).scheme().unwrap_or(Scheme::SemVer);
+        let mut target: Option<String> = None;
+        let mut installed: Option<String> = None;
+        let mut binaries = BTreeSet::new();
+        let mut bin_arch = BTreeSet::new();
+        let mut files = BTreeSet::new();
+        let mut per_vuln: BTreeMap<String, f64> = BTreeMap::new();
+        let mut kev = BTreeSet::new();
+        let mut max_cvss: Option<f64> = None;
+        let mut max_sev = Severity::None;
+        let mut decision = Decision::Defer;
+        let mut due: Option<String> = None;
+        for &i in &idxs {
+            let f = &findings[i];
+            let (_, _, inst, _) = upgrade_unit(f);
+            if let Some(v) = &f.fixed_version {
+                target = match target {
+                    Some(t) if cmp_versions(scheme, v, &t) != Some(Ordering::Greater) => Some(t),
+                    _ => Some(v.clone()),
+                };
+            }
+            installed = match installed {
+                Some(cur) if cmp_versions(scheme, &inst, &cur) != Some(Ordering::Less) => Some(cur),
+                _ => Some(inst),
+            };
+            binaries.insert(f.package.name.clone());
+            bin_arch.insert((f.package.name.clone(), f.package.arch.clone()));
+            if let Some(fl) = &f.package.file {
+                files.insert(fl.clone());
+            }
+            let s = per_vuln.entry(f.vulnerability.id.clone()).or_insert(0.0);
+            *s = s.max(f.priority.score);
+            if f.kev.is_some() {
+                kev.insert(f.vulnerability.id.clone());
+            }
+            if let Some(c) = &f.cvss {
+                max_cvss = Some(max_cvss.map_or(c.score, |m: f64| m.max(c.score)));
+            }
+            max_sev = max_sev.max(f.severity);
+            decision = decision.max(f.priority.decision);
+            if let Some(d) = &f.priority.due_date
+                && due.as_ref().is_none_or(|cur| d < cur)
+            {
+                due = Some(d.clone());
+            }
+        }
+        let (Some(target), Some(installed)) = (target, installed) else {
+            continue;
+        };
+        let mut id = format!("{eco}/{pkg}@{target}");
+        if !file.is_empty() {
+            id.push_str(" in ");
+            id.push_str(&file);
+        }
+        let installable = match (opts.apt, Ecosystem::parse(&eco).scheme()) {
+            (Some(index), Some(Scheme::Dpkg)) => {
+                index.installable(&pkg, &target, &bin_arch.into_iter().collect::<Vec<_>>())
+            }
+            _ => None,
+        };
+        for &i in &idxs {
+            findings[i].remediation = Some(id.clone());
+        }
+        let risk: f64 = per_vuln.values().sum();
+        out.push(Remediation {
+            id,
+            ecosystem: eco,
+            package: pkg,
+            binaries: binaries.into_iter().collect(),
+            installed_version: installed,
+            target_version: target,
+            files: if file.is_empty() {
+                // Distro packages: the package database(s) they came from.
+                files.into_iter().collect()
+            } else {
+                vec![file]
+            },
+            vulnerabilities: per_vuln.keys().cloned().collect(),
+            findings: idxs.len() as u64,
+            kev_count: kev.len() as u64,
+            max_cvss,
+            max_severity: max_sev,
+            decision,
+            due_date: due,
+            risk_removed: (risk * 10.0).round() / 10.0,
+            installable,
+        });
+    }
+    let _ = inv;
+    out.sort_by(|a, b| {
+        finding::OrdF64(b.risk_removed)
+            .cmp(&finding::OrdF64(a.risk_removed))
+            .then(b.decision.cmp(&a.decision))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    out
+}
+
+fn summarize(
+    inv: &Inventory,
+    findings: &[Finding],
+    remediations: &[Remediation],
+    suppressed: &SuppressedCounts,
+    issues: &[ScanIssue],
+    apt_checked: bool,
+) -> Summary {
+    let mut s = Summary {
+        packages: inv.packages.len() as u64,
+        remediations: remediations.len() as u64,
+        remediations_installable: remediations
+            .iter()
+            .filter(|r| r.installable.is_some())
+            .count() as u64,
+        installability_checked: apt_checked,
+        suppressed: suppressed.total,
+        issues: issues.len() as u64,
+        ..Summary::default()
+    };
+    let mut pkgs = BTreeSet::new();
+    let mut vulns = BTreeSet::new();
+    for f in findings.iter().filter(|f| !f.is_suppressed()) {
+        s.findings += 1;
+        pkgs.insert((
+            &f.package.ecosystem,
+            &f.package.name,
+            &f.package.version,
+            &f.package.file,
+        ));
+        vulns.insert(&f.vulnerability.id);
+        match f.status {
+            Status::Fixed => s.by_status.fixed += 1,
+            Status::Unfixed => s.by_status.unfixed += 1,
+            Status::WillNotFix => s.by_status.will_not_fix += 1,
+            Status::NotAffected => s.by_status.not_affected += 1,
+            // A status this build does not know yet: counted nowhere rather than guessed.
+            _ => {}
+        }
+        match f.severity {
+            Severity::Critical => s.by_severity.critical += 1,
+            Severity::High => s.by_severity.high += 1,
+            Severity::Medium => s.by_severity.medium += 1,
+            Severity::Low => s.by_severity.low += 1,
+            Severity::None => s.by_severity.none += 1,
+        }
+        match f.priority.decision {
+            Decision::ActNow => s.by_decision.act_now += 1,
+            Decision::OutOfCycle => s.by_decision.out_of_cycle += 1,
+            Decision::Scheduled => s.by_decision.scheduled += 1,
+            Decision::Defer => s.by_decision.defer += 1,
+        }
+        if f.kev.is_some() {
+            s.kev += 1;
+        }
+        if f.priority.overdue {
+            s.overdue += 1;
+        }
+    }
+    s.packages_affected = pkgs.len() as u64;
+    s.vulnerabilities = vulns.len() as u64;
+    s
+}

@@ -1,0 +1,269 @@
+//! Matching one installed package against the advisories of its own ecosystem.
+//!
+//! Backport-aware: a distro package is looked up only in its own release's ecosystem
+//! (`Debian:12` ↔ `Debian:12`, never `Debian` or another release, never an upstream
+//! ecosystem), by the name the distro publishes under ([`publishes_by`]) and compared with the
+//! version of that name (the source version for a source match). Language packages are looked
+//! up in their ecosystem under the ecosystem's name normalisation ([`normalize_name`]).
+
+use crate::source::{AdvisorySource, Hit, SourceError};
+use caulk_model::finding::MatchedBy;
+use caulk_model::inventory::Package;
+use caulk_version::range::{self, Match, RangeKind, RangeOutcome, Verdict};
+use caulk_version::{Ecosystem, EcosystemKind, Scheme};
+use std::collections::HashMap;
+
+/// How an ecosystem names the packages its advisories affect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Publishes {
+    /// By source package (Debian, Ubuntu: `Source:`; Alpine, Wolfi: the origin).
+    Source,
+    /// By binary package, and the source RPM name is tried too (AlmaLinux errata list every
+    /// binary RPM; the source RPM's main binary usually shares its name).
+    BinaryAndSource,
+    /// Language ecosystems: the package name.
+    Name,
+}
+
+/// How `kind` publishes. RPM distros list binary packages in their OSV data (AlmaLinux:
+/// `java-21-openjdk-devel`, `NetworkManager-libnm`), so their binaries are looked up by
+/// their own name and by their source RPM's name.
+pub fn publishes_by(kind: &EcosystemKind) -> Publishes {
+    match kind.scheme() {
+        Some(Scheme::Dpkg) | Some(Scheme::Apk) => Publishes::Source,
+        Some(Scheme::Rpm) => Publishes::BinaryAndSource,
+        _ => Publishes::Name,
+    }
+}
+
+/// PEP 503: lower case, runs of `-`, `_`, `.` become one `-`.
+pub fn pep503(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut sep = false;
+    for c in name.chars() {
+        if matches!(c, '-' | '_' | '.') {
+            sep = true;
+        } else {
+            if sep && !out.is_empty() {
+                out.push('-');
+            }
+            sep = false;
+            out.push(c.to_ascii_lowercase());
+        }
+    }
+    out
+}
+
+/// The name under which two spellings are the same package in `kind`.
+pub fn normalize_name(kind: &EcosystemKind, name: &str) -> String {
+    match kind {
+        EcosystemKind::PyPI => pep503(name),
+        // Case-insensitive registries.
+        EcosystemKind::NuGet | EcosystemKind::Packagist | EcosystemKind::Npm => {
+            name.to_ascii_lowercase()
+        }
+        _ => name.to_string(),
+    }
+}
+
+/// The spellings to look up for a language package: the advisory database stores names as
+/// the feed wrote them, so a PyPI name is tried as written, normalised, and with the
+/// normalised separators as `_` and `.` (`jw.util`).
+pub fn lookup_names(kind: &EcosystemKind, name: &str) -> Vec<String> {
+    let mut v = vec![name.to_string()];
+    match kind {
+        EcosystemKind::PyPI => {
+            let n = pep503(name);
+            v.push(n.replace('-', "_"));
+            v.push(n.replace('-', "."));
+            v.push(n);
+        }
+        EcosystemKind::NuGet | EcosystemKind::Packagist | EcosystemKind::Npm => {
+            v.push(name.to_ascii_lowercase());
+        }
+        _ => {}
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    v.retain(|n| seen.insert(n.clone()));
+    v
+}
+
+/// One affected entry that matched an installed package.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawMatch {
+    pub hit: Hit,
+    pub matched_by: MatchedBy,
+    pub compared_version: String,
+    pub matched: Match,
+    /// The scheme that compared (`dpkg`, `semver`, …).
+    pub scheme: Scheme,
+}
+
+/// An entry whose ranges could not decide for this package.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Undetermined {
+    pub advisory: String,
+    pub reason: String,
+}
+
+/// What matching one package found.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PackageMatches {
+    pub matches: Vec<RawMatch>,
+    pub undetermined: Vec<Undetermined>,
+    /// The package could not be matched at all (no release, bad version, lookup failed).
+    pub skipped: Option<String>,
+    pub errors: Vec<SourceError>,
+}
+
+/// The (name, how, version) lookups for a package.
+pub fn lookups(p: &Package, eco: &Ecosystem) -> Vec<(String, MatchedBy, String)> {
+    let source_version = p
+        .source_version
+        .clone()
+        .unwrap_or_else(|| p.version.clone());
+    match publishes_by(&eco.kind) {
+        Publishes::Source => match &p.source_name {
+            Some(s) => vec![(s.clone(), MatchedBy::Source, source_version)],
+            None => vec![(p.name.clone(), MatchedBy::Binary, p.version.clone())],
+        },
+        Publishes::BinaryAndSource => {
+            let mut v = vec![(p.name.clone(), MatchedBy::Binary, p.version.clone())];
+            if let Some(s) = &p.source_name
+                && *s != p.name
+            {
+                v.push((s.clone(), MatchedBy::Source, source_version));
+            }
+            v
+        }
+        Publishes::Name => lookup_names(&eco.kind, &p.name)
+            .into_iter()
+            .map(|n| (n, MatchedBy::Name, p.version.clone()))
+            .collect(),
+    }
+}
+
+/// Match one package. Pure apart from the source reads.
+pub fn match_package(p: &Package, src: &dyn AdvisorySource) -> PackageMatches {
+    let mut out = PackageMatches::default();
+    let eco = Ecosystem::parse(&p.ecosystem);
+    let Some(scheme) = eco.scheme() else {
+        out.skipped = Some(format!(
+            "no version order known for ecosystem {:?}",
+            p.ecosystem
+        ));
+        return out;
+    };
+    if eco.kind.is_distro() && eco.release.is_none() {
+        out.skipped = Some(format!(
+            "distro ecosystem {:?} has no release: distro packages are matched only against their own release's advisories",
+            p.ecosystem
+        ));
+        return out;
+    }
+    let norm = normalize_name(&eco.kind, &p.name);
+    // Matches by advisory, to drop a hit seen twice without comparing it with every earlier
+    // match (`linux` has ~2,000).
+    let mut by_advisory: HashMap<String, Vec<usize>> = HashMap::new();
+    for (name, how, version) in lookups(p, &eco) {
+        if scheme.parse_lenient(&version).is_err() {
+            out.skipped = Some(format!(
+                "version {version:?} is not a valid {} version",
+                scheme.name()
+            ));
+            return out;
+        }
+        let hits = match src.lookup(&p.ecosystem, &name) {
+            Ok(h) => h,
+            Err(e) => {
+                out.errors.push(e);
+                continue;
+            }
+        };
+        for hit in hits {
+            // Spelling variants must normalise to the installed name; release scoping is
+            // the lookup's, checked again here.
+            if hit.package.ecosystem != p.ecosystem
+                || (how == MatchedBy::Name && normalize_name(&eco.kind, &hit.package.name) != norm)
+            {
+                continue;
+            }
+            if by_advisory.get(&hit.advisory).is_some_and(|ix| {
+                ix.iter().any(|&i| {
+                    let m = &out.matches[i];
+                    m.hit == hit && m.matched_by == how
+                })
+            }) {
+                continue;
+            }
+            let ev = range::evaluate_in(&eco, &hit.package.to_range_affected(), &version);
+            match ev.verdict {
+                Verdict::Affected => {
+                    if let Some(m) = ev.matched {
+                        let used = match &m {
+                            Match::InRange {
+                                kind: RangeKind::Semver,
+                                ..
+                            } if !matches!(scheme, Scheme::Go | Scheme::Pub) => Scheme::SemVer,
+                            _ => scheme,
+                        };
+                        by_advisory
+                            .entry(hit.advisory.clone())
+                            .or_default()
+                            .push(out.matches.len());
+                        out.matches.push(RawMatch {
+                            hit,
+                            matched_by: how,
+                            compared_version: version.clone(),
+                            matched: m,
+                            scheme: used,
+                        });
+                    }
+                }
+                Verdict::Undetermined => {
+                    let why: Vec<String> = ev
+                        .ranges
+                        .iter()
+                        .filter_map(|o| match o {
+                            RangeOutcome::NotEvaluable(u) => Some(u.to_string()),
+                            _ => None,
+                        })
+                        .collect();
+                    out.undetermined.push(Undetermined {
+                        advisory: hit.advisory.clone(),
+                        reason: why.join("; "),
+                    });
+                }
+                Verdict::NotAffected => {}
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pep503_normalises() {
+        assert_eq!(pep503("Django_REST.framework"), "django-rest-framework");
+        assert_eq!(pep503("jw.util"), "jw-util");
+        assert_eq!(pep503("a--b"), "a-b");
+        let names = lookup_names(&EcosystemKind::PyPI, "JW_Util");
+        assert!(names.contains(&"jw.util".to_string()), "{names:?}");
+        assert!(names.contains(&"jw-util".to_string()));
+    }
+
+    #[test]
+    fn distro_publishing() {
+        assert_eq!(publishes_by(&EcosystemKind::Debian), Publishes::Source);
+        assert_eq!(publishes_by(&EcosystemKind::Ubuntu), Publishes::Source);
+        assert_eq!(publishes_by(&EcosystemKind::Alpine), Publishes::Source);
+        assert_eq!(
+            publishes_by(&EcosystemKind::AlmaLinux),
+            Publishes::BinaryAndSource
+        );
+        assert_eq!(publishes_by(&EcosystemKind::PyPI), Publishes::Name);
+    }
+}

@@ -1,0 +1,715 @@
+//! Priority: the decision table, the composite score and the SLA clock, as data.
+//!
+//! [`Policy`] is read from TOML (the built-in `policy.toml`, optionally overridden by the
+//! `[policy]` table of `caulk.toml`, merged key by key; arrays such as the rules replace). The
+//! decision is the first rule whose conditions all hold; the reasons say which facts went in
+//! and which rule decided, in words.
+
+use crate::Error;
+use caulk_model::finding::{
+    Criticality, Cvss, Decision, Epss, Exposure, Kev, Priority, Severity, SlaClock, SlaEntry,
+};
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+/// The built-in policy, as shipped.
+pub const DEFAULT_POLICY: &str = include_str!("policy.toml");
+
+/// The priority policy: decision rules, score weights, SLA table and clock.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    pub name: String,
+    pub clock: SlaClock,
+    /// The severity a finding with no CVSS score is treated as.
+    pub unknown_severity: Severity,
+    pub sla: Sla,
+    pub epss: EpssBands,
+    pub score: ScoreWeights,
+    #[serde(rename = "rule")]
+    pub rules: Vec<Rule>,
+}
+
+/// Days to fix, by severity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sla {
+    pub critical: u32,
+    pub high: u32,
+    pub medium: u32,
+    pub low: u32,
+}
+
+impl Sla {
+    pub fn days(&self, s: Severity) -> u32 {
+        match s {
+            Severity::Critical => self.critical,
+            Severity::High => self.high,
+            Severity::Medium => self.medium,
+            Severity::Low | Severity::None => self.low,
+        }
+    }
+
+    pub fn entries(&self) -> Vec<SlaEntry> {
+        [
+            Severity::Critical,
+            Severity::High,
+            Severity::Medium,
+            Severity::Low,
+        ]
+        .into_iter()
+        .map(|severity| SlaEntry {
+            severity,
+            days: self.days(severity),
+        })
+        .collect()
+    }
+}
+
+/// EPSS percentile thresholds of the bands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EpssBands {
+    pub high: f64,
+    pub medium: f64,
+}
+
+/// An EPSS percentile band.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EpssBand {
+    High,
+    Medium,
+    Low,
+    Unknown,
+}
+
+impl EpssBand {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EpssBand::High => "high",
+            EpssBand::Medium => "medium",
+            EpssBand::Low => "low",
+            EpssBand::Unknown => "unknown",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScoreWeights {
+    pub unknown_cvss: f64,
+    pub kev: f64,
+    pub epss: f64,
+    pub criticality: CriticalityWeights,
+    pub exposure: ExposureWeights,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CriticalityWeights {
+    pub low: f64,
+    pub medium: f64,
+    pub high: f64,
+    pub critical: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExposureWeights {
+    pub isolated: f64,
+    pub internal: f64,
+    pub internet: f64,
+}
+
+/// One row of the decision table; a condition left out holds for every value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kev: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<Vec<Severity>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epss: Option<Vec<EpssBand>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub criticality: Option<Vec<Criticality>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exposure: Option<Vec<Exposure>>,
+    pub decision: Decision,
+    pub why: String,
+}
+
+impl Rule {
+    fn holds(&self, i: &Inputs) -> bool {
+        fn within<T: PartialEq>(list: &Option<Vec<T>>, v: &T) -> bool {
+            list.as_ref().is_none_or(|l| l.contains(v))
+        }
+        self.kev.is_none_or(|k| k == i.kev)
+            && within(&self.severity, &i.severity)
+            && within(&self.epss, &i.epss)
+            && within(&self.criticality, &i.criticality)
+            && within(&self.exposure, &i.exposure)
+    }
+}
+
+/// The facts a decision is made from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Inputs {
+    pub kev: bool,
+    /// Effective severity (unknown and `none` already mapped).
+    pub severity: Severity,
+    pub epss: EpssBand,
+    pub criticality: Criticality,
+    pub exposure: Exposure,
+}
+
+impl Policy {
+    /// The built-in policy.
+    pub fn builtin() -> Policy {
+        match Policy::from_toml(DEFAULT_POLICY, None, "built-in policy.toml") {
+            Ok(p) => p,
+            // The file is part of the crate and tested; failing here is a build defect.
+            Err(e) => unreachable!("built-in policy.toml: {e}"),
+        }
+    }
+
+    /// The built-in policy with `overrides` (the `[policy]` table of a configuration file,
+    /// named `file` in messages) merged in: tables merge key by key, other values replace.
+    pub fn from_toml(
+        base: &str,
+        overrides: Option<&toml::Table>,
+        file: &str,
+    ) -> Result<Policy, Error> {
+        let mut table: toml::Table = toml::from_str(base).map_err(|e| Error::Config {
+            file: file.to_string(),
+            reason: e.to_string(),
+        })?;
+        if let Some(o) = overrides {
+            merge(&mut table, o);
+        }
+        let p: Policy = toml::Value::Table(table)
+            .try_into()
+            .map_err(|e: toml::de::Error| Error::Config {
+                file: file.to_string(),
+                reason: format!("[policy]: {e}"),
+            })?;
+        p.check().map_err(|reason| Error::Config {
+            file: file.to_string(),
+            reason: format!("[policy]: {reason}"),
+        })?;
+        Ok(p)
+    }
+
+    fn check(&self) -> Result<(), String> {
+        if self.rules.is_empty() {
+            return Err("the decision table has no rule".into());
+        }
+        if !(0.0..=1.0).contains(&self.epss.high) || !(0.0..=1.0).contains(&self.epss.medium) {
+            return Err("epss bands must be percentiles in 0..=1".into());
+        }
+        if self.epss.medium > self.epss.high {
+            return Err("epss.medium must not exceed epss.high".into());
+        }
+        Ok(())
+    }
+
+    pub fn epss_band(&self, e: Option<&Epss>) -> EpssBand {
+        match e {
+            None => EpssBand::Unknown,
+            Some(e) if e.percentile >= self.epss.high => EpssBand::High,
+            Some(e) if e.percentile >= self.epss.medium => EpssBand::Medium,
+            Some(_) => EpssBand::Low,
+        }
+    }
+
+    /// The decision for these inputs and the index of the rule that made it.
+    pub fn decide(&self, i: &Inputs) -> (Decision, Option<usize>) {
+        match self.rules.iter().position(|r| r.holds(i)) {
+            Some(n) => (self.rules[n].decision, Some(n)),
+            None => (Decision::Defer, None),
+        }
+    }
+
+    fn criticality_weight(&self, c: Criticality) -> f64 {
+        let w = &self.score.criticality;
+        match c {
+            Criticality::Low => w.low,
+            Criticality::Medium => w.medium,
+            Criticality::High => w.high,
+            Criticality::Critical => w.critical,
+        }
+    }
+
+    fn exposure_weight(&self, e: Exposure) -> f64 {
+        let w = &self.score.exposure;
+        match e {
+            Exposure::Isolated => w.isolated,
+            Exposure::Internal => w.internal,
+            Exposure::Internet => w.internet,
+        }
+    }
+}
+
+/// Deep merge: tables merge key by key; any other value (arrays included) replaces.
+fn merge(base: &mut toml::Table, over: &toml::Table) {
+    for (k, v) in over {
+        match (base.get_mut(k), v) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            _ => {
+                base.insert(k.clone(), v.clone());
+            }
+        }
+    }
+}
+
+/// What a finding's priority is computed from.
+#[derive(Debug, Clone, Copy)]
+pub struct Facts<'a> {
+    pub cvss: Option<&'a Cvss>,
+    pub kev: Option<&'a Kev>,
+    pub epss: Option<&'a Epss>,
+    /// Earliest publication date of the advisories that matched.
+    pub published: Option<Date>,
+    /// False for distro verdicts (will-not-fix, not-affected): no clock runs.
+    pub clock_runs: bool,
+}
+
+/// The asset's context.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AssetContext {
+    pub criticality: Criticality,
+    pub exposure: Exposure,
+}
+
+/// `YYYY-MM-DD` at the start of a date or RFC 3339 string.
+pub fn parse_date(s: &str) -> Option<Date> {
+    s.get(..10)?.parse().ok()
+}
+
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+/// Compute a finding's priority.
+pub fn prioritize(policy: &Policy, f: &Facts<'_>, ctx: &AssetContext, today: Date) -> Priority {
+    let mut reasons = Vec::new();
+    let (cvss_score, severity) = match f.cvss {
+        Some(c) => {
+            reasons.push(format!(
+                "CVSS {} {} ({}) from {}",
+                c.version.as_str(),
+                c.score,
+                c.severity.as_str(),
+                c.source
+            ));
+            let sev = if c.severity == Severity::None {
+                Severity::Low
+            } else {
+                c.severity
+            };
+            (c.score, sev)
+        }
+        None => {
+            reasons.push(format!(
+                "no CVSS score known: treated as {} (score {})",
+                policy.unknown_severity.as_str(),
+                policy.score.unknown_cvss
+            ));
+            let sev = if policy.unknown_severity == Severity::None {
+                Severity::Low
+            } else {
+                policy.unknown_severity
+            };
+            (policy.score.unknown_cvss, sev)
+        }
+    };
+    if let Some(k) = f.kev {
+        let ransomware = if k
+            .known_ransomware_campaign_use
+            .eq_ignore_ascii_case("known")
+        {
+            "; known ransomware use"
+        } else {
+            ""
+        };
+        reasons.push(format!(
+            "{} is in CISA KEV since {} (federal due date {}{ransomware})",
+            k.cve_id, k.date_added, k.due_date
+        ));
+    }
+    let band = policy.epss_band(f.epss);
+    match f.epss {
+        Some(e) => reasons.push(format!(
+            "EPSS {:.3} (percentile {:.3}, {} band){}",
+            e.score,
+            e.percentile,
+            band.as_str(),
+            e.date
+                .as_deref()
+                .map(|d| format!(" on {}", d.get(..10).unwrap_or(d)))
+                .unwrap_or_default()
+        )),
+        None => reasons.push("no EPSS score known".to_string()),
+    }
+    reasons.push(format!(
+        "asset criticality {}, exposure {}",
+        ctx.criticality.as_str(),
+        ctx.exposure.as_str()
+    ));
+    let inputs = Inputs {
+        kev: f.kev.is_some(),
+        severity,
+        epss: band,
+        criticality: ctx.criticality,
+        exposure: ctx.exposure,
+    };
+    let (decision, rule) = policy.decide(&inputs);
+    match rule {
+        Some(n) => reasons.push(format!(
+            "{}: rule {} of {}: {}",
+            decision.as_str(),
+            n + 1,
+            policy.name,
+            policy.rules[n].why
+        )),
+        None => reasons.push(format!("defer: no rule of {} matched", policy.name)),
+    }
+
+    let threat =
+        1.0 + if f.kev.is_some() {
+            policy.score.kev
+        } else {
+            0.0
+        } + policy.score.epss * f.epss.map_or(0.0, |e| e.score);
+    let score = round1(
+        (10.0
+            * cvss_score
+            * threat
+            * policy.criticality_weight(ctx.criticality)
+            * policy.exposure_weight(ctx.exposure))
+        .clamp(0.0, 100.0),
+    );
+
+    let mut p = Priority {
+        score,
+        decision,
+        reasons,
+        due_date: None,
+        sla_days: None,
+        due_date_origin: None,
+        overdue: false,
+    };
+    if !f.clock_runs {
+        return p;
+    }
+    let days = policy.sla.days(severity);
+    p.sla_days = Some(days);
+    let (origin, origin_name) = match (policy.clock, f.published) {
+        (SlaClock::VendorRelease, Some(d)) => (d, "vendor release"),
+        (SlaClock::VendorRelease, None) => (today, "detection (no publication date known)"),
+        (_, _) => (today, "detection"),
+    };
+    let sla_due = origin
+        .checked_add(jiff::Span::new().days(i64::from(days)))
+        .ok();
+    let kev_due = f.kev.and_then(|k| parse_date(&k.due_date));
+    let due = match (kev_due, sla_due) {
+        (Some(k), s) => {
+            p.due_date_origin = Some("kev".into());
+            let sla_text = s
+                .map(|s| format!(" over the SLA date {s}"))
+                .unwrap_or_default();
+            p.reasons
+                .push(format!("due {k}: the KEV due date wins{sla_text}"));
+            Some(k)
+        }
+        (None, Some(s)) => {
+            p.due_date_origin = Some(match (policy.clock, f.published) {
+                (SlaClock::VendorRelease, Some(_)) => "vendor-release".into(),
+                _ => "detection".into(),
+            });
+            p.reasons.push(format!(
+                "due {s}: {} SLA of {days} days from {origin_name} {origin}",
+                severity.as_str()
+            ));
+            Some(s)
+        }
+        (None, None) => None,
+    };
+    if let Some(d) = due {
+        p.due_date = Some(d.to_string());
+        if d < today {
+            p.overdue = true;
+            let late = (today - d).get_days();
+            p.reasons.push(format!("overdue by {late} days"));
+        }
+    }
+    p
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use caulk_model::finding::CvssVersion;
+
+    fn date(s: &str) -> Date {
+        s.parse().unwrap()
+    }
+
+    fn cvss(score: f64, severity: Severity) -> Cvss {
+        Cvss {
+            version: CvssVersion::V3_1,
+            vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H".into(),
+            score,
+            severity,
+            source: "osv:TEST-1".into(),
+        }
+    }
+
+    fn kev() -> Kev {
+        Kev {
+            cve_id: "CVE-2023-4911".into(),
+            date_added: "2023-11-21".into(),
+            due_date: "2023-12-12".into(),
+            known_ransomware_campaign_use: "Unknown".into(),
+            ..Kev::default()
+        }
+    }
+
+    fn facts<'a>(c: Option<&'a Cvss>, k: Option<&'a Kev>, e: Option<&'a Epss>) -> Facts<'a> {
+        Facts {
+            cvss: c,
+            kev: k,
+            epss: e,
+            published: Some(date("2026-11-01")),
+            clock_runs: true,
+        }
+    }
+
+    #[test]
+    fn builtin_policy_parses_and_has_the_default_sla() {
+        let p = Policy::builtin();
+        assert_eq!(p.name, "caulk-default-v1");
+        assert_eq!(
+            (p.sla.critical, p.sla.high, p.sla.medium, p.sla.low),
+            (15, 30, 90, 180)
+        );
+        assert_eq!(p.clock, SlaClock::VendorRelease);
+        assert!(p.rules.len() >= 5);
+    }
+
+    /// The decision table, row by row, for the cases that matter.
+    #[test]
+    fn decision_table() {
+        let p = Policy::builtin();
+        let ctx = |criticality, exposure| AssetContext {
+            criticality,
+            exposure,
+        };
+        use Criticality as C;
+        use Exposure as X;
+        let crit = cvss(9.8, Severity::Critical);
+        let high = cvss(7.5, Severity::High);
+        let med = cvss(5.0, Severity::Medium);
+        let low = cvss(2.0, Severity::Low);
+        let k = kev();
+        let hot = Epss {
+            score: 0.9,
+            percentile: 0.99,
+            date: None,
+            model_version: None,
+        };
+        let cold = Epss {
+            score: 0.001,
+            percentile: 0.1,
+            date: None,
+            model_version: None,
+        };
+        let today = date("2026-11-27");
+        let cases: Vec<(Facts, AssetContext, Decision)> = vec![
+            (
+                facts(Some(&low), Some(&k), None),
+                ctx(C::Low, X::Internal),
+                Decision::ActNow,
+            ),
+            (
+                facts(Some(&low), Some(&k), None),
+                ctx(C::Low, X::Isolated),
+                Decision::OutOfCycle,
+            ),
+            (
+                facts(Some(&crit), None, Some(&hot)),
+                ctx(C::Medium, X::Internet),
+                Decision::ActNow,
+            ),
+            (
+                facts(Some(&crit), None, Some(&hot)),
+                ctx(C::Medium, X::Internal),
+                Decision::OutOfCycle,
+            ),
+            (
+                facts(Some(&high), None, Some(&hot)),
+                ctx(C::Low, X::Isolated),
+                Decision::OutOfCycle,
+            ),
+            (
+                facts(Some(&crit), None, Some(&cold)),
+                ctx(C::Medium, X::Internal),
+                Decision::OutOfCycle,
+            ),
+            (
+                facts(Some(&crit), None, None),
+                ctx(C::Medium, X::Isolated),
+                Decision::Scheduled,
+            ),
+            (
+                facts(Some(&high), None, None),
+                ctx(C::Critical, X::Internet),
+                Decision::OutOfCycle,
+            ),
+            (
+                facts(Some(&high), None, None),
+                ctx(C::Medium, X::Internet),
+                Decision::Scheduled,
+            ),
+            (
+                facts(Some(&med), None, None),
+                ctx(C::Medium, X::Internal),
+                Decision::Scheduled,
+            ),
+            (
+                facts(None, None, None),
+                ctx(C::Medium, X::Internal),
+                Decision::Scheduled,
+            ),
+            (
+                facts(Some(&low), None, None),
+                ctx(C::High, X::Internet),
+                Decision::Defer,
+            ),
+            (
+                facts(Some(&low), None, Some(&hot)),
+                ctx(C::Low, X::Internal),
+                Decision::Scheduled,
+            ),
+        ];
+        for (i, (f, c, want)) in cases.iter().enumerate() {
+            let got = prioritize(&p, f, c, today);
+            assert_eq!(got.decision, *want, "case {i}: {:?}", got.reasons);
+            assert!(
+                got.reasons.iter().any(|r| r.contains("rule ")),
+                "case {i} names its rule: {:?}",
+                got.reasons
+            );
+        }
+    }
+
+    #[test]
+    fn composite_score_grows_with_threat_and_context() {
+        let p = Policy::builtin();
+        let c = cvss(9.8, Severity::Critical);
+        let k = kev();
+        let today = date("2026-11-27");
+        let base = AssetContext::default();
+        let plain = prioritize(&p, &facts(Some(&c), None, None), &base, today).score;
+        let with_kev = prioritize(&p, &facts(Some(&c), Some(&k), None), &base, today).score;
+        let exposed = prioritize(
+            &p,
+            &facts(Some(&c), None, None),
+            &AssetContext {
+                criticality: Criticality::Critical,
+                exposure: Exposure::Internet,
+            },
+            today,
+        )
+        .score;
+        // 10 × 9.8 × 1 × 0.8 × 0.8
+        assert_eq!(plain, 62.7);
+        assert!(with_kev > plain && exposed > plain);
+        assert_eq!(exposed, 100.0, "clamped");
+    }
+
+    #[test]
+    fn sla_due_dates_count_from_vendor_release_and_kev_wins() {
+        let p = Policy::builtin();
+        let today = date("2026-11-27");
+        let c = cvss(9.8, Severity::Critical);
+        let pr = prioritize(
+            &p,
+            &facts(Some(&c), None, None),
+            &AssetContext::default(),
+            today,
+        );
+        assert_eq!(pr.sla_days, Some(15));
+        assert_eq!(pr.due_date.as_deref(), Some("2026-11-16"));
+        assert_eq!(pr.due_date_origin.as_deref(), Some("vendor-release"));
+        assert!(pr.overdue);
+        assert!(
+            pr.reasons.iter().any(|r| r == "overdue by 11 days"),
+            "{:?}",
+            pr.reasons
+        );
+
+        let k = kev();
+        let pr = prioritize(
+            &p,
+            &facts(Some(&c), Some(&k), None),
+            &AssetContext::default(),
+            today,
+        );
+        assert_eq!(pr.due_date.as_deref(), Some("2023-12-12"));
+        assert_eq!(pr.due_date_origin.as_deref(), Some("kev"));
+
+        // Unknown severity: the medium SLA.
+        let mut f = facts(None, None, None);
+        f.published = None;
+        let pr = prioritize(&p, &f, &AssetContext::default(), today);
+        assert_eq!(pr.sla_days, Some(90));
+        assert_eq!(pr.due_date.as_deref(), Some("2027-02-25"));
+        assert_eq!(pr.due_date_origin.as_deref(), Some("detection"));
+        assert!(!pr.overdue);
+
+        // Distro verdicts: no clock.
+        let mut f = facts(Some(&c), None, None);
+        f.clock_runs = false;
+        let pr = prioritize(&p, &f, &AssetContext::default(), today);
+        assert_eq!((pr.due_date, pr.sla_days), (None, None));
+    }
+
+    #[test]
+    fn detection_clock_and_overrides_merge() {
+        let over: toml::Table = toml::from_str(
+            "clock = \"detection\"\nname = \"site\"\n[sla]\ncritical = 7\n[[rule]]\ndecision = \"act-now\"\nwhy = \"everything now\"\n",
+        )
+        .unwrap();
+        let p = Policy::from_toml(DEFAULT_POLICY, Some(&over), "caulk.toml").unwrap();
+        assert_eq!(p.sla.critical, 7);
+        assert_eq!(p.sla.high, 30, "untouched keys keep the built-in value");
+        assert_eq!(p.rules.len(), 1, "arrays replace");
+        let c = cvss(9.8, Severity::Critical);
+        let today = date("2026-11-27");
+        let pr = prioritize(
+            &p,
+            &facts(Some(&c), None, None),
+            &AssetContext::default(),
+            today,
+        );
+        assert_eq!(pr.decision, Decision::ActNow);
+        assert_eq!(pr.due_date.as_deref(), Some("2026-12-04"));
+        assert!(pr.reasons.iter().any(|r| r.contains("rule 1 of site")));
+    }
+
+    #[test]
+    fn bad_policy_names_the_file_and_key() {
+        let over: toml::Table = toml::from_str("[sla]\ncritcal = 7\n").unwrap();
+        let e = Policy::from_toml(DEFAULT_POLICY, Some(&over), "/etc/caulk.toml").unwrap_err();
+        let msg = e.to_string();
+        assert!(
+            msg.contains("/etc/caulk.toml") && msg.contains("critcal"),
+            "{msg}"
+        );
+        let over: toml::Table = toml::from_str("rule = []\n").unwrap();
+        assert!(Policy::from_toml(DEFAULT_POLICY, Some(&over), "x").is_err());
+    }
+}

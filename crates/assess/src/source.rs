@@ -1,0 +1,202 @@
+//! Where advisories come from: the [`AdvisorySource`] trait the scan reads through, and
+//! [`MemSource`], an in-memory implementation for tests and small fixtures.
+//!
+//! The CLI implements the trait over the SQLite store (`caulk_advisory::store::Store`); this
+//! crate never touches a file.
+
+use caulk_model::advisory::{
+    Advisory, AffectedPackage, CvssScore, EpssScore, KevEntry, Vulnerability,
+};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One `affected[]` entry found by a lookup.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    pub advisory: String,
+    pub package: AffectedPackage,
+}
+
+/// A failed read from an advisory source: what was asked and why it failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("advisory source: {what}: {reason}")]
+pub struct SourceError {
+    /// What was being read (`lookup Debian:12/openssl`, `advisory DSA-5532-1`).
+    pub what: String,
+    pub reason: String,
+}
+
+impl SourceError {
+    pub fn new(what: impl Into<String>, reason: impl std::fmt::Display) -> SourceError {
+        SourceError {
+            what: what.into(),
+            reason: reason.to_string(),
+        }
+    }
+}
+
+/// Read access to an advisory database. Every method answers for one key; the scan caches
+/// what it asks, so implementations need not.
+pub trait AdvisorySource {
+    /// Affected entries of non-withdrawn advisories for exactly this (ecosystem, name),
+    /// sorted by advisory id then entry order.
+    fn lookup(&self, ecosystem: &str, name: &str) -> Result<Vec<Hit>, SourceError>;
+    /// One advisory by id (withdrawn or not); its `severity` is what [`AdvisorySource::cvss`]
+    /// answers for the id (the scan reads it from here and does not ask again).
+    fn advisory(&self, id: &str) -> Result<Option<Advisory>, SourceError>;
+    /// The vulnerabilities (display ids) an advisory is linked to: its own group and, when
+    /// it covers several (a DSA fixing many CVEs), each upstream's group. May be empty (the
+    /// scan then uses [`AdvisorySource::vulnerability`] of the advisory).
+    fn advisory_vulnerabilities(&self, advisory: &str) -> Result<Vec<String>, SourceError>;
+    /// The vulnerability an id belongs to, with all its ids.
+    fn vulnerability(&self, id: &str) -> Result<Option<Vulnerability>, SourceError>;
+    /// CVSS scores stored under an id (advisory ids: the record's own severity; CVE ids:
+    /// NVD).
+    fn cvss(&self, id: &str) -> Result<Vec<CvssScore>, SourceError>;
+    fn kev(&self, cve: &str) -> Result<Option<KevEntry>, SourceError>;
+    fn epss(&self, cve: &str) -> Result<Option<EpssScore>, SourceError>;
+}
+
+/// An in-memory advisory source. Identity: each advisory is one vulnerability with its
+/// `aliases` (and its single `upstream` id, as the store's merge does), unless
+/// [`MemSource::link`] says it covers several; display ids are the lowest CVE id, else the
+/// lowest id.
+#[derive(Debug, Clone, Default)]
+pub struct MemSource {
+    advisories: BTreeMap<String, Advisory>,
+    links: BTreeMap<String, Vec<String>>,
+    cvss: BTreeMap<String, Vec<CvssScore>>,
+    kev: BTreeMap<String, KevEntry>,
+    epss: BTreeMap<String, EpssScore>,
+    groups: Vec<BTreeSet<String>>,
+}
+
+impl MemSource {
+    pub fn new() -> MemSource {
+        MemSource::default()
+    }
+
+    /// Add an advisory; its `severity` is what [`AdvisorySource::cvss`] answers for its id.
+    pub fn add(&mut self, a: Advisory) -> &mut Self {
+        let mut ids: BTreeSet<String> = a.aliases.iter().cloned().collect();
+        if a.upstream.len() == 1 {
+            ids.extend(a.upstream.iter().cloned());
+        }
+        ids.insert(a.id.clone());
+        self.union(ids);
+        if !a.severity.is_empty() {
+            self.cvss.insert(a.id.clone(), a.severity.clone());
+        }
+        self.advisories.insert(a.id.clone(), a);
+        self
+    }
+
+    /// Say that `advisory` covers several vulnerabilities (its `upstream` CVEs).
+    pub fn link(&mut self, advisory: &str, vulns: &[&str]) -> &mut Self {
+        for v in vulns {
+            self.union(BTreeSet::from([v.to_string()]));
+        }
+        self.links.insert(
+            advisory.to_string(),
+            vulns.iter().map(|v| v.to_string()).collect(),
+        );
+        self
+    }
+
+    pub fn add_cvss(&mut self, id: &str, s: CvssScore) -> &mut Self {
+        self.cvss.entry(id.to_string()).or_default().push(s);
+        self
+    }
+
+    pub fn add_kev(&mut self, k: KevEntry) -> &mut Self {
+        self.kev.insert(k.cve_id.clone(), k);
+        self
+    }
+
+    pub fn add_epss(&mut self, e: EpssScore) -> &mut Self {
+        self.epss.insert(e.cve_id.clone(), e);
+        self
+    }
+
+    fn union(&mut self, ids: BTreeSet<String>) {
+        let (mut merged, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.groups)
+            .into_iter()
+            .partition(|g| !g.is_disjoint(&ids));
+        let mut all = ids;
+        for g in merged.drain(..) {
+            all.extend(g);
+        }
+        self.groups = rest;
+        self.groups.push(all);
+    }
+
+    fn display(group: &BTreeSet<String>) -> String {
+        group
+            .iter()
+            .find(|i| i.starts_with("CVE-"))
+            .or_else(|| group.iter().next())
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+impl AdvisorySource for MemSource {
+    fn lookup(&self, ecosystem: &str, name: &str) -> Result<Vec<Hit>, SourceError> {
+        let mut out = Vec::new();
+        for a in self.advisories.values() {
+            if a.is_withdrawn() {
+                continue;
+            }
+            for p in &a.affected {
+                if p.ecosystem == ecosystem && p.name == name {
+                    out.push(Hit {
+                        advisory: a.id.clone(),
+                        package: p.clone(),
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn advisory(&self, id: &str) -> Result<Option<Advisory>, SourceError> {
+        // As the store does: an advisory's severity is what `cvss` answers for its id.
+        Ok(self.advisories.get(id).map(|a| Advisory {
+            severity: self.cvss.get(id).cloned().unwrap_or_default(),
+            ..a.clone()
+        }))
+    }
+
+    fn advisory_vulnerabilities(&self, advisory: &str) -> Result<Vec<String>, SourceError> {
+        // As the store does: the advisory's own group, plus the linked ones.
+        let mut v = self.links.get(advisory).cloned().unwrap_or_default();
+        if let Some(own) = self.vulnerability(advisory)? {
+            v.push(own.id);
+        }
+        v.sort();
+        v.dedup();
+        Ok(v)
+    }
+
+    fn vulnerability(&self, id: &str) -> Result<Option<Vulnerability>, SourceError> {
+        Ok(self
+            .groups
+            .iter()
+            .find(|g| g.contains(id))
+            .map(|g| Vulnerability {
+                id: MemSource::display(g),
+                ids: g.iter().cloned().collect(),
+            }))
+    }
+
+    fn cvss(&self, id: &str) -> Result<Vec<CvssScore>, SourceError> {
+        Ok(self.cvss.get(id).cloned().unwrap_or_default())
+    }
+
+    fn kev(&self, cve: &str) -> Result<Option<KevEntry>, SourceError> {
+        Ok(self.kev.get(cve).cloned())
+    }
+
+    fn epss(&self, cve: &str) -> Result<Option<EpssScore>, SourceError> {
+        Ok(self.epss.get(cve).cloned())
+    }
+}

@@ -1,0 +1,523 @@
+//! `caulk scan` as a user runs it, on a small deterministic mirror built here: exit codes of
+//! `--fail-on`, the JSON fields, mirror reuse, exceptions, and snapshots of the table and the
+//! JSON.
+
+#![allow(clippy::unwrap_used)]
+
+use assert_cmd::Command;
+use serde_json::{Value, json};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+/// 2026-11-20T00:00:00Z: the feed files' mtime, so feed ages are stable.
+const FETCHED: u64 = 1_795_132_800;
+const TODAY: &str = "2026-11-27";
+
+fn osv(id: &str, published: &str, extra: Value, affected: Value) -> Value {
+    let mut v = json!({
+        "schema_version": "1.6.0",
+        "id": id,
+        "modified": published,
+        "published": published,
+        "affected": affected,
+    });
+    if let (Some(o), Some(e)) = (v.as_object_mut(), extra.as_object()) {
+        for (k, x) in e {
+            o.insert(k.clone(), x.clone());
+        }
+    }
+    v
+}
+
+fn eco_range(eco: &str, name: &str, events: Value) -> Value {
+    json!([{ "package": { "ecosystem": eco, "name": name },
+             "ranges": [{ "type": "ECOSYSTEM", "events": events }] }])
+}
+
+fn write_zip(path: &Path, records: &[Value]) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let f = std::fs::File::create(path).unwrap();
+    let mut z = zip::ZipWriter::new(f);
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .last_modified_time(zip::DateTime::default());
+    for r in records {
+        let id = r["id"].as_str().unwrap();
+        z.start_file(format!("{id}.json"), opts).unwrap();
+        z.write_all(serde_json::to_string_pretty(r).unwrap().as_bytes())
+            .unwrap();
+    }
+    z.finish().unwrap();
+}
+
+fn set_mtime(path: &Path) {
+    let f = std::fs::File::options().write(true).open(path).unwrap();
+    f.set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(FETCHED))
+        .unwrap();
+}
+
+/// The fixture: `feeds/` (a mirror), `inv.json` (an inventory) and `caulk.toml`, in a fresh
+/// directory that is the working directory of every command, so paths in the output are the
+/// relative ones given.
+fn fixture() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let critical = json!({"severity": [{"type": "CVSS_V3",
+        "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}]});
+    let debian = vec![
+        // One DSA for two CVEs; the derived record for one of them fixes it earlier.
+        osv(
+            "DSA-9001-1",
+            "2026-11-01T00:00:00Z",
+            json!({"summary": "openssl - security update",
+                   "upstream": ["CVE-2025-0001", "CVE-2025-0002"],
+                   "severity": critical["severity"]}),
+            eco_range(
+                "Debian:12",
+                "openssl",
+                json!([{"introduced": "0"}, {"fixed": "3.0.17-1~deb12u2"}]),
+            ),
+        ),
+        osv(
+            "x_DEBCHG-CVE-2025-0001",
+            "2026-10-15T00:00:00Z",
+            json!({"aliases": ["CVE-2025-0001"],
+                   "summary": "CVE-2025-0001 named in the Debian 12 changelog of openssl"}),
+            eco_range(
+                "Debian:12",
+                "openssl",
+                json!([{"introduced": "0"}, {"fixed": "3.0.17-1~deb12u1"}]),
+            ),
+        ),
+        // In KEV (and EPSS): act-now on a reachable host.
+        osv(
+            "x_DEBCHG-CVE-2023-4911",
+            "2023-10-03T00:00:00Z",
+            json!({"aliases": ["CVE-2023-4911"],
+                   "summary": "CVE-2023-4911 named in the Debian 12 changelog of glibc"}),
+            eco_range(
+                "Debian:12",
+                "glibc",
+                json!([{"introduced": "0"}, {"fixed": "2.36-9+deb12u3"}]),
+            ),
+        ),
+        // No fix yet.
+        osv(
+            "DLA-9002-1",
+            "2026-11-10T00:00:00Z",
+            json!({"summary": "zlib - open issue", "upstream": ["CVE-2026-1111"]}),
+            eco_range("Debian:12", "zlib", json!([{"introduced": "0"}])),
+        ),
+        // Another release: must not match a Debian 12 host.
+        osv(
+            "DSA-8000-1",
+            "2025-01-01T00:00:00Z",
+            json!({"upstream": ["CVE-2024-8000"]}),
+            eco_range(
+                "Debian:11",
+                "openssl",
+                json!([{"introduced": "0"}, {"fixed": "99"}]),
+            ),
+        ),
+    ];
+    write_zip(&d.join("feeds/osv/Debian/all.zip"), &debian);
+    let rust = vec![osv(
+        "RUSTSEC-2020-0071",
+        "2020-11-18T12:00:00Z",
+        json!({"aliases": ["CVE-2020-26235", "GHSA-wcg3-cvx6-7396"],
+               "summary": "Potential segfault in the time crate",
+               "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:N/I:N/A:H"}]}),
+        json!([{ "package": { "ecosystem": "crates.io", "name": "time" },
+                 "ranges": [{ "type": "SEMVER", "events": [
+                     {"introduced": "0.0.0-0"}, {"fixed": "0.2.23"}] }] }]),
+    )];
+    write_zip(&d.join("feeds/osv/crates.io/all.zip"), &rust);
+    let pypi = vec![osv(
+        "PYSEC-2099-1",
+        "2026-06-01T00:00:00Z",
+        json!({"summary": "jw.util: unsafe YAML load"}),
+        eco_range(
+            "PyPI",
+            "jw.util",
+            json!([{"introduced": "0"}, {"fixed": "1.3"}]),
+        ),
+    )];
+    write_zip(&d.join("feeds/osv/PyPI/all.zip"), &pypi);
+    let kev = json!({
+        "title": "CISA Catalog of Known Exploited Vulnerabilities",
+        "catalogVersion": "2025.08.25", "dateReleased": "2025-08-25T17:04:19.9796Z", "count": 1,
+        "vulnerabilities": [{
+            "cveID": "CVE-2023-4911", "vendorProject": "GNU", "product": "GNU C Library",
+            "vulnerabilityName": "GNU C Library Buffer Overflow Vulnerability",
+            "dateAdded": "2023-11-21", "shortDescription": "x",
+            "requiredAction": "Apply mitigations per vendor instructions.",
+            "dueDate": "2023-12-12", "knownRansomwareCampaignUse": "Unknown",
+            "notes": "", "cwes": ["CWE-122"]}]
+    });
+    std::fs::create_dir_all(d.join("feeds/kev")).unwrap();
+    std::fs::write(
+        d.join("feeds/kev/known_exploited_vulnerabilities.json"),
+        serde_json::to_string_pretty(&kev).unwrap(),
+    )
+    .unwrap();
+    std::fs::create_dir_all(d.join("feeds/epss")).unwrap();
+    std::fs::write(
+        d.join("feeds/epss/epss_scores-2025-03-19.csv"),
+        "#model_version:v2025.03.14,score_date:2025-03-19T00:00:00+0000\ncve,epss,percentile\nCVE-2023-4911,0.90524,0.99597\nCVE-2025-0001,0.00100,0.20000\n",
+    )
+    .unwrap();
+    for f in [
+        "feeds/osv/Debian/all.zip",
+        "feeds/osv/crates.io/all.zip",
+        "feeds/osv/PyPI/all.zip",
+        "feeds/kev/known_exploited_vulnerabilities.json",
+        "feeds/epss/epss_scores-2025-03-19.csv",
+    ] {
+        set_mtime(&d.join(f));
+    }
+
+    let deb = |name: &str, version: &str, src: &str, src_version: &str| {
+        json!({"ecosystem": "Debian:12", "name": name, "version": version, "arch": "amd64",
+               "source_name": src, "source_version": src_version,
+               "file": "/var/lib/dpkg/status", "state": "installed", "collector": "dpkg"})
+    };
+    let lang = |eco: &str, name: &str, version: &str, file: &str| {
+        json!({"ecosystem": eco, "name": name, "version": version, "file": file,
+               "state": "declared", "collector": "lockfile"})
+    };
+    let inv = json!({
+        "format_version": 1,
+        "host": {"hostname": "web-1", "arch": "x86_64",
+                 "os": {"id": "debian", "pretty_name": "Debian GNU/Linux 12 (bookworm)",
+                        "version_id": "12", "ecosystem": "Debian:12"}},
+        "packages": [
+            deb("libc6", "2.36-9+deb12u1", "glibc", "2.36-9+deb12u1"),
+            deb("libssl3", "3.0.15-1~deb12u1", "openssl", "3.0.15-1~deb12u1"),
+            deb("openssl", "3.0.15-1~deb12u1", "openssl", "3.0.15-1~deb12u1"),
+            deb("zlib1g", "1:1.2.13.dfsg-1", "zlib", "1:1.2.13.dfsg-1"),
+            lang("PyPI", "JW_Util", "1.2", "/srv/app/requirements.txt"),
+            lang("crates.io", "time", "0.1.45", "/srv/app/Cargo.lock"),
+            lang("npm", "left-pad", "1.3.0", "/srv/web/package-lock.json"),
+        ],
+        "issues": []
+    });
+    std::fs::write(
+        d.join("inv.json"),
+        serde_json::to_string_pretty(&inv).unwrap(),
+    )
+    .unwrap();
+    dir
+}
+
+fn caulk(dir: &Path) -> Command {
+    let mut c = Command::cargo_bin("caulk").unwrap();
+    c.current_dir(dir)
+        .env("COLUMNS", "140")
+        .env_remove("CAULK_DB")
+        .env("HOME", dir)
+        .env_remove("XDG_DATA_HOME");
+    c
+}
+
+fn scan(dir: &Path, extra: &[&str]) -> Command {
+    scan_on(dir, TODAY, extra)
+}
+
+fn scan_on(dir: &Path, today: &str, extra: &[&str]) -> Command {
+    let mut c = caulk(dir);
+    c.args([
+        "scan",
+        "--inventory",
+        "inv.json",
+        "--feeds",
+        "feeds",
+        "--db",
+        "adv.db",
+        "--today",
+        today,
+    ])
+    .args(extra);
+    c
+}
+
+fn json_of(dir: &Path, extra: &[&str]) -> Value {
+    let mut args = vec!["--format", "json"];
+    args.extend_from_slice(extra);
+    let out = scan(dir, &args).output().unwrap();
+    assert!(
+        out.status.code().is_some_and(|c| c == 0 || c == 1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn finding<'a>(r: &'a Value, pkg: &str, vuln: &str) -> &'a Value {
+    r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["package"]["name"] == pkg && f["vulnerability"]["id"] == vuln)
+        .unwrap_or_else(|| panic!("no finding {pkg} {vuln}"))
+}
+
+#[test]
+fn fail_on_exit_codes() {
+    let dir = fixture();
+    let d = dir.path();
+    scan(d, &["--fail-on", "kev"]).assert().code(1);
+    scan(d, &["--fail-on", "critical"]).assert().code(1);
+    scan(d, &["--fail-on", "high"]).assert().code(1);
+    scan(d, &["--fail-on", "act-now"]).assert().code(1);
+    // Isolated: the KEV finding is out-of-cycle, nothing is act-now.
+    scan(d, &["--fail-on", "act-now", "--exposure", "isolated"])
+        .assert()
+        .code(0);
+    scan(d, &[]).assert().code(0);
+
+    // Exceptions: suppressed findings never trigger; expired ones do again.
+    std::fs::write(
+        d.join("caulk.toml"),
+        "[[exception]]\nvulnerability = \"CVE-2023-4911\"\nreason = \"no setuid binaries\"\nowner = \"ops\"\nexpires = \"2026-12-31\"\n",
+    )
+    .unwrap();
+    scan(d, &["--fail-on", "kev"]).assert().code(0);
+    scan_on(d, "2027-01-01", &["--fail-on", "kev"])
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn errors_exit_2() {
+    let dir = fixture();
+    let d = dir.path();
+    // No database and no --feeds.
+    caulk(d)
+        .args(["scan", "--inventory", "inv.json", "--db", "none.db"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("none.db"));
+    // A configuration that is not TOML names its file.
+    std::fs::write(d.join("bad.toml"), "[asset\n").unwrap();
+    scan(d, &["--config", "bad.toml"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("bad.toml"));
+    // An unreadable inventory.
+    caulk(d)
+        .args([
+            "scan",
+            "--inventory",
+            "missing.json",
+            "--feeds",
+            "feeds",
+            "--db",
+            "adv.db",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("missing.json"));
+}
+
+#[test]
+fn json_has_the_documented_fields() {
+    let dir = fixture();
+    let d = dir.path();
+    let r = json_of(d, &[]);
+    assert_eq!(r["format_version"], 1);
+    assert_eq!(r["generated_at"], Value::Null);
+    assert_eq!(r["today"], TODAY);
+    assert_eq!(r["database"]["import"]["action"], "imported");
+    assert_eq!(r["target"]["kind"], "inventory");
+    assert_eq!(r["target"]["path"], "inv.json");
+
+    // One vulnerability, two advisories, one finding per binary, all ids.
+    let f = finding(&r, "libssl3", "CVE-2025-0001");
+    assert_eq!(f["package"]["ecosystem"], "Debian:12");
+    assert_eq!(f["package"]["source_name"], "openssl");
+    assert_eq!(f["package"]["version"], "3.0.15-1~deb12u1");
+    // The DSA covers two CVEs: an advisory of this vulnerability, not one of its names.
+    assert_eq!(
+        f["vulnerability"]["aliases"],
+        json!(["x_DEBCHG-CVE-2025-0001"])
+    );
+    assert_eq!(
+        f["advisory_ids"],
+        json!(["DSA-9001-1", "x_DEBCHG-CVE-2025-0001"])
+    );
+    assert_eq!(f["status"], "fixed");
+    assert_eq!(f["fixed_version"], "3.0.17-1~deb12u2");
+    assert_eq!(f["cvss"]["score"], 9.8);
+    assert_eq!(f["cvss"]["source"], "osv:DSA-9001-1");
+    assert_eq!(f["severity"], "critical");
+    assert_eq!(f["priority"]["decision"], "out-of-cycle");
+    assert_eq!(f["priority"]["sla_days"], 15);
+    assert_eq!(f["priority"]["due_date"], "2026-10-30");
+    assert_eq!(f["priority"]["overdue"], true);
+    assert!(f["priority"]["reasons"].as_array().unwrap().len() >= 4);
+    let prov = f["provenance"].as_array().unwrap();
+    assert_eq!(prov.len(), 2);
+    assert_eq!(prov[0]["matched_by"], "source");
+    assert_eq!(prov[0]["scheme"], "dpkg");
+    assert_eq!(prov[0]["feed"], "osv/Debian");
+    assert_eq!(
+        prov[0]["range"],
+        "range 0 (ECOSYSTEM): introduced 0 <= version < fixed 3.0.17-1~deb12u2"
+    );
+    assert_eq!(f["remediation"], "Debian:12/openssl@3.0.17-1~deb12u2");
+    assert_eq!(f["confidence"]["level"], "high");
+
+    // KEV: act-now, the KEV due date wins.
+    let g = finding(&r, "libc6", "CVE-2023-4911");
+    assert_eq!(g["kev"]["due_date"], "2023-12-12");
+    assert_eq!(g["priority"]["decision"], "act-now");
+    assert_eq!(g["priority"]["due_date"], "2023-12-12");
+    assert_eq!(g["priority"]["due_date_origin"], "kev");
+    assert_eq!(g["epss"]["percentile"], 0.99597);
+    assert_eq!(g["confidence"]["level"], "medium", "only an x_ record");
+
+    // Unfixed: null fixed version, no remediation, never hidden.
+    let z = finding(&r, "zlib1g", "CVE-2026-1111");
+    assert_eq!(z["status"], "unfixed");
+    assert_eq!(z["fixed_version"], Value::Null);
+    assert_eq!(z["remediation"], Value::Null);
+
+    // Language ecosystems: PEP 503 and SEMVER.
+    let p = finding(&r, "JW_Util", "PYSEC-2099-1");
+    assert_eq!(p["provenance"][0]["matched_name"], "jw.util");
+    assert_eq!(p["provenance"][0]["matched_by"], "name");
+    let t = finding(&r, "time", "CVE-2020-26235");
+    assert_eq!(t["provenance"][0]["scheme"], "semver");
+
+    // Other releases never match.
+    assert!(
+        !r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["vulnerability"]["id"] == "CVE-2024-8000")
+    );
+    // npm has no feed: reported.
+    assert!(
+        r["issues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["record"] == "osv/npm" && i["kind"] == "unsupported")
+    );
+
+    // Remediations by risk removed: two critical CVEs (62.8 + 62.7) outweigh one KEV CVE
+    // of unknown severity (10 × 5.0 × (1 + 1 + 0.5 × 0.905) × 0.8 × 0.8 = 78.5).
+    let rem = r["remediations"].as_array().unwrap();
+    assert_eq!(rem[0]["package"], "openssl");
+    assert_eq!(rem[0]["risk_removed"], 125.5);
+    assert_eq!(rem[1]["package"], "glibc");
+    assert_eq!(rem[1]["kev_count"], 1);
+    assert_eq!(rem[1]["risk_removed"], 78.5);
+    assert_eq!(rem[1]["decision"], "act-now");
+    let ossl = rem.iter().find(|m| m["package"] == "openssl").unwrap();
+    assert_eq!(ossl["binaries"], json!(["libssl3", "openssl"]));
+    assert_eq!(ossl["installed_version"], "3.0.15-1~deb12u1");
+    assert_eq!(ossl["target_version"], "3.0.17-1~deb12u2");
+    assert_eq!(ossl["findings"], 4);
+    assert_eq!(
+        ossl["vulnerabilities"],
+        json!(["CVE-2025-0001", "CVE-2025-0002"])
+    );
+    assert_eq!(ossl["installable"], Value::Null);
+    assert_eq!(r["summary"]["installability_checked"], false);
+    assert_eq!(r["summary"]["by_status"]["unfixed"], 1);
+
+    // The second run finds the mirror unchanged and reuses the database.
+    let again = json_of(d, &[]);
+    assert_eq!(again["database"]["import"]["action"], "reused");
+    assert_eq!(again["findings"], r["findings"]);
+}
+
+#[test]
+fn a_changed_mirror_is_imported_again() {
+    let dir = fixture();
+    let d = dir.path();
+    assert_eq!(json_of(d, &[])["database"]["import"]["action"], "imported");
+    std::fs::write(
+        d.join("feeds/epss/epss_scores-2025-03-19.csv"),
+        "#model_version:v2025.03.14,score_date:2025-03-19T00:00:00+0000\ncve,epss,percentile\nCVE-2023-4911,0.5,0.6\n",
+    )
+    .unwrap();
+    let r = json_of(d, &[]);
+    assert_eq!(r["database"]["import"]["action"], "imported");
+    assert_eq!(
+        finding(&r, "libc6", "CVE-2023-4911")["epss"]["percentile"],
+        0.6
+    );
+}
+
+#[test]
+fn apt_lists_say_what_is_installable() {
+    let dir = fixture();
+    let d = dir.path();
+    let lists = d.join("lists");
+    std::fs::create_dir_all(&lists).unwrap();
+    std::fs::write(
+        lists.join("deb.debian.org_debian-security_dists_bookworm-security_main_binary-amd64_Packages"),
+        "Package: libssl3\nSource: openssl\nVersion: 3.0.17-1~deb12u3\nArchitecture: amd64\n\nPackage: libc6\nSource: glibc\nVersion: 2.36-9+deb12u2\nArchitecture: amd64\n",
+    )
+    .unwrap();
+    let r = json_of(d, &["--apt-lists", "lists"]);
+    let rem = r["remediations"].as_array().unwrap();
+    let ossl = rem.iter().find(|m| m["package"] == "openssl").unwrap();
+    assert_eq!(
+        ossl["installable"],
+        json!({"version": "3.0.17-1~deb12u3", "origin": "bookworm-security/main"})
+    );
+    // glibc's candidate is older than the fix: not installable.
+    let glibc = rem.iter().find(|m| m["package"] == "glibc").unwrap();
+    assert_eq!(glibc["installable"], Value::Null);
+    assert_eq!(r["summary"]["installability_checked"], true);
+    assert_eq!(r["summary"]["remediations_installable"], 1);
+}
+
+fn stdout_of(dir: &Path, extra: &[&str]) -> String {
+    let out = scan(dir, extra).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn snapshot_settings() -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    s.set_snapshot_path(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots"));
+    s.set_prepend_module_to_snapshot(false);
+    s
+}
+
+#[test]
+fn snapshot_table() {
+    let dir = fixture();
+    let d = dir.path();
+    std::fs::write(
+        d.join("caulk.toml"),
+        "[asset]\ncriticality = \"high\"\n\n[[exception]]\nvulnerability = \"CVE-2020-26235\"\nreason = \"time 0.1 is not reachable from the API\"\nowner = \"app-team\"\nexpires = \"2026-12-31\"\n\n[[exception]]\npackage = \"zlib1g\"\nreason = \"waiting for upstream\"\nexpires = \"2026-11-01\"\n",
+    )
+    .unwrap();
+    let table = stdout_of(d, &[]);
+    let details = stdout_of(d, &["--details"]);
+    snapshot_settings().bind(|| {
+        insta::assert_snapshot!("scan_table", table);
+        insta::assert_snapshot!("scan_table_details", details);
+    });
+}
+
+#[test]
+fn snapshot_json() {
+    let dir = fixture();
+    let d = dir.path();
+    let out = stdout_of(d, &["--format", "json"]);
+    snapshot_settings().bind(|| {
+        insta::assert_snapshot!("scan_json", out);
+    });
+}
