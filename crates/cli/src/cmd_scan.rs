@@ -95,7 +95,7 @@ pub struct Args {
     /// when it exists].
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
-    /// Directory of apt `Packages` indexes (plain, .xz or .gz) to check installability
+    /// Directory of apt `Packages` indexes (plain, .xz, .gz or .lz4) to check installability
     /// [default: the root's var/lib/apt/lists when it has any].
     #[arg(long, value_name = "DIR")]
     apt_lists: Option<PathBuf>,
@@ -497,7 +497,11 @@ fn collect_inventory(args: &Args) -> Result<(Inventory, TargetKind, Option<Strin
 }
 
 fn is_packages_file(name: &str) -> bool {
-    name.ends_with("Packages") || name.ends_with("Packages.xz") || name.ends_with("Packages.gz")
+    // apt stores its lists plain, or compressed as configured (`Acquire::GzipIndexes`,
+    // `Acquire::CompressionTypes`): lz4 is the default of many container images.
+    ["Packages", "Packages.xz", "Packages.gz", "Packages.lz4"]
+        .iter()
+        .any(|suffix| name.ends_with(suffix))
 }
 
 fn has_packages_files(dir: &Path) -> bool {
@@ -556,6 +560,11 @@ fn read_apt_lists(dir: &Path, inv: &Inventory, issues: &mut Vec<ScanIssue>) -> R
                 .map(|_| ())
         } else if name.ends_with(".gz") {
             flate2::read::GzDecoder::new(raw.as_slice())
+                .take(MAX_INDEX_BYTES + 1)
+                .read_to_end(&mut text)
+                .map(|_| ())
+        } else if name.ends_with(".lz4") {
+            lz4_flex::frame::FrameDecoder::new(raw.as_slice())
                 .take(MAX_INDEX_BYTES + 1)
                 .read_to_end(&mut text)
                 .map(|_| ())

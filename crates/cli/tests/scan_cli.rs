@@ -478,6 +478,35 @@ fn apt_lists_say_what_is_installable() {
     assert_eq!(r["summary"]["remediations_installable"], 1);
 }
 
+/// Regression: apt lists compressed with lz4 (the default of many images, and of this
+/// development machine) were ignored, so installability was silently "not checked".
+#[test]
+fn lz4_compressed_apt_lists_are_read() {
+    use std::io::Write;
+    let dir = fixture();
+    let d = dir.path();
+    let lists = d.join("lists");
+    std::fs::create_dir_all(&lists).unwrap();
+    let text =
+        "Package: libssl3\nSource: openssl\nVersion: 3.0.17-1~deb12u3\nArchitecture: amd64\n";
+    let mut enc = lz4_flex::frame::FrameEncoder::new(Vec::new());
+    enc.write_all(text.as_bytes()).unwrap();
+    std::fs::write(
+        lists.join(
+            "deb.debian.org_debian-security_dists_bookworm-security_main_binary-amd64_Packages.lz4",
+        ),
+        enc.finish().unwrap(),
+    )
+    .unwrap();
+    let r = json_of(d, &["--apt-lists", "lists"]);
+    let rem = r["remediations"].as_array().unwrap();
+    let ossl = rem.iter().find(|m| m["package"] == "openssl").unwrap();
+    assert_eq!(
+        ossl["installable"],
+        json!({"version": "3.0.17-1~deb12u3", "origin": "bookworm-security/main"})
+    );
+}
+
 fn stdout_of(dir: &Path, extra: &[&str]) -> String {
     let out = scan(dir, extra).output().unwrap();
     assert!(
