@@ -21,7 +21,9 @@ pub mod dpkg;
 mod host;
 pub mod lockfile;
 pub mod os;
-pub mod purl;
+/// Package URLs live in `caulk-model` (the report renderers build them too); re-exported here
+/// for the collectors and the fuzz target.
+pub use caulk_model::purl;
 pub mod rpm;
 pub mod sbom;
 pub mod sqlite;

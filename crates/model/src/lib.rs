@@ -1,21 +1,16 @@
 //! Shared domain types of caulk: the words of the glossary (host, package, ecosystem,
 //! advisory, finding, …) as Rust types, used by every stage crate.
 //!
-//! Today it holds the package identity the version layer needs; later stages add Host,
-//! Inventory, Advisory, Finding and Plan here. The trap: a distro package is identified by its
-//! *source* package within one distro release, a language package by (ecosystem, name).
+//! Modules: [`inventory`] (what a host has), [`advisory`] (what the feeds say), [`finding`]
+//! (the scan result: findings, priorities, remediations), [`purl`] (package URLs). The trap: a
+//! distro package is identified by its *source* package within one distro release, a language
+//! package by (ecosystem, name); losing the release or the source name makes matching wrong.
+
+#![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub use caulk_version::{Ecosystem, EcosystemKind, Scheme};
-
-/// A package as matched against advisories: ecosystem, name and version string as the
-/// package manager reports them.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct PackageRef {
-    pub ecosystem: String,
-    pub name: String,
-    pub version: String,
-}
 
 pub mod advisory;
 pub mod finding;
 pub mod inventory;
+pub mod purl;

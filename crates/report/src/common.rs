@@ -3,6 +3,7 @@
 
 use crate::{Format, ReportError};
 use caulk_model::finding::{Finding, FindingPackage, ScanReport};
+use caulk_model::purl::build as build_purl;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -165,54 +166,6 @@ pub fn derived_purl(p: &FindingPackage) -> String {
         "CRAN" => build_purl("cran", None, name, version, &[]),
         _ => build_purl("generic", None, name, version, &[]),
     }
-}
-
-/// Percent-encode everything but the purl spec's unreserved characters.
-fn purl_encode(s: &str, out: &mut String) {
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-}
-
-fn build_purl(
-    ty: &str,
-    namespace: Option<&str>,
-    name: &str,
-    version: Option<&str>,
-    qualifiers: &[(&str, &str)],
-) -> String {
-    let mut s = String::with_capacity(64);
-    s.push_str("pkg:");
-    s.push_str(ty);
-    s.push('/');
-    if let Some(ns) = namespace.filter(|n| !n.is_empty()) {
-        for seg in ns.split('/').filter(|x| !x.is_empty()) {
-            purl_encode(seg, &mut s);
-            s.push('/');
-        }
-    }
-    purl_encode(name, &mut s);
-    if let Some(v) = version.filter(|v| !v.is_empty()) {
-        s.push('@');
-        purl_encode(v, &mut s);
-    }
-    let mut q: Vec<(&str, &str)> = qualifiers
-        .iter()
-        .copied()
-        .filter(|(_, v)| !v.is_empty())
-        .collect();
-    q.sort();
-    for (i, (k, v)) in q.iter().enumerate() {
-        s.push(if i == 0 { '?' } else { '&' });
-        s.push_str(k);
-        s.push('=');
-        purl_encode(v, &mut s);
-    }
-    s
 }
 
 /// True for ids of unregistered databases (`x_DEBCHG-…`): no public page exists for them.

@@ -1,5 +1,7 @@
-//! Package URLs (<https://github.com/package-url/purl-spec>): building them for what we
-//! collect, and reading the parts we need from SBOMs.
+//! Package URLs (<https://github.com/package-url/purl-spec>): building them for what the
+//! collectors find and the renderers export, and reading the parts we need from SBOMs.
+//! The trap: every component is percent-encoded on its own (a scoped npm namespace is
+//! `%40scope`), so the last `@` separates the version only outside the namespace.
 
 /// Percent-encode everything but the purl spec's unreserved characters.
 fn encode(s: &str, out: &mut String) {
