@@ -73,63 +73,93 @@ impl AptIndex {
         self.origins.push(origin.to_string());
         let mut bad = Vec::new();
         for (n, stanza) in text.split("\n\n").enumerate() {
-            if stanza.trim().is_empty() {
-                continue;
-            }
-            let mut package = None;
-            let mut version = None;
-            let mut source = None;
-            let mut arch = None;
-            for line in stanza.lines() {
-                if line.starts_with([' ', '\t']) {
-                    continue;
-                }
-                let Some((k, v)) = line.split_once(':') else {
-                    continue;
-                };
-                let v = v.trim();
-                match k {
-                    "Package" => package = Some(v),
-                    "Version" => version = Some(v),
-                    "Source" => source = Some(v),
-                    "Architecture" => arch = Some(v),
-                    _ => {}
-                }
-            }
-            let (Some(package), Some(version)) = (package, version) else {
-                bad.push((n + 1, "stanza without Package or Version".to_string()));
-                continue;
-            };
-            if !wanted(package) {
-                continue;
-            }
-            // `Source: name` or `Source: name (version)`.
-            let (src, src_version) = match source {
-                None => (package, version),
-                Some(s) => match s.split_once(' ') {
-                    Some((name, rest)) => (
-                        name,
-                        rest.trim()
-                            .strip_prefix('(')
-                            .and_then(|r| r.strip_suffix(')'))
-                            .unwrap_or(version),
-                    ),
-                    None => (s, version),
-                },
-            };
-            self.by_name
-                .entry(package.to_string())
-                .or_default()
-                .push(AptCandidate {
-                    package: package.to_string(),
-                    version: version.to_string(),
-                    source: src.to_string(),
-                    source_version: src_version.to_string(),
-                    arch: arch.unwrap_or("").to_string(),
-                    origin: origin.to_string(),
-                });
+            self.add_stanza(stanza, n + 1, origin, wanted, &mut bad);
         }
         bad
+    }
+
+    /// Merge `other` into this index (its candidates after ours; its origins appended).
+    pub fn merge(&mut self, other: AptIndex) {
+        for (name, cands) in other.by_name {
+            self.by_name.entry(name).or_default().extend(cands);
+        }
+        self.origins.extend(other.origins);
+    }
+
+    fn add_stanza(
+        &mut self,
+        stanza: &str,
+        n: usize,
+        origin: &str,
+        wanted: &dyn Fn(&str) -> bool,
+        bad: &mut Vec<(usize, String)>,
+    ) {
+        if stanza.trim().is_empty() {
+            return;
+        }
+        // apt writes `Package:` first: most stanzas are of packages not installed and
+        // need no more than a look for their `Version:` line.
+        if let Some(first) = stanza.strip_prefix("Package:") {
+            let name = first.split('\n').next().unwrap_or("").trim();
+            if !wanted(name) {
+                if !stanza.contains("\nVersion:") {
+                    bad.push((n, "stanza without Package or Version".to_string()));
+                }
+                return;
+            }
+        }
+        let mut package = None;
+        let mut version = None;
+        let mut source = None;
+        let mut arch = None;
+        for line in stanza.lines() {
+            if line.starts_with([' ', '\t']) {
+                continue;
+            }
+            let Some((k, v)) = line.split_once(':') else {
+                continue;
+            };
+            let v = v.trim();
+            match k {
+                "Package" => package = Some(v),
+                "Version" => version = Some(v),
+                "Source" => source = Some(v),
+                "Architecture" => arch = Some(v),
+                _ => {}
+            }
+        }
+        let (Some(package), Some(version)) = (package, version) else {
+            bad.push((n, "stanza without Package or Version".to_string()));
+            return;
+        };
+        if !wanted(package) {
+            return;
+        }
+        // `Source: name` or `Source: name (version)`.
+        let (src, src_version) = match source {
+            None => (package, version),
+            Some(s) => match s.split_once(' ') {
+                Some((name, rest)) => (
+                    name,
+                    rest.trim()
+                        .strip_prefix('(')
+                        .and_then(|r| r.strip_suffix(')'))
+                        .unwrap_or(version),
+                ),
+                None => (s, version),
+            },
+        };
+        self.by_name
+            .entry(package.to_string())
+            .or_default()
+            .push(AptCandidate {
+                package: package.to_string(),
+                version: version.to_string(),
+                source: src.to_string(),
+                source_version: src_version.to_string(),
+                arch: arch.unwrap_or("").to_string(),
+                origin: origin.to_string(),
+            });
     }
 
     /// The best candidate for upgrading `source` to `target` (a source version) through any
@@ -182,6 +212,90 @@ impl AptIndex {
     }
 }
 
+/// One `Packages` index read in pieces, as a decompressor yields them, so that the caller
+/// never holds the whole text (bookworm main amd64 is 50 MB decompressed). Stanzas are parsed
+/// as they complete, exactly as [`AptIndex::add_packages`] would parse the whole text;
+/// nothing reaches the index before [`PackagesFeed::finish`], so an index that fails half-way
+/// (a corrupt download) adds nothing.
+#[derive(Debug)]
+pub struct PackagesFeed {
+    origin: String,
+    /// Bytes after the last complete stanza.
+    tail: Vec<u8>,
+    /// Stanzas seen so far.
+    stanzas: usize,
+    bytes: u64,
+    part: AptIndex,
+    bad: Vec<(usize, String)>,
+}
+
+impl PackagesFeed {
+    pub fn new(origin: &str) -> PackagesFeed {
+        PackagesFeed {
+            origin: origin.to_string(),
+            tail: Vec::new(),
+            stanzas: 0,
+            bytes: 0,
+            part: AptIndex::new(),
+            bad: Vec::new(),
+        }
+    }
+
+    /// Bytes pushed so far (the decompressed size, for the caller's limit).
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    /// Add the next bytes of the index.
+    pub fn push(&mut self, bytes: &[u8], wanted: &dyn Fn(&str) -> bool) {
+        self.bytes += bytes.len() as u64;
+        // The tail holds no separator: one may straddle the old tail and the new bytes.
+        let from = self.tail.len().saturating_sub(1);
+        self.tail.extend_from_slice(bytes);
+        // The last separator of the new bytes ends the complete stanzas. `split` reads
+        // everything before it as `add_packages` reads a whole text; its last piece (empty,
+        // or one `\n` of an odd run of newlines) starts the next stanza and stays.
+        let Some(cut) = self.tail[from..]
+            .windows(2)
+            .rposition(|w| w == b"\n\n")
+            .map(|i| from + i + 2)
+        else {
+            return;
+        };
+        let text = match std::str::from_utf8(&self.tail[..cut]) {
+            Ok(t) => std::borrow::Cow::Borrowed(t),
+            Err(_) => String::from_utf8_lossy(&self.tail[..cut]),
+        };
+        let mut pieces = text.split("\n\n").peekable();
+        let mut keep = 0;
+        while let Some(stanza) = pieces.next() {
+            if pieces.peek().is_none() {
+                keep = stanza.len();
+                break;
+            }
+            self.stanzas += 1;
+            self.part
+                .add_stanza(stanza, self.stanzas, &self.origin, wanted, &mut self.bad);
+        }
+        self.tail.drain(..cut - keep);
+    }
+
+    /// The last stanza; merge into `index`. Returns the malformed stanzas.
+    pub fn finish(
+        mut self,
+        index: &mut AptIndex,
+        wanted: &dyn Fn(&str) -> bool,
+    ) -> Vec<(usize, String)> {
+        self.stanzas += 1;
+        let text = String::from_utf8_lossy(&self.tail).into_owned();
+        self.part
+            .add_stanza(&text, self.stanzas, &self.origin, wanted, &mut self.bad);
+        self.part.origins.push(self.origin);
+        index.merge(self.part);
+        self.bad
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -230,6 +344,36 @@ mod tests {
         // Another architecture's binary does not count.
         let arm = vec![("libssl3".to_string(), Some("arm64".to_string()))];
         assert!(i.installable("openssl", "3.0.17-1~deb12u2", &arm).is_none());
+    }
+
+    #[test]
+    fn a_feed_in_pieces_reads_what_the_whole_text_gives() {
+        let wanted = |p: &str| p != "unrelated";
+        // Runs of three and four newlines (an empty stanza), and a byte that is not UTF-8.
+        let mut text = format!(
+            "{MAIN}\n\n\n{SEC}\n\n\n\nPackage: unrelated\nArchitecture: all\n\nPackage: x\n"
+        )
+        .into_bytes();
+        text.extend_from_slice(b"Description: caf\xe9\nVersion: 1\n");
+        let mut whole = AptIndex::new();
+        let want_bad = whole.add_packages(&String::from_utf8_lossy(&text), "o", &wanted);
+        assert_eq!(want_bad.len(), 2, "{want_bad:?}");
+        for size in [1, 2, 3, 7, 64, text.len()] {
+            let mut feed = PackagesFeed::new("o");
+            for piece in text.chunks(size) {
+                feed.push(piece, &wanted);
+            }
+            assert_eq!(feed.bytes(), text.len() as u64);
+            let mut got = AptIndex::new();
+            let bad = feed.finish(&mut got, &wanted);
+            assert_eq!(bad, want_bad, "pieces of {size}");
+            assert_eq!(got.origins, whole.origins);
+            let mut a: Vec<_> = got.by_name.iter().collect();
+            let mut b: Vec<_> = whole.by_name.iter().collect();
+            a.sort_by_key(|x| x.0);
+            b.sort_by_key(|x| x.0);
+            assert_eq!(a, b, "pieces of {size}");
+        }
     }
 
     #[test]

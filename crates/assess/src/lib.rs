@@ -329,6 +329,7 @@ pub fn scan(inv: &Inventory, src: &dyn AdvisorySource, opts: &ScanOptions<'_>) -
     let mut pending: BTreeMap<(usize, String), Pending> = BTreeMap::new();
     let mut skipped: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut memo: HashMap<MatchKey, Rc<Matched>> = HashMap::new();
+    let mut lookups = matching::LookupCache::default();
     for (idx, p) in inv.packages.iter().enumerate() {
         let key = (
             p.ecosystem.clone(),
@@ -337,7 +338,7 @@ pub fn scan(inv: &Inventory, src: &dyn AdvisorySource, opts: &ScanOptions<'_>) -
         let m = match memo.get(&key) {
             Some(m) => m.clone(),
             None => {
-                let m = matching::match_package(p, src);
+                let m = matching::match_package_cached(p, src, &mut lookups);
                 for e in m.errors {
                     cache.errors.insert(e.to_string());
                 }
@@ -382,6 +383,10 @@ pub fn scan(inv: &Inventory, src: &dyn AdvisorySource, opts: &ScanOptions<'_>) -
             }
         }
     }
+    // The matches live on in `pending` only: freed finding by finding below, which keeps the
+    // peak memory of a large scan down.
+    drop(memo);
+    drop(lookups);
     for (why, pkgs) in skipped {
         let n = pkgs.len();
         let mut shown: Vec<String> = pkgs.into_iter().take(5).collect();

@@ -12,6 +12,7 @@ use caulk_model::inventory::Package;
 use caulk_version::range::{self, Match, RangeKind, RangeOutcome, Verdict};
 use caulk_version::{Ecosystem, EcosystemKind, Scheme};
 use std::collections::HashMap;
+use std::rc::Rc;
 
 /// How an ecosystem names the packages its advisories affect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,8 +144,51 @@ pub fn lookups(p: &Package, eco: &Ecosystem) -> Vec<(String, MatchedBy, String)>
     }
 }
 
+/// The lookups of one scan, kept with the entries' ranges in evaluation form: a package
+/// name asked for again (a crate at several versions, the binaries of one source) costs no
+/// database read, no JSON decoding of ranges and no copy of a `versions` list.
+#[derive(Debug, Default)]
+pub struct LookupCache {
+    hits: HashMap<(String, String), Result<Hits, SourceError>>,
+}
+
+/// The entries a lookup found, each with its ranges converted once for evaluation.
+type Hits = Rc<[(Hit, range::Affected)]>;
+
+impl LookupCache {
+    fn get(
+        &mut self,
+        src: &dyn AdvisorySource,
+        ecosystem: &str,
+        name: &str,
+    ) -> Result<Hits, SourceError> {
+        self.hits
+            .entry((ecosystem.to_string(), name.to_string()))
+            .or_insert_with(|| {
+                src.lookup(ecosystem, name).map(|hits| {
+                    hits.into_iter()
+                        .map(|h| {
+                            let a = h.package.to_range_affected();
+                            (h, a)
+                        })
+                        .collect()
+                })
+            })
+            .clone()
+    }
+}
+
 /// Match one package. Pure apart from the source reads.
 pub fn match_package(p: &Package, src: &dyn AdvisorySource) -> PackageMatches {
+    match_package_cached(p, src, &mut LookupCache::default())
+}
+
+/// [`match_package`], reading lookups through `cache`.
+pub fn match_package_cached(
+    p: &Package,
+    src: &dyn AdvisorySource,
+    cache: &mut LookupCache,
+) -> PackageMatches {
     let mut out = PackageMatches::default();
     let eco = Ecosystem::parse(&p.ecosystem);
     let Some(scheme) = eco.scheme() else {
@@ -173,14 +217,14 @@ pub fn match_package(p: &Package, src: &dyn AdvisorySource) -> PackageMatches {
             ));
             return out;
         }
-        let hits = match src.lookup(&p.ecosystem, &name) {
+        let hits = match cache.get(src, &p.ecosystem, &name) {
             Ok(h) => h,
             Err(e) => {
                 out.errors.push(e);
                 continue;
             }
         };
-        for hit in hits {
+        for (hit, affected) in hits.iter() {
             // Spelling variants must normalise to the installed name; release scoping is
             // the lookup's, checked again here.
             if hit.package.ecosystem != p.ecosystem
@@ -191,12 +235,12 @@ pub fn match_package(p: &Package, src: &dyn AdvisorySource) -> PackageMatches {
             if by_advisory.get(&hit.advisory).is_some_and(|ix| {
                 ix.iter().any(|&i| {
                     let m = &out.matches[i];
-                    m.hit == hit && m.matched_by == how
+                    m.hit == *hit && m.matched_by == how
                 })
             }) {
                 continue;
             }
-            let ev = range::evaluate_in(&eco, &hit.package.to_range_affected(), &version);
+            let ev = range::evaluate_in(&eco, affected, &version);
             match ev.verdict {
                 Verdict::Affected => {
                     if let Some(m) = ev.matched {
@@ -212,7 +256,7 @@ pub fn match_package(p: &Package, src: &dyn AdvisorySource) -> PackageMatches {
                             .or_default()
                             .push(out.matches.len());
                         out.matches.push(RawMatch {
-                            hit,
+                            hit: hit.clone(),
                             matched_by: how,
                             compared_version: version.clone(),
                             matched: m,

@@ -849,3 +849,169 @@ fn output_does_not_depend_on_input_order() {
     .unwrap();
     assert_eq!(one, two);
 }
+
+/// An advisory source that counts what the scan asks.
+struct Counting {
+    inner: MemSource,
+    lookups: std::cell::RefCell<std::collections::BTreeMap<(String, String), usize>>,
+    cvss: std::cell::RefCell<Vec<String>>,
+}
+
+impl caulk_assess::AdvisorySource for Counting {
+    fn lookup(
+        &self,
+        ecosystem: &str,
+        name: &str,
+    ) -> Result<Vec<caulk_assess::Hit>, caulk_assess::SourceError> {
+        *self
+            .lookups
+            .borrow_mut()
+            .entry((ecosystem.to_string(), name.to_string()))
+            .or_default() += 1;
+        self.inner.lookup(ecosystem, name)
+    }
+    fn advisory(&self, id: &str) -> Result<Option<Advisory>, caulk_assess::SourceError> {
+        self.inner.advisory(id)
+    }
+    fn advisory_vulnerabilities(
+        &self,
+        advisory: &str,
+    ) -> Result<Vec<String>, caulk_assess::SourceError> {
+        self.inner.advisory_vulnerabilities(advisory)
+    }
+    fn vulnerability(
+        &self,
+        id: &str,
+    ) -> Result<Option<caulk_model::advisory::Vulnerability>, caulk_assess::SourceError> {
+        self.inner.vulnerability(id)
+    }
+    fn cvss(&self, id: &str) -> Result<Vec<CvssScore>, caulk_assess::SourceError> {
+        self.cvss.borrow_mut().push(id.to_string());
+        self.inner.cvss(id)
+    }
+    fn kev(&self, cve: &str) -> Result<Option<KevEntry>, caulk_assess::SourceError> {
+        self.inner.kev(cve)
+    }
+    fn epss(&self, cve: &str) -> Result<Option<EpssScore>, caulk_assess::SourceError> {
+        self.inner.epss(cve)
+    }
+}
+
+/// Performance regression guard (BENCHMARKS.md, "scan"): the binaries of one source and the
+/// versions of one crate share a lookup, and the severity of an advisory read in full is not
+/// asked for again; the findings are the same as when each package is matched on its own.
+#[test]
+fn each_name_is_looked_up_once_per_scan() {
+    let mut inner = MemSource::new();
+    inner
+        .add(Advisory {
+            severity: vec![cvss(7.5, Severity::High, "osv:A-1")],
+            ..adv("A-1", vec![fixed_in("Debian:12", "foo", "1.0-2")])
+        })
+        .link("A-1", &["CVE-2026-0001"]);
+    inner.add_cvss(
+        "CVE-2026-0001",
+        cvss(9.8, Severity::Critical, "nvd:nvd@nist.gov:Primary"),
+    );
+    inner.add(adv(
+        "RUSTSEC-2026-0001",
+        vec![AffectedPackage {
+            ranges: vec![range(
+                "SEMVER",
+                &[
+                    (EventKind::Introduced, "0.0.0-0"),
+                    (EventKind::Fixed, "1.0.0"),
+                    (EventKind::Introduced, "2.0.0"),
+                    (EventKind::Fixed, "2.0.5"),
+                ],
+            )],
+            ..fixed_in("crates.io", "bar", "unused")
+        }],
+    ));
+    let src = Counting {
+        inner,
+        lookups: Default::default(),
+        cvss: Default::default(),
+    };
+    let inv = inventory(vec![
+        pkg("Debian:12", "libfoo1", "1.0-1", Some(("foo", "1.0-1"))),
+        pkg("Debian:12", "foo-bin", "1.0-1", Some(("foo", "1.0-1"))),
+        pkg("Debian:12", "foo-doc", "1.0-1", Some(("foo", "1.0-1"))),
+        lang("crates.io", "bar", "0.9.0", "/a/Cargo.lock"),
+        lang("crates.io", "bar", "2.0.1", "/a/Cargo.lock"),
+        lang("crates.io", "bar", "2.0.5", "/a/Cargo.lock"),
+        lang("crates.io", "bar", "0.9.0", "/b/Cargo.lock"),
+    ]);
+    let policy = Policy::builtin();
+    let opts = ScanOptions {
+        tool: Tool {
+            name: "caulk".into(),
+            version: "test".into(),
+        },
+        target_kind: TargetKind::Inventory,
+        target_path: None,
+        database: DatabaseInfo::default(),
+        policy: &policy,
+        context: AssetContext::default(),
+        context_source: "default".into(),
+        config_file: None,
+        exceptions: &[],
+        issues: vec![],
+        apt: None,
+        today: "2026-11-27".parse().unwrap(),
+        generated_at: None,
+    };
+    let r = scan(&inv, &src, &opts);
+    let mut got: Vec<String> = r
+        .findings
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {} {}",
+                f.package.name,
+                f.package.version,
+                f.package.file.as_deref().unwrap_or(""),
+                f.vulnerability.id
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            "bar 0.9.0 /a/Cargo.lock RUSTSEC-2026-0001",
+            "bar 0.9.0 /b/Cargo.lock RUSTSEC-2026-0001",
+            "bar 2.0.1 /a/Cargo.lock RUSTSEC-2026-0001",
+            "foo-bin 1.0-1 /var/lib/dpkg/status CVE-2026-0001",
+            "foo-doc 1.0-1 /var/lib/dpkg/status CVE-2026-0001",
+            "libfoo1 1.0-1 /var/lib/dpkg/status CVE-2026-0001",
+        ]
+    );
+    // Matched one by one, the same findings.
+    let alone: usize = inv
+        .packages
+        .iter()
+        .map(|p| {
+            scan(&inventory(vec![p.clone()]), &src.inner, &opts)
+                .findings
+                .len()
+        })
+        .sum();
+    assert_eq!(alone, got.len());
+    let lookups = src.lookups.borrow();
+    assert_eq!(
+        lookups.values().copied().collect::<Vec<_>>(),
+        [1, 1],
+        "{lookups:?}"
+    );
+    // The advisory's own severity came with the advisory; the CVE's NVD score was asked.
+    let asked = src.cvss.borrow();
+    assert!(!asked.iter().any(|i| i == "A-1"), "{asked:?}");
+    assert!(asked.iter().any(|i| i == "CVE-2026-0001"), "{asked:?}");
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.package.name == "libfoo1")
+        .unwrap();
+    assert_eq!(f.cvss.as_ref().unwrap().source, "osv:A-1", "OSV before NVD");
+}

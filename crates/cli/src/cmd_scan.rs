@@ -4,7 +4,7 @@
 
 use anyhow::{Context, Result, bail};
 use caulk_advisory::store::Store;
-use caulk_assess::apt::{AptIndex, origin_from_list_name};
+use caulk_assess::apt::{AptIndex, PackagesFeed, origin_from_list_name};
 use caulk_assess::source::{AdvisorySource, Hit, SourceError};
 use caulk_assess::{AssetContext, Config, Policy, ScanOptions};
 use caulk_inventory::{FsHost, Limits};
@@ -541,8 +541,8 @@ fn read_apt_lists(dir: &Path, inv: &Inventory, issues: &mut Vec<ScanIssue>) -> R
             record: None,
             reason,
         };
-        let raw = match std::fs::read(&path) {
-            Ok(b) => b,
+        let raw = match std::fs::File::open(&path) {
+            Ok(f) => std::io::BufReader::new(f),
             Err(e) => {
                 issues.push(issue(ScanIssueKind::Unreadable, e.to_string()));
                 continue;
@@ -552,43 +552,53 @@ fn read_apt_lists(dir: &Path, inv: &Inventory, issues: &mut Vec<ScanIssue>) -> R
             .file_name()
             .map(|n| n.to_string_lossy().to_string())
             .unwrap_or_default();
-        let mut text = Vec::new();
-        let decoded = if name.ends_with(".xz") {
-            xz2::read::XzDecoder::new(raw.as_slice())
-                .take(MAX_INDEX_BYTES + 1)
-                .read_to_end(&mut text)
-                .map(|_| ())
+        // Streamed: the decompressed index (50 MB for bookworm main) is parsed piece by
+        // piece, never held whole (BENCHMARKS.md, "scan": peak memory).
+        let mut reader: Box<dyn Read> = if name.ends_with(".xz") {
+            Box::new(xz2::read::XzDecoder::new(raw))
         } else if name.ends_with(".gz") {
-            flate2::read::GzDecoder::new(raw.as_slice())
-                .take(MAX_INDEX_BYTES + 1)
-                .read_to_end(&mut text)
-                .map(|_| ())
+            Box::new(flate2::read::GzDecoder::new(raw))
         } else if name.ends_with(".lz4") {
-            lz4_flex::frame::FrameDecoder::new(raw.as_slice())
-                .take(MAX_INDEX_BYTES + 1)
-                .read_to_end(&mut text)
-                .map(|_| ())
+            Box::new(lz4_flex::frame::FrameDecoder::new(raw))
         } else {
-            text = raw;
-            Ok(())
+            Box::new(raw)
         };
-        if let Err(e) = decoded {
-            issues.push(issue(
-                ScanIssueKind::BadInput,
-                format!("decompressing: {e}"),
-            ));
-            continue;
+        let is_wanted = |p: &str| wanted.contains(p);
+        let mut feed = PackagesFeed::new(&origin_from_list_name(&name));
+        let mut buf = vec![0u8; 256 << 10];
+        let read: std::io::Result<bool> = loop {
+            match reader.read(&mut buf) {
+                Ok(0) => break Ok(true),
+                Ok(n) => {
+                    feed.push(&buf[..n], &is_wanted);
+                    if feed.bytes() > MAX_INDEX_BYTES {
+                        break Ok(false);
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => break Err(e),
+            }
+        };
+        match read {
+            Err(e) => {
+                let (kind, what) = if name.ends_with("Packages") {
+                    (ScanIssueKind::Unreadable, "reading")
+                } else {
+                    (ScanIssueKind::BadInput, "decompressing")
+                };
+                issues.push(issue(kind, format!("{what}: {e}")));
+                continue;
+            }
+            Ok(false) => {
+                issues.push(issue(
+                    ScanIssueKind::Limit,
+                    format!("larger than {MAX_INDEX_BYTES} bytes decompressed: skipped"),
+                ));
+                continue;
+            }
+            Ok(true) => {}
         }
-        if text.len() as u64 > MAX_INDEX_BYTES {
-            issues.push(issue(
-                ScanIssueKind::Limit,
-                format!("larger than {MAX_INDEX_BYTES} bytes decompressed: skipped"),
-            ));
-            continue;
-        }
-        let text = String::from_utf8_lossy(&text);
-        let origin = origin_from_list_name(&name);
-        for (n, reason) in index.add_packages(&text, &origin, &|p| wanted.contains(p)) {
+        for (n, reason) in feed.finish(&mut index, &is_wanted) {
             issues.push(ScanIssue {
                 record: Some(format!("stanza {n}")),
                 ..issue(ScanIssueKind::BadInput, reason)
