@@ -312,7 +312,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
         today,
         generated_at,
     };
+    let snapshot = store
+        .read_snapshot()
+        .with_context(|| format!("reading {}", db.display()))?;
     let report = caulk_assess::scan(&inv, &StoreSource(&store), &opts);
+    drop(snapshot);
 
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
