@@ -12,6 +12,9 @@ use http::{Fault, Server};
 use predicates::prelude::PredicateBooleanExt;
 use std::path::{Path, PathBuf};
 
+mod common;
+use common::*;
+
 fn feeds() -> Option<PathBuf> {
     let p = PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -23,37 +26,6 @@ fn feeds() -> Option<PathBuf> {
         eprintln!("SKIP: shared data {} is absent", p.display());
         None
     }
-}
-
-/// A temporary directory removed on drop (the CLI crate has no tempfile dependency).
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn tempdir() -> TempDir {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    let p = std::env::temp_dir().join(format!(
-        "caulk-db-sync-{}-{}-{nanos}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    ));
-    std::fs::create_dir_all(&p).expect("mkdir");
-    TempDir(p)
 }
 
 const FILES: [&str; 3] = [

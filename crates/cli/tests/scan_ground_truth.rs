@@ -11,11 +11,9 @@
 use assert_cmd::Command;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 
-fn shared() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data")
-}
+mod common;
+use common::*;
 
 /// Source packages the ground truth lists that a CVE feed cannot flag.
 const PACKAGES_WITHOUT_CVES: &[(&str, &str)] = &[

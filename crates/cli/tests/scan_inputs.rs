@@ -13,9 +13,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-fn shared() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data")
-}
+mod common;
+use common::*;
 
 /// The database, imported once per test binary from a mirror of three real feeds.
 fn db() -> &'static Path {

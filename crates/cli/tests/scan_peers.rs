@@ -22,29 +22,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-fn shared() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data")
-}
-
-fn require_oracles() -> bool {
-    std::env::var("CAULK_REQUIRE_ORACLES").is_ok_and(|v| v == "1")
-}
-
-/// Skip loudly, or fail in CI.
-fn missing(what: &str) {
-    if require_oracles() {
-        panic!("CAULK_REQUIRE_ORACLES=1 but {what}");
-    }
-    eprintln!("SKIP (peer comparison not run): {what}");
-}
-
-fn on_path(name: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH").and_then(|p| {
-        std::env::split_paths(&p)
-            .map(|d| d.join(name))
-            .find(|c| c.is_file())
-    })
-}
+mod common;
+use common::*;
 
 fn cargo_audit() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("CAULK_CARGO_AUDIT") {

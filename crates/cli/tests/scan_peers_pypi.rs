@@ -34,20 +34,8 @@ use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-fn shared() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data")
-}
-
-fn require_oracles() -> bool {
-    std::env::var("CAULK_REQUIRE_ORACLES").is_ok_and(|v| v == "1")
-}
-
-fn missing(what: &str) {
-    if require_oracles() {
-        panic!("CAULK_REQUIRE_ORACLES=1 but {what}");
-    }
-    eprintln!("SKIP (peer comparison not run): {what}");
-}
+mod common;
+use common::*;
 
 fn pip_audit() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("CAULK_PIP_AUDIT") {
