@@ -3,27 +3,19 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let d = distro("Debian:12", "debian");
-    let _ = caulk_inventory::dpkg::parse_status(data, "status", &d, false, &limits());
-    let _ = caulk_inventory::dpkg::parse_status(data, "status.d/x", &d, true, &limits());
+    let d = caulk_fuzz::distro("Debian:12", "debian");
+    let _ = caulk_inventory::dpkg::parse_status(
+        data,
+        "status",
+        &d,
+        false,
+        &caulk_fuzz::inventory_limits(),
+    );
+    let _ = caulk_inventory::dpkg::parse_status(
+        data,
+        "status.d/x",
+        &d,
+        true,
+        &caulk_fuzz::inventory_limits(),
+    );
 });
-
-#[allow(dead_code)]
-fn limits() -> caulk_inventory::Limits {
-    // Small bounds so the fuzzer explores the limit paths too.
-    caulk_inventory::Limits {
-        max_records: 1000,
-        max_line_bytes: 4096,
-        max_nesting: 32,
-        ..caulk_inventory::Limits::default()
-    }
-}
-
-#[allow(dead_code)]
-fn distro(eco: &str, ns: &str) -> caulk_inventory::Distro {
-    caulk_inventory::Distro {
-        ecosystem: eco.into(),
-        namespace: ns.into(),
-        distro: Some(format!("{ns}-1")),
-    }
-}

@@ -9,23 +9,3 @@ fuzz_target!(|data: &[u8]| {
         let _ = caulk_inventory::os::parse_redhat_release(t);
     }
 });
-
-#[allow(dead_code)]
-fn limits() -> caulk_inventory::Limits {
-    // Small bounds so the fuzzer explores the limit paths too.
-    caulk_inventory::Limits {
-        max_records: 1000,
-        max_line_bytes: 4096,
-        max_nesting: 32,
-        ..caulk_inventory::Limits::default()
-    }
-}
-
-#[allow(dead_code)]
-fn distro(eco: &str, ns: &str) -> caulk_inventory::Distro {
-    caulk_inventory::Distro {
-        ecosystem: eco.into(),
-        namespace: ns.into(),
-        distro: Some(format!("{ns}-1")),
-    }
-}

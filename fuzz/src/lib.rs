@@ -1,4 +1,4 @@
-//! Shared body of the per-scheme fuzz targets.
+//! Shared pieces of the fuzz targets: the per-scheme version check and inventory contexts.
 
 use caulk_version::Scheme;
 use std::cmp::Ordering;
@@ -38,5 +38,24 @@ pub fn check(scheme: Scheme, data: &[u8]) {
                 "display: {a:?}"
             );
         }
+    }
+}
+
+/// Inventory limits small enough that the fuzzer reaches the limit paths too.
+pub fn inventory_limits() -> caulk_inventory::Limits {
+    caulk_inventory::Limits {
+        max_records: 1000,
+        max_line_bytes: 4096,
+        max_nesting: 32,
+        ..caulk_inventory::Limits::default()
+    }
+}
+
+/// A distro context for the collectors that need one.
+pub fn distro(eco: &str, ns: &str) -> caulk_inventory::Distro {
+    caulk_inventory::Distro {
+        ecosystem: eco.into(),
+        namespace: ns.into(),
+        distro: Some(format!("{ns}-1")),
     }
 }

@@ -381,20 +381,8 @@ fn cargo_audit_agrees_on_the_same_rustsec_data() {
     let mut caulk: BTreeMap<Key, BTreeSet<String>> = BTreeMap::new();
     for f in report["findings"].as_array().unwrap() {
         let file = f["package"]["file"].as_str().unwrap();
-        let label = Path::new(file)
-            .parent()
-            .and_then(Path::file_name)
-            .unwrap()
-            .to_string_lossy()
-            .to_string();
-        let mut ids: BTreeSet<String> = f["advisory_ids"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .chain(f["vulnerability"]["aliases"].as_array().unwrap())
-            .map(|i| i.as_str().unwrap().to_string())
-            .collect();
-        ids.insert(f["vulnerability"]["id"].as_str().unwrap().to_string());
+        let label = parent_dir_name(file);
+        let ids = finding_ids(f);
         for a in f["advisory_ids"].as_array().unwrap() {
             let a = a.as_str().unwrap().to_string();
             assert!(!withdrawn.contains(&a), "withdrawn {a} matched: {f}");

@@ -4,7 +4,9 @@
 
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 
 /// `../shared/data` beside the project.
 pub fn shared() -> PathBuf {
@@ -35,4 +37,35 @@ pub fn on_path(name: &str) -> Option<PathBuf> {
 /// A temporary directory removed on drop.
 pub fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().expect("create a temporary directory")
+}
+
+/// Every id of one finding of `caulk scan --format json`: its vulnerability id, aliases and
+/// advisory ids (peers report any of them).
+pub fn finding_ids(f: &Value) -> BTreeSet<String> {
+    let strs = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .expect("array of ids")
+            .iter()
+            .map(|i| i.as_str().expect("id is a string").to_string())
+            .collect()
+    };
+    let mut ids: BTreeSet<String> = strs(&f["advisory_ids"]).into_iter().collect();
+    ids.extend(strs(&f["vulnerability"]["aliases"]));
+    ids.insert(
+        f["vulnerability"]["id"]
+            .as_str()
+            .expect("vulnerability id")
+            .to_string(),
+    );
+    ids
+}
+
+/// The name of the directory holding `file` (the tests put each lockfile in its own).
+pub fn parent_dir_name(file: &str) -> String {
+    Path::new(file)
+        .parent()
+        .and_then(Path::file_name)
+        .expect("file in a named directory")
+        .to_string_lossy()
+        .to_string()
 }
