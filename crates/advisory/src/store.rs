@@ -8,8 +8,8 @@
 //! [`Store::lookup`] never returns them.
 
 use caulk_model::advisory::{
-    Advisory, AffectedPackage, CvssScore, CvssVersion, EpssScore, FeedStatus, KevEntry,
-    RansomwareUse, RecordSource, Severity, Vulnerability,
+    Advisory, AdvisoryFacts, AffectedPackage, CvssScore, CvssVersion, EpssScore, FeedStatus,
+    KevEntry, RansomwareUse, RecordSource, Severity, Vulnerability,
 };
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use std::path::{Path, PathBuf};
@@ -976,6 +976,219 @@ impl Store {
                 .optional()
             })
             .map_err(|e| self.sql(e))
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Set-based reads: one statement for a whole list of keys (a host scan asks for
+    // thousands), the keys passed as one JSON array and expanded by `json_each`, so the
+    // statement text never depends on the number of keys.
+
+    fn keys_json(keys: &[&str]) -> String {
+        serde_json::to_string(keys).unwrap_or_else(|_| "[]".to_string())
+    }
+
+    /// [`Store::lookup`] for several names of one ecosystem: the entries of every name, in
+    /// (name, advisory, entry order) order.
+    pub fn lookup_many(
+        &self,
+        ecosystem: &str,
+        names: &[&str],
+    ) -> Result<Vec<AffectedHit>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT advisory, ecosystem, name, purl, ranges, versions FROM affected
+                 WHERE ecosystem=?1 AND name IN (SELECT value FROM json_each(?2)) AND withdrawn=0
+                 ORDER BY name, advisory, ord",
+            )
+            .map_err(|e| self.sql(e))?;
+        let mut rows = st
+            .query(params![ecosystem, Self::keys_json(names)])
+            .map_err(|e| self.sql(e))?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next().map_err(|e| self.sql(e))? {
+            let advisory: String = r.get(0).map_err(|e| self.sql(e))?;
+            let ranges = r.get_ref(4).and_then(|v| Ok(v.as_str()?));
+            let versions = r.get_ref(5).and_then(|v| Ok(v.as_str()?));
+            let (ranges, versions) = (
+                ranges.map_err(|e| self.sql(e))?,
+                versions.map_err(|e| self.sql(e))?,
+            );
+            out.push(AffectedHit {
+                package: AffectedPackage {
+                    ecosystem: r.get(1).map_err(|e| self.sql(e))?,
+                    name: r.get(2).map_err(|e| self.sql(e))?,
+                    purl: r.get(3).map_err(|e| self.sql(e))?,
+                    ranges: self.json(&format!("{advisory} ranges"), ranges)?,
+                    versions: if versions == "[]" {
+                        Vec::new()
+                    } else {
+                        self.json(&format!("{advisory} versions"), versions)?
+                    },
+                },
+                advisory,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The facts (no affected entries, no severity) of the advisories among `ids` that
+    /// exist, withdrawn or not, in id order.
+    pub fn advisory_facts(&self, ids: &[&str]) -> Result<Vec<AdvisoryFacts>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT id, feed, file, modified, published, withdrawn, summary FROM advisories
+                 WHERE id IN (SELECT value FROM json_each(?1)) ORDER BY id",
+            )
+            .map_err(|e| self.sql(e))?;
+        let rows = st
+            .query_map(params![Self::keys_json(ids)], |r| {
+                Ok(AdvisoryFacts {
+                    id: r.get(0)?,
+                    source: RecordSource {
+                        feed: r.get(1)?,
+                        file: r.get(2)?,
+                    },
+                    modified: r.get(3)?,
+                    published: r.get(4)?,
+                    withdrawn: r.get(5)?,
+                    summary: r.get(6)?,
+                })
+            })
+            .map_err(|e| self.sql(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
+    }
+
+    /// [`Store::cvss`] for several ids: `(id, score)` pairs in (id, source order) order.
+    pub fn cvss_many(&self, ids: &[&str]) -> Result<Vec<(String, CvssScore)>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT id, version, vector, base_score, severity, published_score, source FROM cvss
+                 WHERE id IN (SELECT value FROM json_each(?1))
+                 ORDER BY id, source, version, vector",
+            )
+            .map_err(|e| self.sql(e))?;
+        let rows = st
+            .query_map(params![Self::keys_json(ids)], |r| {
+                Ok((
+                    r.get(0)?,
+                    CvssScore {
+                        version: parse_version(&r.get::<_, String>(1)?),
+                        vector: r.get(2)?,
+                        base_score: r.get(3)?,
+                        severity: parse_severity(&r.get::<_, String>(4)?),
+                        published_score: r.get(5)?,
+                        source: r.get(6)?,
+                    },
+                ))
+            })
+            .map_err(|e| self.sql(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
+    }
+
+    /// [`Store::vulnerability`] for several ids: `(asked id, vulnerability)` for the ids
+    /// that belong to one, in id order.
+    pub fn vulnerabilities(
+        &self,
+        ids: &[&str],
+    ) -> Result<Vec<(String, Vulnerability)>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT a.id, a.vuln, b.id FROM ids a JOIN ids b ON b.vuln = a.vuln
+                 WHERE a.id IN (SELECT value FROM json_each(?1)) ORDER BY a.id, b.id",
+            )
+            .map_err(|e| self.sql(e))?;
+        let mut rows = st
+            .query(params![Self::keys_json(ids)])
+            .map_err(|e| self.sql(e))?;
+        let mut out: Vec<(String, Vulnerability)> = Vec::new();
+        while let Some(r) = rows.next().map_err(|e| self.sql(e))? {
+            let asked = r.get_ref(0).and_then(|v| Ok(v.as_str()?));
+            let asked = asked.map_err(|e| self.sql(e))?;
+            let member: String = r.get(2).map_err(|e| self.sql(e))?;
+            match out.last_mut() {
+                Some((a, v)) if a == asked => v.ids.push(member),
+                _ => out.push((
+                    asked.to_string(),
+                    Vulnerability {
+                        id: r.get(1).map_err(|e| self.sql(e))?,
+                        ids: vec![member],
+                    },
+                )),
+            }
+        }
+        Ok(out)
+    }
+
+    /// [`Store::advisory_vulnerabilities`] for several advisories: `(advisory, vuln)` pairs
+    /// in (advisory, vuln) order.
+    pub fn advisory_vulnerabilities_many(
+        &self,
+        advisories: &[&str],
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT advisory, vuln FROM advisory_vulns
+                 WHERE advisory IN (SELECT value FROM json_each(?1)) ORDER BY advisory, vuln",
+            )
+            .map_err(|e| self.sql(e))?;
+        let rows = st
+            .query_map(params![Self::keys_json(advisories)], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .map_err(|e| self.sql(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
+    }
+
+    /// [`Store::kev`] for several CVE ids: the entries found, in id order.
+    pub fn kev_many(&self, cves: &[&str]) -> Result<Vec<KevEntry>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT * FROM kev WHERE cve IN (SELECT value FROM json_each(?1)) ORDER BY cve",
+            )
+            .map_err(|e| self.sql(e))?;
+        let rows = st
+            .query_map(params![Self::keys_json(cves)], |r| {
+                Ok(KevEntry {
+                    cve_id: r.get(0)?,
+                    vendor_project: r.get(1)?,
+                    product: r.get(2)?,
+                    vulnerability_name: r.get(3)?,
+                    date_added: r.get(4)?,
+                    due_date: r.get(5)?,
+                    known_ransomware_campaign_use: RansomwareUse::parse(&r.get::<_, String>(6)?),
+                    required_action: r.get(7)?,
+                })
+            })
+            .map_err(|e| self.sql(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
+    }
+
+    /// [`Store::epss`] for several CVE ids: the scores found, in id order.
+    pub fn epss_many(&self, cves: &[&str]) -> Result<Vec<EpssScore>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT * FROM epss WHERE cve IN (SELECT value FROM json_each(?1)) ORDER BY cve",
+            )
+            .map_err(|e| self.sql(e))?;
+        let rows = st
+            .query_map(params![Self::keys_json(cves)], |r| {
+                Ok(EpssScore {
+                    cve_id: r.get(0)?,
+                    score: r.get(1)?,
+                    percentile: r.get(2)?,
+                    model_version: r.get(3)?,
+                    score_date: r.get(4)?,
+                })
+            })
+            .map_err(|e| self.sql(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
     }
 
     /// Every feed's status, sorted by feed name.

@@ -29,7 +29,7 @@ pub use config::{Config, Exception};
 pub use priority::{AssetContext, Policy};
 pub use source::{AdvisorySource, Hit, MemSource, SourceError};
 
-use caulk_model::advisory::{Advisory, CvssScore, CvssVersion, Severity};
+use caulk_model::advisory::{AdvisoryFacts, CvssScore, CvssVersion, Severity, Vulnerability};
 use caulk_model::finding::{
     self, Confidence, ConfidenceLevel, Cvss, DatabaseInfo, Decision, EcosystemCount, Epss, Finding,
     FindingPackage, IssueStage, Kev, MatchedBy, PolicyInfo, Provenance, Remediation, ScanIssue,
@@ -77,16 +77,32 @@ pub struct ScanOptions<'a> {
     pub generated_at: Option<String>,
 }
 
-/// Per-scan memo of advisory reads.
+/// Per-scan memo of advisory reads. Filled per phase by the `prefetch_*` methods (one
+/// set-based read each); a key the prefetch could not answer is read alone when asked.
 #[derive(Default)]
 struct Cache {
-    advisory: HashMap<String, Option<Advisory>>,
+    facts: HashMap<String, Option<AdvisoryFacts>>,
+    /// `advisory_vulnerabilities` as the source answers it.
+    linked: HashMap<String, Vec<String>>,
+    /// What `vulns_of` decided.
     vulns_of: HashMap<String, Vec<String>>,
-    vulnerability: HashMap<String, Vec<String>>,
+    /// `vulnerability` as the source answers it.
+    vulnerability: HashMap<String, Option<Vulnerability>>,
     cvss: HashMap<String, Vec<CvssScore>>,
     kev: HashMap<String, Option<caulk_model::advisory::KevEntry>>,
     epss: HashMap<String, Option<caulk_model::advisory::EpssScore>>,
     errors: BTreeSet<String>,
+}
+
+/// Keys of `keys` not yet in `map`, deduplicated.
+fn missing<'k, V>(
+    map: &HashMap<String, V>,
+    keys: impl IntoIterator<Item = &'k str>,
+) -> Vec<&'k str> {
+    let mut seen = BTreeSet::new();
+    keys.into_iter()
+        .filter(|k| !map.contains_key(*k) && seen.insert(*k))
+        .collect()
 }
 
 impl Cache {
@@ -97,13 +113,115 @@ impl Cache {
         })
     }
 
-    fn advisory(&mut self, src: &dyn AdvisorySource, id: &str) -> Option<&Advisory> {
-        if !self.advisory.contains_key(id) {
-            let a = src.advisory(id);
-            let a = self.note(a);
-            self.advisory.insert(id.to_string(), a);
+    /// Read in one go what the scan will ask about these advisories: their facts, their
+    /// linked vulnerabilities and their own vulnerability.
+    fn prefetch_advisories<'k>(
+        &mut self,
+        src: &dyn AdvisorySource,
+        ids: impl IntoIterator<Item = &'k str> + Clone,
+    ) {
+        let want = missing(&self.facts, ids.clone());
+        if !want.is_empty()
+            && let Ok(got) = src.advisory_facts(&want)
+        {
+            for f in got {
+                self.facts.insert(f.id.clone(), Some(f));
+            }
+            for k in want {
+                self.facts.entry(k.to_string()).or_insert(None);
+            }
         }
-        self.advisory.get(id).and_then(Option::as_ref)
+        let want = missing(&self.linked, ids.clone());
+        if !want.is_empty()
+            && let Ok(got) = src.advisory_vulnerabilities_many(&want)
+        {
+            for (a, v) in got {
+                self.linked.entry(a).or_default().push(v);
+            }
+            for k in want {
+                self.linked.entry(k.to_string()).or_default();
+            }
+        }
+        self.prefetch_vulnerabilities(src, ids);
+    }
+
+    fn prefetch_vulnerabilities<'k>(
+        &mut self,
+        src: &dyn AdvisorySource,
+        ids: impl IntoIterator<Item = &'k str>,
+    ) {
+        let want = missing(&self.vulnerability, ids);
+        if !want.is_empty()
+            && let Ok(got) = src.vulnerabilities(&want)
+        {
+            for (id, v) in got {
+                self.vulnerability.insert(id, Some(v));
+            }
+            for k in want {
+                self.vulnerability.entry(k.to_string()).or_insert(None);
+            }
+        }
+    }
+
+    /// CVSS of every id; KEV and EPSS of the CVE ids among them.
+    fn prefetch_scores<'k>(
+        &mut self,
+        src: &dyn AdvisorySource,
+        ids: impl IntoIterator<Item = &'k str> + Clone,
+    ) {
+        let want = missing(&self.cvss, ids.clone());
+        if !want.is_empty()
+            && let Ok(got) = src.cvss_many(&want)
+        {
+            for (id, c) in got {
+                self.cvss.entry(id).or_default().push(c);
+            }
+            for k in want {
+                self.cvss.entry(k.to_string()).or_default();
+            }
+        }
+        let cves = || ids.clone().into_iter().filter(|i| i.starts_with("CVE-"));
+        let want = missing(&self.kev, cves());
+        if !want.is_empty()
+            && let Ok(got) = src.kev_many(&want)
+        {
+            for k in got {
+                self.kev.insert(k.cve_id.clone(), Some(k));
+            }
+            for k in want {
+                self.kev.entry(k.to_string()).or_insert(None);
+            }
+        }
+        let want = missing(&self.epss, cves());
+        if !want.is_empty()
+            && let Ok(got) = src.epss_many(&want)
+        {
+            for e in got {
+                self.epss.insert(e.cve_id.clone(), Some(e));
+            }
+            for k in want {
+                self.epss.entry(k.to_string()).or_insert(None);
+            }
+        }
+    }
+
+    fn facts(&mut self, src: &dyn AdvisorySource, id: &str) -> Option<&AdvisoryFacts> {
+        if !self.facts.contains_key(id) {
+            let a = src.advisory(id).map(|a| a.as_ref().map(AdvisoryFacts::of));
+            let a = self.note(a);
+            self.facts.insert(id.to_string(), a);
+        }
+        self.facts.get(id).and_then(Option::as_ref)
+    }
+
+    fn vulnerability(&mut self, src: &dyn AdvisorySource, id: &str) -> Option<Vulnerability> {
+        if let Some(v) = self.vulnerability.get(id) {
+            return v.clone();
+        }
+        let got = src.vulnerability(id);
+        let v = self.note(got);
+        self.vulnerability.insert(id.to_string(), v.clone());
+        v
     }
 
     /// The display ids of the vulnerabilities an advisory stands for.
@@ -111,23 +229,26 @@ impl Cache {
         if let Some(v) = self.vulns_of.get(adv) {
             return v.clone();
         }
-        let linked = src.advisory_vulnerabilities(adv);
-        let mut v = self.note(linked);
+        let mut v = match self.linked.get(adv) {
+            Some(v) => v.clone(),
+            None => {
+                let linked = src.advisory_vulnerabilities(adv);
+                self.note(linked)
+            }
+        };
         if v.len() > 1 {
             // An advisory for several vulnerabilities (a DSA fixing five CVEs) is linked to
             // their groups and to its own; its own group is a vulnerability only when it has
             // a CVE of its own, else it would be a sixth, phantom finding.
-            let own = src.vulnerability(adv);
-            if let Some(own) = self.note(own)
+            if let Some(own) = self.vulnerability(src, adv)
                 && !own.ids.iter().any(|i| i.starts_with("CVE-"))
             {
                 v.retain(|x| *x != own.id);
             }
         }
         if v.is_empty() {
-            let own = src.vulnerability(adv);
             v = vec![
-                self.note(own)
+                self.vulnerability(src, adv)
                     .map(|x| x.id)
                     .unwrap_or_else(|| adv.to_string()),
             ];
@@ -138,27 +259,24 @@ impl Cache {
 
     /// Every id of a vulnerability (display id included), sorted.
     fn ids_of(&mut self, src: &dyn AdvisorySource, vuln: &str) -> Vec<String> {
-        if let Some(v) = self.vulnerability.get(vuln) {
-            return v.clone();
-        }
-        let got = src.vulnerability(vuln);
-        let mut ids = self.note(got).map(|x| x.ids).unwrap_or_default();
+        let mut ids = self
+            .vulnerability(src, vuln)
+            .map(|x| x.ids)
+            .unwrap_or_default();
         if !ids.iter().any(|i| i == vuln) {
             ids.push(vuln.to_string());
         }
         ids.sort();
-        self.vulnerability.insert(vuln.to_string(), ids.clone());
         ids
     }
 
-    fn cvss(&mut self, src: &dyn AdvisorySource, id: &str) -> Vec<CvssScore> {
-        if let Some(v) = self.cvss.get(id) {
-            return v.clone();
+    fn cvss(&mut self, src: &dyn AdvisorySource, id: &str) -> &[CvssScore] {
+        if !self.cvss.contains_key(id) {
+            let got = src.cvss(id);
+            let v = self.note(got);
+            self.cvss.insert(id.to_string(), v);
         }
-        let got = src.cvss(id);
-        let v = self.note(got);
-        self.cvss.insert(id.to_string(), v.clone());
-        v
+        self.cvss.get(id).map(Vec::as_slice).unwrap_or_default()
     }
 
     fn kev(
@@ -330,11 +448,30 @@ pub fn scan(inv: &Inventory, src: &dyn AdvisorySource, opts: &ScanOptions<'_>) -
     let mut skipped: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut memo: HashMap<MatchKey, Rc<Matched>> = HashMap::new();
     let mut lookups = matching::LookupCache::default();
-    for (idx, p) in inv.packages.iter().enumerate() {
-        let key = (
-            p.ecosystem.clone(),
-            matching::lookups(p, &Ecosystem::parse(&p.ecosystem)),
-        );
+    // Phase 1: every lookup of the scan, read per ecosystem in one go.
+    let keys: Vec<MatchKey> = inv
+        .packages
+        .iter()
+        .map(|p| {
+            (
+                p.ecosystem.clone(),
+                matching::lookups(p, &Ecosystem::parse(&p.ecosystem)),
+            )
+        })
+        .collect();
+    let mut names: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (eco, ls) in &keys {
+        names
+            .entry(eco.as_str())
+            .or_default()
+            .extend(ls.iter().map(|l| l.0.as_str()));
+    }
+    for (eco, ns) in &names {
+        lookups.prefetch(src, eco, ns);
+    }
+    // Phase 2: match.
+    let mut matched: Vec<Rc<Matched>> = Vec::with_capacity(inv.packages.len());
+    for (p, key) in inv.packages.iter().zip(keys) {
         let m = match memo.get(&key) {
             Some(m) => m.clone(),
             None => {
@@ -351,6 +488,17 @@ pub fn scan(inv: &Inventory, src: &dyn AdvisorySource, opts: &ScanOptions<'_>) -
                 m
             }
         };
+        matched.push(m);
+    }
+    drop(lookups);
+    // Phase 3: the advisories of every match, read in one go; evidence grouped per
+    // (package, vulnerability).
+    cache.prefetch_advisories(
+        src,
+        memo.values()
+            .flat_map(|m| m.matches.iter().map(|rm| rm.hit.advisory.as_str())),
+    );
+    for (idx, (p, m)) in inv.packages.iter().zip(&matched).enumerate() {
         if let Some(why) = &m.skipped {
             skipped
                 .entry(why.clone())
@@ -383,10 +531,23 @@ pub fn scan(inv: &Inventory, src: &dyn AdvisorySource, opts: &ScanOptions<'_>) -
             }
         }
     }
+    drop(matched);
+    // Phase 4: the ids and scores of every vulnerability found, read in one go.
+    {
+        let vulns: BTreeSet<&str> = pending.keys().map(|(_, v)| v.as_str()).collect();
+        cache.prefetch_vulnerabilities(src, vulns.iter().copied());
+        let mut ids: BTreeSet<String> = BTreeSet::new();
+        for v in &vulns {
+            ids.extend(cache.ids_of(src, v));
+        }
+        for m in memo.values() {
+            ids.extend(m.matches.iter().map(|rm| rm.hit.advisory.clone()));
+        }
+        cache.prefetch_scores(src, ids.iter().map(String::as_str));
+    }
     // The matches live on in `pending` only: freed finding by finding below, which keeps the
     // peak memory of a large scan down.
     drop(memo);
-    drop(lookups);
     for (why, pkgs) in skipped {
         let n = pkgs.len();
         let mut shown: Vec<String> = pkgs.into_iter().take(5).collect();
@@ -490,15 +651,9 @@ fn build_finding(
     let mut provenance = Vec::new();
     let mut summary = None;
     let mut published: Option<Date> = None;
-    let mut cvss_cands: Vec<CvssScore> = Vec::new();
-    // Advisories read in full: their `severity` is what `cvss` answers for their id.
-    let mut loaded: BTreeSet<String> = BTreeSet::new();
     for m in &pd.evidence {
-        let (feed, file) = match cache.advisory(src, &m.hit.advisory) {
+        let (feed, file) = match cache.facts(src, &m.hit.advisory) {
             Some(a) => {
-                if loaded.insert(m.hit.advisory.clone()) {
-                    cvss_cands.extend(a.severity.iter().cloned());
-                }
                 if summary.is_none() {
                     summary = a.summary.clone();
                 }
@@ -526,7 +681,7 @@ fn build_finding(
     provenance.dedup();
     // The summary of the lowest advisory id that has one, whatever the evidence order.
     for id in &advisory_ids {
-        if let Some(s) = cache.advisory(src, id).and_then(|a| a.summary.clone()) {
+        if let Some(s) = cache.facts(src, id).and_then(|a| a.summary.clone()) {
             summary = Some(s);
             break;
         }
@@ -553,12 +708,14 @@ fn build_finding(
         Status::Unfixed
     };
 
-    // Scores: the advisories' own severity (above), then everything stored under the other
-    // ids (NVD under CVE ids; the severity of aliased advisories that did not match).
+    // Scores: everything stored under the matching advisories' ids (their own severity) and
+    // the vulnerability's other ids (NVD under CVE ids; the severity of aliased advisories
+    // that did not match).
+    let mut cvss_cands: Vec<CvssScore> = Vec::new();
+    let mut scored: BTreeSet<&str> = BTreeSet::new();
     for id in advisory_ids.iter().chain(ids.iter()) {
-        if !loaded.contains(id) {
-            let c = cache.cvss(src, id);
-            cvss_cands.extend(c);
+        if scored.insert(id) {
+            cvss_cands.extend_from_slice(cache.cvss(src, id));
         }
     }
     let cvss = best_cvss(&cvss_cands);

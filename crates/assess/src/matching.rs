@@ -156,6 +156,47 @@ pub struct LookupCache {
 type Hits = Rc<[(Hit, range::Affected)]>;
 
 impl LookupCache {
+    /// Read the lookups of `names` in `ecosystem` in one set-based read. Names already held
+    /// are not asked again; if the read fails, each name is read alone when asked (so that
+    /// one bad record fails only its own lookup).
+    pub fn prefetch(&mut self, src: &dyn AdvisorySource, ecosystem: &str, names: &[&str]) {
+        let mut want: Vec<&str> = names
+            .iter()
+            .copied()
+            .filter(|n| {
+                !self
+                    .hits
+                    .contains_key(&(ecosystem.to_string(), n.to_string()))
+            })
+            .collect();
+        want.sort_unstable();
+        want.dedup();
+        if want.is_empty() {
+            return;
+        }
+        let Ok(hits) = src.lookup_many(ecosystem, &want) else {
+            return;
+        };
+        let mut by_name: HashMap<String, Vec<(Hit, range::Affected)>> = HashMap::new();
+        for h in hits {
+            if h.package.ecosystem != ecosystem {
+                continue;
+            }
+            let a = h.package.to_range_affected();
+            by_name
+                .entry(h.package.name.clone())
+                .or_default()
+                .push((h, a));
+        }
+        for n in want {
+            let mut v = by_name.remove(n).unwrap_or_default();
+            // As `lookup` answers: by advisory id, then entry order (kept by the stable sort).
+            v.sort_by(|a, b| a.0.advisory.cmp(&b.0.advisory));
+            self.hits
+                .insert((ecosystem.to_string(), n.to_string()), Ok(v.into()));
+        }
+    }
+
     fn get(
         &mut self,
         src: &dyn AdvisorySource,

@@ -5,7 +5,7 @@
 //! crate never touches a file.
 
 use caulk_model::advisory::{
-    Advisory, AffectedPackage, CvssScore, EpssScore, KevEntry, Vulnerability,
+    Advisory, AdvisoryFacts, AffectedPackage, CvssScore, EpssScore, KevEntry, Vulnerability,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -54,6 +54,82 @@ pub trait AdvisorySource {
     fn cvss(&self, id: &str) -> Result<Vec<CvssScore>, SourceError>;
     fn kev(&self, cve: &str) -> Result<Option<KevEntry>, SourceError>;
     fn epss(&self, cve: &str) -> Result<Option<EpssScore>, SourceError>;
+
+    // Set-based reads. A scan asks per phase for every key it needs (all lookups, then the
+    // advisories of every match, then the facts of every vulnerability): a database answers
+    // each in one statement instead of thousands. The defaults loop over the single-key
+    // methods. An error fails the whole set; the scan then asks key by key, so one bad
+    // record still costs only its own finding.
+
+    /// [`AdvisorySource::lookup`] for several names of one ecosystem, in any order (each
+    /// hit names its package).
+    fn lookup_many(&self, ecosystem: &str, names: &[&str]) -> Result<Vec<Hit>, SourceError> {
+        let mut out = Vec::new();
+        for n in names {
+            out.extend(self.lookup(ecosystem, n)?);
+        }
+        Ok(out)
+    }
+    /// The facts of the advisories among `ids` that exist.
+    fn advisory_facts(&self, ids: &[&str]) -> Result<Vec<AdvisoryFacts>, SourceError> {
+        let mut out = Vec::new();
+        for id in ids {
+            if let Some(a) = self.advisory(id)? {
+                out.push(AdvisoryFacts::of(&a));
+            }
+        }
+        Ok(out)
+    }
+    /// [`AdvisorySource::advisory_vulnerabilities`] of each advisory: `(advisory, vuln)`
+    /// pairs.
+    fn advisory_vulnerabilities_many(
+        &self,
+        advisories: &[&str],
+    ) -> Result<Vec<(String, String)>, SourceError> {
+        let mut out = Vec::new();
+        for a in advisories {
+            for v in self.advisory_vulnerabilities(a)? {
+                out.push((a.to_string(), v));
+            }
+        }
+        Ok(out)
+    }
+    /// [`AdvisorySource::vulnerability`] of each id that belongs to one: `(id, vuln)`.
+    fn vulnerabilities(&self, ids: &[&str]) -> Result<Vec<(String, Vulnerability)>, SourceError> {
+        let mut out = Vec::new();
+        for id in ids {
+            if let Some(v) = self.vulnerability(id)? {
+                out.push((id.to_string(), v));
+            }
+        }
+        Ok(out)
+    }
+    /// [`AdvisorySource::cvss`] of each id: `(id, score)` pairs, each id's in its order.
+    fn cvss_many(&self, ids: &[&str]) -> Result<Vec<(String, CvssScore)>, SourceError> {
+        let mut out = Vec::new();
+        for id in ids {
+            for c in self.cvss(id)? {
+                out.push((id.to_string(), c));
+            }
+        }
+        Ok(out)
+    }
+    /// The KEV entries of the CVE ids that have one.
+    fn kev_many(&self, cves: &[&str]) -> Result<Vec<KevEntry>, SourceError> {
+        let mut out = Vec::new();
+        for c in cves {
+            out.extend(self.kev(c)?);
+        }
+        Ok(out)
+    }
+    /// The EPSS scores of the CVE ids that have one.
+    fn epss_many(&self, cves: &[&str]) -> Result<Vec<EpssScore>, SourceError> {
+        let mut out = Vec::new();
+        for c in cves {
+            out.extend(self.epss(c)?);
+        }
+        Ok(out)
+    }
 }
 
 /// An in-memory advisory source. Identity: each advisory is one vulnerability with its

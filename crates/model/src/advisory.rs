@@ -45,6 +45,32 @@ pub struct RecordSource {
     pub file: String,
 }
 
+/// What a scan reads of an advisory besides its affected entries: the facts a finding
+/// shows (summary, dates, where it came from). Cheaper than a whole [`Advisory`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdvisoryFacts {
+    pub id: String,
+    pub modified: String,
+    pub published: Option<String>,
+    pub withdrawn: Option<String>,
+    pub summary: Option<String>,
+    pub source: RecordSource,
+}
+
+impl AdvisoryFacts {
+    /// The facts of a whole advisory.
+    pub fn of(a: &Advisory) -> AdvisoryFacts {
+        AdvisoryFacts {
+            id: a.id.clone(),
+            modified: a.modified.clone(),
+            published: a.published.clone(),
+            withdrawn: a.withdrawn.clone(),
+            summary: a.summary.clone(),
+            source: a.source.clone(),
+        }
+    }
+}
+
 /// One `affected[]` entry: a package of one ecosystem and the versions it is affected in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AffectedPackage {
