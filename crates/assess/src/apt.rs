@@ -10,8 +10,42 @@
 
 use caulk_model::finding::Installable;
 use caulk_version::Scheme;
+use memchr::memmem;
 use std::cmp::Ordering;
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::sync::LazyLock;
+
+/// The stanza separator, searched with a vectorised searcher: `str::split("\n\n")` and
+/// `contains` search with the generic two-way algorithm, and a 50 MB index is all stanzas.
+static SEPARATOR: LazyLock<memmem::Finder<'static>> =
+    LazyLock::new(|| memmem::Finder::new(b"\n\n"));
+static LAST_SEPARATOR: LazyLock<memmem::FinderRev<'static>> =
+    LazyLock::new(|| memmem::FinderRev::new(b"\n\n"));
+static VERSION_FIELD: LazyLock<memmem::Finder<'static>> =
+    LazyLock::new(|| memmem::Finder::new(b"\nVersion:"));
+
+/// The stanzas of `text`, exactly as `text.split("\n\n")` gives them: separators are taken
+/// left to right without overlap, so a run of three newlines leaves one on the next piece,
+/// and the last piece (possibly empty) is the text after the last separator.
+fn stanzas(text: &str) -> impl Iterator<Item = &str> {
+    let mut seps = SEPARATOR.find_iter(text.as_bytes());
+    let mut start = Some(0);
+    std::iter::from_fn(move || {
+        let from = start?;
+        // Separators are ASCII: every cut is at a character boundary.
+        match seps.next() {
+            Some(at) => {
+                start = Some(at + 2);
+                text.get(from..at)
+            }
+            None => {
+                start = None;
+                text.get(from..)
+            }
+        }
+    })
+}
 
 /// One binary package of an index.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,7 +60,7 @@ pub struct AptCandidate {
 }
 
 /// The binaries of some `Packages` indexes, by package name.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AptIndex {
     by_name: HashMap<String, Vec<AptCandidate>>,
     /// The origins read, in order.
@@ -61,6 +95,45 @@ impl AptIndex {
         self.by_name.is_empty()
     }
 
+    /// Rebuild an index from what [`AptIndex::candidates`] and [`AptIndex::origins`] gave
+    /// (a cache): the candidates of one package keep the order they come in.
+    pub fn from_parts(
+        candidates: impl IntoIterator<Item = AptCandidate>,
+        origins: Vec<String>,
+    ) -> AptIndex {
+        let candidates = candidates.into_iter();
+        let mut by_name = HashMap::with_capacity(candidates.size_hint().0);
+        // Runs of one package (as `candidates` gives them) take one lookup.
+        let mut run: Vec<AptCandidate> = Vec::new();
+        for c in candidates {
+            if run.last().is_some_and(|l| l.package != c.package) {
+                Self::add_run(&mut by_name, std::mem::take(&mut run));
+            }
+            run.push(c);
+        }
+        Self::add_run(&mut by_name, run);
+        AptIndex { by_name, origins }
+    }
+
+    fn add_run(by_name: &mut HashMap<String, Vec<AptCandidate>>, run: Vec<AptCandidate>) {
+        let Some(first) = run.first() else {
+            return;
+        };
+        match by_name.entry(first.package.clone()) {
+            Entry::Vacant(e) => {
+                e.insert(run);
+            }
+            Entry::Occupied(e) => e.into_mut().extend(run),
+        }
+    }
+
+    /// Every candidate, by package name (sorted), each package's in the order read.
+    pub fn candidates(&self) -> impl Iterator<Item = &AptCandidate> {
+        let mut names: Vec<&String> = self.by_name.keys().collect();
+        names.sort_unstable();
+        names.into_iter().flat_map(|n| self.by_name[n].iter())
+    }
+
     /// Add the stanzas of one `Packages` text whose `Package` satisfies `wanted` (the names
     /// installed on the host: the rest of a 60 000-package index is not kept). Returns the
     /// stanzas skipped as malformed, as `(stanza number, reason)`.
@@ -72,7 +145,7 @@ impl AptIndex {
     ) -> Vec<(usize, String)> {
         self.origins.push(origin.to_string());
         let mut bad = Vec::new();
-        for (n, stanza) in text.split("\n\n").enumerate() {
+        for (n, stanza) in stanzas(text).enumerate() {
             self.add_stanza(stanza, n + 1, origin, wanted, &mut bad);
         }
         bad
@@ -102,7 +175,7 @@ impl AptIndex {
         if let Some(first) = stanza.strip_prefix("Package:") {
             let name = first.split('\n').next().unwrap_or("").trim();
             if !wanted(name) {
-                if !stanza.contains("\nVersion:") {
+                if VERSION_FIELD.find(stanza.as_bytes()).is_none() {
                     bad.push((n, "stanza without Package or Version".to_string()));
                 }
                 return;
@@ -255,9 +328,8 @@ impl PackagesFeed {
         // The last separator of the new bytes ends the complete stanzas. `split` reads
         // everything before it as `add_packages` reads a whole text; its last piece (empty,
         // or one `\n` of an odd run of newlines) starts the next stanza and stays.
-        let Some(cut) = self.tail[from..]
-            .windows(2)
-            .rposition(|w| w == b"\n\n")
+        let Some(cut) = LAST_SEPARATOR
+            .rfind(&self.tail[from..])
             .map(|i| from + i + 2)
         else {
             return;
@@ -266,17 +338,21 @@ impl PackagesFeed {
             Ok(t) => std::borrow::Cow::Borrowed(t),
             Err(_) => String::from_utf8_lossy(&self.tail[..cut]),
         };
-        let mut pieces = text.split("\n\n").peekable();
-        let mut keep = 0;
-        while let Some(stanza) = pieces.next() {
-            if pieces.peek().is_none() {
-                keep = stanza.len();
-                break;
+        // The last piece's length; the pieces borrow the tail.
+        let keep = {
+            let mut pieces = stanzas(&text).peekable();
+            let mut keep = 0;
+            while let Some(stanza) = pieces.next() {
+                if pieces.peek().is_none() {
+                    keep = stanza.len();
+                    break;
+                }
+                self.stanzas += 1;
+                self.part
+                    .add_stanza(stanza, self.stanzas, &self.origin, wanted, &mut self.bad);
             }
-            self.stanzas += 1;
-            self.part
-                .add_stanza(stanza, self.stanzas, &self.origin, wanted, &mut self.bad);
-        }
+            keep
+        };
         self.tail.drain(..cut - keep);
     }
 
@@ -373,6 +449,28 @@ mod tests {
             a.sort_by_key(|x| x.0);
             b.sort_by_key(|x| x.0);
             assert_eq!(a, b, "pieces of {size}");
+        }
+    }
+
+    #[test]
+    fn stanzas_split_as_str_split_does() {
+        // Every text of up to 10 characters over `a`, `é` and `\n`.
+        let alphabet = ['a', '\n', 'é'];
+        let mut texts = vec![String::new()];
+        for len in 1..=10u32 {
+            for mut n in 0..3usize.pow(len) {
+                let mut t = String::new();
+                for _ in 0..len {
+                    t.push(alphabet[n % 3]);
+                    n /= 3;
+                }
+                texts.push(t);
+            }
+        }
+        for t in &texts {
+            let got: Vec<&str> = stanzas(t).collect();
+            let want: Vec<&str> = t.split("\n\n").collect();
+            assert_eq!(got, want, "{t:?}");
         }
     }
 

@@ -2,21 +2,23 @@
 //! when asked, assess, and print the remediations. Wiring only: the work is in
 //! `caulk-inventory`, `caulk-advisory` and `caulk-assess`.
 
+use crate::apt_lists;
 use anyhow::{Context, Result, bail};
 use caulk_advisory::store::Store;
-use caulk_assess::apt::{AptIndex, PackagesFeed, origin_from_list_name};
 use caulk_assess::source::{AdvisorySource, Hit, SourceError};
 use caulk_assess::{AssetContext, Config, Policy, ScanOptions};
 use caulk_inventory::{FsHost, Limits};
-use caulk_model::advisory::{Advisory, CvssScore, EpssScore, KevEntry, Vulnerability};
+use caulk_model::advisory::{
+    Advisory, AdvisoryFacts, CvssScore, EpssScore, KevEntry, Vulnerability,
+};
 use caulk_model::finding::{
     Criticality, DatabaseImport, DatabaseInfo, Decision, Exposure, FeedAge, Finding, ImportAction,
     IssueStage, ScanIssue, ScanIssueKind, ScanReport, Severity, Status, SuppressionState,
     TargetKind, Tool,
 };
-use caulk_model::inventory::{Collector, Inventory};
+use caulk_model::inventory::Inventory;
 use comfy_table::{ContentArrangement, Table, presets};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -99,6 +101,11 @@ pub struct Args {
     /// [default: the root's var/lib/apt/lists when it has any].
     #[arg(long, value_name = "DIR")]
     apt_lists: Option<PathBuf>,
+    /// Read the apt lists whole instead of through the cache of what they say about the
+    /// installed packages (`$CAULK_CACHE_DIR`, else `$XDG_CACHE_HOME/caulk`, else
+    /// `~/.cache/caulk`; keyed by each list's size, times and inode).
+    #[arg(long)]
+    no_cache: bool,
     /// Compute priorities and due dates for this day (YYYY-MM-DD) instead of today; the
     /// report then has no timestamp, so it is byte-for-byte reproducible.
     #[arg(long, value_name = "DATE", hide = true)]
@@ -170,6 +177,58 @@ impl AdvisorySource for StoreSource<'_> {
         self.0
             .epss(cve)
             .map_err(|e| src_err(format!("EPSS {cve}"), e))
+    }
+
+    fn lookup_many(&self, ecosystem: &str, names: &[&str]) -> Result<Vec<Hit>, SourceError> {
+        self.0
+            .lookup_many(ecosystem, names)
+            .map(|hits| {
+                hits.into_iter()
+                    .map(|h| Hit {
+                        advisory: h.advisory,
+                        package: h.package,
+                    })
+                    .collect()
+            })
+            .map_err(|e| src_err(format!("lookup of {} {ecosystem} names", names.len()), e))
+    }
+    fn advisory_facts(&self, ids: &[&str]) -> Result<Vec<AdvisoryFacts>, SourceError> {
+        self.0
+            .advisory_facts(ids)
+            .map_err(|e| src_err(format!("{} advisories", ids.len()), e))
+    }
+    fn advisory_vulnerabilities_many(
+        &self,
+        advisories: &[&str],
+    ) -> Result<Vec<(String, String)>, SourceError> {
+        self.0
+            .advisory_vulnerabilities_many(advisories)
+            .map_err(|e| {
+                src_err(
+                    format!("vulnerabilities of {} advisories", advisories.len()),
+                    e,
+                )
+            })
+    }
+    fn vulnerabilities(&self, ids: &[&str]) -> Result<Vec<(String, Vulnerability)>, SourceError> {
+        self.0
+            .vulnerabilities(ids)
+            .map_err(|e| src_err(format!("{} vulnerabilities", ids.len()), e))
+    }
+    fn cvss_many(&self, ids: &[&str]) -> Result<Vec<(String, CvssScore)>, SourceError> {
+        self.0
+            .cvss_many(ids)
+            .map_err(|e| src_err(format!("CVSS of {} ids", ids.len()), e))
+    }
+    fn kev_many(&self, cves: &[&str]) -> Result<Vec<KevEntry>, SourceError> {
+        self.0
+            .kev_many(cves)
+            .map_err(|e| src_err(format!("KEV of {} ids", cves.len()), e))
+    }
+    fn epss_many(&self, cves: &[&str]) -> Result<Vec<EpssScore>, SourceError> {
+        self.0
+            .epss_many(cves)
+            .map_err(|e| src_err(format!("EPSS of {} ids", cves.len()), e))
     }
 }
 
@@ -287,10 +346,20 @@ pub fn run(args: Args) -> Result<ExitCode> {
             .as_ref()
             .map(|r| r.join("var/lib/apt/lists"))
             .or_else(|| (kind == TargetKind::Host).then(|| PathBuf::from("/var/lib/apt/lists")))
-            .filter(|d| has_packages_files(d)),
+            .filter(|d| apt_lists::has_packages_files(d)),
     };
     let apt = match &lists_dir {
-        Some(d) => Some(read_apt_lists(d, &inv, &mut issues)?),
+        Some(d) => {
+            let cache = (!args.no_cache)
+                .then(apt_lists::default_cache_dir)
+                .flatten();
+            Some(apt_lists::read_apt_lists(
+                d,
+                &inv,
+                &mut issues,
+                cache.as_deref(),
+            )?)
+        }
         None => None,
     };
 
@@ -350,10 +419,15 @@ pub fn run(args: Args) -> Result<ExitCode> {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
         r => r.context("writing stdout")?,
     }
-    Ok(match args.fail_on {
+    let code = match args.fail_on {
         Some(level) if fails(&report, level) => ExitCode::from(1),
         _ => ExitCode::SUCCESS,
-    })
+    };
+    // The process ends here: freeing a host scan's ~100,000 allocations one by one took ~8 %
+    // of its time (BENCHMARKS.md, "scan"); the operating system takes the memory back at once.
+    std::mem::forget(report);
+    std::mem::forget(inv);
+    Ok(code)
 }
 
 /// Whether an active finding is at or above `level`.
@@ -498,118 +572,6 @@ fn collect_inventory(args: &Args) -> Result<(Inventory, TargetKind, Option<Strin
     }
     inv.normalize();
     Ok((inv, kind, path))
-}
-
-fn is_packages_file(name: &str) -> bool {
-    // apt stores its lists plain, or compressed as configured (`Acquire::GzipIndexes`,
-    // `Acquire::CompressionTypes`): lz4 is the default of many container images.
-    ["Packages", "Packages.xz", "Packages.gz", "Packages.lz4"]
-        .iter()
-        .any(|suffix| name.ends_with(suffix))
-}
-
-fn has_packages_files(dir: &Path) -> bool {
-    std::fs::read_dir(dir).is_ok_and(|rd| {
-        rd.flatten()
-            .any(|e| is_packages_file(&e.file_name().to_string_lossy()))
-    })
-}
-
-/// Upper bound on one decompressed index (bookworm main amd64 is about 45 MiB).
-const MAX_INDEX_BYTES: u64 = 512 << 20;
-
-fn read_apt_lists(dir: &Path, inv: &Inventory, issues: &mut Vec<ScanIssue>) -> Result<AptIndex> {
-    let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
-        .with_context(|| format!("--apt-lists {}", dir.display()))?
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .is_some_and(|n| is_packages_file(&n.to_string_lossy()))
-        })
-        .collect();
-    names.sort();
-    let wanted: BTreeSet<&str> = inv
-        .packages
-        .iter()
-        .filter(|p| p.collector == Collector::Dpkg)
-        .map(|p| p.name.as_str())
-        .collect();
-    let mut index = AptIndex::new();
-    for path in names {
-        let file = path.display().to_string();
-        let issue = |kind, reason: String| ScanIssue {
-            stage: IssueStage::Installability,
-            kind,
-            file: Some(file.clone()),
-            record: None,
-            reason,
-        };
-        let raw = match std::fs::File::open(&path) {
-            Ok(f) => std::io::BufReader::new(f),
-            Err(e) => {
-                issues.push(issue(ScanIssueKind::Unreadable, e.to_string()));
-                continue;
-            }
-        };
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default();
-        // Streamed: the decompressed index (50 MB for bookworm main) is parsed piece by
-        // piece, never held whole (BENCHMARKS.md, "scan": peak memory).
-        let mut reader: Box<dyn Read> = if name.ends_with(".xz") {
-            Box::new(xz2::read::XzDecoder::new(raw))
-        } else if name.ends_with(".gz") {
-            Box::new(flate2::read::GzDecoder::new(raw))
-        } else if name.ends_with(".lz4") {
-            Box::new(lz4_flex::frame::FrameDecoder::new(raw))
-        } else {
-            Box::new(raw)
-        };
-        let is_wanted = |p: &str| wanted.contains(p);
-        let mut feed = PackagesFeed::new(&origin_from_list_name(&name));
-        let mut buf = vec![0u8; 256 << 10];
-        let read: std::io::Result<bool> = loop {
-            match reader.read(&mut buf) {
-                Ok(0) => break Ok(true),
-                Ok(n) => {
-                    feed.push(&buf[..n], &is_wanted);
-                    if feed.bytes() > MAX_INDEX_BYTES {
-                        break Ok(false);
-                    }
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => break Err(e),
-            }
-        };
-        match read {
-            Err(e) => {
-                let (kind, what) = if name.ends_with("Packages") {
-                    (ScanIssueKind::Unreadable, "reading")
-                } else {
-                    (ScanIssueKind::BadInput, "decompressing")
-                };
-                issues.push(issue(kind, format!("{what}: {e}")));
-                continue;
-            }
-            Ok(false) => {
-                issues.push(issue(
-                    ScanIssueKind::Limit,
-                    format!("larger than {MAX_INDEX_BYTES} bytes decompressed: skipped"),
-                ));
-                continue;
-            }
-            Ok(true) => {}
-        }
-        for (n, reason) in feed.finish(&mut index, &is_wanted) {
-            issues.push(ScanIssue {
-                record: Some(format!("stanza {n}")),
-                ..issue(ScanIssueKind::BadInput, reason)
-            });
-        }
-    }
-    Ok(index)
 }
 
 // ---------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ use clap::{Args, Parser, Subcommand};
 use std::io::{BufRead, BufWriter, Write};
 use std::process::ExitCode;
 
+mod apt_lists;
 mod cmd_db;
 mod cmd_inventory;
 mod cmd_scan;

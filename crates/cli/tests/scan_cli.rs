@@ -216,7 +216,9 @@ fn caulk(dir: &Path) -> Command {
         .env("COLUMNS", "140")
         .env_remove("CAULK_DB")
         .env("HOME", dir)
-        .env_remove("XDG_DATA_HOME");
+        .env_remove("XDG_DATA_HOME")
+        .env_remove("XDG_CACHE_HOME")
+        .env_remove("CAULK_CACHE_DIR");
     c
 }
 
@@ -476,6 +478,64 @@ fn apt_lists_say_what_is_installable() {
     assert_eq!(glibc["installable"], Value::Null);
     assert_eq!(r["summary"]["installability_checked"], true);
     assert_eq!(r["summary"]["remediations_installable"], 1);
+}
+
+/// The apt lists are read through a cache (`~/.cache/caulk/apt-*.bin`): a second scan gives
+/// the same report from it, a changed list is read again, `--no-cache` writes nothing.
+#[test]
+fn apt_list_cache_answers_as_the_lists_do() {
+    let dir = fixture();
+    let d = dir.path();
+    let lists = d.join("lists");
+    std::fs::create_dir_all(&lists).unwrap();
+    let list = lists
+        .join("deb.debian.org_debian-security_dists_bookworm-security_main_binary-amd64_Packages");
+    let write = |v: &str| {
+        std::fs::write(
+            &list,
+            format!("Package: libssl3\nSource: openssl\nVersion: {v}\nArchitecture: amd64\n\nbroken stanza\n"),
+        )
+        .unwrap()
+    };
+    let cache_files = || -> Vec<PathBuf> {
+        std::fs::read_dir(d.join(".cache/caulk"))
+            .map(|rd| rd.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default()
+    };
+    let installable = |r: &Value| {
+        let rem = r["remediations"].as_array().unwrap();
+        rem.iter().find(|m| m["package"] == "openssl").unwrap()["installable"]["version"].clone()
+    };
+    // --no-cache: no cache written (after a first scan that imports the database).
+    write("3.0.17-1~deb12u3");
+    stdout_of(d, &["--format", "json"]);
+    let plain = stdout_of(
+        d,
+        &["--apt-lists", "lists", "--format", "json", "--no-cache"],
+    );
+    assert!(cache_files().is_empty(), "{:?}", cache_files());
+    // First scan writes the cache; the second reads it and says the same, issues included.
+    let first = stdout_of(d, &["--apt-lists", "lists", "--format", "json"]);
+    assert_eq!(cache_files().len(), 1, "{:?}", cache_files());
+    let second = stdout_of(d, &["--apt-lists", "lists", "--format", "json"]);
+    assert_eq!(first, plain);
+    assert_eq!(second, plain);
+    let r: Value = serde_json::from_str(&second).unwrap();
+    assert_eq!(installable(&r), "3.0.17-1~deb12u3");
+    assert!(
+        r["issues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["stage"] == "installability" && i["record"] == "stanza 2"),
+        "the malformed stanza is still reported from the cache: {}",
+        r["issues"]
+    );
+    // A new list (another size) is read again.
+    write("3.0.17-1~deb12u10");
+    let r: Value =
+        serde_json::from_str(&stdout_of(d, &["--apt-lists", "lists", "--format", "json"])).unwrap();
+    assert_eq!(installable(&r), "3.0.17-1~deb12u10");
 }
 
 /// Regression: apt lists compressed with lz4 (the default of many images, and of this

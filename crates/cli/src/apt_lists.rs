@@ -1,0 +1,850 @@
+//! The host's apt lists (`/var/lib/apt/lists/*Packages*`) read into an [`AptIndex`] of the
+//! installed dpkg packages, for installability — with a persistent cache.
+//!
+//! Reading the lists is most of a host scan: bookworm main amd64 is 60 000 stanzas, 50 MB
+//! decompressed, of which a host keeps a few thousand candidates. The cache stores those
+//! candidates and the issues the read produced, under a key that changes whenever the result
+//! could: the cache format and caulk version, the canonical lists directory, every list file
+//! (name, size, mtime, ctime, inode, device, mode) and the set of wanted package names. A
+//! cache that is missing, stale, corrupt or unreadable is a miss: the lists are read as
+//! without a cache, and the cache is rewritten (atomically, errors ignored). Output is the same
+//! with and without the cache: issues name their file by the directory as given this time.
+//!
+//! Not cached: a read that met an OS error (a list that could not be opened or read), since
+//! that is a fact about this run, not about the lists.
+
+// Not called yet: `cmd_scan.rs` still has its own copy until it is wired to this module.
+
+use anyhow::{Context, Result};
+use caulk_assess::apt::{AptCandidate, AptIndex, PackagesFeed, origin_from_list_name};
+use caulk_model::finding::{IssueStage, ScanIssue, ScanIssueKind};
+use caulk_model::inventory::{Collector, Inventory};
+use sha2::{Digest, Sha256};
+use std::collections::{HashMap, HashSet};
+use std::io::{Read, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+pub(crate) fn is_packages_file(name: &str) -> bool {
+    // apt stores its lists plain, or compressed as configured (`Acquire::GzipIndexes`,
+    // `Acquire::CompressionTypes`): lz4 is the default of many container images.
+    ["Packages", "Packages.xz", "Packages.gz", "Packages.lz4"]
+        .iter()
+        .any(|suffix| name.ends_with(suffix))
+}
+
+pub(crate) fn has_packages_files(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|rd| {
+        rd.flatten()
+            .any(|e| is_packages_file(&e.file_name().to_string_lossy()))
+    })
+}
+
+/// Upper bound on one decompressed index (bookworm main amd64 is about 45 MiB).
+pub(crate) const MAX_INDEX_BYTES: u64 = 512 << 20;
+
+/// Bump when the cache layout, or what reading a list yields (parsing, issue texts), changes.
+const CACHE_FORMAT: u32 = 1;
+const CACHE_MAGIC: &[u8; 8] = b"CAULKAPT";
+/// A cache file larger than this is not read.
+const MAX_CACHE_BYTES: u64 = 64 << 20;
+
+/// The cache directory: `CAULK_CACHE_DIR`, else `$XDG_CACHE_HOME/caulk` (when absolute), else
+/// `$HOME/.cache/caulk`.
+pub fn default_cache_dir() -> Option<PathBuf> {
+    cache_dir_from(|v| std::env::var_os(v))
+}
+
+fn cache_dir_from(var: impl Fn(&str) -> Option<std::ffi::OsString>) -> Option<PathBuf> {
+    if let Some(d) = var("CAULK_CACHE_DIR").filter(|d| !d.is_empty()) {
+        return Some(PathBuf::from(d));
+    }
+    if let Some(d) = var("XDG_CACHE_HOME").map(PathBuf::from)
+        && d.is_absolute()
+    {
+        return Some(d.join("caulk"));
+    }
+    var("HOME")
+        .map(PathBuf::from)
+        .filter(|h| h.is_absolute())
+        .map(|h| h.join(".cache").join("caulk"))
+}
+
+/// What the cache did for one read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CacheOutcome {
+    /// No cache directory, or the lists could not be keyed (a list that cannot be stat'ed).
+    Disabled,
+    /// Read from the cache.
+    Hit,
+    /// Read from the lists (the cache was then written, if it could be).
+    Miss,
+}
+
+/// The `Packages` indexes of `dir` (apt's lists directory), keeping the stanzas of the dpkg
+/// packages of `inv`; problems become `issues`. With `cache_dir`, a cache of the result is
+/// used and kept there.
+pub fn read_apt_lists(
+    dir: &Path,
+    inv: &Inventory,
+    issues: &mut Vec<ScanIssue>,
+    cache_dir: Option<&Path>,
+) -> Result<AptIndex> {
+    read_apt_lists_inner(dir, inv, issues, cache_dir).map(|(index, _)| index)
+}
+
+pub(crate) fn read_apt_lists_inner(
+    dir: &Path,
+    inv: &Inventory,
+    issues: &mut Vec<ScanIssue>,
+    cache_dir: Option<&Path>,
+) -> Result<(AptIndex, CacheOutcome)> {
+    let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("--apt-lists {}", dir.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| is_packages_file(&n.to_string_lossy()))
+        })
+        .collect();
+    names.sort();
+    let mut wanted: Vec<&str> = inv
+        .packages
+        .iter()
+        .filter(|p| p.collector == Collector::Dpkg)
+        .map(|p| p.name.as_str())
+        .collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let to_issue = |i: BuildIssue| i.into_scan_issue(&names);
+
+    let Some((cache_dir, file, key)) =
+        cache_dir.and_then(|c| cache_key(dir, &names, &wanted).map(|(f, k)| (c, f, k)))
+    else {
+        let built = build(&names, &wanted);
+        issues.extend(built.issues.into_iter().map(to_issue));
+        return Ok((built.index, CacheOutcome::Disabled));
+    };
+    let path = cache_dir.join(&file);
+    if let Some((index, cached)) = load(&path, &key, names.len()) {
+        issues.extend(cached.into_iter().map(to_issue));
+        return Ok((index, CacheOutcome::Hit));
+    }
+    let built = build(&names, &wanted);
+    // A list replaced while it was read gives a key that no longer describes it.
+    if built.cacheable && cache_key(dir, &names, &wanted).is_some_and(|(_, after)| after == key) {
+        let _ = store(cache_dir, &path, &key, &built);
+    }
+    issues.extend(built.issues.into_iter().map(to_issue));
+    Ok((built.index, CacheOutcome::Miss))
+}
+
+/// An issue of one list, `file` an index into the sorted list paths.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct BuildIssue {
+    file: usize,
+    kind: ScanIssueKind,
+    record: Option<String>,
+    reason: String,
+}
+
+impl BuildIssue {
+    fn into_scan_issue(self, names: &[PathBuf]) -> ScanIssue {
+        ScanIssue {
+            stage: IssueStage::Installability,
+            kind: self.kind,
+            file: names.get(self.file).map(|p| p.display().to_string()),
+            record: self.record,
+            reason: self.reason,
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Built {
+    index: AptIndex,
+    issues: Vec<BuildIssue>,
+    /// No OS error was met (those say nothing about the lists themselves).
+    cacheable: bool,
+}
+
+fn build(names: &[PathBuf], wanted: &[&str]) -> Built {
+    let wanted: HashSet<&str> = wanted.iter().copied().collect();
+    let mut index = AptIndex::new();
+    let mut issues = Vec::new();
+    let mut cacheable = true;
+    for (i, path) in names.iter().enumerate() {
+        let issue = |kind, reason: String| BuildIssue {
+            file: i,
+            kind,
+            record: None,
+            reason,
+        };
+        let raw = match std::fs::File::open(path) {
+            Ok(f) => std::io::BufReader::new(f),
+            Err(e) => {
+                cacheable = false;
+                issues.push(issue(ScanIssueKind::Unreadable, e.to_string()));
+                continue;
+            }
+        };
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        // Streamed: the decompressed index (50 MB for bookworm main) is parsed piece by
+        // piece, never held whole (BENCHMARKS.md, "scan": peak memory).
+        let mut reader: Box<dyn Read> = if name.ends_with(".xz") {
+            Box::new(xz2::read::XzDecoder::new(raw))
+        } else if name.ends_with(".gz") {
+            Box::new(flate2::read::GzDecoder::new(raw))
+        } else if name.ends_with(".lz4") {
+            Box::new(lz4_flex::frame::FrameDecoder::new(raw))
+        } else {
+            Box::new(raw)
+        };
+        let is_wanted = |p: &str| wanted.contains(p);
+        let mut feed = PackagesFeed::new(&origin_from_list_name(&name));
+        let mut buf = vec![0u8; 256 << 10];
+        let read: std::io::Result<bool> = loop {
+            match reader.read(&mut buf) {
+                Ok(0) => break Ok(true),
+                Ok(n) => {
+                    feed.push(&buf[..n], &is_wanted);
+                    if feed.bytes() > MAX_INDEX_BYTES {
+                        break Ok(false);
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => break Err(e),
+            }
+        };
+        match read {
+            Err(e) => {
+                // An OS error is this run's; a decoder's error is the file's content.
+                if e.raw_os_error().is_some() {
+                    cacheable = false;
+                }
+                let (kind, what) = if name.ends_with("Packages") {
+                    (ScanIssueKind::Unreadable, "reading")
+                } else {
+                    (ScanIssueKind::BadInput, "decompressing")
+                };
+                issues.push(issue(kind, format!("{what}: {e}")));
+                continue;
+            }
+            Ok(false) => {
+                issues.push(issue(
+                    ScanIssueKind::Limit,
+                    format!("larger than {MAX_INDEX_BYTES} bytes decompressed: skipped"),
+                ));
+                continue;
+            }
+            Ok(true) => {}
+        }
+        for (n, reason) in feed.finish(&mut index, &is_wanted) {
+            issues.push(BuildIssue {
+                record: Some(format!("stanza {n}")),
+                ..issue(ScanIssueKind::BadInput, reason)
+            });
+        }
+    }
+    Built {
+        index,
+        issues,
+        cacheable,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The cache file.
+//
+// `CAULKAPT`, u32 key length, key, u32 string count, strings (u32 length, UTF-8), u32 origin
+// count, origins (string numbers), u32 candidate count, candidates (6 string numbers:
+// package, version, source, source version, arch, origin), u32 issue count, issues (u32 file,
+// u8 kind, u32 record string number + 1 or 0, u32 reason string number), then the SHA-256 of
+// everything before. Integers little-endian.
+
+fn put_u32(out: &mut Vec<u8>, n: usize) -> Option<()> {
+    out.extend_from_slice(&u32::try_from(n).ok()?.to_le_bytes());
+    Some(())
+}
+
+fn put_bytes(out: &mut Vec<u8>, b: &[u8]) -> Option<()> {
+    put_u32(out, b.len())?;
+    out.extend_from_slice(b);
+    Some(())
+}
+
+/// The cache file name for `dir` and the key the cache must carry to be valid; `None` when the
+/// lists cannot be described (a directory or list that cannot be stat'ed).
+fn cache_key(dir: &Path, names: &[PathBuf], wanted: &[&str]) -> Option<(String, Vec<u8>)> {
+    let canon = dir.canonicalize().ok()?;
+    let dir_hash = Sha256::digest(canon.as_os_str().as_bytes());
+    let file: String = dir_hash[..16].iter().map(|b| format!("{b:02x}")).collect();
+    let mut key = Vec::with_capacity(256 + 96 * names.len());
+    key.extend_from_slice(&CACHE_FORMAT.to_le_bytes());
+    put_bytes(&mut key, env!("CARGO_PKG_VERSION").as_bytes())?;
+    key.extend_from_slice(&MAX_INDEX_BYTES.to_le_bytes());
+    put_bytes(&mut key, canon.as_os_str().as_bytes())?;
+    put_u32(&mut key, names.len())?;
+    for p in names {
+        // Followed as reading it follows it.
+        let m = std::fs::metadata(p).ok()?;
+        put_bytes(&mut key, p.file_name()?.as_bytes())?;
+        for n in [m.size(), m.ino(), m.dev(), u64::from(m.mode())] {
+            key.extend_from_slice(&n.to_le_bytes());
+        }
+        for n in [m.mtime(), m.mtime_nsec(), m.ctime(), m.ctime_nsec()] {
+            key.extend_from_slice(&n.to_le_bytes());
+        }
+    }
+    let mut h = Sha256::new();
+    for w in wanted {
+        h.update((w.len() as u64).to_le_bytes());
+        h.update(w.as_bytes());
+    }
+    key.extend_from_slice(&h.finalize());
+    Some((format!("apt-{file}.bin"), key))
+}
+
+fn kind_code(k: ScanIssueKind) -> Option<u8> {
+    match k {
+        ScanIssueKind::BadInput => Some(0),
+        ScanIssueKind::Limit => Some(1),
+        ScanIssueKind::Unreadable => Some(2),
+        _ => None,
+    }
+}
+
+fn code_kind(c: u8) -> Option<ScanIssueKind> {
+    match c {
+        0 => Some(ScanIssueKind::BadInput),
+        1 => Some(ScanIssueKind::Limit),
+        2 => Some(ScanIssueKind::Unreadable),
+        _ => None,
+    }
+}
+
+/// Strings numbered in the order first met.
+#[derive(Debug, Default)]
+struct Strings<'a> {
+    list: Vec<&'a str>,
+    numbers: HashMap<&'a str, u32>,
+}
+
+impl<'a> Strings<'a> {
+    fn number(&mut self, s: &'a str) -> Option<u32> {
+        if let Some(&n) = self.numbers.get(s) {
+            return Some(n);
+        }
+        let n = u32::try_from(self.list.len()).ok()?;
+        self.list.push(s);
+        self.numbers.insert(s, n);
+        Some(n)
+    }
+
+    fn put(&mut self, s: &'a str, out: &mut Vec<u8>) -> Option<()> {
+        out.extend_from_slice(&self.number(s)?.to_le_bytes());
+        Some(())
+    }
+}
+
+/// The cache file's bytes; `None` if something does not fit the format.
+fn encode(key: &[u8], built: &Built) -> Option<Vec<u8>> {
+    let mut strings = Strings::default();
+    let mut body = Vec::new();
+    put_u32(&mut body, built.index.origins.len())?;
+    for o in &built.index.origins {
+        strings.put(o, &mut body)?;
+    }
+    let candidates: Vec<&AptCandidate> = built.index.candidates().collect();
+    put_u32(&mut body, candidates.len())?;
+    for c in candidates {
+        for s in [
+            &c.package,
+            &c.version,
+            &c.source,
+            &c.source_version,
+            &c.arch,
+            &c.origin,
+        ] {
+            strings.put(s, &mut body)?;
+        }
+    }
+    put_u32(&mut body, built.issues.len())?;
+    for i in &built.issues {
+        put_u32(&mut body, i.file)?;
+        body.push(kind_code(i.kind)?);
+        // The record's string number + 1; 0 for none.
+        let record = match &i.record {
+            Some(r) => strings.number(r)?.checked_add(1)?,
+            None => 0,
+        };
+        body.extend_from_slice(&record.to_le_bytes());
+        strings.put(&i.reason, &mut body)?;
+    }
+    let table: usize = strings.list.iter().map(|s| 4 + s.len()).sum();
+    let mut out = Vec::with_capacity(16 + key.len() + table + body.len() + 32);
+    out.extend_from_slice(CACHE_MAGIC);
+    put_bytes(&mut out, key)?;
+    put_u32(&mut out, strings.list.len())?;
+    for s in &strings.list {
+        put_bytes(&mut out, s.as_bytes())?;
+    }
+    out.extend_from_slice(&body);
+    let sum = Sha256::digest(&out);
+    out.extend_from_slice(&sum);
+    Some(out)
+}
+
+/// Bytes read front to back; every read is bounds-checked.
+#[derive(Debug)]
+struct Reader<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let (head, rest) = self.rest.split_at_checked(n)?;
+        self.rest = rest;
+        Some(head)
+    }
+
+    fn u8(&mut self) -> Option<u8> {
+        Some(self.take(1)?[0])
+    }
+
+    fn u32(&mut self) -> Option<u32> {
+        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
+    }
+
+    /// A count of items of at least `size` bytes each, checked against what is left.
+    fn count(&mut self, size: usize) -> Option<usize> {
+        let n = usize::try_from(self.u32()?).ok()?;
+        (n.checked_mul(size)? <= self.rest.len()).then_some(n)
+    }
+}
+
+/// The cached index and issues at `path`, if the file is there, readable, whole and keyed
+/// `key`, for `files` lists.
+fn load(path: &Path, key: &[u8], files: usize) -> Option<(AptIndex, Vec<BuildIssue>)> {
+    let f = std::fs::File::open(path).ok()?;
+    if f.metadata().ok()?.len() > MAX_CACHE_BYTES {
+        return None;
+    }
+    let mut data = Vec::new();
+    f.take(MAX_CACHE_BYTES + 1).read_to_end(&mut data).ok()?;
+    if data.len() as u64 > MAX_CACHE_BYTES {
+        return None;
+    }
+    decode(&data, key, files)
+}
+
+fn decode(data: &[u8], key: &[u8], files: usize) -> Option<(AptIndex, Vec<BuildIssue>)> {
+    let (body, sum) = data.split_at_checked(data.len().checked_sub(32)?)?;
+    let mut r = Reader { rest: body };
+    if r.take(CACHE_MAGIC.len())? != CACHE_MAGIC {
+        return None;
+    }
+    let key_len = usize::try_from(r.u32()?).ok()?;
+    if r.take(key_len)? != key {
+        return None;
+    }
+    if Sha256::digest(body).as_slice() != sum {
+        return None;
+    }
+    let n = r.count(4)?;
+    let mut strings = Vec::with_capacity(n);
+    for _ in 0..n {
+        let len = usize::try_from(r.u32()?).ok()?;
+        strings.push(std::str::from_utf8(r.take(len)?).ok()?);
+    }
+    let string =
+        |r: &mut Reader| -> Option<&str> { strings.get(usize::try_from(r.u32()?).ok()?).copied() };
+    let n = r.count(4)?;
+    let mut origins = Vec::with_capacity(n);
+    for _ in 0..n {
+        origins.push(string(&mut r)?.to_string());
+    }
+    let n = r.count(24)?;
+    let mut candidates = Vec::with_capacity(n);
+    for _ in 0..n {
+        candidates.push(AptCandidate {
+            package: string(&mut r)?.to_string(),
+            version: string(&mut r)?.to_string(),
+            source: string(&mut r)?.to_string(),
+            source_version: string(&mut r)?.to_string(),
+            arch: string(&mut r)?.to_string(),
+            origin: string(&mut r)?.to_string(),
+        });
+    }
+    let n = r.count(13)?;
+    let mut issues = Vec::with_capacity(n);
+    for _ in 0..n {
+        let file = usize::try_from(r.u32()?).ok()?;
+        if file >= files {
+            return None;
+        }
+        let kind = code_kind(r.u8()?)?;
+        let record = match r.u32()? {
+            0 => None,
+            n => Some(strings.get(usize::try_from(n - 1).ok()?)?.to_string()),
+        };
+        let reason = string(&mut r)?.to_string();
+        issues.push(BuildIssue {
+            file,
+            kind,
+            record,
+            reason,
+        });
+    }
+    if !r.rest.is_empty() {
+        return None;
+    }
+    Some((AptIndex::from_parts(candidates, origins), issues))
+}
+
+/// Write the cache file `path` atomically; `None` on any error (the cache is optional).
+fn store(cache_dir: &Path, path: &Path, key: &[u8], built: &Built) -> Option<()> {
+    let bytes = encode(key, built)?;
+    std::fs::create_dir_all(cache_dir).ok()?;
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".tmp.{}", std::process::id()));
+    let tmp = PathBuf::from(tmp);
+    let written = std::fs::File::create(&tmp)
+        .and_then(|mut f| f.write_all(&bytes))
+        .and_then(|()| std::fs::rename(&tmp, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+        return None;
+    }
+    Some(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use caulk_model::inventory::{InstallState, Package};
+    use std::time::{Duration, SystemTime};
+
+    const MAIN: &str = "Package: libssl3\nSource: openssl\nVersion: 3.0.17-1~deb12u2\nArchitecture: amd64\n\nPackage: openssl\nVersion: 3.0.17-1~deb12u2\nArchitecture: amd64\n\nPackage: unrelated\nVersion: 1\n\nArchitecture: all\n";
+    const SEC: &str = "Package: libssl3\nSource: openssl\nVersion: 3.0.22-1~deb12u2\nArchitecture: amd64\n\nPackage: curl\nSource: curl (7.88.1-10)\nVersion: 7.88.1-10+b1\nArchitecture: amd64\n";
+    const MAIN_FILE: &str = "deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages";
+    const SEC_FILE: &str =
+        "deb.debian.org_debian-security_dists_bookworm-security_main_binary-amd64_Packages";
+
+    fn inv(names: &[&str]) -> Inventory {
+        let mut inv = Inventory::default();
+        for n in names {
+            inv.packages.push(Package {
+                ecosystem: "Debian:12".into(),
+                name: n.to_string(),
+                version: "1".into(),
+                arch: Some("amd64".into()),
+                source_name: None,
+                source_version: None,
+                purl: None,
+                vendor: None,
+                file: "/var/lib/dpkg/status".into(),
+                state: InstallState::Installed,
+                collector: Collector::Dpkg,
+            });
+        }
+        inv
+    }
+
+    /// A lists directory and an empty place for the cache.
+    fn setup() -> (tempfile::TempDir, PathBuf, PathBuf) {
+        let tmp = tempfile::tempdir().unwrap();
+        let lists = tmp.path().join("lists");
+        std::fs::create_dir(&lists).unwrap();
+        std::fs::write(lists.join(MAIN_FILE), MAIN).unwrap();
+        std::fs::write(lists.join(SEC_FILE), SEC).unwrap();
+        std::fs::write(lists.join("lock"), "").unwrap();
+        let cache = tmp.path().join("cache").join("caulk");
+        (tmp, lists, cache)
+    }
+
+    fn read(
+        lists: &Path,
+        inv: &Inventory,
+        cache: Option<&Path>,
+    ) -> (AptIndex, Vec<ScanIssue>, CacheOutcome) {
+        let mut issues = Vec::new();
+        let (index, outcome) = read_apt_lists_inner(lists, inv, &mut issues, cache).unwrap();
+        (index, issues, outcome)
+    }
+
+    fn cache_files(cache: &Path) -> Vec<PathBuf> {
+        let mut v: Vec<PathBuf> = std::fs::read_dir(cache)
+            .map(|rd| rd.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        v.sort();
+        v
+    }
+
+    const WANTED: &[&str] = &["libssl3", "openssl", "curl"];
+
+    #[test]
+    fn a_miss_writes_the_cache_and_a_hit_gives_the_same_index_and_issues() {
+        let (_tmp, lists, cache) = setup();
+        let inv = inv(WANTED);
+        let (want, want_issues, o) = read(&lists, &inv, None);
+        assert_eq!(o, CacheOutcome::Disabled);
+        assert_eq!(want.len(), 4);
+        assert_eq!(want_issues.len(), 1, "{want_issues:?}");
+        assert_eq!(want_issues[0].record.as_deref(), Some("stanza 4"));
+
+        let (got, issues, o) = read(&lists, &inv, Some(&cache));
+        assert_eq!(o, CacheOutcome::Miss);
+        assert_eq!((&got, &issues), (&want, &want_issues));
+        let files = cache_files(&cache);
+        assert_eq!(files.len(), 1, "{files:?}");
+        let name = files[0].file_name().unwrap().to_string_lossy().to_string();
+        assert!(name.starts_with("apt-") && name.ends_with(".bin"), "{name}");
+
+        let (got, issues, o) = read(&lists, &inv, Some(&cache));
+        assert_eq!(o, CacheOutcome::Hit);
+        assert_eq!((&got, &issues), (&want, &want_issues));
+        let bins = vec![("libssl3".to_string(), Some("amd64".to_string()))];
+        let fix = got.installable("openssl", "3.0.20", &bins).unwrap();
+        assert_eq!(fix.origin, "bookworm-security/main");
+        assert_eq!(cache_files(&cache), files, "no temporary file left");
+    }
+
+    #[test]
+    fn issues_name_the_directory_as_given_this_time() {
+        let (tmp, lists, cache) = setup();
+        let inv = inv(WANTED);
+        assert_eq!(read(&lists, &inv, Some(&cache)).2, CacheOutcome::Miss);
+        let link = tmp.path().join("link");
+        std::os::unix::fs::symlink(&lists, &link).unwrap();
+        let (want, want_issues, _) = read(&link, &inv, None);
+        let (got, issues, o) = read(&link, &inv, Some(&cache));
+        assert_eq!(o, CacheOutcome::Hit, "same canonical directory");
+        assert_eq!((&got, &issues), (&want, &want_issues));
+        assert!(issues[0].file.as_deref().unwrap().contains("/link/"));
+    }
+
+    #[test]
+    fn a_changed_list_is_a_miss() {
+        let (_tmp, lists, cache) = setup();
+        let inv = inv(WANTED);
+        read(&lists, &inv, Some(&cache));
+        assert_eq!(read(&lists, &inv, Some(&cache)).2, CacheOutcome::Hit);
+
+        // Size.
+        let more =
+            format!("{SEC}\nPackage: curl\nVersion: 7.88.1-10+deb12u9\nArchitecture: amd64\n");
+        std::fs::write(lists.join(SEC_FILE), &more).unwrap();
+        let (got, _, o) = read(&lists, &inv, Some(&cache));
+        assert_eq!(o, CacheOutcome::Miss);
+        assert_eq!(got.len(), 5);
+        assert_eq!(read(&lists, &inv, Some(&cache)).2, CacheOutcome::Hit);
+
+        // Same size and content, another mtime.
+        let f = std::fs::File::options()
+            .write(true)
+            .open(lists.join(SEC_FILE))
+            .unwrap();
+        f.set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000))
+            .unwrap();
+        drop(f);
+        assert_eq!(read(&lists, &inv, Some(&cache)).2, CacheOutcome::Miss);
+        assert_eq!(read(&lists, &inv, Some(&cache)).2, CacheOutcome::Hit);
+
+        // A list removed, a list added.
+        std::fs::remove_file(lists.join(MAIN_FILE)).unwrap();
+        let (got, _, o) = read(&lists, &inv, Some(&cache));
+        assert_eq!((got.len(), o), (3, CacheOutcome::Miss));
+        std::fs::write(lists.join(MAIN_FILE), MAIN).unwrap();
+        let (got, _, o) = read(&lists, &inv, Some(&cache));
+        assert_eq!((got.len(), o), (5, CacheOutcome::Miss));
+        assert_eq!(read(&lists, &inv, Some(&cache)).2, CacheOutcome::Hit);
+    }
+
+    #[test]
+    fn another_wanted_set_is_a_miss() {
+        let (_tmp, lists, cache) = setup();
+        read(&lists, &inv(WANTED), Some(&cache));
+        let (got, _, o) = read(&lists, &inv(&["libssl3", "openssl"]), Some(&cache));
+        assert_eq!((got.len(), o), (3, CacheOutcome::Miss));
+        let (got, _, o) = read(&lists, &inv(&["libssl3", "openssl"]), Some(&cache));
+        assert_eq!((got.len(), o), (3, CacheOutcome::Hit));
+        // Order and duplicates of the inventory do not matter.
+        let (got, _, o) = read(
+            &lists,
+            &inv(&["openssl", "libssl3", "openssl"]),
+            Some(&cache),
+        );
+        assert_eq!((got.len(), o), (3, CacheOutcome::Hit));
+        // Names are not merely concatenated.
+        let (got, _, o) = read(&lists, &inv(&["libssl3open", "ssl"]), Some(&cache));
+        assert_eq!((got.len(), o), (0, CacheOutcome::Miss));
+    }
+
+    #[test]
+    fn a_corrupt_cache_is_a_miss_and_is_rewritten() {
+        let (_tmp, lists, cache) = setup();
+        let inv = inv(WANTED);
+        let (want, want_issues, _) = read(&lists, &inv, None);
+        read(&lists, &inv, Some(&cache));
+        let file = cache_files(&cache).remove(0);
+        let good = std::fs::read(&file).unwrap();
+
+        // Every truncation and every flipped byte is refused by the decoder.
+        let mut names: Vec<PathBuf> = vec![lists.join(MAIN_FILE), lists.join(SEC_FILE)];
+        names.sort();
+        let key = cache_key(&lists, &names, WANTED_SORTED).unwrap().1;
+        assert!(decode(&good, &key, 2).is_some());
+        for len in 0..good.len() {
+            assert!(
+                decode(&good[..len], &key, 2).is_none(),
+                "truncated to {len}"
+            );
+        }
+        for i in 0..good.len() {
+            let mut bad = good.clone();
+            bad[i] ^= 0x20;
+            assert!(decode(&bad, &key, 2).is_none(), "byte {i} flipped");
+        }
+
+        let mut garbage: Vec<u8> = (0..5000u32).map(|i| (i * 7919 % 251) as u8).collect();
+        garbage[..8].copy_from_slice(CACHE_MAGIC);
+        for bytes in [&good[..good.len() / 2], &[][..], &garbage[..]] {
+            std::fs::write(&file, bytes).unwrap();
+            let (got, issues, o) = read(&lists, &inv, Some(&cache));
+            assert_eq!(o, CacheOutcome::Miss);
+            assert_eq!((&got, &issues), (&want, &want_issues));
+            assert_eq!(std::fs::read(&file).unwrap(), good, "rewritten");
+            assert_eq!(read(&lists, &inv, Some(&cache)).2, CacheOutcome::Hit);
+        }
+    }
+
+    const WANTED_SORTED: &[&str] = &["curl", "libssl3", "openssl"];
+
+    #[test]
+    fn an_unusable_cache_dir_changes_nothing() {
+        let (tmp, lists, _) = setup();
+        let inv = inv(WANTED);
+        let (want, want_issues, _) = read(&lists, &inv, None);
+        // A directory that cannot be created: its parent is a file.
+        std::fs::write(tmp.path().join("file"), "").unwrap();
+        let cache = tmp.path().join("file").join("caulk");
+        for _ in 0..2 {
+            let (got, issues, o) = read(&lists, &inv, Some(&cache));
+            assert_eq!(o, CacheOutcome::Miss);
+            assert_eq!((&got, &issues), (&want, &want_issues));
+        }
+        // A cache file that is a directory.
+        let cache = tmp.path().join("cache2");
+        read(&lists, &inv, Some(&cache));
+        let file = cache_files(&cache).remove(0);
+        std::fs::remove_file(&file).unwrap();
+        std::fs::create_dir(&file).unwrap();
+        for _ in 0..2 {
+            let (got, issues, o) = read(&lists, &inv, Some(&cache));
+            assert_eq!(o, CacheOutcome::Miss);
+            assert_eq!((&got, &issues), (&want, &want_issues));
+        }
+    }
+
+    #[test]
+    fn an_os_error_is_not_cached() {
+        let (_tmp, lists, cache) = setup();
+        // Opens, then fails to read: EISDIR.
+        std::fs::create_dir(lists.join("x_Packages")).unwrap();
+        let inv = inv(WANTED);
+        for _ in 0..2 {
+            let (got, issues, o) = read(&lists, &inv, Some(&cache));
+            assert_eq!(o, CacheOutcome::Miss);
+            assert_eq!(got.len(), 4);
+            assert!(
+                issues.iter().any(|i| i.kind == ScanIssueKind::Unreadable),
+                "{issues:?}"
+            );
+        }
+        assert!(cache_files(&cache).is_empty());
+    }
+
+    #[test]
+    fn the_cache_dir_comes_from_the_environment() {
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                vars.iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| std::ffi::OsString::from(v))
+            }
+        };
+        let all = &[
+            ("CAULK_CACHE_DIR", "/c"),
+            ("XDG_CACHE_HOME", "/x"),
+            ("HOME", "/h"),
+        ];
+        assert_eq!(cache_dir_from(env(all)), Some(PathBuf::from("/c")));
+        let xdg = &[
+            ("CAULK_CACHE_DIR", ""),
+            ("XDG_CACHE_HOME", "/x"),
+            ("HOME", "/h"),
+        ];
+        assert_eq!(cache_dir_from(env(xdg)), Some(PathBuf::from("/x/caulk")));
+        let rel = &[("XDG_CACHE_HOME", "x"), ("HOME", "/h")];
+        assert_eq!(
+            cache_dir_from(env(rel)),
+            Some(PathBuf::from("/h/.cache/caulk"))
+        );
+        assert_eq!(cache_dir_from(env(&[("HOME", "h")])), None);
+        assert_eq!(cache_dir_from(env(&[])), None);
+    }
+
+    /// `cargo test --release -p caulk-cli --bin caulk apt_lists::tests::time_this_host -- --ignored --nocapture`
+    #[test]
+    #[ignore = "timing on this host's apt lists"]
+    fn time_this_host() {
+        let dir = Path::new("/var/lib/apt/lists");
+        if !has_packages_files(dir) {
+            return;
+        }
+        let inv = caulk_inventory::inventory_host(
+            &caulk_inventory::FsHost::live(),
+            &caulk_inventory::Limits::default(),
+        );
+        let tmp = tempfile::tempdir().unwrap();
+        let time = |cache: Option<&Path>, clear: bool, runs: usize| {
+            let mut times = Vec::new();
+            let mut last = None;
+            for _ in 0..runs {
+                if clear {
+                    let _ = std::fs::remove_dir_all(tmp.path().join("c"));
+                }
+                let t = std::time::Instant::now();
+                let r = read(dir, &inv, cache);
+                times.push(t.elapsed());
+                last = Some(r);
+            }
+            times.sort();
+            let (index, issues, o) = last.unwrap();
+            println!(
+                "{o:?}: min {:?} median {:?} ({} candidates, {} issues)",
+                times[0],
+                times[times.len() / 2],
+                index.len(),
+                issues.len()
+            );
+            (index, issues)
+        };
+        let c = tmp.path().join("c");
+        let plain = time(None, false, 5);
+        let miss = time(Some(&c), true, 5);
+        let hit = time(Some(&c), false, 50);
+        assert_eq!(plain, miss);
+        assert_eq!(plain, hit);
+        for f in cache_files(&c) {
+            println!("cache file {} bytes", std::fs::metadata(f).unwrap().len());
+        }
+    }
+}
