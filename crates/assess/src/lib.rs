@@ -142,7 +142,13 @@ impl Cache {
                 self.linked.entry(k.to_string()).or_default();
             }
         }
-        self.prefetch_vulnerabilities(src, ids);
+        // `vulns_of` asks for an advisory's own vulnerability only when it is linked to
+        // none or to several.
+        let unusual: Vec<&str> = ids
+            .into_iter()
+            .filter(|a| self.linked.get(*a).is_none_or(|l| l.len() != 1))
+            .collect();
+        self.prefetch_vulnerabilities(src, unusual);
     }
 
     fn prefetch_vulnerabilities<'k>(
@@ -343,6 +349,8 @@ fn best_cvss(cands: &[CvssScore]) -> Option<Cvss> {
 /// One vulnerability in one package, while its evidence is collected.
 struct Pending<'p> {
     package: &'p Package,
+    /// The [`Matched::group`] the evidence came from.
+    group: usize,
     vuln: String,
     evidence: Vec<Rc<matching::RawMatch>>,
 }
@@ -352,6 +360,9 @@ type MatchKey = (String, Vec<(String, MatchedBy, String)>);
 
 /// A package's matches, shared by the packages with the same [`MatchKey`].
 struct Matched {
+    /// Which [`MatchKey`] this is (its rank of first appearance): packages of one group
+    /// share every per-vulnerability fact of their findings ([`VulnCore`]).
+    group: usize,
     matches: Vec<Rc<matching::RawMatch>>,
     undetermined: Vec<matching::Undetermined>,
     skipped: Option<String>,
@@ -480,6 +491,7 @@ pub fn scan(inv: &Inventory, src: &dyn AdvisorySource, opts: &ScanOptions<'_>) -
                     cache.errors.insert(e.to_string());
                 }
                 let m = Rc::new(Matched {
+                    group: memo.len(),
                     matches: m.matches.into_iter().map(Rc::new).collect(),
                     undetermined: m.undetermined,
                     skipped: m.skipped,
@@ -523,6 +535,7 @@ pub fn scan(inv: &Inventory, src: &dyn AdvisorySource, opts: &ScanOptions<'_>) -
                     .entry((idx, v.clone()))
                     .or_insert_with(|| Pending {
                         package: p,
+                        group: m.group,
                         vuln: v,
                         evidence: Vec::new(),
                     })
@@ -563,10 +576,20 @@ pub fn scan(inv: &Inventory, src: &dyn AdvisorySource, opts: &ScanOptions<'_>) -
         });
     }
 
+    // The packages of one group (the binaries of one Debian source) share the facts of each
+    // vulnerability: computed once, copied into each package's finding.
+    let mut cores: HashMap<(usize, String), Rc<VulnCore>> = HashMap::new();
     let mut findings: Vec<Finding> = pending
         .into_values()
-        .map(|pd| build_finding(pd, src, &mut cache, opts))
+        .map(|pd| {
+            let core = cores
+                .entry((pd.group, pd.vuln.clone()))
+                .or_insert_with(|| Rc::new(vuln_core(&pd, src, &mut cache, opts)))
+                .clone();
+            finish_finding(pd, &core)
+        })
         .collect();
+    drop(cores);
 
     // Exceptions.
     let by_exception = config::apply(opts.exceptions, &mut findings, opts.today);
@@ -631,12 +654,31 @@ pub fn scan(inv: &Inventory, src: &dyn AdvisorySource, opts: &ScanOptions<'_>) -
     }
 }
 
-fn build_finding(
-    pd: Pending<'_>,
+/// What a finding says about its vulnerability, the same for every package of one match
+/// group: ids, advisories, provenance, fix, scores and priority.
+struct VulnCore {
+    /// Every id of the vulnerability, sorted.
+    ids: Vec<String>,
+    advisory_ids: Vec<String>,
+    provenance: Vec<Provenance>,
+    summary: Option<String>,
+    status: Status,
+    fixed: Option<String>,
+    /// Matching advisories that know no fix.
+    unfixed_entries: Vec<String>,
+    cvss: Option<Cvss>,
+    severity: Severity,
+    epss: Option<Epss>,
+    kev: Option<Kev>,
+    priority: finding::Priority,
+}
+
+fn vuln_core(
+    pd: &Pending<'_>,
     src: &dyn AdvisorySource,
     cache: &mut Cache,
     opts: &ScanOptions<'_>,
-) -> Finding {
+) -> VulnCore {
     let p = pd.package;
     let eco = Ecosystem::parse(&p.ecosystem);
     let scheme = eco.scheme().unwrap_or(Scheme::SemVer);
@@ -752,6 +794,30 @@ fn build_finding(
         opts.today,
     );
 
+    VulnCore {
+        ids,
+        advisory_ids,
+        provenance,
+        summary,
+        status,
+        fixed,
+        unfixed_entries,
+        cvss,
+        severity,
+        epss,
+        kev,
+        priority,
+    }
+}
+
+/// One package's finding from the facts of its vulnerability.
+fn finish_finding(pd: Pending<'_>, core: &VulnCore) -> Finding {
+    let p = pd.package;
+    let eco = Ecosystem::parse(&p.ecosystem);
+    let status = core.status;
+    let advisory_ids = &core.advisory_ids;
+    let provenance = &core.provenance;
+    let unfixed_entries = &core.unfixed_entries;
     // Confidence: what weakens the evidence.
     let mut low = Vec::new();
     let mut medium = Vec::new();
@@ -794,7 +860,12 @@ fn build_finding(
         Confidence::default()
     };
 
-    let aliases: Vec<String> = ids.into_iter().filter(|i| *i != pd.vuln).collect();
+    let aliases: Vec<String> = core
+        .ids
+        .iter()
+        .filter(|i| **i != pd.vuln)
+        .cloned()
+        .collect();
     let distro = eco.kind.is_distro();
     Finding {
         package: FindingPackage {
@@ -811,16 +882,16 @@ fn build_finding(
             id: pd.vuln,
             aliases,
         },
-        advisory_ids,
-        summary,
+        advisory_ids: advisory_ids.clone(),
+        summary: core.summary.clone(),
         status,
-        fixed_version: fixed,
-        cvss,
-        severity,
-        epss,
-        kev,
-        priority,
-        provenance,
+        fixed_version: core.fixed.clone(),
+        cvss: core.cvss.clone(),
+        severity: core.severity,
+        epss: core.epss.clone(),
+        kev: core.kev.clone(),
+        priority: core.priority.clone(),
+        provenance: provenance.clone(),
         confidence,
         suppression: None,
         remediation: None,
@@ -828,27 +899,37 @@ fn build_finding(
 }
 
 /// The package a finding's fix upgrades, and the version compared against.
-fn upgrade_unit(f: &Finding) -> (String, String, String, bool) {
-    let eco = Ecosystem::parse(&f.package.ecosystem);
-    if eco.kind.is_distro() {
+fn upgrade_unit<'f>(
+    f: &'f Finding,
+    distro: &mut HashMap<String, bool>,
+) -> (&'f str, &'f str, &'f str, bool) {
+    let is_distro = match distro.get(f.package.ecosystem.as_str()) {
+        Some(d) => *d,
+        None => {
+            let d = Ecosystem::parse(&f.package.ecosystem).kind.is_distro();
+            distro.insert(f.package.ecosystem.clone(), d);
+            d
+        }
+    };
+    if is_distro {
         let pkg = f
             .package
             .source_name
-            .clone()
-            .unwrap_or_else(|| f.package.name.clone());
+            .as_deref()
+            .unwrap_or(f.package.name.as_str());
         // The compared version of a source match is the source version.
         let installed = f
             .provenance
             .iter()
             .find(|p| p.matched_by == MatchedBy::Source)
-            .map(|p| p.compared_version.clone())
-            .unwrap_or_else(|| f.package.version.clone());
-        (f.package.ecosystem.clone(), pkg, installed, true)
+            .map(|p| p.compared_version.as_str())
+            .unwrap_or(f.package.version.as_str());
+        (f.package.ecosystem.as_str(), pkg, installed, true)
     } else {
         (
-            f.package.ecosystem.clone(),
-            f.package.name.clone(),
-            f.package.version.clone(),
+            f.package.ecosystem.as_str(),
+            f.package.name.as_str(),
+            f.package.version.as_str(),
             false,
         )
     }
@@ -861,68 +942,115 @@ fn remediate(
     findings: &mut [Finding],
     opts: &ScanOptions<'_>,
 ) -> Vec<Remediation> {
+    let mut is_distro: HashMap<String, bool> = HashMap::new();
     // Key: (ecosystem, package, file for language packages).
-    let mut groups: BTreeMap<(String, String, String), Vec<usize>> = BTreeMap::new();
+    let mut by_unit: BTreeMap<(&str, &str, &str), Vec<usize>> = BTreeMap::new();
     for (i, f) in findings.iter().enumerate() {
         if f.is_suppressed() || f.status != Status::Fixed || f.fixed_version.is_none() {
             continue;
         }
-        let (eco, pkg, _, distro) = upgrade_unit(f);
+        let (eco, pkg, _, distro) = upgrade_unit(f, &mut is_distro);
         let file = if distro {
-            String::new()
+            ""
         } else {
-            f.package.file.clone().unwrap_or_default()
+            f.package.file.as_deref().unwrap_or_default()
         };
-        groups.entry((eco, pkg, file)).or_default().push(i);
+        by_unit.entry((eco, pkg, file)).or_default().push(i);
     }
+    let groups: Vec<((String, String, String), Vec<usize>)> = by_unit
+        .into_iter()
+        .map(|((e, p, f), v)| ((e.to_string(), p.to_string(), f.to_string()), v))
+        .collect();
     let mut out = Vec::new();
     for ((eco, pkg, file), idxs) in groups {
         let scheme = Ecosystem::parse(&eco).scheme().unwrap_or(Scheme::SemVer);
-        let mut target: Option<String> = None;
-        let mut installed: Option<String> = None;
+        // Each distinct version string is parsed once (a group is often one version repeated
+        // over hundreds of findings).
+        let parse = |v: &str| scheme.parse_lenient(v).ok();
+        let mut target: Option<(&str, Option<caulk_version::Version>)> = None;
+        let mut installed: Option<(&str, Option<caulk_version::Version>)> = None;
         let mut binaries = BTreeSet::new();
         let mut bin_arch = BTreeSet::new();
         let mut files = BTreeSet::new();
-        let mut per_vuln: BTreeMap<String, f64> = BTreeMap::new();
+        let mut per_vuln: BTreeMap<&str, f64> = BTreeMap::new();
         let mut kev = BTreeSet::new();
         let mut max_cvss: Option<f64> = None;
         let mut max_sev = Severity::None;
         let mut decision = Decision::Defer;
-        let mut due: Option<String> = None;
+        let mut due: Option<&str> = None;
+        // `a` above `b`, as `cmp_versions` would say it (unparsable: not above).
+        let above =
+            |a: &Option<caulk_version::Version>, b: &Option<caulk_version::Version>| match (a, b) {
+                (Some(a), Some(b)) => a.try_cmp(b).ok() == Some(Ordering::Greater),
+                _ => false,
+            };
         for &i in &idxs {
             let f = &findings[i];
-            let (_, _, inst, _) = upgrade_unit(f);
-            if let Some(v) = &f.fixed_version {
+            let (_, _, inst, _) = upgrade_unit(f, &mut is_distro);
+            if let Some(v) = f.fixed_version.as_deref() {
                 target = match target {
-                    Some(t) if cmp_versions(scheme, v, &t) != Some(Ordering::Greater) => Some(t),
-                    _ => Some(v.clone()),
+                    Some((t, tp)) if t == v => Some((t, tp)),
+                    Some((t, tp)) => {
+                        let vp = parse(v);
+                        if above(&vp, &tp) {
+                            Some((v, vp))
+                        } else {
+                            Some((t, tp))
+                        }
+                    }
+                    None => Some((v, parse(v))),
                 };
             }
             installed = match installed {
-                Some(cur) if cmp_versions(scheme, &inst, &cur) != Some(Ordering::Less) => Some(cur),
-                _ => Some(inst),
+                Some((c, cp)) if c == inst => Some((c, cp)),
+                Some((c, cp)) => {
+                    let ip = parse(inst);
+                    // Kept unless the new one is lower (`cmp_versions(inst, cur) == Less`).
+                    let lower = match (&ip, &cp) {
+                        (Some(a), Some(b)) => a.try_cmp(b).ok() == Some(Ordering::Less),
+                        _ => false,
+                    };
+                    if lower {
+                        Some((inst, ip))
+                    } else {
+                        Some((c, cp))
+                    }
+                }
+                None => Some((inst, parse(inst))),
             };
-            binaries.insert(f.package.name.clone());
-            bin_arch.insert((f.package.name.clone(), f.package.arch.clone()));
+            binaries.insert(f.package.name.as_str());
+            bin_arch.insert((f.package.name.as_str(), f.package.arch.as_deref()));
             if let Some(fl) = &f.package.file {
-                files.insert(fl.clone());
+                files.insert(fl.as_str());
             }
-            let s = per_vuln.entry(f.vulnerability.id.clone()).or_insert(0.0);
+            let s = per_vuln.entry(f.vulnerability.id.as_str()).or_insert(0.0);
             *s = s.max(f.priority.score);
             if f.kev.is_some() {
-                kev.insert(f.vulnerability.id.clone());
+                kev.insert(f.vulnerability.id.as_str());
             }
             if let Some(c) = &f.cvss {
                 max_cvss = Some(max_cvss.map_or(c.score, |m: f64| m.max(c.score)));
             }
             max_sev = max_sev.max(f.severity);
             decision = decision.max(f.priority.decision);
-            if let Some(d) = &f.priority.due_date
-                && due.as_ref().is_none_or(|cur| d < cur)
+            if let Some(d) = f.priority.due_date.as_deref()
+                && due.is_none_or(|cur| d < cur)
             {
-                due = Some(d.clone());
+                due = Some(d);
             }
         }
+        let target = target.map(|t| t.0.to_string());
+        let installed = installed.map(|t| t.0.to_string());
+        let bin_arch: Vec<(String, Option<String>)> = bin_arch
+            .into_iter()
+            .map(|(n, a)| (n.to_string(), a.map(str::to_string)))
+            .collect();
+        let binaries: Vec<String> = binaries.into_iter().map(str::to_string).collect();
+        let files: Vec<String> = files.into_iter().map(str::to_string).collect();
+        let kev_count = kev.len() as u64;
+        let vulnerabilities: Vec<String> = per_vuln.keys().map(|v| v.to_string()).collect();
+        let risk: f64 = per_vuln.values().sum();
+        let due = due.map(str::to_string);
         let (Some(target), Some(installed)) = (target, installed) else {
             continue;
         };
@@ -932,31 +1060,28 @@ fn remediate(
             id.push_str(&file);
         }
         let installable = match (opts.apt, Ecosystem::parse(&eco).scheme()) {
-            (Some(index), Some(Scheme::Dpkg)) => {
-                index.installable(&pkg, &target, &bin_arch.into_iter().collect::<Vec<_>>())
-            }
+            (Some(index), Some(Scheme::Dpkg)) => index.installable(&pkg, &target, &bin_arch),
             _ => None,
         };
         for &i in &idxs {
             findings[i].remediation = Some(id.clone());
         }
-        let risk: f64 = per_vuln.values().sum();
         out.push(Remediation {
             id,
             ecosystem: eco,
             package: pkg,
-            binaries: binaries.into_iter().collect(),
+            binaries,
             installed_version: installed,
             target_version: target,
             files: if file.is_empty() {
                 // Distro packages: the package database(s) they came from.
-                files.into_iter().collect()
+                files
             } else {
                 vec![file]
             },
-            vulnerabilities: per_vuln.keys().cloned().collect(),
+            vulnerabilities,
             findings: idxs.len() as u64,
-            kev_count: kev.len() as u64,
+            kev_count,
             max_cvss,
             max_severity: max_sev,
             decision,

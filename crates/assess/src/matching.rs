@@ -92,7 +92,8 @@ pub fn lookup_names(kind: &EcosystemKind, name: &str) -> Vec<String> {
 /// One affected entry that matched an installed package.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RawMatch {
-    pub hit: Hit,
+    /// The entry, without its ranges (they are in `matched`, in words, as far as they decided).
+    pub hit: Rc<Hit>,
     pub matched_by: MatchedBy,
     pub compared_version: String,
     pub matched: Match,
@@ -152,8 +153,8 @@ pub struct LookupCache {
     hits: HashMap<(String, String), Result<Hits, SourceError>>,
 }
 
-/// The entries a lookup found, each with its ranges converted once for evaluation.
-type Hits = Rc<[(Hit, range::Affected)]>;
+/// The entries a lookup found, each with its ranges moved out into evaluation form.
+type Hits = Rc<[(Rc<Hit>, range::Affected)]>;
 
 impl LookupCache {
     /// Read the lookups of `names` in `ecosystem` in one set-based read. Names already held
@@ -177,16 +178,16 @@ impl LookupCache {
         let Ok(hits) = src.lookup_many(ecosystem, &want) else {
             return;
         };
-        let mut by_name: HashMap<String, Vec<(Hit, range::Affected)>> = HashMap::new();
-        for h in hits {
+        let mut by_name: HashMap<String, Vec<(Rc<Hit>, range::Affected)>> = HashMap::new();
+        for mut h in hits {
             if h.package.ecosystem != ecosystem {
                 continue;
             }
-            let a = h.package.to_range_affected();
+            let a = h.package.take_range_affected();
             by_name
                 .entry(h.package.name.clone())
                 .or_default()
-                .push((h, a));
+                .push((Rc::new(h), a));
         }
         for n in want {
             let mut v = by_name.remove(n).unwrap_or_default();
@@ -208,9 +209,9 @@ impl LookupCache {
             .or_insert_with(|| {
                 src.lookup(ecosystem, name).map(|hits| {
                     hits.into_iter()
-                        .map(|h| {
-                            let a = h.package.to_range_affected();
-                            (h, a)
+                        .map(|mut h| {
+                            let a = h.package.take_range_affected();
+                            (Rc::new(h), a)
                         })
                         .collect()
                 })

@@ -96,7 +96,7 @@ fn inventory(packages: Vec<Package>) -> Inventory {
 
 fn run_with(
     inv: &Inventory,
-    src: &MemSource,
+    src: &dyn caulk_assess::AdvisorySource,
     config: Option<&Config>,
     feeds: &[&str],
 ) -> ScanReport {
@@ -1019,4 +1019,121 @@ fn each_name_is_looked_up_once_per_scan() {
         .find(|f| f.package.name == "libfoo1")
         .unwrap();
     assert_eq!(f.cvss.as_ref().unwrap().source, "osv:A-1", "OSV before NVD");
+}
+
+/// A source whose set-based reads all fail (a database error in one statement): the scan
+/// reads key by key instead and reports the same.
+struct SetsFail(MemSource);
+
+impl caulk_assess::AdvisorySource for SetsFail {
+    fn lookup(
+        &self,
+        ecosystem: &str,
+        name: &str,
+    ) -> Result<Vec<caulk_assess::Hit>, caulk_assess::SourceError> {
+        self.0.lookup(ecosystem, name)
+    }
+    fn advisory(&self, id: &str) -> Result<Option<Advisory>, caulk_assess::SourceError> {
+        self.0.advisory(id)
+    }
+    fn advisory_vulnerabilities(
+        &self,
+        advisory: &str,
+    ) -> Result<Vec<String>, caulk_assess::SourceError> {
+        self.0.advisory_vulnerabilities(advisory)
+    }
+    fn vulnerability(
+        &self,
+        id: &str,
+    ) -> Result<Option<caulk_model::advisory::Vulnerability>, caulk_assess::SourceError> {
+        self.0.vulnerability(id)
+    }
+    fn cvss(&self, id: &str) -> Result<Vec<CvssScore>, caulk_assess::SourceError> {
+        self.0.cvss(id)
+    }
+    fn kev(&self, cve: &str) -> Result<Option<KevEntry>, caulk_assess::SourceError> {
+        self.0.kev(cve)
+    }
+    fn epss(&self, cve: &str) -> Result<Option<EpssScore>, caulk_assess::SourceError> {
+        self.0.epss(cve)
+    }
+    fn lookup_many(
+        &self,
+        _: &str,
+        _: &[&str],
+    ) -> Result<Vec<caulk_assess::Hit>, caulk_assess::SourceError> {
+        Err(caulk_assess::SourceError::new("lookups", "disk I/O error"))
+    }
+    fn advisory_facts(
+        &self,
+        _: &[&str],
+    ) -> Result<Vec<caulk_model::advisory::AdvisoryFacts>, caulk_assess::SourceError> {
+        Err(caulk_assess::SourceError::new(
+            "advisories",
+            "disk I/O error",
+        ))
+    }
+    fn advisory_vulnerabilities_many(
+        &self,
+        _: &[&str],
+    ) -> Result<Vec<(String, String)>, caulk_assess::SourceError> {
+        Err(caulk_assess::SourceError::new("links", "disk I/O error"))
+    }
+    fn vulnerabilities(
+        &self,
+        _: &[&str],
+    ) -> Result<Vec<(String, caulk_model::advisory::Vulnerability)>, caulk_assess::SourceError>
+    {
+        Err(caulk_assess::SourceError::new(
+            "vulnerabilities",
+            "disk I/O error",
+        ))
+    }
+    fn cvss_many(&self, _: &[&str]) -> Result<Vec<(String, CvssScore)>, caulk_assess::SourceError> {
+        Err(caulk_assess::SourceError::new("cvss", "disk I/O error"))
+    }
+    fn kev_many(&self, _: &[&str]) -> Result<Vec<KevEntry>, caulk_assess::SourceError> {
+        Err(caulk_assess::SourceError::new("kev", "disk I/O error"))
+    }
+    fn epss_many(&self, _: &[&str]) -> Result<Vec<EpssScore>, caulk_assess::SourceError> {
+        Err(caulk_assess::SourceError::new("epss", "disk I/O error"))
+    }
+}
+
+#[test]
+fn failed_set_reads_fall_back_to_single_reads() {
+    let mut src = MemSource::new();
+    src.add(adv("A-1", vec![fixed_in("Debian:12", "foo", "1.0-2")]))
+        .link("A-1", &["CVE-2026-0001", "CVE-2026-0002"]);
+    src.add(adv("B-1", vec![fixed_in("Debian:12", "bar", "2.0-2")]));
+    src.add_kev(kev_entry("CVE-2026-0001"));
+    src.add_cvss("A-1", cvss(7.5, Severity::High, "osv:A-1"));
+    src.add_cvss(
+        "CVE-2026-0002",
+        cvss(9.8, Severity::Critical, "nvd:nvd@nist.gov:Primary"),
+    );
+    src.add_epss(EpssScore {
+        cve_id: "CVE-2026-0001".into(),
+        score: 0.9,
+        percentile: 0.99,
+        model_version: None,
+        score_date: None,
+    });
+    let inv = inventory(vec![
+        pkg("Debian:12", "libfoo1", "1.0-1", Some(("foo", "1.0-1"))),
+        pkg("Debian:12", "foo-tools", "1.0-1", Some(("foo", "1.0-1"))),
+        pkg("Debian:12", "bar", "2.0-1", Some(("bar", "2.0-1"))),
+    ]);
+    let want = run(&inv, &src);
+    assert_eq!(want.findings.len(), 5, "{:?}", ids(&want));
+    assert!(
+        want.findings
+            .iter()
+            .any(|f| f.kev.is_some() && f.epss.is_some())
+    );
+    let got = run_with(&inv, &SetsFail(src), None, &[]);
+    assert_eq!(
+        serde_json::to_value(&got).unwrap(),
+        serde_json::to_value(&want).unwrap()
+    );
 }

@@ -103,6 +103,25 @@ impl AffectedPackage {
         }
     }
 
+    /// [`AffectedPackage::to_range_affected`] that moves the ranges and versions out (this
+    /// entry keeps its ecosystem, name and purl): no copy of every event string.
+    pub fn take_range_affected(&mut self) -> range::Affected {
+        range::Affected {
+            ranges: std::mem::take(&mut self.ranges)
+                .into_iter()
+                .map(|r| range::Range {
+                    kind: range::RangeKind::parse(&r.kind),
+                    events: r
+                        .events
+                        .into_iter()
+                        .map(|e| range::Event::new(e.kind.into(), e.version))
+                        .collect(),
+                })
+                .collect(),
+            versions: std::mem::take(&mut self.versions),
+        }
+    }
+
     /// Every `fixed` version named by the ranges, in record order.
     pub fn fixed_versions(&self) -> impl Iterator<Item = &str> {
         self.ranges.iter().flat_map(|r| {
