@@ -4,20 +4,24 @@
 //! Tolerance: unknown fields are ignored (the raw JSON is stored beside the parsed form, so
 //! nothing is lost); unknown enum values (`severity[].type`, `ranges[].type`,
 //! `references[].type`, ecosystems) are kept as strings; `null` where a list is expected reads
-//! as an empty list. Strictness: a record without `id` or `modified`, or with a `modified`
+//! as an empty list. The one value read out of a `database_specific` object is RustSec's
+//! `affected[].database_specific.informational` ([`EntrySpecific`]). Strictness: a record without `id` or `modified`, or with a `modified`
 //! that is not an RFC 3339 time, is rejected; so is a range with no `introduced` event (OSV
 //! linter `RNG:001`: it cannot be evaluated). Other linter findings are warnings.
 //!
 //! Pure: no I/O.
 
-use caulk_model::advisory::{AffectedPackage, AffectedRange, EventKind, RangeEvent, RecordSource};
+use caulk_model::advisory::{
+    AffectedPackage, AffectedRange, EventKind, MAX_INFORMATIONAL_LEN, RangeEvent, RecordSource,
+};
 use serde::{Deserialize, Deserializer};
 use std::fmt;
 
 /// A free-form JSON value (`database_specific`, `ecosystem_specific`): checked to be JSON,
-/// then dropped. Nothing in caulk reads inside it, the original JSON is stored beside the
-/// parsed record, and a `serde_json::Value` tree cost more than the rest of the record put
-/// together (import benchmark, `BENCHMARKS.md`).
+/// then dropped. Nothing in caulk reads inside it (but for the one key [`EntrySpecific`]
+/// picks out of an affected entry's `database_specific`), the original JSON is stored beside
+/// the parsed record, and a `serde_json::Value` tree cost more than the rest of the record
+/// put together (import benchmark, `BENCHMARKS.md`).
 pub type Opaque = serde::de::IgnoredAny;
 
 /// The largest OSV record we parse, in bytes. The largest real record (an AlmaLinux erratum
@@ -89,8 +93,144 @@ pub struct Affected {
     pub versions: Vec<String>,
     #[serde(default)]
     pub ecosystem_specific: Option<Opaque>,
+    /// Read for its `informational` key only; the rest is skipped like [`Opaque`].
     #[serde(default)]
-    pub database_specific: Option<Opaque>,
+    pub database_specific: Option<EntrySpecific>,
+}
+
+impl Affected {
+    /// RustSec's `database_specific.informational` as written (trimmed), if the entry has one.
+    pub fn informational(&self) -> Option<&str> {
+        self.database_specific
+            .as_ref()
+            .and_then(|d| d.informational.as_deref())
+    }
+}
+
+/// What caulk reads of an `affected[].database_specific` object: RustSec's `informational`
+/// kind (`unmaintained`, `unsound`, `notice`) and nothing else. Whatever the value is, it
+/// parses: other keys are skipped unparsed, a value that is not an object (the schema wants
+/// one) is skipped, and so is an `informational` that is not a non-empty string: that is a
+/// vulnerability entry, as before caulk read the key.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EntrySpecific {
+    pub informational: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for EntrySpecific {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+        /// A map key: is it `informational`? Compared in place, never copied.
+        struct IsInformational(bool);
+        impl<'de> Deserialize<'de> for IsInformational {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct K;
+                impl Visitor<'_> for K {
+                    type Value = IsInformational;
+                    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                        f.write_str("a key")
+                    }
+                    fn visit_str<E: de::Error>(self, v: &str) -> Result<IsInformational, E> {
+                        Ok(IsInformational(v == "informational"))
+                    }
+                }
+                d.deserialize_str(K)
+            }
+        }
+
+        /// The value of `informational`: a string, else nothing.
+        struct Kind(Option<String>);
+        impl<'de> Deserialize<'de> for Kind {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl<'de> Visitor<'de> for V {
+                    type Value = Kind;
+                    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                        f.write_str("any JSON value")
+                    }
+                    fn visit_str<E: de::Error>(self, v: &str) -> Result<Kind, E> {
+                        let v = v.trim();
+                        Ok(Kind((!v.is_empty()).then(|| v.to_string())))
+                    }
+                    fn visit_bool<E>(self, _: bool) -> Result<Kind, E> {
+                        Ok(Kind(None))
+                    }
+                    fn visit_i64<E>(self, _: i64) -> Result<Kind, E> {
+                        Ok(Kind(None))
+                    }
+                    fn visit_u64<E>(self, _: u64) -> Result<Kind, E> {
+                        Ok(Kind(None))
+                    }
+                    fn visit_f64<E>(self, _: f64) -> Result<Kind, E> {
+                        Ok(Kind(None))
+                    }
+                    fn visit_unit<E>(self) -> Result<Kind, E> {
+                        Ok(Kind(None))
+                    }
+                    fn visit_none<E>(self) -> Result<Kind, E> {
+                        Ok(Kind(None))
+                    }
+                    fn visit_seq<A: SeqAccess<'de>>(self, a: A) -> Result<Kind, A::Error> {
+                        IgnoredAny.visit_seq(a).map(|_| Kind(None))
+                    }
+                    fn visit_map<A: MapAccess<'de>>(self, a: A) -> Result<Kind, A::Error> {
+                        IgnoredAny.visit_map(a).map(|_| Kind(None))
+                    }
+                }
+                d.deserialize_any(V)
+            }
+        }
+
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = EntrySpecific;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<EntrySpecific, A::Error> {
+                let mut out = EntrySpecific::default();
+                while let Some(IsInformational(is)) = a.next_key()? {
+                    if is {
+                        // A repeated key: the last one wins, as serde_json's maps do.
+                        out.informational = a.next_value::<Kind>()?.0;
+                    } else {
+                        a.next_value::<IgnoredAny>()?;
+                    }
+                }
+                Ok(out)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, a: A) -> Result<EntrySpecific, A::Error> {
+                IgnoredAny.visit_seq(a).map(|_| EntrySpecific::default())
+            }
+            fn visit_str<E>(self, _: &str) -> Result<EntrySpecific, E> {
+                Ok(EntrySpecific::default())
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<EntrySpecific, E> {
+                Ok(EntrySpecific::default())
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<EntrySpecific, E> {
+                Ok(EntrySpecific::default())
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<EntrySpecific, E> {
+                Ok(EntrySpecific::default())
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<EntrySpecific, E> {
+                Ok(EntrySpecific::default())
+            }
+            fn visit_unit<E>(self) -> Result<EntrySpecific, E> {
+                Ok(EntrySpecific::default())
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The informational kind an entry keeps: the value as written when it is at most
+/// [`MAX_INFORMATIONAL_LEN`] bytes without control characters, else none (the entry is then
+/// a vulnerability entry, and [`validate`] warns).
+fn kept_informational(v: Option<&str>) -> Option<&str> {
+    v.filter(|k| k.len() <= MAX_INFORMATIONAL_LEN && !k.chars().any(char::is_control))
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -181,7 +321,9 @@ pub struct Finding {
     pub level: Level,
     /// `REC:000` (required fields), `RNG:001` (range without introduced), `RNG:002` (range
     /// not distinct), `RNG:003` (bad range type for the entry), `EVT:001` (event object with
-    /// no known key or several), `REC:002`–`REC:004` (aliases/upstream/related lists).
+    /// no known key or several), `REC:002`–`REC:004` (aliases/upstream/related lists);
+    /// caulk's own: `INF:001` (an informational kind that is not kept: too long, or with
+    /// control characters).
     pub code: &'static str,
     /// Where in the record: `affected[0].ranges[1]`.
     pub path: String,
@@ -347,6 +489,19 @@ pub fn validate(r: &Record) -> Vec<Finding> {
                 ));
             }
         }
+        if let Some(k) = a.informational()
+            && kept_informational(Some(k)).is_none()
+        {
+            out.push(finding(
+                Level::Warn,
+                "INF:001",
+                format!("affected[{ai}].database_specific.informational"),
+                format!(
+                    "informational kind of {} bytes is not a kind (at most {MAX_INFORMATIONAL_LEN}, no control characters): the entry is read as a vulnerability",
+                    k.len()
+                ),
+            ));
+        }
         for (ri, rg) in a.ranges.iter().enumerate() {
             // Built only for a finding: most ranges have none.
             let path = || format!("affected[{ai}].ranges[{ri}]");
@@ -462,10 +617,17 @@ impl Affected {
             Some(p) => (trimmed(p.ecosystem), trimmed(p.name), p.purl),
             None => (String::new(), String::new(), None),
         };
+        let informational = match self.database_specific {
+            Some(EntrySpecific {
+                informational: Some(k),
+            }) if kept_informational(Some(&k)).is_some() => Some(k),
+            _ => None,
+        };
         AffectedPackage {
             ecosystem,
             name,
             purl,
+            informational,
             ranges: self
                 .ranges
                 .into_iter()
@@ -504,6 +666,7 @@ impl Record {
                     ecosystem,
                     name,
                     purl,
+                    informational: kept_informational(a.informational()).map(str::to_string),
                     ranges: a
                         .ranges
                         .iter()
@@ -693,6 +856,71 @@ mod tests {
         assert_eq!(moved.affected[0].ecosystem, "Debian:12");
         assert_eq!(moved.affected[0].name, "openssl");
         assert_eq!(moved.affected[0].ranges[0].events.len(), 4);
+    }
+
+    /// RustSec's `affected[].database_specific.informational`: the three kinds, another
+    /// kind kept as written, and every odd shape of `database_specific` still parses.
+    #[test]
+    fn informational_kind_is_read_and_odd_shapes_are_tolerated() {
+        let entry = |ds: &str| {
+            format!(
+                r#"{{"package":{{"ecosystem":"crates.io","name":"p"}},"database_specific":{ds},
+                "ranges":[{{"type":"SEMVER","events":[{{"introduced":"0.0.0-0"}}]}}]}}"#
+            )
+        };
+        let long = "x".repeat(MAX_INFORMATIONAL_LEN + 1);
+        let cases: Vec<(String, Option<&str>)> = vec![
+            (
+                r#"{"categories":[],"cvss":null,"informational":"unmaintained"}"#.into(),
+                Some("unmaintained"),
+            ),
+            (r#"{"informational":"unsound"}"#.into(), Some("unsound")),
+            (r#"{"informational":" notice "}"#.into(), Some("notice")),
+            (
+                r#"{"informational":"deprecated-api","x":{"informational":"no"}}"#.into(),
+                Some("deprecated-api"),
+            ),
+            (r#"{"informational":null}"#.into(), None),
+            (r#"{"informational":""}"#.into(), None),
+            (r#"{"informational":true}"#.into(), None),
+            (r#"{"informational":["unsound"]}"#.into(), None),
+            (r#"{"informational":{"kind":"unsound"}}"#.into(), None),
+            (r#"{"source":"x"}"#.into(), None),
+            ("null".into(), None),
+            (r#""unmaintained""#.into(), None),
+            (r#"["informational","unsound"]"#.into(), None),
+            ("42".into(), None),
+            (format!(r#"{{"informational":"{long}"}}"#), None),
+            (r#"{"informational":"a\u0007b"}"#.into(), None),
+        ];
+        for (ds, want) in cases {
+            let json = format!(
+                r#"{{"id":"RUSTSEC-1","modified":"2024-01-01T00:00:00Z","affected":[{}]}}"#,
+                entry(&ds)
+            );
+            let r = parse(json.as_bytes()).unwrap_or_else(|e| panic!("{ds}: {e}"));
+            let f = validate(&r);
+            assert!(f.iter().all(|f| f.level == Level::Warn), "{ds}: {f:?}");
+            let bounded = ds.contains(&long) || ds.contains(r"\u0007");
+            assert_eq!(
+                f.iter().any(|f| f.code == "INF:001"),
+                bounded,
+                "{ds}: {f:?}"
+            );
+            let copied = r.affected_packages();
+            assert_eq!(copied[0].informational.as_deref(), want, "{ds}");
+            let src = RecordSource {
+                feed: "osv/crates.io".into(),
+                file: "RUSTSEC-1.json".into(),
+            };
+            assert_eq!(r.into_advisory(src, vec![]).affected, copied, "{ds}");
+        }
+        // An entry without database_specific is a vulnerability entry.
+        let r = parse(
+            br#"{"id":"A","modified":"2024-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"PyPI","name":"p"}}]}"#,
+        )
+        .expect("parses");
+        assert_eq!(r.affected_packages()[0].informational, None);
     }
 
     #[test]

@@ -17,7 +17,9 @@ use std::path::{Path, PathBuf};
 /// Bumped when the tables change; an older file is rebuilt by the next import.
 /// 2: `advisories.raw` holds the original JSON as a raw deflate stream (RFC 1951); `ids`
 /// and `advisory_vulns` are `WITHOUT ROWID`; `meta` holds `fetch:<feed>` validators.
-pub const SCHEMA_VERSION: i64 = 2;
+/// 3: `affected.informational` (nullable) keeps RustSec's informational kind of an entry
+/// (`unmaintained`, `unsound`, `notice`, …); NULL for a vulnerability entry.
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// The `meta` key prefix of a feed's HTTP validators.
 const FETCH_META_PREFIX: &str = "fetch:";
@@ -106,7 +108,8 @@ CREATE TABLE advisories(
   related TEXT NOT NULL, raw BLOB NOT NULL);
 CREATE TABLE affected(
   advisory TEXT NOT NULL, ord INTEGER NOT NULL, ecosystem TEXT NOT NULL, name TEXT NOT NULL,
-  purl TEXT, ranges TEXT NOT NULL, versions TEXT NOT NULL, withdrawn INTEGER NOT NULL);
+  purl TEXT, ranges TEXT NOT NULL, versions TEXT NOT NULL, withdrawn INTEGER NOT NULL,
+  informational TEXT);
 CREATE TABLE cvss(
   id TEXT NOT NULL, version TEXT NOT NULL, vector TEXT NOT NULL, base_score REAL NOT NULL,
   severity TEXT NOT NULL, published_score REAL, source TEXT NOT NULL);
@@ -334,8 +337,8 @@ impl Builder {
                 raw
             ])?;
             let mut ins = c.prepare_cached(
-                "INSERT INTO affected(advisory, ord, ecosystem, name, purl, ranges, versions, withdrawn)
-                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
+                "INSERT INTO affected(advisory, ord, ecosystem, name, purl, ranges, versions, withdrawn,
+                 informational) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
             )?;
             for (i, (p, (ranges, versions))) in a.affected.iter().zip(&row.affected).enumerate() {
                 ins.execute(params![
@@ -346,7 +349,8 @@ impl Builder {
                     p.purl,
                     ranges,
                     versions,
-                    a.withdrawn.is_some()
+                    a.withdrawn.is_some(),
+                    p.informational
                 ])?;
             }
             Ok(())
@@ -732,7 +736,7 @@ impl Store {
         let mut st = self
             .conn
             .prepare_cached(
-                "SELECT advisory, ecosystem, name, purl, ranges, versions FROM affected
+                "SELECT advisory, ecosystem, name, purl, ranges, versions, informational FROM affected
                  WHERE ecosystem=?1 AND name=?2 AND withdrawn=0 ORDER BY advisory, ord",
             )
             .map_err(|e| self.sql(e))?;
@@ -745,18 +749,20 @@ impl Store {
                     r.get::<_, Option<String>>(3)?,
                     r.get::<_, String>(4)?,
                     r.get::<_, String>(5)?,
+                    r.get::<_, Option<String>>(6)?,
                 ))
             })
             .map_err(|e| self.sql(e))?;
         let mut out = Vec::new();
         for row in rows {
-            let (advisory, ecosystem, name, purl, ranges, versions) =
+            let (advisory, ecosystem, name, purl, ranges, versions, informational) =
                 row.map_err(|e| self.sql(e))?;
             out.push(AffectedHit {
                 package: AffectedPackage {
                     ecosystem,
                     name,
                     purl,
+                    informational,
                     ranges: self.json(&format!("{advisory} ranges"), &ranges)?,
                     versions: self.json(&format!("{advisory} versions"), &versions)?,
                 },
@@ -806,7 +812,8 @@ impl Store {
         let mut st = self
             .conn
             .prepare_cached(
-                "SELECT ecosystem, name, purl, ranges, versions FROM affected WHERE advisory=?1 ORDER BY ord",
+                "SELECT ecosystem, name, purl, ranges, versions, informational FROM affected
+                 WHERE advisory=?1 ORDER BY ord",
             )
             .map_err(|e| self.sql(e))?;
         let rows = st
@@ -817,16 +824,19 @@ impl Store {
                     r.get::<_, Option<String>>(2)?,
                     r.get::<_, String>(3)?,
                     r.get::<_, String>(4)?,
+                    r.get::<_, Option<String>>(5)?,
                 ))
             })
             .map_err(|e| self.sql(e))?;
         let mut affected = Vec::new();
         for row in rows {
-            let (ecosystem, name, purl, ranges, versions) = row.map_err(|e| self.sql(e))?;
+            let (ecosystem, name, purl, ranges, versions, informational) =
+                row.map_err(|e| self.sql(e))?;
             affected.push(AffectedPackage {
                 ecosystem,
                 name,
                 purl,
+                informational,
                 ranges: self.json(&format!("{id} ranges"), &ranges)?,
                 versions: self.json(&format!("{id} versions"), &versions)?,
             });
@@ -997,7 +1007,7 @@ impl Store {
         let mut st = self
             .conn
             .prepare_cached(
-                "SELECT advisory, ecosystem, name, purl, ranges, versions FROM affected
+                "SELECT advisory, ecosystem, name, purl, ranges, versions, informational FROM affected
                  WHERE ecosystem=?1 AND name IN (SELECT value FROM json_each(?2)) AND withdrawn=0
                  ORDER BY name, advisory, ord",
             )
@@ -1019,6 +1029,7 @@ impl Store {
                     ecosystem: r.get(1).map_err(|e| self.sql(e))?,
                     name: r.get(2).map_err(|e| self.sql(e))?,
                     purl: r.get(3).map_err(|e| self.sql(e))?,
+                    informational: r.get(6).map_err(|e| self.sql(e))?,
                     ranges: self.json(&format!("{advisory} ranges"), ranges)?,
                     versions: if versions == "[]" {
                         Vec::new()
@@ -1250,5 +1261,155 @@ impl Store {
             })
             .map(|n| n.max(0) as u64)
             .map_err(|e| self.sql(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use caulk_model::advisory::{AffectedRange, EventKind, RangeEvent};
+
+    fn entry(name: &str, informational: Option<&str>) -> AffectedPackage {
+        AffectedPackage {
+            ecosystem: "crates.io".into(),
+            name: name.into(),
+            purl: None,
+            ranges: vec![AffectedRange {
+                kind: "SEMVER".into(),
+                repo: None,
+                events: vec![RangeEvent {
+                    kind: EventKind::Introduced,
+                    version: "0.0.0-0".into(),
+                }],
+            }],
+            versions: vec![],
+            informational: informational.map(str::to_string),
+        }
+    }
+
+    fn advisory(id: &str, feed: &str, affected: Vec<AffectedPackage>) -> Advisory {
+        Advisory {
+            id: id.into(),
+            modified: "2024-01-01T00:00:00Z".into(),
+            published: None,
+            withdrawn: None,
+            summary: None,
+            aliases: vec![],
+            upstream: vec![],
+            related: vec![],
+            severity: vec![],
+            affected,
+            source: RecordSource {
+                feed: feed.into(),
+                file: format!("{id}.json"),
+            },
+        }
+    }
+
+    /// A database holding one informational advisory (two entries: `unmaintained` and a kind
+    /// no database defines yet) and one vulnerability.
+    fn build(path: &Path) {
+        let b = Builder::create(path).unwrap();
+        let info = advisory(
+            "RUSTSEC-2020-0036",
+            "osv/crates.io",
+            vec![
+                entry("failure", Some("unmaintained")),
+                entry("failure_derive", Some("some-future-kind")),
+            ],
+        );
+        let vuln = advisory(
+            "RUSTSEC-2020-0071",
+            "osv/crates.io",
+            vec![entry("time", None)],
+        );
+        b.put_advisory(&info, b"", false).unwrap();
+        b.put_advisory(&vuln, b"", false).unwrap();
+        b.commit().unwrap();
+    }
+
+    fn kinds(hits: &[AffectedHit]) -> Vec<(&str, Option<&str>)> {
+        hits.iter()
+            .map(|h| (h.package.name.as_str(), h.package.informational.as_deref()))
+            .collect()
+    }
+
+    #[test]
+    fn informational_kind_round_trips() {
+        let tmp = tempfile::tempdir().unwrap();
+        let db = tmp.path().join("adv.db");
+        build(&db);
+        let s = Store::open(&db).unwrap();
+        assert_eq!(
+            kinds(&s.lookup("crates.io", "failure").unwrap()),
+            [("failure", Some("unmaintained"))]
+        );
+        assert_eq!(
+            kinds(&s.lookup("crates.io", "time").unwrap()),
+            [("time", None)]
+        );
+        assert_eq!(
+            kinds(
+                &s.lookup_many("crates.io", &["failure_derive", "time", "failure"])
+                    .unwrap()
+            ),
+            [
+                ("failure", Some("unmaintained")),
+                ("failure_derive", Some("some-future-kind")),
+                ("time", None)
+            ]
+        );
+        let a = s.advisory("RUSTSEC-2020-0036").unwrap().unwrap();
+        let got: Vec<Option<&str>> = a
+            .affected
+            .iter()
+            .map(|p| p.informational.as_deref())
+            .collect();
+        assert_eq!(got, [Some("unmaintained"), Some("some-future-kind")]);
+        let v = s.advisory("RUSTSEC-2020-0071").unwrap().unwrap();
+        assert_eq!(v.affected[0].informational, None);
+    }
+
+    #[test]
+    fn carried_over_rows_keep_the_kind() {
+        let tmp = tempfile::tempdir().unwrap();
+        let old = tmp.path().join("old.db");
+        build(&old);
+        let db = tmp.path().join("adv.db");
+        let b = Builder::create(&db).unwrap();
+        assert_eq!(b.carry_over(&old, "osv/crates.io").unwrap(), 2);
+        b.commit().unwrap();
+        let s = Store::open(&db).unwrap();
+        assert_eq!(
+            kinds(&s.lookup("crates.io", "failure").unwrap()),
+            [("failure", Some("unmaintained"))]
+        );
+        assert_eq!(
+            kinds(&s.lookup("crates.io", "time").unwrap()),
+            [("time", None)]
+        );
+    }
+
+    /// A schema-2 file (no `affected.informational`) is not read: the error says which
+    /// version it is and what to run; the next import replaces it.
+    #[test]
+    fn an_older_schema_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let db = tmp.path().join("adv.db");
+        build(&db);
+        {
+            let c = Connection::open(&db).unwrap();
+            c.execute_batch(
+                "ALTER TABLE affected DROP COLUMN informational;
+                 UPDATE meta SET value = '2' WHERE key = 'schema_version';",
+            )
+            .unwrap();
+        }
+        let e = Store::open(&db).unwrap_err();
+        assert!(matches!(e, StoreError::Schema { found: 2, .. }), "{e}");
+        assert!(e.to_string().contains("caulk db import"), "{e}");
+        build(&db);
+        assert!(Store::open(&db).is_ok());
     }
 }

@@ -90,6 +90,56 @@ fn whole_mirror_is_accounted_for() {
         evaluate_in(&eco, &h.package.to_range_affected(), "3.0.11-1~deb12u1").is_affected()
     }));
 
+    // RustSec's informational kinds are kept per entry; vulnerabilities have none. Every
+    // crates.io entry of the mirror says which it is: 267 unmaintained, 203 unsound, 6
+    // notice, 730 vulnerabilities (counted from the zip).
+    let failure = store
+        .advisory("RUSTSEC-2020-0036")
+        .expect("q")
+        .expect("RUSTSEC-2020-0036");
+    assert_eq!(
+        failure.affected[0].informational.as_deref(),
+        Some("unmaintained")
+    );
+    let time = store
+        .advisory("RUSTSEC-2020-0071")
+        .expect("q")
+        .expect("RUSTSEC-2020-0071");
+    assert_eq!(time.affected[0].informational, None);
+    let mut kinds: std::collections::BTreeMap<Option<String>, u64> = Default::default();
+    {
+        let f = std::fs::File::open(dir.join("osv/crates.io/all.zip")).expect("zip");
+        let mut z = zip::ZipArchive::new(f).expect("zip");
+        for i in 0..z.len() {
+            let mut s = String::new();
+            z.by_index(i)
+                .expect("entry")
+                .read_to_string(&mut s)
+                .expect("read");
+            let v: serde_json::Value = serde_json::from_str(&s).expect("json");
+            let id = v["id"].as_str().expect("id");
+            let Some(a) = store.advisory(id).expect("q") else {
+                continue;
+            };
+            for (stored, raw) in a.affected.iter().zip(v["affected"].as_array().expect("a")) {
+                let want = raw["database_specific"]["informational"].as_str();
+                assert_eq!(stored.informational.as_deref(), want, "{id}");
+                *kinds.entry(want.map(str::to_string)).or_default() += 1;
+            }
+        }
+    }
+    let count = |k: Option<&str>| kinds.get(&k.map(str::to_string)).copied().unwrap_or(0);
+    assert_eq!(
+        [
+            count(Some("unmaintained")),
+            count(Some("unsound")),
+            count(Some("notice")),
+            count(None)
+        ],
+        [267, 203, 6, 730],
+        "{kinds:?}"
+    );
+
     // Withdrawn: stored, shown, never matched.
     let withdrawn = {
         let f = std::fs::File::open(dir.join("osv/Go/all.zip")).expect("zip");

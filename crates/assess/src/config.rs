@@ -251,6 +251,7 @@ mod tests {
                 aliases: aliases.iter().map(|s| s.to_string()).collect(),
             },
             advisory_ids: vec!["DSA-1-1".into()],
+            informational: None,
             summary: None,
             status: caulk_model::finding::Status::Fixed,
             fixed_version: Some("2".into()),

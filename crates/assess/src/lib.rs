@@ -14,8 +14,11 @@
 //! name and source version, never against upstream ranges, or every backported fix reads as
 //! vulnerable; one vulnerability has many ids (DSA, CVE, GHSA, `x_DEBCHG-CVE-…`) and must be
 //! one finding per package, not one per advisory; a DSA covers several CVEs and is an
-//! advisory, not a vulnerability; and the fix of a vulnerability is the *highest* of the fixed
-//! versions its matching entries give, since every one of them must be satisfied.
+//! advisory, not a vulnerability; the fix of a vulnerability is the *highest* of the fixed
+//! versions its matching entries give, since every one of them must be satisfied; and an
+//! informational advisory (RustSec `unmaintained`, `unsound`, `notice`) is not a vulnerability
+//! report, but merged by alias with one it is: a finding is marked informational only when
+//! every matching entry is.
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
@@ -660,6 +663,8 @@ struct VulnCore {
     /// Every id of the vulnerability, sorted.
     ids: Vec<String>,
     advisory_ids: Vec<String>,
+    /// The informational kind when every matching entry is informational.
+    informational: Option<String>,
     provenance: Vec<Provenance>,
     summary: Option<String>,
     status: Status,
@@ -671,6 +676,22 @@ struct VulnCore {
     epss: Option<Epss>,
     kev: Option<Kev>,
     priority: finding::Priority,
+}
+
+/// The informational kind of a finding: set only when every matching entry is informational
+/// (one vulnerability entry makes the finding a vulnerability); when the kinds differ, the
+/// kind of the lowest advisory id (then the lowest kind), so the answer does not depend on
+/// the order the evidence came in.
+fn informational_kind(evidence: &[Rc<matching::RawMatch>]) -> Option<String> {
+    let mut lowest: Option<(&str, &str)> = None;
+    for m in evidence {
+        let kind = m.hit.package.informational.as_deref()?;
+        let key = (m.hit.advisory.as_str(), kind);
+        if lowest.is_none_or(|l| key < l) {
+            lowest = Some(key);
+        }
+    }
+    lowest.map(|(_, k)| k.to_string())
 }
 
 fn vuln_core(
@@ -688,6 +709,7 @@ fn vuln_core(
         pd.evidence.iter().map(|m| m.hit.advisory.clone()).collect();
     advisory_ids.sort();
     advisory_ids.dedup();
+    let informational = informational_kind(&pd.evidence);
 
     // Provenance, and the facts of the matching advisories.
     let mut provenance = Vec::new();
@@ -789,6 +811,7 @@ fn vuln_core(
             epss: epss.as_ref(),
             published,
             clock_runs: matches!(status, Status::Fixed | Status::Unfixed),
+            informational: informational.as_deref(),
         },
         &opts.context,
         opts.today,
@@ -797,6 +820,7 @@ fn vuln_core(
     VulnCore {
         ids,
         advisory_ids,
+        informational,
         provenance,
         summary,
         status,
@@ -883,6 +907,7 @@ fn finish_finding(pd: Pending<'_>, core: &VulnCore) -> Finding {
             aliases,
         },
         advisory_ids: advisory_ids.clone(),
+        informational: core.informational.clone(),
         summary: core.summary.clone(),
         status,
         fixed_version: core.fixed.clone(),

@@ -128,6 +128,13 @@ pub struct ExposureWeights {
 pub struct Rule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kev: Option<bool>,
+    /// Every matching advisory entry is informational (unmaintained, unsound, notice), not a
+    /// vulnerability.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub informational: Option<bool>,
+    /// A CVSS score is known (false: the severity is the policy's `unknown_severity`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cvss_known: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub severity: Option<Vec<Severity>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -146,6 +153,8 @@ impl Rule {
             list.as_ref().is_none_or(|l| l.contains(v))
         }
         self.kev.is_none_or(|k| k == i.kev)
+            && self.informational.is_none_or(|x| x == i.informational)
+            && self.cvss_known.is_none_or(|x| x == i.cvss_known)
             && within(&self.severity, &i.severity)
             && within(&self.epss, &i.epss)
             && within(&self.criticality, &i.criticality)
@@ -157,6 +166,10 @@ impl Rule {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Inputs {
     pub kev: bool,
+    /// The finding comes only from informational advisories.
+    pub informational: bool,
+    /// A CVSS score is known.
+    pub cvss_known: bool,
     /// Effective severity (unknown and `none` already mapped).
     pub severity: Severity,
     pub epss: EpssBand,
@@ -273,6 +286,9 @@ pub struct Facts<'a> {
     pub published: Option<Date>,
     /// False for distro verdicts (will-not-fix, not-affected): no clock runs.
     pub clock_runs: bool,
+    /// The informational kind (`unmaintained`, `unsound`, `notice`, …) when every matching
+    /// advisory entry is informational.
+    pub informational: Option<&'a str>,
 }
 
 /// The asset's context.
@@ -291,9 +307,25 @@ fn round1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
 
+/// The reason line of a finding from informational advisories, in words.
+pub fn informational_reason(kind: &str) -> String {
+    let what = match kind {
+        "unmaintained" => "the package is no longer maintained",
+        "unsound" => "the package's safe API can cause undefined behaviour",
+        "notice" => "a notice about the package",
+        _ => "a kind this caulk does not know",
+    };
+    format!(
+        "informational advisory ({kind}): {what}; the advisory database does not report it as a vulnerability, and cargo-audit shows it as a warning"
+    )
+}
+
 /// Compute a finding's priority.
 pub fn prioritize(policy: &Policy, f: &Facts<'_>, ctx: &AssetContext, today: Date) -> Priority {
     let mut reasons = Vec::new();
+    if let Some(kind) = f.informational {
+        reasons.push(informational_reason(kind));
+    }
     let (cvss_score, severity) = match f.cvss {
         Some(c) => {
             reasons.push(format!(
@@ -359,6 +391,8 @@ pub fn prioritize(policy: &Policy, f: &Facts<'_>, ctx: &AssetContext, today: Dat
     ));
     let inputs = Inputs {
         kev: f.kev.is_some(),
+        informational: f.informational.is_some(),
+        cvss_known: f.cvss.is_some(),
         severity,
         epss: band,
         criticality: ctx.criticality,
@@ -484,13 +518,21 @@ mod tests {
             epss: e,
             published: Some(date("2026-11-01")),
             clock_runs: true,
+            informational: None,
+        }
+    }
+
+    fn informational<'a>(kind: &'a str, f: Facts<'a>) -> Facts<'a> {
+        Facts {
+            informational: Some(kind),
+            ..f
         }
     }
 
     #[test]
     fn builtin_policy_parses_and_has_the_default_sla() {
         let p = Policy::builtin();
-        assert_eq!(p.name, "caulk-default-v1");
+        assert_eq!(p.name, "caulk-default-v2");
         assert_eq!(
             (p.sla.critical, p.sla.high, p.sla.medium, p.sla.low),
             (15, 30, 90, 180)
@@ -593,6 +635,33 @@ mod tests {
                 ctx(C::Low, X::Internal),
                 Decision::Scheduled,
             ),
+            // Informational advisories: no CVSS → defer, wherever the asset is ...
+            (
+                informational("unmaintained", facts(None, None, None)),
+                ctx(C::Critical, X::Internet),
+                Decision::Defer,
+            ),
+            (
+                informational("unsound", facts(None, None, Some(&hot))),
+                ctx(C::Medium, X::Internal),
+                Decision::Defer,
+            ),
+            // ... but KEV and a CVSS score still count.
+            (
+                informational("unmaintained", facts(None, Some(&k), None)),
+                ctx(C::Medium, X::Internal),
+                Decision::ActNow,
+            ),
+            (
+                informational("unmaintained", facts(Some(&crit), None, None)),
+                ctx(C::Medium, X::Internal),
+                Decision::OutOfCycle,
+            ),
+            (
+                informational("unsound", facts(Some(&med), None, None)),
+                ctx(C::Medium, X::Internal),
+                Decision::Scheduled,
+            ),
         ];
         for (i, (f, c, want)) in cases.iter().enumerate() {
             let got = prioritize(&p, f, c, today);
@@ -603,6 +672,50 @@ mod tests {
                 got.reasons
             );
         }
+    }
+
+    #[test]
+    fn informational_findings_say_so_first() {
+        let p = Policy::builtin();
+        let today = date("2026-11-27");
+        let pr = prioritize(
+            &p,
+            &informational("unmaintained", facts(None, None, None)),
+            &AssetContext::default(),
+            today,
+        );
+        assert_eq!(
+            pr.reasons[0],
+            "informational advisory (unmaintained): the package is no longer maintained; the advisory database does not report it as a vulnerability, and cargo-audit shows it as a warning"
+        );
+        assert!(
+            pr.reasons
+                .iter()
+                .any(|r| r.starts_with("defer: rule 3 of caulk-default-v2: informational")),
+            "{:?}",
+            pr.reasons
+        );
+        // Other kinds are named as written.
+        let pr = prioritize(
+            &p,
+            &informational("deprecated-api", facts(None, None, None)),
+            &AssetContext::default(),
+            today,
+        );
+        assert!(
+            pr.reasons[0].starts_with("informational advisory (deprecated-api): a kind"),
+            "{:?}",
+            pr.reasons
+        );
+        // An ordinary finding has no such line.
+        let pr = prioritize(
+            &p,
+            &facts(None, None, None),
+            &AssetContext::default(),
+            today,
+        );
+        assert!(!pr.reasons.iter().any(|r| r.contains("informational")));
+        assert_eq!(pr.decision, Decision::Scheduled);
     }
 
     #[test]

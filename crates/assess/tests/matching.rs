@@ -37,6 +37,7 @@ fn fixed_in(eco: &str, name: &str, fixed: &str) -> AffectedPackage {
             &[(EventKind::Introduced, "0"), (EventKind::Fixed, fixed)],
         )],
         versions: vec![],
+        informational: None,
     }
 }
 
@@ -397,6 +398,7 @@ fn crates_io_and_npm_use_semver_ranges() {
             ],
         )],
         versions: vec![],
+        informational: None,
     }];
     rs.aliases = vec!["CVE-2020-26235".into(), "GHSA-wcg3-cvx6-7396".into()];
     src.add(rs);
@@ -410,6 +412,7 @@ fn crates_io_and_npm_use_semver_ranges() {
             &[(EventKind::Introduced, "0"), (EventKind::Fixed, "7.23.2")],
         )],
         versions: vec![],
+        informational: None,
     }];
     src.add(npm);
     let inv = inventory(vec![
@@ -529,6 +532,7 @@ fn unfixed_and_last_affected_are_unfixed_without_remediation() {
         purl: None,
         ranges: vec![range("ECOSYSTEM", &[(EventKind::Introduced, "0")])],
         versions: vec![],
+        informational: None,
     }];
     src.add(a);
     let mut b = adv("OPEN-2", vec![]);
@@ -544,6 +548,7 @@ fn unfixed_and_last_affected_are_unfixed_without_remediation() {
             ],
         )],
         versions: vec![],
+        informational: None,
     }];
     src.add(b);
     let inv = inventory(vec![pkg(
@@ -733,6 +738,7 @@ fn undetermined_ranges_and_bad_versions_are_issues_not_findings() {
             }],
         }],
         versions: vec![],
+        informational: None,
     }];
     src.add(a);
     src.add(adv("A-1", vec![fixed_in("Debian:12", "foo", "1.0-2")]));
@@ -1136,4 +1142,109 @@ fn failed_set_reads_fall_back_to_single_reads() {
         serde_json::to_value(&got).unwrap(),
         serde_json::to_value(&want).unwrap()
     );
+}
+
+/// An entry marked informational (RustSec `unmaintained`, `unsound`, `notice`).
+fn informational(eco: &str, name: &str, kind: &str) -> AffectedPackage {
+    AffectedPackage {
+        informational: Some(kind.into()),
+        ranges: vec![range("SEMVER", &[(EventKind::Introduced, "0.0.0-0")])],
+        ..fixed_in(eco, name, "unused")
+    }
+}
+
+#[test]
+fn informational_only_findings_are_marked_and_mixed_ones_are_not() {
+    let mut src = MemSource::new();
+    // `failure`: unmaintained only → marked, deferred, with the reason in words.
+    src.add(adv(
+        "RUSTSEC-2020-0036",
+        vec![informational("crates.io", "failure", "unmaintained")],
+    ));
+    // `mixed`: one vulnerability of two advisories is informational, the other not → not
+    // marked: at least one matching entry reports a vulnerability.
+    let mut info = adv(
+        "RUSTSEC-2026-0002",
+        vec![informational("crates.io", "mixed", "unsound")],
+    );
+    info.aliases = vec!["CVE-2026-0002".into()];
+    src.add(info);
+    let mut vuln = adv(
+        "GHSA-mixd-mixd-mixd",
+        vec![fixed_in("crates.io", "mixed", "2.0.0")],
+    );
+    vuln.aliases = vec!["CVE-2026-0002".into()];
+    src.add(vuln);
+    // `kinds`: two informational advisories of one vulnerability that disagree → the kind
+    // of the lowest advisory id, whatever order they come in.
+    let mut a = adv(
+        "RUSTSEC-2026-0010",
+        vec![informational("crates.io", "kinds", "unsound")],
+    );
+    a.aliases = vec!["RUSTSEC-2026-0011".into()];
+    src.add(a);
+    src.add(adv(
+        "RUSTSEC-2026-0011",
+        vec![informational("crates.io", "kinds", "notice")],
+    ));
+    // `plain`: an ordinary advisory.
+    src.add(adv(
+        "RUSTSEC-2026-0020",
+        vec![fixed_in("crates.io", "plain", "1.0.1")],
+    ));
+    let inv = inventory(vec![
+        lang("crates.io", "failure", "0.1.8", "/src/Cargo.lock"),
+        lang("crates.io", "mixed", "1.0.0", "/src/Cargo.lock"),
+        lang("crates.io", "kinds", "1.0.0", "/src/Cargo.lock"),
+        lang("crates.io", "plain", "1.0.0", "/src/Cargo.lock"),
+    ]);
+    let r = run(&inv, &src);
+    let kind = |name: &str| {
+        let f = r
+            .findings
+            .iter()
+            .find(|f| f.package.name == name)
+            .unwrap_or_else(|| panic!("{name}"));
+        (f.informational.as_deref(), f)
+    };
+
+    let (k, f) = kind("failure");
+    assert_eq!(k, Some("unmaintained"));
+    assert_eq!(f.status, Status::Unfixed);
+    assert_eq!(f.priority.decision, Decision::Defer, "{:?}", f.priority);
+    assert!(
+        f.priority.reasons[0].starts_with("informational advisory (unmaintained): "),
+        "{:?}",
+        f.priority.reasons
+    );
+
+    let (k, f) = kind("mixed");
+    assert_eq!(k, None, "one matching entry is a vulnerability");
+    assert_eq!(
+        f.advisory_ids,
+        ["GHSA-mixd-mixd-mixd", "RUSTSEC-2026-0002"],
+        "one finding of both advisories"
+    );
+    assert!(
+        !f.priority
+            .reasons
+            .iter()
+            .any(|r| r.contains("informational")),
+        "{:?}",
+        f.priority.reasons
+    );
+    assert_eq!(f.priority.decision, Decision::Scheduled);
+
+    let (k, f) = kind("kinds");
+    assert_eq!(f.advisory_ids, ["RUSTSEC-2026-0010", "RUSTSEC-2026-0011"]);
+    assert_eq!(k, Some("unsound"), "the kind of RUSTSEC-2026-0010");
+
+    let (k, _) = kind("plain");
+    assert_eq!(k, None);
+
+    // The JSON says `null` for ordinary findings, never omits the field.
+    let j = serde_json::to_value(&r).unwrap();
+    for f in j["findings"].as_array().unwrap() {
+        assert!(f.get("informational").is_some(), "{f}");
+    }
 }

@@ -679,6 +679,23 @@ fn render_table(r: &ScanReport, details: bool, out: &mut dyn Write) -> std::io::
         s.overdue,
         s.suppressed
     )?;
+    // Findings from informational advisories (RustSec unmaintained, unsound, notice): said
+    // apart, as cargo-audit does with its warnings; no line when there are none.
+    let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
+    for f in r.findings.iter().filter(|f| !f.is_suppressed()) {
+        if let Some(k) = f.informational.as_deref() {
+            *kinds.entry(k).or_default() += 1;
+        }
+    }
+    if !kinds.is_empty() {
+        let per: Vec<String> = kinds.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        writeln!(
+            out,
+            "informational: {} from advisories that report no vulnerability ({}); cargo-audit shows these as warnings",
+            plural(kinds.values().sum(), "finding", "findings"),
+            per.join(", ")
+        )?;
+    }
 
     writeln!(out)?;
     if r.remediations.is_empty() {
@@ -894,6 +911,11 @@ fn findings_table(fs: &[&Finding], fixed: bool) -> Table {
             (None, _) => "-".into(),
         };
         let advisories = short_list(&f.advisory_ids, 2);
+        // An informational advisory is not a vulnerability: its kind goes under the id.
+        let vuln = match &f.informational {
+            Some(k) => format!("{vuln}\ninformational: {k}"),
+            None => vuln,
+        };
         if fixed {
             t.add_row(vec![
                 vuln,

@@ -122,16 +122,29 @@ fn fixture() -> tempfile::TempDir {
         ),
     ];
     write_zip(&d.join("feeds/osv/Debian/all.zip"), &debian);
-    let rust = vec![osv(
-        "RUSTSEC-2020-0071",
-        "2020-11-18T12:00:00Z",
-        json!({"aliases": ["CVE-2020-26235", "GHSA-wcg3-cvx6-7396"],
-               "summary": "Potential segfault in the time crate",
-               "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:N/I:N/A:H"}]}),
-        json!([{ "package": { "ecosystem": "crates.io", "name": "time" },
-                 "ranges": [{ "type": "SEMVER", "events": [
-                     {"introduced": "0.0.0-0"}, {"fixed": "0.2.23"}] }] }]),
-    )];
+    let rust = vec![
+        osv(
+            "RUSTSEC-2020-0071",
+            "2020-11-18T12:00:00Z",
+            json!({"aliases": ["CVE-2020-26235", "GHSA-wcg3-cvx6-7396"],
+                   "summary": "Potential segfault in the time crate",
+                   "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:N/I:N/A:H"}]}),
+            json!([{ "package": { "ecosystem": "crates.io", "name": "time" },
+                     "database_specific": { "categories": [], "informational": null },
+                     "ranges": [{ "type": "SEMVER", "events": [
+                         {"introduced": "0.0.0-0"}, {"fixed": "0.2.23"}] }] }]),
+        ),
+        // An informational advisory (RustSec: unmaintained), not a vulnerability; like most
+        // of them, every release is affected.
+        osv(
+            "RUSTSEC-2099-0001",
+            "2026-06-01T12:00:00Z",
+            json!({"summary": "time 0.1 is unmaintained"}),
+            json!([{ "package": { "ecosystem": "crates.io", "name": "time" },
+                     "database_specific": { "categories": [], "informational": "unmaintained" },
+                     "ranges": [{ "type": "SEMVER", "events": [{"introduced": "0.0.0-0"}] }] }]),
+        ),
+    ];
     write_zip(&d.join("feeds/osv/crates.io/all.zip"), &rust);
     let pypi = vec![osv(
         "PYSEC-2099-1",
@@ -391,6 +404,27 @@ fn json_has_the_documented_fields() {
     assert_eq!(p["provenance"][0]["matched_by"], "name");
     let t = finding(&r, "time", "CVE-2020-26235");
     assert_eq!(t["provenance"][0]["scheme"], "semver");
+    assert_eq!(t["informational"], Value::Null, "a vulnerability");
+    // An informational advisory: marked with its kind, deferred, said so in words.
+    let u = finding(&r, "time", "RUSTSEC-2099-0001");
+    assert_eq!(u["informational"], "unmaintained");
+    assert_eq!(u["priority"]["decision"], "defer");
+    assert!(
+        u["priority"]["reasons"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("informational advisory (unmaintained): "),
+        "{}",
+        u["priority"]["reasons"]
+    );
+    assert!(
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f.get("informational").is_some()),
+        "the field is always written, null for vulnerabilities"
+    );
 
     // Other releases never match.
     assert!(
@@ -429,7 +463,10 @@ fn json_has_the_documented_fields() {
     );
     assert_eq!(ossl["installable"], Value::Null);
     assert_eq!(r["summary"]["installability_checked"], false);
-    assert_eq!(r["summary"]["by_status"]["unfixed"], 1);
+    assert_eq!(
+        r["summary"]["by_status"]["unfixed"], 2,
+        "zlib, and time's informational"
+    );
 
     // The second run finds the mirror unchanged and reuses the database.
     let again = json_of(d, &[]);
@@ -453,6 +490,46 @@ fn a_changed_mirror_is_imported_again() {
         finding(&r, "libc6", "CVE-2023-4911")["epss"]["percentile"],
         0.6
     );
+}
+
+/// A database of an older schema (2: no `affected.informational`) is not read; the next
+/// import rebuilds it whole, as for every schema change: `scan --feeds` imports the mirror
+/// (it cannot be "reused"), `scan` without `--feeds` says what to run, `db import` replaces
+/// the file.
+#[test]
+fn an_older_schema_database_is_rebuilt() {
+    let dir = fixture();
+    let d = dir.path();
+    let first = json_of(d, &[]);
+    assert_eq!(first["database"]["import"]["action"], "imported");
+    let downgrade = || {
+        let c = rusqlite::Connection::open(d.join("adv.db")).unwrap();
+        c.execute_batch(
+            "ALTER TABLE affected DROP COLUMN informational;
+             UPDATE meta SET value = '2' WHERE key = 'schema_version';",
+        )
+        .unwrap();
+    };
+    downgrade();
+    caulk(d)
+        .args(["scan", "--inventory", "inv.json", "--db", "adv.db"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("schema version 2"))
+        .stderr(predicates::str::contains("caulk db import"));
+    let again = json_of(d, &[]);
+    assert_eq!(again["database"]["import"]["action"], "imported");
+    assert_eq!(again["findings"], first["findings"]);
+    assert_eq!(json_of(d, &[])["database"]["import"]["action"], "reused");
+
+    downgrade();
+    caulk(d)
+        .args(["db", "import", "--source", "feeds", "--db", "adv.db"])
+        .assert()
+        .success();
+    let after = json_of(d, &[]);
+    assert_eq!(after["database"]["import"]["action"], "reused");
+    assert_eq!(after["findings"], first["findings"]);
 }
 
 #[test]

@@ -9,6 +9,13 @@
 //! (lockfile, package, version, RUSTSEC id) sets must be equal; each difference must be
 //! explained by a rule below ([`explain_only_caulk`]), else the test fails.
 //!
+//! The kinds must agree too: cargo-audit lists informational advisories (unmaintained,
+//! unsound, notice) as *warnings* of that kind, apart from its vulnerabilities; caulk marks
+//! such a finding `informational: <kind>`. Every (lockfile, package, version, id) cargo-audit
+//! warns about with kind K must be a caulk finding marked K, and every one it lists as a
+//! vulnerability a finding marked `null`; differences need a rule
+//! ([`explain_kind_difference`]).
+//!
 //! cargo-audit: `CAULK_CARGO_AUDIT` (path), else `cargo-audit` on `PATH` or in
 //! `$CARGO_HOME/bin` / `~/.cargo/bin` (`cargo install cargo-audit --locked`). Missing, the
 //! test is a loud skip on a developer machine and a failure in CI (`CAULK_REQUIRE_ORACLES=1`).
@@ -172,6 +179,69 @@ fn read_zip_records(path: &Path) -> Vec<Value> {
 /// (lockfile label, package, version, advisory id)
 type Key = (String, String, String, String);
 
+/// What caulk says about a key: the ids of its finding, the finding's advisories and its
+/// informational kind (`None`: a vulnerability).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Ours {
+    ids: BTreeSet<String>,
+    advisories: BTreeSet<String>,
+    informational: Option<String>,
+}
+
+/// cargo-audit's kind as caulk's: `vulnerability` → `None`, a warning kind → itself.
+fn as_informational(audit_kind: &str) -> Option<&str> {
+    (audit_kind != "vulnerability").then_some(audit_kind)
+}
+
+/// Why caulk's kind of a finding differs from cargo-audit's kind of one of its advisories,
+/// or `None`. cargo-audit judges each advisory alone; caulk judges a finding, which may
+/// merge several advisories of one vulnerability by alias.
+fn explain_kind_difference(
+    key: &Key,
+    ours: &Ours,
+    audit: &BTreeMap<Key, String>,
+) -> Option<String> {
+    let (lock, name, version, adv) = key;
+    // The kinds cargo-audit gives the finding's other advisories on this package.
+    let others: BTreeMap<&String, &str> = ours
+        .advisories
+        .iter()
+        .filter(|a| *a != adv)
+        .filter_map(|a| {
+            audit
+                .get(&(lock.clone(), name.clone(), version.clone(), a.clone()))
+                .map(|k| (a, as_informational(k).unwrap_or("vulnerability")))
+        })
+        .collect();
+    // Merged with a vulnerability: one vulnerability entry makes the finding one.
+    if ours.informational.is_none() && others.values().any(|k| *k == "vulnerability") {
+        return Some(format!(
+            "caulk merged {adv} by alias with {others:?}: a finding with a vulnerability \
+             advisory is not informational"
+        ));
+    }
+    // Merged with informational advisories of another kind: the lowest id's kind.
+    if let Some(kind) = &ours.informational
+        && let Some((lowest, k)) = ours
+            .advisories
+            .iter()
+            .filter_map(|a| {
+                audit
+                    .get(&(lock.clone(), name.clone(), version.clone(), a.clone()))
+                    .map(|k| (a, k))
+            })
+            .next()
+        && k == kind
+        && lowest != adv
+    {
+        return Some(format!(
+            "caulk merged {adv} by alias with {lowest} ({kind}): the finding has the kind of \
+             its lowest advisory id"
+        ));
+    }
+    None
+}
+
 /// Why caulk reports a (package, version, advisory) that cargo-audit does not, or `None`.
 fn explain_only_caulk(
     key: &Key,
@@ -334,8 +404,8 @@ fn cargo_audit_agrees_on_the_same_rustsec_data() {
                 "vulnerability".into(),
             );
         }
-        // Informational advisories (unmaintained, unsound, notice) are warnings there;
-        // caulk reports them as findings like any other record of the feed.
+        // Informational advisories (unmaintained, unsound, notice) are warnings there, by
+        // kind; caulk reports them as findings marked with that kind.
         for (kind, ws) in r["warnings"].as_object().unwrap() {
             for w in ws.as_array().unwrap() {
                 let Some(id) = w["advisory"]["id"].as_str() else {
@@ -378,36 +448,102 @@ fn cargo_audit_agrees_on_the_same_rustsec_data() {
         .filter(|i| i["kind"] != "stale")
         .collect();
     assert!(bad_issues.is_empty(), "caulk issues: {bad_issues:?}");
-    let mut caulk: BTreeMap<Key, BTreeSet<String>> = BTreeMap::new();
+    let mut caulk: BTreeMap<Key, Ours> = BTreeMap::new();
+    let mut unexplained = Vec::new();
+    // Findings per lockfile and kind (`vulnerability` for `null`).
+    let mut by_kind: BTreeMap<(String, String), usize> = BTreeMap::new();
     for f in report["findings"].as_array().unwrap() {
         let file = f["package"]["file"].as_str().unwrap();
         let label = parent_dir_name(file);
-        let ids = finding_ids(f);
-        for a in f["advisory_ids"].as_array().unwrap() {
-            let a = a.as_str().unwrap().to_string();
-            assert!(!withdrawn.contains(&a), "withdrawn {a} matched: {f}");
-            caulk.insert(
-                (
-                    label.clone(),
-                    f["package"]["name"].as_str().unwrap().to_string(),
-                    f["package"]["version"].as_str().unwrap().to_string(),
-                    a,
-                ),
-                ids.clone(),
+        let informational = match &f["informational"] {
+            Value::Null => None,
+            Value::String(k) => Some(k.clone()),
+            other => panic!("informational is a string or null, not {other}: {f}"),
+        };
+        *by_kind
+            .entry((
+                label.clone(),
+                informational
+                    .clone()
+                    .unwrap_or_else(|| "vulnerability".into()),
+            ))
+            .or_default() += 1;
+        let ours = Ours {
+            ids: finding_ids(f),
+            advisories: f["advisory_ids"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a.as_str().unwrap().to_string())
+                .collect(),
+            informational,
+        };
+        for a in &ours.advisories {
+            assert!(!withdrawn.contains(a), "withdrawn {a} matched: {f}");
+            let key = (
+                label.clone(),
+                f["package"]["name"].as_str().unwrap().to_string(),
+                f["package"]["version"].as_str().unwrap().to_string(),
+                a.clone(),
             );
+            if let Some(prev) = caulk.insert(key.clone(), ours.clone())
+                && prev.informational != ours.informational
+            {
+                unexplained.push(format!(
+                    "{key:?} is in two caulk findings of different kinds: {:?} and {:?}",
+                    prev.informational, ours.informational
+                ));
+            }
         }
     }
 
-    // Compare.
-    let mut unexplained = Vec::new();
+    // Compare: the same keys ...
     let mut explained = Vec::new();
-    for (k, ids) in &caulk {
+    for (k, ours) in &caulk {
         if audit.contains_key(k) {
             continue;
         }
-        match explain_only_caulk(k, ids, &tree, &audit) {
+        match explain_only_caulk(k, &ours.ids, &tree, &audit) {
             Some(why) => explained.push(format!("only caulk {k:?}: {why}")),
-            None => unexplained.push(format!("only caulk {k:?} (ids {ids:?})")),
+            None => unexplained.push(format!("only caulk {k:?} (ids {:?})", ours.ids)),
+        }
+    }
+    // ... of the same kinds: each cargo-audit warning of kind K is a finding marked K, each
+    // of its vulnerabilities a finding marked null.
+    let mut kinds_agreed: BTreeMap<&str, usize> = BTreeMap::new();
+    for (k, kind) in &audit {
+        let Some(ours) = caulk.get(k) else { continue };
+        let want = as_informational(kind);
+        if ours.informational.as_deref() == want {
+            *kinds_agreed.entry(kind.as_str()).or_default() += 1;
+            continue;
+        }
+        let diff = format!(
+            "kind of {k:?}: cargo-audit {kind}, caulk {:?}",
+            ours.informational
+        );
+        match explain_kind_difference(k, ours, &audit) {
+            Some(why) => explained.push(format!("{diff}: {why}")),
+            None => unexplained.push(diff),
+        }
+    }
+    // A finding marked informational whose advisories cargo-audit does not know (a
+    // difference explained above) must still be marked as the tree marks the merged id.
+    for (k, ours) in &caulk {
+        if audit.contains_key(k) || ours.informational.is_none() {
+            continue;
+        }
+        let same: BTreeSet<&str> = ours
+            .advisories
+            .iter()
+            .filter_map(|a| audit.get(&(k.0.clone(), k.1.clone(), k.2.clone(), a.clone())))
+            .map(String::as_str)
+            .collect();
+        if !same.is_empty() && !same.contains(ours.informational.as_deref().unwrap_or("")) {
+            unexplained.push(format!(
+                "kind of {k:?}: caulk {:?}, cargo-audit {same:?} for the merged advisories",
+                ours.informational
+            ));
         }
     }
     for (k, kind) in &audit {
@@ -437,6 +573,10 @@ fn cargo_audit_agrees_on_the_same_rustsec_data() {
             kinds.values().sum::<usize>()
         );
     }
+    for ((label, kind), n) in &by_kind {
+        eprintln!("caulk findings in {label}: {kind} {n}");
+    }
+    eprintln!("kinds agreed per cargo-audit kind: {kinds_agreed:?}");
     for e in &explained {
         eprintln!("explained: {e}");
     }
@@ -472,6 +612,10 @@ fn cargo_audit_agrees_on_the_same_rustsec_data() {
                 .iter()
                 .any(|(k, x)| x == kind && k.0 == "generated" && caulk.contains_key(k)),
             "no agreed {kind}"
+        );
+        assert!(
+            kinds_agreed.get(kind).is_some_and(|n| *n > 0),
+            "no {kind} of the same kind on both sides: {kinds_agreed:?}"
         );
     }
 }

@@ -81,7 +81,21 @@ pub struct AffectedPackage {
     pub purl: Option<String>,
     pub ranges: Vec<AffectedRange>,
     pub versions: Vec<String>,
+    /// The entry is *informational*, not a vulnerability: RustSec's
+    /// `affected[].database_specific.informational`, one of [`INFORMATIONAL_KINDS`]
+    /// (`unmaintained`, `unsound`, `notice`) or another kind a newer database writes, kept as
+    /// written (trimmed, at most [`MAX_INFORMATIONAL_LEN`] bytes). `None` for an ordinary
+    /// entry: a vulnerability. cargo-audit reports informational advisories as warnings.
+    #[serde(default)]
+    pub informational: Option<String>,
 }
+
+/// The informational kinds RustSec defines. Other values are kept as written.
+pub const INFORMATIONAL_KINDS: [&str; 3] = ["unmaintained", "unsound", "notice"];
+
+/// The longest informational kind kept; a longer value is not a kind (the entry is then
+/// treated as a vulnerability, and the import warns).
+pub const MAX_INFORMATIONAL_LEN: usize = 64;
 
 impl AffectedPackage {
     /// The version-matching view used by `caulk_version::range::evaluate`.
@@ -104,7 +118,8 @@ impl AffectedPackage {
     }
 
     /// [`AffectedPackage::to_range_affected`] that moves the ranges and versions out (this
-    /// entry keeps its ecosystem, name and purl): no copy of every event string.
+    /// entry keeps its ecosystem, name, purl and informational kind): no copy of every event
+    /// string.
     pub fn take_range_affected(&mut self) -> range::Affected {
         range::Affected {
             ranges: std::mem::take(&mut self.ranges)

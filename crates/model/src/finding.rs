@@ -178,7 +178,7 @@ pub struct PolicyInfo {
     pub exposure: Exposure,
     /// Where criticality and exposure came from: `cli`, `config` (`caulk.toml`) or `default`.
     pub context_source: String,
-    /// Name of the decision table (`caulk-default-v1` or the name given in `caulk.toml`).
+    /// Name of the decision table (`caulk-default-v2` or the name given in `caulk.toml`).
     pub decision_table: String,
     /// Severity → days, in severity order (critical first).
     pub sla: Vec<SlaEntry>,
@@ -271,6 +271,13 @@ pub struct Finding {
     /// Every advisory that matched this package for this vulnerability, sorted
     /// (`DSA-5532-1`, `x_DEBCHG-CVE-2023-5678`, `GHSA-…`).
     pub advisory_ids: Vec<String>,
+    /// Set when every matching advisory entry is *informational* rather than a
+    /// vulnerability (RustSec's `unmaintained`, `unsound`, `notice`; other kinds as the
+    /// database wrote them): the kind of the lowest such advisory id. `null` when at least
+    /// one matching entry is an ordinary vulnerability. cargo-audit reports these as
+    /// warnings.
+    #[serde(default)]
+    pub informational: Option<String>,
     /// One line from the first advisory that has one.
     #[serde(default)]
     pub summary: Option<String>,

@@ -12,7 +12,7 @@ use crate::{ReportError, sorted_findings};
 use caulk_model::finding::{Finding, ScanReport, SuppressionState};
 
 /// The header row, in order.
-pub const COLUMNS: [&str; 36] = [
+pub const COLUMNS: [&str; 37] = [
     "finding_key",
     "package",
     "version",
@@ -49,6 +49,8 @@ pub const COLUMNS: [&str; 36] = [
     "exception_note",
     "remediation",
     "summary",
+    // Appended after the first release of the format: columns only ever grow at the end.
+    "informational",
 ];
 
 /// Neutralise spreadsheet formulas in untrusted text.
@@ -131,6 +133,7 @@ fn row(f: &Finding) -> Vec<String> {
         note,
         opt(&f.remediation),
         opt(&f.summary),
+        opt(&f.informational),
     ]
 }
 

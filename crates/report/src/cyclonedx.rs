@@ -522,6 +522,19 @@ fn vulnerability(id: &str, an: Analysis, group: &[&Finding]) -> Vulnerability {
         "caulk:status",
         statuses.into_iter().collect::<Vec<_>>().join(" "),
     ));
+    // Findings from informational advisories only (unmaintained, unsound, notice): the
+    // kinds, when every finding of the entry is one.
+    if let Some(kinds) = group
+        .iter()
+        .map(|f| f.informational.as_deref())
+        .collect::<Option<BTreeSet<&str>>>()
+        .filter(|k| !k.is_empty())
+    {
+        properties.push(prop(
+            "caulk:informational",
+            kinds.into_iter().collect::<Vec<_>>().join(" "),
+        ));
+    }
     properties.sort();
 
     Vulnerability {

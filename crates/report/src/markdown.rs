@@ -103,6 +103,15 @@ fn finding_pkg(f: &Finding) -> String {
     code(&package_label(&f.package))
 }
 
+/// The vulnerability id of a finding, and its kind when it comes only from informational
+/// advisories (unmaintained, unsound, notice): those are not vulnerability reports.
+fn vuln(f: &Finding) -> String {
+    match &f.informational {
+        Some(k) => format!("{} (informational: {})", code(&f.vulnerability.id), text(k)),
+        None => code(&f.vulnerability.id),
+    }
+}
+
 fn yes(b: bool) -> &'static str {
     if b { "yes" } else { "" }
 }
@@ -163,6 +172,28 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> Result<String
     } else {
         "installability not checked".to_string()
     };
+    // Active findings from informational advisories, per kind: shown only when there are
+    // some (most scans have none).
+    let mut kinds: std::collections::BTreeMap<&str, u64> = Default::default();
+    for f in findings.iter().filter(|f| !f.is_suppressed()) {
+        if let Some(k) = f.informational.as_deref() {
+            *kinds.entry(k).or_default() += 1;
+        }
+    }
+    let informational_row = (!kinds.is_empty()).then(|| {
+        vec![
+            "from informational advisories (not vulnerabilities)".to_string(),
+            format!(
+                "{} ({})",
+                kinds.values().sum::<u64>(),
+                kinds
+                    .iter()
+                    .map(|(k, n)| format!("{} {n}", text(k)))
+                    .collect::<Vec<_>>()
+                    .join(" · ")
+            ),
+        ]
+    });
     md.table(
         &["", "count"],
         "lr",
@@ -194,6 +225,10 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> Result<String
                     by_st.fixed, by_st.unfixed, by_st.will_not_fix, by_st.not_affected
                 ),
             ],
+        ]
+        .into_iter()
+        .chain(informational_row)
+        .chain([
             vec!["in CISA KEV".into(), s.kev.to_string()],
             vec!["overdue".into(), s.overdue.to_string()],
             vec![
@@ -208,7 +243,8 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> Result<String
                 ),
             ],
             vec!["scan issues".into(), s.issues.to_string()],
-        ],
+        ])
+        .collect::<Vec<_>>(),
     )?;
 
     md.line(format!(
@@ -281,7 +317,7 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> Result<String
                 {
                     md.line(format!(
                         "- {} in {}: {}, {}{}{}",
-                        code(&f.vulnerability.id),
+                        vuln(f),
                         finding_pkg(f),
                         f.severity.as_str(),
                         f.priority.decision.as_str(),
@@ -324,7 +360,7 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> Result<String
             .iter()
             .map(|f| {
                 vec![
-                    code(&f.vulnerability.id),
+                    vuln(f),
                     finding_pkg(f),
                     f.status.as_str().to_string(),
                     f.severity.as_str().to_string(),
@@ -374,7 +410,7 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> Result<String
             let adv: Vec<String> = f.advisory_ids.iter().map(|a| code(a)).collect();
             md.line(format!(
                 "- {} in {} ({})",
-                code(&f.vulnerability.id),
+                vuln(f),
                 finding_pkg(f),
                 adv.join(", ")
             ))?;
@@ -390,7 +426,7 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> Result<String
             .iter()
             .map(|f| {
                 vec![
-                    code(&f.vulnerability.id),
+                    vuln(f),
                     finding_pkg(f),
                     f.fixed_version
                         .as_deref()
@@ -437,7 +473,7 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> Result<String
             .filter_map(|f| {
                 let s = f.suppression.as_ref()?;
                 Some(vec![
-                    code(&f.vulnerability.id),
+                    vuln(f),
                     finding_pkg(f),
                     f.severity.as_str().to_string(),
                     format!("#{}", s.exception),
@@ -480,7 +516,7 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> Result<String
             .filter_map(|f| {
                 let s = f.suppression.as_ref()?;
                 Some(vec![
-                    code(&f.vulnerability.id),
+                    vuln(f),
                     finding_pkg(f),
                     format!("#{}", s.exception),
                     text(&s.reason),

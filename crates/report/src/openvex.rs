@@ -122,12 +122,17 @@ fn notes(f: &Finding) -> String {
         (_, Some(fix)) => format!("a fixed version exists: {fix}"),
         (_, None) => "no fixed version is known yet".to_string(),
     };
-    let mut n = format!(
-        "caulk finding {}: {state}; decision {} (score {})",
-        f.key(),
+    let mut n = format!("caulk finding {}: ", f.key());
+    if let Some(k) = &f.informational {
+        n.push_str(&format!(
+            "informational advisory ({k}), not a vulnerability report; "
+        ));
+    }
+    n.push_str(&format!(
+        "{state}; decision {} (score {})",
         f.priority.decision,
         score1(f.priority.score)
-    );
+    ));
     if let Some(d) = &f.priority.due_date {
         n.push_str(&format!(", due {d}"));
         if f.priority.overdue {

@@ -316,6 +316,7 @@ fn result_properties(f: &Finding) -> Value {
         },
         "aliases": f.vulnerability.aliases,
         "advisoryIds": f.advisory_ids,
+        "informational": f.informational,
         "status": f.status.as_str(),
         "fixedVersion": f.fixed_version,
         "severity": f.severity.as_str(),
@@ -428,6 +429,15 @@ fn rule(id: &str, findings: &[&Finding]) -> Rule {
     }
     full.push('.');
 
+    // Informational advisories (unmaintained, unsound, notice) are not vulnerability reports:
+    // a rule all of whose findings come from them says so and is tagged with the kinds
+    // instead of `vulnerability`, so code scanning can filter them as cargo-audit's warnings.
+    let informational: Option<BTreeSet<&str>> = findings
+        .iter()
+        .map(|f| f.informational.as_deref())
+        .collect::<Option<BTreeSet<&str>>>()
+        .filter(|k| !k.is_empty());
+
     let mut text = Vec::new();
     let mut md = Vec::new();
     md.push(format!(
@@ -439,6 +449,14 @@ fn rule(id: &str, findings: &[&Finding]) -> Rule {
             .unwrap_or_default()
     ));
     text.push(title.clone());
+    if let Some(kinds) = &informational {
+        let t = format!(
+            "Informational advisory ({}): the advisory database does not report a vulnerability; cargo-audit shows it as a warning",
+            kinds.iter().copied().collect::<Vec<_>>().join(", ")
+        );
+        md.push(md_escape(&t));
+        text.push(t);
+    }
     if !aliases.is_empty() {
         let a = aliases.iter().copied().collect::<Vec<_>>().join(", ");
         text.push(format!("Also known as: {a}"));
@@ -499,7 +517,14 @@ fn rule(id: &str, findings: &[&Finding]) -> Rule {
     }
     md.push(table);
 
-    let mut tags = vec!["security", "vulnerability"];
+    let mut tags = vec!["security"];
+    match &informational {
+        Some(kinds) => {
+            tags.push("informational");
+            tags.extend(kinds.iter().copied());
+        }
+        None => tags.push("vulnerability"),
+    }
     if kev.is_some() {
         tags.push("kev");
     }

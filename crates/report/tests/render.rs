@@ -256,6 +256,32 @@ fn sarif_rules_results_levels_and_suppressions() {
             .contains("expired on 2026-11-01")
     );
 
+    // An informational advisory: marked on the result, tagged on its rule, not a
+    // "vulnerability" tag; ordinary findings say null and keep theirs.
+    let atty = result("atty@");
+    assert_eq!(atty["properties"]["informational"], "unmaintained");
+    assert_eq!(atty["level"], "note", "deferred");
+    assert_eq!(glibc["properties"]["informational"], Value::Null);
+    let tags = |id: &str| -> Vec<String> {
+        rule(id)["properties"]["tags"]
+            .as_array()
+            .expect("tags")
+            .iter()
+            .map(|t| t.as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    assert_eq!(
+        tags("RUSTSEC-2024-0375"),
+        ["security", "informational", "unmaintained"]
+    );
+    assert_eq!(tags("CVE-2023-4911"), ["security", "vulnerability", "kev"]);
+    assert!(
+        rule("RUSTSEC-2024-0375")["help"]["text"]
+            .as_str()
+            .expect("help")
+            .contains("Informational advisory (unmaintained)")
+    );
+
     let notes = run["invocations"][0]["toolExecutionNotifications"]
         .as_array()
         .expect("notes");
@@ -314,8 +340,8 @@ fn cyclonedx_components_and_analysis() {
     let v = json(&rep, Format::CycloneDx);
     assert_eq!(v["specVersion"], "1.6");
     let comps = v["components"].as_array().expect("components");
-    // One per package with a finding (9 findings, 9 packages).
-    assert_eq!(comps.len(), 9);
+    // One per package with a finding (10 findings, 10 packages).
+    assert_eq!(comps.len(), 10);
     for c in comps {
         assert_eq!(c["bom-ref"], c["purl"], "bom-ref = purl");
     }
@@ -372,6 +398,20 @@ fn cyclonedx_components_and_analysis() {
         .filter_map(|r| r["method"].as_str())
         .collect();
     assert_eq!(methods, BTreeSet::from(["CVSSv2", "CVSSv31", "CVSSv4"]));
+    let prop = |id: &str, name: &str| -> Option<String> {
+        vulns.iter().find(|x| x["id"] == id).and_then(|x| {
+            x["properties"]
+                .as_array()?
+                .iter()
+                .find(|p| p["name"] == name)
+                .and_then(|p| p["value"].as_str().map(String::from))
+        })
+    };
+    assert_eq!(
+        prop("RUSTSEC-2024-0375", "caulk:informational").as_deref(),
+        Some("unmaintained")
+    );
+    assert_eq!(prop("CVE-2023-4911", "caulk:informational"), None);
     let suppressed = vulns
         .iter()
         .find(|x| x["id"] == "CVE-2020-26235")
@@ -585,8 +625,8 @@ fn openvex_follows_the_0_2_0_schema_rules() {
 fn openvex_statuses() {
     let v = json(&common::report(), Format::OpenVex);
     let st = v["statements"].as_array().expect("statements");
-    // One statement per (vulnerability, purl): 9 findings in 9 packages.
-    assert_eq!(st.len(), 9);
+    // One statement per (vulnerability, purl): 10 findings in 10 packages.
+    assert_eq!(st.len(), 10);
     let get = |vuln: &str, purl_part: &str| {
         st.iter()
             .find(|s| {
@@ -618,6 +658,23 @@ fn openvex_statuses() {
         "under_investigation"
     );
     assert_eq!(get("CVE-2026-1111", "zlib1g")["status"], "affected");
+    // Informational: still affected (the crate is installed and unmaintained), said so in
+    // the notes.
+    let atty = get("RUSTSEC-2024-0375", "atty");
+    assert_eq!(atty["status"], "affected");
+    assert!(
+        atty["status_notes"]
+            .as_str()
+            .expect("notes")
+            .contains("informational advisory (unmaintained)"),
+        "{atty}"
+    );
+    assert!(
+        !glibc["status_notes"]
+            .as_str()
+            .expect("notes")
+            .contains("informational")
+    );
     assert!(
         st.iter().all(|s| s["status"] != "fixed"),
         "a scan never states fixed"
@@ -680,6 +737,11 @@ fn csv_parses_back() {
     assert_eq!(&row("libc6")[col("kev")], "true");
     assert_eq!(&row("zlib1g")[col("fixed_version")], "");
     assert_eq!(&row("zlib1g")[col("suppressed")], "expired");
+    // `informational` is the last column (appended: earlier columns keep their positions).
+    assert_eq!(header.last().map(String::as_str), Some("informational"));
+    assert_eq!(col("summary"), 35);
+    assert_eq!(&row("atty")[col("informational")], "unmaintained");
+    assert_eq!(&ssl[col("informational")], "");
     let time = row("time");
     assert_eq!(&time[col("suppressed")], "suppressed");
     assert_eq!(&time[col("exception_owner")], "app-team");
@@ -700,9 +762,15 @@ fn csv_quotes_per_rfc_4180() {
         "{out}"
     );
     let mut rd = csv::Reader::from_reader(out.as_bytes());
+    let summary = rd
+        .headers()
+        .expect("header")
+        .iter()
+        .position(|h| h == "summary")
+        .expect("summary column");
     let first = rd.records().next().expect("row").expect("record");
     assert_eq!(
-        first.get(first.len() - 1),
+        first.get(summary),
         Some("a \"quoted\", multi\nline summary")
     );
 }
@@ -721,6 +789,31 @@ fn markdown_escapes_data() {
         ranked[0].contains("`glibc`") && ranked[1].contains("`openssl`"),
         "{ranked:?}"
     );
+}
+
+#[test]
+fn markdown_marks_informational_findings() {
+    let md = r(&common::report(), Format::Markdown);
+    let atty: Vec<&str> = md
+        .lines()
+        .filter(|l| l.contains("RUSTSEC-2024-0375"))
+        .collect();
+    assert_eq!(atty.len(), 1, "in the unfixed table: {atty:?}");
+    assert!(
+        atty[0].contains("`RUSTSEC-2024-0375` (informational: unmaintained)"),
+        "{atty:?}"
+    );
+    assert!(
+        md.lines()
+            .any(|l| l.starts_with("| from informational advisories")
+                && l.ends_with("| 1 (unmaintained 1) |")),
+        "{md}"
+    );
+    // No such row when there is no informational finding.
+    let mut rep = common::report();
+    rep.findings.retain(|f| f.informational.is_none());
+    let md = r(&rep, Format::Markdown);
+    assert!(!md.contains("informational"), "{md}");
 }
 
 // --- empty report --------------------------------------------------------------------------

@@ -2,8 +2,9 @@
 //! Python and a Rust project on it, built in code (no I/O), covering each case a renderer
 //! maps differently — a fixed KEV finding, one source package with two affected binaries, an
 //! unfixed finding whose exception expired, a language package with a CVSS 4.0 score, a
-//! finding suppressed by an exception, a will-not-fix and a not-affected distro verdict, and
-//! a low-confidence match — plus scan issues and a stale exception.
+//! finding suppressed by an exception, a will-not-fix and a not-affected distro verdict, a
+//! low-confidence match, and a finding from an informational advisory (an unmaintained
+//! crate) — plus scan issues and a stale exception.
 
 #![allow(dead_code)]
 
@@ -109,6 +110,7 @@ fn finding(package: FindingPackage, id: &str, aliases: &[&str], advisories: &[&s
             aliases: aliases.iter().map(|s| s.to_string()).collect(),
         },
         advisory_ids: advisories.iter().map(|s| s.to_string()).collect(),
+        informational: None,
         summary: None,
         status: Status::Fixed,
         fixed_version: None,
@@ -516,6 +518,58 @@ pub fn findings() -> Vec<Finding> {
     )];
     out.push(f);
 
+    // 10. An informational advisory (RustSec: unmaintained), not a vulnerability: unfixed,
+    // no CVSS, deferred by the rule for informational findings.
+    let mut f = finding(
+        FindingPackage {
+            name: "atty".into(),
+            version: "0.2.14".into(),
+            ecosystem: "crates.io".into(),
+            source_name: None,
+            source_version: None,
+            purl: Some("pkg:cargo/atty@0.2.14".into()),
+            file: Some("Cargo.lock".into()),
+            arch: None,
+        },
+        "RUSTSEC-2024-0375",
+        &[],
+        &["RUSTSEC-2024-0375"],
+    );
+    f.informational = Some("unmaintained".into());
+    f.summary = Some("`atty` is unmaintained".into());
+    f.status = Status::Unfixed;
+    f.priority = priority(
+        50.0,
+        Decision::Defer,
+        Some("2024-12-24"),
+        Some("vendor-release"),
+        Some(90),
+        true,
+        &[
+            "informational advisory (unmaintained): the package is no longer maintained; the advisory database does not report it as a vulnerability, and cargo-audit shows it as a warning",
+            "no CVSS score known: treated as medium (score 5)",
+            "defer: rule 3 of caulk-default-v1: informational advisory with no CVSS score: no vulnerability to fix; plan a replacement in normal maintenance",
+            "overdue by 703 days",
+        ],
+    );
+    f.provenance = vec![Provenance {
+        range: "range 0 (SEMVER): introduced 0.0.0-0 <= version".into(),
+        ..prov(
+            "RUSTSEC-2024-0375",
+            "crates.io",
+            "atty",
+            MatchedBy::Name,
+            "0.2.14",
+            None,
+            "semver",
+        )
+    }];
+    f.confidence = Confidence {
+        level: ConfidenceLevel::Medium,
+        reasons: vec!["declared in a lockfile, not seen installed".into()],
+    };
+    out.push(f);
+
     out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     out
 }
@@ -783,12 +837,12 @@ pub fn report() -> ScanReport {
         ],
         summary: Summary {
             packages: 412,
-            packages_affected: 8,
-            findings: 8,
-            vulnerabilities: 7,
+            packages_affected: 9,
+            findings: 9,
+            vulnerabilities: 8,
             by_status: StatusCounts {
                 fixed: 5,
-                unfixed: 1,
+                unfixed: 2,
                 will_not_fix: 1,
                 not_affected: 1,
             },
@@ -797,16 +851,16 @@ pub fn report() -> ScanReport {
                 high: 3,
                 medium: 2,
                 low: 0,
-                none: 1,
+                none: 2,
             },
             by_decision: DecisionCounts {
                 act_now: 1,
                 out_of_cycle: 3,
                 scheduled: 2,
-                defer: 2,
+                defer: 3,
             },
             kev: 1,
-            overdue: 3,
+            overdue: 4,
             remediations: 4,
             remediations_installable: 1,
             installability_checked: true,
