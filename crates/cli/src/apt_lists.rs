@@ -12,8 +12,11 @@
 //!
 //! Not cached: a read that met an OS error (a list that could not be opened or read), since
 //! that is a fact about this run, not about the lists.
-
-// Not called yet: `cmd_scan.rs` still has its own copy until it is wired to this module.
+//!
+//! Trust: the cache says which fixes are installable, so another local user must not be able
+//! to plant one. The cache directory is created private (0700) and a cache file is read only
+//! when it and its directory belong to the user running the scan and neither is writable by
+//! group or others; anything else is a miss (and is not overwritten through).
 
 use anyhow::{Context, Result};
 use caulk_assess::apt::{AptCandidate, AptIndex, PackagesFeed, origin_from_list_name};
@@ -431,8 +434,12 @@ impl<'a> Reader<'a> {
 /// The cached index and issues at `path`, if the file is there, readable, whole and keyed
 /// `key`, for `files` lists.
 fn load(path: &Path, key: &[u8], files: usize) -> Option<(AptIndex, Vec<BuildIssue>)> {
+    if !private(path.parent()?) {
+        return None;
+    }
     let f = std::fs::File::open(path).ok()?;
-    if f.metadata().ok()?.len() > MAX_CACHE_BYTES {
+    let m = f.metadata().ok()?;
+    if !m.is_file() || !owned_private(&m) || m.len() > MAX_CACHE_BYTES {
         return None;
     }
     let mut data = Vec::new();
@@ -507,16 +514,44 @@ fn decode(data: &[u8], key: &[u8], files: usize) -> Option<(AptIndex, Vec<BuildI
     Some((AptIndex::from_parts(candidates, origins), issues))
 }
 
+/// Owned by the user running this process and not writable by group or others.
+fn owned_private(m: &std::fs::Metadata) -> bool {
+    m.uid() == rustix::process::geteuid().as_raw() && m.mode() & 0o022 == 0
+}
+
+/// `dir` (not followed if a symlink) is a directory that is [`owned_private`].
+fn private(dir: &Path) -> bool {
+    std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir() && owned_private(&m))
+}
+
 /// Write the cache file `path` atomically; `None` on any error (the cache is optional).
 fn store(cache_dir: &Path, path: &Path, key: &[u8], built: &Built) -> Option<()> {
     let bytes = encode(key, built)?;
-    std::fs::create_dir_all(cache_dir).ok()?;
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(cache_dir)
+            .ok()?;
+    }
+    if !private(cache_dir) {
+        return None;
+    }
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(format!(".tmp.{}", std::process::id()));
     let tmp = PathBuf::from(tmp);
-    let written = std::fs::File::create(&tmp)
-        .and_then(|mut f| f.write_all(&bytes))
-        .and_then(|()| std::fs::rename(&tmp, path));
+    let _ = std::fs::remove_file(&tmp);
+    let written = {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)
+    }
+    .and_then(|mut f| f.write_all(&bytes))
+    .and_then(|()| std::fs::rename(&tmp, path));
     if written.is_err() {
         let _ = std::fs::remove_file(&tmp);
         return None;
@@ -614,6 +649,37 @@ mod tests {
         let fix = got.installable("openssl", "3.0.20", &bins).unwrap();
         assert_eq!(fix.origin, "bookworm-security/main");
         assert_eq!(cache_files(&cache), files, "no temporary file left");
+    }
+
+    /// A cache another user could have written is never read, and a planted answer (a fix
+    /// "installable" from nowhere) does not reach the index.
+    #[test]
+    fn a_cache_others_can_write_is_not_trusted() {
+        use std::os::unix::fs::PermissionsExt;
+        let (_tmp, lists, cache) = setup();
+        let inv = inv(WANTED);
+        assert_eq!(read(&lists, &inv, Some(&cache)).2, CacheOutcome::Miss);
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let file = cache_files(&cache).remove(0);
+        assert_eq!(mode(&cache), 0o700, "created private");
+        assert_eq!(mode(&file), 0o600, "written private");
+        assert_eq!(read(&lists, &inv, Some(&cache)).2, CacheOutcome::Hit);
+        // A group- or world-writable file: a miss, and the rewrite replaces it privately.
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o666)).unwrap();
+        assert_eq!(read(&lists, &inv, Some(&cache)).2, CacheOutcome::Miss);
+        assert_eq!(mode(&file), 0o600);
+        assert_eq!(read(&lists, &inv, Some(&cache)).2, CacheOutcome::Hit);
+        // A world-writable directory: never read nor written.
+        std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let before = std::fs::read(&file).unwrap();
+        let (got, _, o) = read(&lists, &inv, Some(&cache));
+        assert_eq!(o, CacheOutcome::Miss);
+        assert_eq!(got.len(), 4);
+        assert_eq!(
+            std::fs::read(&file).unwrap(),
+            before,
+            "not rewritten either"
+        );
     }
 
     #[test]
