@@ -147,14 +147,16 @@ pub fn lookups(p: &Package, eco: &Ecosystem) -> Vec<(String, MatchedBy, String)>
 
 /// The lookups of one scan, kept with the entries' ranges in evaluation form: a package
 /// name asked for again (a crate at several versions, the binaries of one source) costs no
-/// database read, no JSON decoding of ranges and no copy of a `versions` list.
+/// database read, no JSON decoding of ranges, no copy of a `versions` list and (from an
+/// entry's second evaluation on) no parsing or sorting of its events ([`range::Prepared`]).
 #[derive(Debug, Default)]
 pub struct LookupCache {
     hits: HashMap<(String, String), Result<Hits, SourceError>>,
 }
 
-/// The entries a lookup found, each with its ranges moved out into evaluation form.
-type Hits = Rc<[(Rc<Hit>, range::Affected)]>;
+/// The entries a lookup found, each with its ranges moved out into evaluation form, prepared
+/// for the lookup's ecosystem.
+type Hits = Rc<[(Rc<Hit>, range::Prepared)]>;
 
 impl LookupCache {
     /// Read the lookups of `names` in `ecosystem` in one set-based read. Names already held
@@ -178,12 +180,13 @@ impl LookupCache {
         let Ok(hits) = src.lookup_many(ecosystem, &want) else {
             return;
         };
-        let mut by_name: HashMap<String, Vec<(Rc<Hit>, range::Affected)>> = HashMap::new();
+        let eco = Ecosystem::parse(ecosystem);
+        let mut by_name: HashMap<String, Vec<(Rc<Hit>, range::Prepared)>> = HashMap::new();
         for mut h in hits {
             if h.package.ecosystem != ecosystem {
                 continue;
             }
-            let a = h.package.take_range_affected();
+            let a = range::Prepared::new(&eco, h.package.take_range_affected());
             by_name
                 .entry(h.package.name.clone())
                 .or_default()
@@ -208,9 +211,10 @@ impl LookupCache {
             .entry((ecosystem.to_string(), name.to_string()))
             .or_insert_with(|| {
                 src.lookup(ecosystem, name).map(|hits| {
+                    let eco = Ecosystem::parse(ecosystem);
                     hits.into_iter()
                         .map(|mut h| {
-                            let a = h.package.take_range_affected();
+                            let a = range::Prepared::new(&eco, h.package.take_range_affected());
                             (Rc::new(h), a)
                         })
                         .collect()
@@ -266,7 +270,7 @@ pub fn match_package_cached(
                 continue;
             }
         };
-        for (hit, affected) in hits.iter() {
+        for (hit, prepared) in hits.iter() {
             // Spelling variants must normalise to the installed name; release scoping is
             // the lookup's, checked again here.
             if hit.package.ecosystem != p.ecosystem
@@ -282,7 +286,8 @@ pub fn match_package_cached(
             }) {
                 continue;
             }
-            let ev = range::evaluate_in(&eco, affected, &version);
+            // Prepared for the lookup's ecosystem, which is the package's (`p.ecosystem`).
+            let ev = prepared.evaluate(&version);
             match ev.verdict {
                 Verdict::Affected => {
                     if let Some(m) = ev.matched {

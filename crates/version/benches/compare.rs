@@ -5,10 +5,15 @@
 //! in the same run over the same pairs, is SipHash of both raw strings; figures are given as
 //! a ratio to it so they survive a change of machine.
 //!
+//! A second table measures OSV range evaluation of one `affected[]` entry against every
+//! operand of a scheme: `evaluate_in` per version (the entry's events parsed and sorted on
+//! every call) against one `range::Prepared` evaluated for each version.
+//!
 //! Run: `cargo bench -p caulk-version --bench compare` (set `CAULK_BENCH_PAIRS` to change the
 //! pair count, default 200000).
 
-use caulk_version::Scheme;
+use caulk_version::range::{Affected, Event, EventKind, Prepared, Range, RangeKind, evaluate_in};
+use caulk_version::{Ecosystem, Scheme};
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -155,4 +160,70 @@ fn main() {
     println!(
         "compare× and cmp×: time per pair relative to SipHash-ing both raw strings (lower is better)"
     );
+    ranges();
+}
+
+/// `evaluate_in` per version against one `Prepared` for many versions.
+fn ranges() {
+    let cases: &[(&str, Scheme, &[&str])] = &[
+        ("Debian:12", Scheme::Dpkg, &["debian-"]),
+        ("crates.io", Scheme::SemVer, &["semver-"]),
+        ("PyPI", Scheme::Pep440, &["pypi-"]),
+    ];
+    println!();
+    println!(
+        "{:<10} {:>8} {:>14} {:>14} {:>10}",
+        "entry", "versions", "evaluate_in/s", "prepared/s", "speed-up"
+    );
+    for (ecosystem, scheme, prefixes) in cases {
+        let eco = Ecosystem::parse(ecosystem);
+        let mut ops: Vec<String> = operands(prefixes)
+            .into_iter()
+            .filter(|s| scheme.parse(s).is_ok())
+            .collect();
+        ops.sort();
+        ops.dedup();
+        if ops.len() < 10 {
+            println!("{ecosystem:<10} skipped: no valid operands (../shared absent?)");
+            continue;
+        }
+        // A typical multi-interval entry: events at quantiles of the operands in their
+        // scheme's order, written out of order, and a short `versions` list.
+        let mut sorted: Vec<&String> = ops.iter().collect();
+        sorted.sort_by(|a, b| scheme.compare(a, b).unwrap_or(std::cmp::Ordering::Equal));
+        let at = |q: usize| sorted[sorted.len() * q / 100].clone();
+        let affected = Affected {
+            ranges: vec![Range {
+                kind: RangeKind::Ecosystem,
+                events: vec![
+                    Event::new(EventKind::Fixed, at(90)),
+                    Event::new(EventKind::Introduced, at(80)),
+                    Event::new(EventKind::Introduced, "0"),
+                    Event::new(EventKind::Fixed, at(20)),
+                    Event::new(EventKind::Introduced, at(40)),
+                    Event::new(EventKind::LastAffected, at(60)),
+                ],
+            }],
+            versions: (0..8).map(|i| at(5 + i * 12)).collect(),
+        };
+        let (t_once, n_once) = time(|| {
+            ops.iter()
+                .filter(|v| evaluate_in(&eco, black_box(&affected), v).is_affected())
+                .count()
+        });
+        let (t_prep, n_prep) = time(|| {
+            let p = Prepared::new(&eco, black_box(affected.clone()));
+            ops.iter().filter(|v| p.evaluate(v).is_affected()).count()
+        });
+        assert_eq!(n_once, n_prep, "{ecosystem}: the two ways disagree");
+        let rate = |t: Duration| ops.len() as f64 / t.as_secs_f64();
+        println!(
+            "{:<10} {:>8} {:>14.0} {:>14.0} {:>9.1}×",
+            ecosystem,
+            ops.len(),
+            rate(t_once),
+            rate(t_prep),
+            t_once.as_secs_f64() / t_prep.as_secs_f64()
+        );
+    }
 }

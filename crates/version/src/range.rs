@@ -12,10 +12,16 @@
 //! last_affected X` is exactly X). GIT ranges name commits, not versions: they are reported as
 //! not evaluable for package versions, never guessed. A bad event version spoils only its own
 //! range, which is reported; the other ranges still decide.
+//!
+//! One entry evaluated against many versions (a lockfile with one crate at many versions)
+//! should be a [`Prepared`]: its event versions are parsed and sorted once, not per version.
+//! [`evaluate`] and [`evaluate_in`] run the same code for a single version.
 
 use crate::{Ecosystem, Scheme, Version, VersionError};
 use std::cmp::Ordering;
 use std::fmt;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 
 /// The `type` of an OSV range.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -237,6 +243,7 @@ impl Evaluation {
 }
 
 /// A parsed event bound: `introduced: "0"` is below everything, `limit: "*"` above.
+#[derive(Debug, Clone)]
 enum Bound {
     Min,
     Max,
@@ -287,188 +294,391 @@ pub fn evaluate_in(ecosystem: &Ecosystem, affected: &Affected, version: &str) ->
 
 /// Evaluate `version` against one `affected[]` entry whose ECOSYSTEM ranges use `scheme`
 /// (`None`: the ecosystem has no known order; `ecosystem_name` is only for messages).
+///
+/// Prepares the entry (see [`Prepared`]) and evaluates it once: to evaluate one entry against
+/// many versions, keep a [`Prepared`].
 pub fn evaluate(
     scheme: Option<Scheme>,
     ecosystem_name: &str,
     affected: &Affected,
     version: &str,
 ) -> Evaluation {
-    let mut outcomes = Vec::with_capacity(affected.ranges.len());
-    let mut matched = None;
-    for (i, range) in affected.ranges.iter().enumerate() {
-        let outcome = evaluate_range(i, range, scheme, ecosystem_name, version);
-        if matched.is_none()
-            && let RangeOutcome::Inside(m) = &outcome
-        {
-            matched = Some(m.clone());
+    Plan::new(scheme, ecosystem_name, affected).evaluate(affected, version)
+}
+
+/// One `affected[]` entry prepared for one ecosystem, to be evaluated against many versions:
+/// what does not depend on the installed version is done once (range types and schemes
+/// checked, event versions parsed and sorted, the `versions` list parsed on first need), so
+/// that each [`Prepared::evaluate`] only parses the installed version and walks the events.
+/// Its answers are those of [`evaluate_in`], which is the same code run once.
+///
+/// The preparation is kept from the second evaluation on: an entry evaluated once (most of a
+/// distro scan's) costs what [`evaluate_in`] costs and holds no parsed versions afterwards.
+#[derive(Debug)]
+pub struct Prepared {
+    affected: Affected,
+    scheme: Option<Scheme>,
+    /// For [`Unevaluable::NoScheme`], the only use of the name: empty when `scheme` is known
+    /// (no range can lack a scheme then).
+    ecosystem_name: String,
+    evaluated: AtomicBool,
+    plan: OnceLock<Plan>,
+}
+
+impl Clone for Prepared {
+    fn clone(&self) -> Self {
+        Prepared {
+            affected: self.affected.clone(),
+            scheme: self.scheme,
+            ecosystem_name: self.ecosystem_name.clone(),
+            evaluated: AtomicBool::new(self.evaluated.load(AtomicOrdering::Relaxed)),
+            plan: self.plan.clone(),
         }
-        outcomes.push(outcome);
-    }
-    if matched.is_none() {
-        matched = listed(scheme, affected, version);
-    }
-    let verdict = if matched.is_some() {
-        Verdict::Affected
-    } else if outcomes
-        .iter()
-        .any(|o| matches!(o, RangeOutcome::NotEvaluable(_)))
-    {
-        // A versions list still decides when it is the only evaluable evidence and the
-        // ranges are GIT ranges: OSV producers enumerate the tags those commits span.
-        if !affected.versions.is_empty()
-            && outcomes.iter().all(|o| {
-                matches!(
-                    o,
-                    RangeOutcome::NotEvaluable(Unevaluable::GitRange)
-                        | RangeOutcome::Outside { .. }
-                )
-            })
-        {
-            Verdict::NotAffected
-        } else {
-            Verdict::Undetermined
-        }
-    } else {
-        Verdict::NotAffected
-    };
-    Evaluation {
-        verdict,
-        matched,
-        ranges: outcomes,
     }
 }
 
-fn listed(scheme: Option<Scheme>, affected: &Affected, version: &str) -> Option<Match> {
-    if let Some(v) = affected.versions.iter().find(|v| *v == version) {
-        return Some(Match::Listed { version: v.clone() });
+impl Prepared {
+    /// Prepare `affected` for evaluation in `ecosystem`.
+    pub fn new(ecosystem: &Ecosystem, affected: Affected) -> Prepared {
+        let scheme = ecosystem.scheme();
+        let name = match scheme {
+            Some(_) => String::new(),
+            None => ecosystem.to_string(),
+        };
+        Prepared::with_scheme(scheme, &name, affected)
     }
-    let scheme = scheme?;
-    let parsed = scheme.parse_lenient(version).ok()?;
-    affected
-        .versions
-        .iter()
-        .find(|v| {
-            scheme
-                .parse_lenient(v)
-                .ok()
-                .and_then(|p| p.try_cmp(&parsed).ok())
-                == Some(Ordering::Equal)
-        })
-        .map(|v| Match::Listed { version: v.clone() })
+
+    /// Prepare `affected` whose ECOSYSTEM ranges use `scheme` (as [`evaluate`] takes them).
+    pub fn with_scheme(
+        scheme: Option<Scheme>,
+        ecosystem_name: &str,
+        affected: Affected,
+    ) -> Prepared {
+        Prepared {
+            affected,
+            scheme,
+            ecosystem_name: ecosystem_name.to_string(),
+            evaluated: AtomicBool::new(false),
+            plan: OnceLock::new(),
+        }
+    }
+
+    /// The entry as given.
+    pub fn affected(&self) -> &Affected {
+        &self.affected
+    }
+
+    /// Evaluate `version`: the same [`Evaluation`] as [`evaluate_in`] on the entry.
+    pub fn evaluate(&self, version: &str) -> Evaluation {
+        let plan = || Plan::new(self.scheme, &self.ecosystem_name, &self.affected);
+        if let Some(p) = self.plan.get() {
+            p.evaluate(&self.affected, version)
+        } else if !self.evaluated.swap(true, AtomicOrdering::Relaxed) {
+            plan().evaluate(&self.affected, version)
+        } else {
+            self.plan
+                .get_or_init(plan)
+                .evaluate(&self.affected, version)
+        }
+    }
+}
+
+/// The version-independent part of evaluating one entry. It refers to the entry's ranges and
+/// events by index, so it does not hold the entry itself.
+#[derive(Debug, Clone)]
+struct Plan {
+    /// The scheme of the ecosystem (ECOSYSTEM ranges and the `versions` list).
+    scheme: Option<Scheme>,
+    /// One per range, in record order.
+    ranges: Vec<PreparedRange>,
+    /// The `versions` list parsed under `scheme` (`None`: does not parse), filled when a
+    /// lookup first compares by the scheme.
+    versions: OnceLock<Vec<Option<Version>>>,
+}
+
+/// One range, prepared.
+#[derive(Debug, Clone)]
+enum PreparedRange {
+    /// Not evaluable whatever the installed version: a GIT range, an unknown type, an
+    /// ecosystem without a scheme, no `introduced` event.
+    Never(Unevaluable),
+    Evaluable {
+        /// The scheme the range's versions (and the installed version) are read in.
+        scheme: Scheme,
+        /// The events parsed and sorted, or the first one (in record order) that does not
+        /// parse. That error is reported only when the installed version parses: an
+        /// unreadable installed version is reported first.
+        events: Result<SortedEvents, Unevaluable>,
+    },
+}
+
+/// A range's events sorted by version, ties by kind: each with its parsed bound and its index
+/// in the range's `events`.
+#[derive(Debug, Clone)]
+struct SortedEvents(Vec<(Bound, EventKind, usize)>);
+
+impl PreparedRange {
+    fn new(range: &Range, ecosystem_scheme: Option<Scheme>, ecosystem_name: &str) -> Self {
+        // The order of these checks is the order of the reasons reported.
+        let scheme = match (&range.kind, range_scheme(&range.kind, ecosystem_scheme)) {
+            (RangeKind::Git, _) => return PreparedRange::Never(Unevaluable::GitRange),
+            (RangeKind::Other(t), _) => {
+                return PreparedRange::Never(Unevaluable::UnknownRangeType(t.clone()));
+            }
+            (_, None) => {
+                return PreparedRange::Never(Unevaluable::NoScheme(ecosystem_name.to_string()));
+            }
+            (_, Some(s)) => s,
+        };
+        if !range.events.iter().any(|e| e.kind == EventKind::Introduced) {
+            return PreparedRange::Never(Unevaluable::NoIntroduced);
+        }
+        PreparedRange::Evaluable {
+            scheme,
+            events: SortedEvents::new(range, scheme),
+        }
+    }
+}
+
+impl SortedEvents {
+    fn new(range: &Range, scheme: Scheme) -> Result<SortedEvents, Unevaluable> {
+        let mut events = Vec::with_capacity(range.events.len());
+        for (i, e) in range.events.iter().enumerate() {
+            let bound = match (e.kind, e.version.as_str()) {
+                (EventKind::Introduced, "0") => Bound::Min,
+                (EventKind::Limit, "*") => Bound::Max,
+                (_, s) => match scheme.parse_lenient(s) {
+                    Ok(p) => Bound::At(p),
+                    Err(error) => {
+                        return Err(Unevaluable::BadEvent {
+                            event: e.clone(),
+                            error,
+                        });
+                    }
+                },
+            };
+            events.push((bound, e.kind, i));
+        }
+        // Sort by version, ties by event kind (a stable sort: equal events keep record
+        // order). Comparisons within one scheme cannot fail, but a failure must not panic: it
+        // falls back to "equal" and the kind order.
+        events.sort_by(|(a, ka, _), (b, kb, _)| {
+            a.cmp_bound(b).unwrap_or(Ordering::Equal).then(ka.cmp(kb))
+        });
+        Ok(SortedEvents(events))
+    }
+
+    /// What the range says about the installed version `v`.
+    fn evaluate(&self, index: usize, range: &Range, v: &Version) -> RangeOutcome {
+        let events = &self.0;
+        let event = |i: usize| &range.events[i];
+
+        // Limits cap the whole range: the version must be below at least one of them.
+        let limits = || {
+            events
+                .iter()
+                .filter(|(_, kind, _)| *kind == EventKind::Limit)
+        };
+        if let Some((_, _, highest)) = limits().next_back()
+            && !limits().any(|(b, _, _)| b.cmp_version(v) == Ok(Ordering::Greater))
+        {
+            return RangeOutcome::Outside {
+                decided_by: Some(event(*highest).clone()),
+            };
+        }
+
+        let mut affected_from: Option<usize> = None;
+        let mut turned_off_by: Option<usize> = None;
+        for (pos, (bound, kind, i)) in events.iter().enumerate() {
+            let c = bound.cmp_version(v).unwrap_or(Ordering::Greater);
+            match kind {
+                EventKind::Introduced if c != Ordering::Greater => {
+                    affected_from = Some(pos);
+                }
+                EventKind::Fixed if c != Ordering::Greater => {
+                    affected_from = None;
+                    turned_off_by = Some(*i);
+                }
+                EventKind::LastAffected if c == Ordering::Less => {
+                    affected_from = None;
+                    turned_off_by = Some(*i);
+                }
+                _ => {}
+            }
+        }
+        match affected_from {
+            Some(pos) => {
+                let introduced = event(events[pos].2).version.clone();
+                let upper = events[pos + 1..]
+                    .iter()
+                    .find_map(|(_, kind, i)| {
+                        let v = || event(*i).version.clone();
+                        match kind {
+                            EventKind::Fixed => Some(Upper::Fixed(v())),
+                            EventKind::LastAffected => Some(Upper::LastAffected(v())),
+                            EventKind::Limit => Some(Upper::Limit(v())),
+                            EventKind::Introduced => None,
+                        }
+                    })
+                    .unwrap_or(Upper::Unbounded);
+                RangeOutcome::Inside(Match::InRange {
+                    range: index,
+                    kind: range.kind.clone(),
+                    introduced,
+                    upper,
+                })
+            }
+            None => RangeOutcome::Outside {
+                decided_by: turned_off_by.map(|i| event(i).clone()),
+            },
+        }
+    }
+}
+
+/// The installed version, parsed once per scheme asked for. One entry asks for at most two
+/// schemes (the ecosystem's, and SemVer for SEMVER ranges), so two slots are kept inline (no
+/// allocation per evaluation); a third scheme would take the second slot over.
+struct Installed<'v> {
+    text: &'v str,
+    slots: [Option<(Scheme, Result<Version, VersionError>)>; 2],
+}
+
+impl<'v> Installed<'v> {
+    fn new(text: &'v str) -> Self {
+        Installed {
+            text,
+            slots: [None, None],
+        }
+    }
+
+    fn parsed(&mut self, scheme: Scheme) -> &Result<Version, VersionError> {
+        let i = match &self.slots {
+            [Some((s, _)), _] if *s == scheme => 0,
+            [_, Some((s, _))] if *s == scheme => 1,
+            [None, _] => 0,
+            _ => 1,
+        };
+        let slot = &mut self.slots[i];
+        if slot.as_ref().is_some_and(|(s, _)| *s != scheme) {
+            *slot = None;
+        }
+        let text = self.text;
+        &slot
+            .get_or_insert_with(|| (scheme, scheme.parse_lenient(text)))
+            .1
+    }
+}
+
+impl Plan {
+    fn new(scheme: Option<Scheme>, ecosystem_name: &str, affected: &Affected) -> Plan {
+        Plan {
+            scheme,
+            ranges: affected
+                .ranges
+                .iter()
+                .map(|r| PreparedRange::new(r, scheme, ecosystem_name))
+                .collect(),
+            versions: OnceLock::new(),
+        }
+    }
+
+    /// Evaluate `version` against `affected`, the entry this plan was made from.
+    fn evaluate(&self, affected: &Affected, version: &str) -> Evaluation {
+        debug_assert_eq!(self.ranges.len(), affected.ranges.len());
+        let mut installed = Installed::new(version);
+        let mut outcomes = Vec::with_capacity(affected.ranges.len());
+        let mut matched = None;
+        for (i, (range, prepared)) in affected.ranges.iter().zip(&self.ranges).enumerate() {
+            let outcome = evaluate_range(i, range, prepared, &mut installed);
+            if matched.is_none()
+                && let RangeOutcome::Inside(m) = &outcome
+            {
+                matched = Some(m.clone());
+            }
+            outcomes.push(outcome);
+        }
+        if matched.is_none() {
+            matched = self.listed(affected, &mut installed);
+        }
+        let verdict = if matched.is_some() {
+            Verdict::Affected
+        } else if outcomes
+            .iter()
+            .any(|o| matches!(o, RangeOutcome::NotEvaluable(_)))
+        {
+            // A versions list still decides when it is the only evaluable evidence and the
+            // ranges are GIT ranges: OSV producers enumerate the tags those commits span.
+            if !affected.versions.is_empty()
+                && outcomes.iter().all(|o| {
+                    matches!(
+                        o,
+                        RangeOutcome::NotEvaluable(Unevaluable::GitRange)
+                            | RangeOutcome::Outside { .. }
+                    )
+                })
+            {
+                Verdict::NotAffected
+            } else {
+                Verdict::Undetermined
+            }
+        } else {
+            Verdict::NotAffected
+        };
+        Evaluation {
+            verdict,
+            matched,
+            ranges: outcomes,
+        }
+    }
+
+    /// The `versions` entry naming the installed version: the first written exactly as it,
+    /// else the first equal to it under the ecosystem's scheme.
+    fn listed(&self, affected: &Affected, installed: &mut Installed<'_>) -> Option<Match> {
+        if let Some(v) = affected.versions.iter().find(|v| *v == installed.text) {
+            return Some(Match::Listed { version: v.clone() });
+        }
+        let scheme = self.scheme?;
+        let parsed = installed.parsed(scheme).as_ref().ok()?;
+        let versions = self.versions.get_or_init(|| {
+            affected
+                .versions
+                .iter()
+                .map(|v| scheme.parse_lenient(v).ok())
+                .collect()
+        });
+        versions
+            .iter()
+            .position(|p| p.as_ref().and_then(|p| p.try_cmp(parsed).ok()) == Some(Ordering::Equal))
+            .map(|i| Match::Listed {
+                version: affected.versions[i].clone(),
+            })
+    }
 }
 
 fn evaluate_range(
     index: usize,
     range: &Range,
-    ecosystem_scheme: Option<Scheme>,
-    ecosystem_name: &str,
-    version: &str,
+    prepared: &PreparedRange,
+    installed: &mut Installed<'_>,
 ) -> RangeOutcome {
-    let scheme = match (&range.kind, range_scheme(&range.kind, ecosystem_scheme)) {
-        (RangeKind::Git, _) => return RangeOutcome::NotEvaluable(Unevaluable::GitRange),
-        (RangeKind::Other(t), _) => {
-            return RangeOutcome::NotEvaluable(Unevaluable::UnknownRangeType(t.clone()));
-        }
-        (_, None) => {
-            return RangeOutcome::NotEvaluable(Unevaluable::NoScheme(ecosystem_name.to_string()));
-        }
-        (_, Some(s)) => s,
+    let (scheme, events) = match prepared {
+        PreparedRange::Never(why) => return RangeOutcome::NotEvaluable(why.clone()),
+        PreparedRange::Evaluable { scheme, events } => (*scheme, events),
     };
-    if !range.events.iter().any(|e| e.kind == EventKind::Introduced) {
-        return RangeOutcome::NotEvaluable(Unevaluable::NoIntroduced);
-    }
-    let v = match scheme.parse_lenient(version) {
+    let text = installed.text;
+    let v = match installed.parsed(scheme) {
         Ok(v) => v,
         Err(error) => {
             // The installed version itself is unreadable in this range's scheme.
             return RangeOutcome::NotEvaluable(Unevaluable::BadEvent {
-                event: Event::new(EventKind::Introduced, version),
-                error,
+                event: Event::new(EventKind::Introduced, text),
+                error: error.clone(),
             });
         }
     };
-    let mut events: Vec<(Bound, &Event)> = Vec::with_capacity(range.events.len());
-    for e in &range.events {
-        let bound = match (e.kind, e.version.as_str()) {
-            (EventKind::Introduced, "0") => Bound::Min,
-            (EventKind::Limit, "*") => Bound::Max,
-            (_, s) => match scheme.parse_lenient(s) {
-                Ok(p) => Bound::At(p),
-                Err(error) => {
-                    return RangeOutcome::NotEvaluable(Unevaluable::BadEvent {
-                        event: e.clone(),
-                        error,
-                    });
-                }
-            },
-        };
-        events.push((bound, e));
-    }
-    // Sort by version, ties by event kind. Comparisons within one scheme cannot fail, but a
-    // failure must not panic: it falls back to "equal" and the kind order.
-    events.sort_by(|(a, ea), (b, eb)| {
-        a.cmp_bound(b)
-            .unwrap_or(Ordering::Equal)
-            .then(ea.kind.cmp(&eb.kind))
-    });
-
-    // Limits cap the whole range: the version must be below at least one of them.
-    let limits: Vec<&(Bound, &Event)> = events
-        .iter()
-        .filter(|(_, e)| e.kind == EventKind::Limit)
-        .collect();
-    if !limits.is_empty()
-        && !limits
-            .iter()
-            .any(|(b, _)| b.cmp_version(&v) == Ok(Ordering::Greater))
-    {
-        let highest = limits.last().map(|(_, e)| (*e).clone());
-        return RangeOutcome::Outside {
-            decided_by: highest,
-        };
-    }
-
-    let mut affected_from: Option<usize> = None;
-    let mut turned_off_by: Option<&Event> = None;
-    for (i, (bound, e)) in events.iter().enumerate() {
-        let c = bound.cmp_version(&v).unwrap_or(Ordering::Greater);
-        match e.kind {
-            EventKind::Introduced if c != Ordering::Greater => {
-                affected_from = Some(i);
-            }
-            EventKind::Fixed if c != Ordering::Greater => {
-                affected_from = None;
-                turned_off_by = Some(e);
-            }
-            EventKind::LastAffected if c == Ordering::Less => {
-                affected_from = None;
-                turned_off_by = Some(e);
-            }
-            _ => {}
-        }
-    }
-    match affected_from {
-        Some(i) => {
-            let introduced = events[i].1.version.clone();
-            let upper = events[i + 1..]
-                .iter()
-                .find_map(|(_, e)| match e.kind {
-                    EventKind::Fixed => Some(Upper::Fixed(e.version.clone())),
-                    EventKind::LastAffected => Some(Upper::LastAffected(e.version.clone())),
-                    EventKind::Limit => Some(Upper::Limit(e.version.clone())),
-                    EventKind::Introduced => None,
-                })
-                .unwrap_or(Upper::Unbounded);
-            RangeOutcome::Inside(Match::InRange {
-                range: index,
-                kind: range.kind.clone(),
-                introduced,
-                upper,
-            })
-        }
-        None => RangeOutcome::Outside {
-            decided_by: turned_off_by.cloned(),
-        },
+    match events {
+        Ok(events) => events.evaluate(index, range, v),
+        Err(why) => RangeOutcome::NotEvaluable(why.clone()),
     }
 }
 
@@ -723,6 +933,40 @@ mod tests {
         assert!(evaluate_in(&go, &a, "v1.2.2").is_affected());
         assert!(!evaluate_in(&go, &a, "v1.2.3").is_affected());
         assert!(evaluate_in(&Ecosystem::parse("npm"), &a, "1.2.2").is_affected());
+    }
+
+    #[test]
+    fn prepared_answers_as_evaluate_in_on_every_call() {
+        let a = Affected {
+            ranges: vec![
+                range(RangeKind::Ecosystem, &[(Introduced, "0"), (Fixed, "1.5-1")]),
+                range(RangeKind::Git, &[(Introduced, "0"), (Fixed, "abc123")]),
+            ],
+            versions: vec!["2.0-1".into(), "0:2.1-1".into()],
+        };
+        let deb = Ecosystem::parse("Debian:12");
+        let p = Prepared::new(&deb, a.clone());
+        assert_eq!(p.affected(), &a);
+        // The first call prepares for itself, later ones share what the second kept.
+        for v in [
+            "1.0-1",
+            "1.5-1",
+            "2.0-1",
+            "2.1-1",
+            "1:0",
+            "bad version",
+            "1.0-1",
+        ] {
+            let want = evaluate_in(&deb, &a, v);
+            assert_eq!(p.evaluate(v), want, "{v}");
+            assert_eq!(p.clone().evaluate(v), want, "{v}, clone");
+        }
+        assert_eq!(
+            p.evaluate("2.1-1").matched,
+            Some(Match::Listed {
+                version: "0:2.1-1".into()
+            })
+        );
     }
 
     #[test]
