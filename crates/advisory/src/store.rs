@@ -659,6 +659,44 @@ pub struct Store {
     path: PathBuf,
 }
 
+/// A `kev` row (`SELECT *`).
+fn kev_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<KevEntry> {
+    Ok(KevEntry {
+        cve_id: r.get(0)?,
+        vendor_project: r.get(1)?,
+        product: r.get(2)?,
+        vulnerability_name: r.get(3)?,
+        date_added: r.get(4)?,
+        due_date: r.get(5)?,
+        known_ransomware_campaign_use: RansomwareUse::parse(&r.get::<_, String>(6)?),
+        required_action: r.get(7)?,
+    })
+}
+
+/// An `epss` row (`SELECT *`).
+fn epss_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<EpssScore> {
+    Ok(EpssScore {
+        cve_id: r.get(0)?,
+        score: r.get(1)?,
+        percentile: r.get(2)?,
+        model_version: r.get(3)?,
+        score_date: r.get(4)?,
+    })
+}
+
+/// A `cvss` score from columns `version, vector, base_score, severity, published_score,
+/// source` starting at column `at`.
+fn cvss_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<CvssScore> {
+    Ok(CvssScore {
+        version: parse_version(&r.get::<_, String>(at)?),
+        vector: r.get(at + 1)?,
+        base_score: r.get(at + 2)?,
+        severity: parse_severity(&r.get::<_, String>(at + 3)?),
+        published_score: r.get(at + 4)?,
+        source: r.get(at + 5)?,
+    })
+}
+
 impl Store {
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         let sql = |source| StoreError::Sql {
@@ -901,16 +939,7 @@ impl Store {
             )
             .map_err(|e| self.sql(e))?;
         let rows = st
-            .query_map(params![id], |r| {
-                Ok(CvssScore {
-                    version: parse_version(&r.get::<_, String>(0)?),
-                    vector: r.get(1)?,
-                    base_score: r.get(2)?,
-                    severity: parse_severity(&r.get::<_, String>(3)?),
-                    published_score: r.get(4)?,
-                    source: r.get(5)?,
-                })
-            })
+            .query_map(params![id], |r| cvss_row(r, 0))
             .map_err(|e| self.sql(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
     }
@@ -950,41 +979,14 @@ impl Store {
     pub fn kev(&self, cve: &str) -> Result<Option<KevEntry>, StoreError> {
         self.conn
             .prepare_cached("SELECT * FROM kev WHERE cve=?1")
-            .and_then(|mut st| {
-                st.query_row(params![cve], |r| {
-                    Ok(KevEntry {
-                        cve_id: r.get(0)?,
-                        vendor_project: r.get(1)?,
-                        product: r.get(2)?,
-                        vulnerability_name: r.get(3)?,
-                        date_added: r.get(4)?,
-                        due_date: r.get(5)?,
-                        known_ransomware_campaign_use: RansomwareUse::parse(
-                            &r.get::<_, String>(6)?,
-                        ),
-                        required_action: r.get(7)?,
-                    })
-                })
-                .optional()
-            })
+            .and_then(|mut st| st.query_row(params![cve], kev_row).optional())
             .map_err(|e| self.sql(e))
     }
 
     pub fn epss(&self, cve: &str) -> Result<Option<EpssScore>, StoreError> {
         self.conn
             .prepare_cached("SELECT * FROM epss WHERE cve=?1")
-            .and_then(|mut st| {
-                st.query_row(params![cve], |r| {
-                    Ok(EpssScore {
-                        cve_id: r.get(0)?,
-                        score: r.get(1)?,
-                        percentile: r.get(2)?,
-                        model_version: r.get(3)?,
-                        score_date: r.get(4)?,
-                    })
-                })
-                .optional()
-            })
+            .and_then(|mut st| st.query_row(params![cve], epss_row).optional())
             .map_err(|e| self.sql(e))
     }
 
@@ -995,6 +997,20 @@ impl Store {
 
     fn keys_json(keys: &[&str]) -> String {
         serde_json::to_string(keys).unwrap_or_else(|_| "[]".to_string())
+    }
+
+    /// Run `sql`, whose `?1` is the JSON array of `keys`, and map every row.
+    fn query_keys<T>(
+        &self,
+        sql: &str,
+        keys: &[&str],
+        row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut st = self.conn.prepare_cached(sql).map_err(|e| self.sql(e))?;
+        let rows = st
+            .query_map(params![Self::keys_json(keys)], row)
+            .map_err(|e| self.sql(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
     }
 
     /// [`Store::lookup`] for several names of one ecosystem: the entries of every name, in
@@ -1046,15 +1062,11 @@ impl Store {
     /// The facts (no affected entries, no severity) of the advisories among `ids` that
     /// exist, withdrawn or not, in id order.
     pub fn advisory_facts(&self, ids: &[&str]) -> Result<Vec<AdvisoryFacts>, StoreError> {
-        let mut st = self
-            .conn
-            .prepare_cached(
-                "SELECT id, feed, file, modified, published, withdrawn, summary FROM advisories
-                 WHERE id IN (SELECT value FROM json_each(?1)) ORDER BY id",
-            )
-            .map_err(|e| self.sql(e))?;
-        let rows = st
-            .query_map(params![Self::keys_json(ids)], |r| {
+        self.query_keys(
+            "SELECT id, feed, file, modified, published, withdrawn, summary FROM advisories
+             WHERE id IN (SELECT value FROM json_each(?1)) ORDER BY id",
+            ids,
+            |r| {
                 Ok(AdvisoryFacts {
                     id: r.get(0)?,
                     source: RecordSource {
@@ -1066,37 +1078,19 @@ impl Store {
                     withdrawn: r.get(5)?,
                     summary: r.get(6)?,
                 })
-            })
-            .map_err(|e| self.sql(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
+            },
+        )
     }
 
     /// [`Store::cvss`] for several ids: `(id, score)` pairs in (id, source order) order.
     pub fn cvss_many(&self, ids: &[&str]) -> Result<Vec<(String, CvssScore)>, StoreError> {
-        let mut st = self
-            .conn
-            .prepare_cached(
-                "SELECT id, version, vector, base_score, severity, published_score, source FROM cvss
-                 WHERE id IN (SELECT value FROM json_each(?1))
-                 ORDER BY id, source, version, vector",
-            )
-            .map_err(|e| self.sql(e))?;
-        let rows = st
-            .query_map(params![Self::keys_json(ids)], |r| {
-                Ok((
-                    r.get(0)?,
-                    CvssScore {
-                        version: parse_version(&r.get::<_, String>(1)?),
-                        vector: r.get(2)?,
-                        base_score: r.get(3)?,
-                        severity: parse_severity(&r.get::<_, String>(4)?),
-                        published_score: r.get(5)?,
-                        source: r.get(6)?,
-                    },
-                ))
-            })
-            .map_err(|e| self.sql(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
+        self.query_keys(
+            "SELECT id, version, vector, base_score, severity, published_score, source FROM cvss
+             WHERE id IN (SELECT value FROM json_each(?1))
+             ORDER BY id, source, version, vector",
+            ids,
+            |r| Ok((r.get(0)?, cvss_row(r, 1)?)),
+        )
     }
 
     /// [`Store::vulnerability`] for several ids: `(asked id, vulnerability)` for the ids
@@ -1140,66 +1134,30 @@ impl Store {
         &self,
         advisories: &[&str],
     ) -> Result<Vec<(String, String)>, StoreError> {
-        let mut st = self
-            .conn
-            .prepare_cached(
-                "SELECT advisory, vuln FROM advisory_vulns
-                 WHERE advisory IN (SELECT value FROM json_each(?1)) ORDER BY advisory, vuln",
-            )
-            .map_err(|e| self.sql(e))?;
-        let rows = st
-            .query_map(params![Self::keys_json(advisories)], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
-            .map_err(|e| self.sql(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
+        self.query_keys(
+            "SELECT advisory, vuln FROM advisory_vulns
+             WHERE advisory IN (SELECT value FROM json_each(?1)) ORDER BY advisory, vuln",
+            advisories,
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
     }
 
     /// [`Store::kev`] for several CVE ids: the entries found, in id order.
     pub fn kev_many(&self, cves: &[&str]) -> Result<Vec<KevEntry>, StoreError> {
-        let mut st = self
-            .conn
-            .prepare_cached(
-                "SELECT * FROM kev WHERE cve IN (SELECT value FROM json_each(?1)) ORDER BY cve",
-            )
-            .map_err(|e| self.sql(e))?;
-        let rows = st
-            .query_map(params![Self::keys_json(cves)], |r| {
-                Ok(KevEntry {
-                    cve_id: r.get(0)?,
-                    vendor_project: r.get(1)?,
-                    product: r.get(2)?,
-                    vulnerability_name: r.get(3)?,
-                    date_added: r.get(4)?,
-                    due_date: r.get(5)?,
-                    known_ransomware_campaign_use: RansomwareUse::parse(&r.get::<_, String>(6)?),
-                    required_action: r.get(7)?,
-                })
-            })
-            .map_err(|e| self.sql(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
+        self.query_keys(
+            "SELECT * FROM kev WHERE cve IN (SELECT value FROM json_each(?1)) ORDER BY cve",
+            cves,
+            kev_row,
+        )
     }
 
     /// [`Store::epss`] for several CVE ids: the scores found, in id order.
     pub fn epss_many(&self, cves: &[&str]) -> Result<Vec<EpssScore>, StoreError> {
-        let mut st = self
-            .conn
-            .prepare_cached(
-                "SELECT * FROM epss WHERE cve IN (SELECT value FROM json_each(?1)) ORDER BY cve",
-            )
-            .map_err(|e| self.sql(e))?;
-        let rows = st
-            .query_map(params![Self::keys_json(cves)], |r| {
-                Ok(EpssScore {
-                    cve_id: r.get(0)?,
-                    score: r.get(1)?,
-                    percentile: r.get(2)?,
-                    model_version: r.get(3)?,
-                    score_date: r.get(4)?,
-                })
-            })
-            .map_err(|e| self.sql(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
+        self.query_keys(
+            "SELECT * FROM epss WHERE cve IN (SELECT value FROM json_each(?1)) ORDER BY cve",
+            cves,
+            epss_row,
+        )
     }
 
     /// Every feed's status, sorted by feed name.

@@ -206,4 +206,105 @@ fn whole_mirror_is_accounted_for() {
     assert_eq!(epss.model_version.as_deref(), Some("v4"));
     let scored = store.count("cvss").expect("count");
     assert!(scored > 500, "{scored}");
+
+    set_reads_answer_as_single_reads(&store, &db);
+}
+
+/// The set-based reads the scan uses answer exactly what the single-key reads answer, on
+/// the real data: names of every ecosystem, their advisories, vulnerabilities and scores,
+/// plus keys that exist nowhere.
+fn set_reads_answer_as_single_reads(store: &Store, db: &std::path::Path) {
+    use caulk_model::advisory::AdvisoryFacts;
+    let conn =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .expect("open");
+    let ecosystems: Vec<String> = conn
+        .prepare("SELECT DISTINCT ecosystem FROM affected ORDER BY ecosystem")
+        .and_then(|mut st| st.query_map([], |r| r.get(0))?.collect())
+        .expect("ecosystems");
+    assert!(ecosystems.len() > 5, "{ecosystems:?}");
+    let (mut hits, mut advisories) = (0, std::collections::BTreeSet::new());
+    for eco in &ecosystems {
+        let mut names: Vec<String> = conn
+            .prepare(
+                "SELECT DISTINCT name FROM affected WHERE ecosystem=?1 ORDER BY name LIMIT 150",
+            )
+            .and_then(|mut st| st.query_map([eco], |r| r.get(0))?.collect())
+            .expect("names");
+        names.push("no-such-package-anywhere".into());
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let many = store.lookup_many(eco, &names).expect("lookup_many");
+        let mut single = Vec::new();
+        for n in &names {
+            single.extend(store.lookup(eco, n).expect("lookup"));
+        }
+        assert_eq!(many, single, "{eco}");
+        hits += many.len();
+        advisories.extend(many.into_iter().map(|h| h.advisory));
+    }
+    assert!(hits > 1000, "{hits}");
+    advisories.insert("NO-SUCH-ADVISORY-1".into());
+    let ids: Vec<&str> = advisories.iter().map(String::as_str).collect();
+
+    let facts = store.advisory_facts(&ids).expect("facts");
+    let mut single = Vec::new();
+    for id in &ids {
+        if let Some(a) = store.advisory(id).expect("advisory") {
+            single.push(AdvisoryFacts::of(&a));
+        }
+    }
+    assert_eq!(facts, single);
+    assert_eq!(facts.len(), ids.len() - 1);
+
+    let links = store.advisory_vulnerabilities_many(&ids).expect("links");
+    let mut single = Vec::new();
+    for id in &ids {
+        for v in store.advisory_vulnerabilities(id).expect("links") {
+            single.push((id.to_string(), v));
+        }
+    }
+    assert_eq!(links, single);
+
+    let mut all_ids: std::collections::BTreeSet<String> =
+        links.iter().map(|(_, v)| v.clone()).collect();
+    all_ids.extend(advisories.iter().cloned());
+    let all: Vec<&str> = all_ids.iter().map(String::as_str).collect();
+    let vulns = store.vulnerabilities(&all).expect("vulnerabilities");
+    let mut single = Vec::new();
+    for id in &all {
+        if let Some(v) = store.vulnerability(id).expect("vulnerability") {
+            single.push((id.to_string(), v));
+        }
+    }
+    assert_eq!(vulns, single);
+
+    let mut every: std::collections::BTreeSet<String> = all_ids.clone();
+    for (_, v) in &vulns {
+        every.extend(v.ids.iter().cloned());
+    }
+    every.insert("CVE-2023-4911".into());
+    let every: Vec<&str> = every.iter().map(String::as_str).collect();
+    let cvss = store.cvss_many(&every).expect("cvss");
+    let mut single = Vec::new();
+    for id in &every {
+        for c in store.cvss(id).expect("cvss") {
+            single.push((id.to_string(), c));
+        }
+    }
+    assert_eq!(cvss, single);
+    assert!(!cvss.is_empty());
+    let kev = store.kev_many(&every).expect("kev");
+    let single: Vec<_> = every
+        .iter()
+        .filter_map(|c| store.kev(c).expect("kev"))
+        .collect();
+    assert_eq!(kev, single);
+    assert!(!kev.is_empty());
+    let epss = store.epss_many(&every).expect("epss");
+    let single: Vec<_> = every
+        .iter()
+        .filter_map(|c| store.epss(c).expect("epss"))
+        .collect();
+    assert_eq!(epss, single);
+    assert!(!epss.is_empty());
 }
