@@ -97,15 +97,32 @@ struct Cache {
     errors: BTreeSet<String>,
 }
 
-/// Keys of `keys` not yet in `map`, deduplicated.
-fn missing<'k, V>(
-    map: &HashMap<String, V>,
+/// Ask `fetch` in one set read for the keys of `keys` that `map` does not hold yet; `put`
+/// files each answer, and every asked key left unanswered gets the default (known absent).
+/// A failed read files nothing: each key is then read alone when the scan asks for it.
+fn fill<'k, V: Default, T>(
+    map: &mut HashMap<String, V>,
     keys: impl IntoIterator<Item = &'k str>,
-) -> Vec<&'k str> {
+    fetch: impl FnOnce(&[&str]) -> Result<Vec<T>, SourceError>,
+    mut put: impl FnMut(&mut HashMap<String, V>, T),
+) {
     let mut seen = BTreeSet::new();
-    keys.into_iter()
+    let want: Vec<&str> = keys
+        .into_iter()
         .filter(|k| !map.contains_key(*k) && seen.insert(*k))
-        .collect()
+        .collect();
+    if want.is_empty() {
+        return;
+    }
+    let Ok(got) = fetch(&want) else {
+        return;
+    };
+    for t in got {
+        put(map, t);
+    }
+    for k in want {
+        map.entry(k.to_string()).or_default();
+    }
 }
 
 impl Cache {
@@ -123,28 +140,20 @@ impl Cache {
         src: &dyn AdvisorySource,
         ids: impl IntoIterator<Item = &'k str> + Clone,
     ) {
-        let want = missing(&self.facts, ids.clone());
-        if !want.is_empty()
-            && let Ok(got) = src.advisory_facts(&want)
-        {
-            for f in got {
-                self.facts.insert(f.id.clone(), Some(f));
-            }
-            for k in want {
-                self.facts.entry(k.to_string()).or_insert(None);
-            }
-        }
-        let want = missing(&self.linked, ids.clone());
-        if !want.is_empty()
-            && let Ok(got) = src.advisory_vulnerabilities_many(&want)
-        {
-            for (a, v) in got {
-                self.linked.entry(a).or_default().push(v);
-            }
-            for k in want {
-                self.linked.entry(k.to_string()).or_default();
-            }
-        }
+        fill(
+            &mut self.facts,
+            ids.clone(),
+            |k| src.advisory_facts(k),
+            |m, f| {
+                m.insert(f.id.clone(), Some(f));
+            },
+        );
+        fill(
+            &mut self.linked,
+            ids.clone(),
+            |k| src.advisory_vulnerabilities_many(k),
+            |m, (a, v)| m.entry(a).or_default().push(v),
+        );
         // `vulns_of` asks for an advisory's own vulnerability only when it is linked to
         // none or to several.
         let unusual: Vec<&str> = ids
@@ -159,17 +168,14 @@ impl Cache {
         src: &dyn AdvisorySource,
         ids: impl IntoIterator<Item = &'k str>,
     ) {
-        let want = missing(&self.vulnerability, ids);
-        if !want.is_empty()
-            && let Ok(got) = src.vulnerabilities(&want)
-        {
-            for (id, v) in got {
-                self.vulnerability.insert(id, Some(v));
-            }
-            for k in want {
-                self.vulnerability.entry(k.to_string()).or_insert(None);
-            }
-        }
+        fill(
+            &mut self.vulnerability,
+            ids,
+            |k| src.vulnerabilities(k),
+            |m, (id, v)| {
+                m.insert(id, Some(v));
+            },
+        );
     }
 
     /// CVSS of every id; KEV and EPSS of the CVE ids among them.
@@ -178,40 +184,29 @@ impl Cache {
         src: &dyn AdvisorySource,
         ids: impl IntoIterator<Item = &'k str> + Clone,
     ) {
-        let want = missing(&self.cvss, ids.clone());
-        if !want.is_empty()
-            && let Ok(got) = src.cvss_many(&want)
-        {
-            for (id, c) in got {
-                self.cvss.entry(id).or_default().push(c);
-            }
-            for k in want {
-                self.cvss.entry(k.to_string()).or_default();
-            }
-        }
+        fill(
+            &mut self.cvss,
+            ids.clone(),
+            |k| src.cvss_many(k),
+            |m, (id, c)| m.entry(id).or_default().push(c),
+        );
         let cves = || ids.clone().into_iter().filter(|i| i.starts_with("CVE-"));
-        let want = missing(&self.kev, cves());
-        if !want.is_empty()
-            && let Ok(got) = src.kev_many(&want)
-        {
-            for k in got {
-                self.kev.insert(k.cve_id.clone(), Some(k));
-            }
-            for k in want {
-                self.kev.entry(k.to_string()).or_insert(None);
-            }
-        }
-        let want = missing(&self.epss, cves());
-        if !want.is_empty()
-            && let Ok(got) = src.epss_many(&want)
-        {
-            for e in got {
-                self.epss.insert(e.cve_id.clone(), Some(e));
-            }
-            for k in want {
-                self.epss.entry(k.to_string()).or_insert(None);
-            }
-        }
+        fill(
+            &mut self.kev,
+            cves(),
+            |k| src.kev_many(k),
+            |m, k| {
+                m.insert(k.cve_id.clone(), Some(k));
+            },
+        );
+        fill(
+            &mut self.epss,
+            cves(),
+            |k| src.epss_many(k),
+            |m, e| {
+                m.insert(e.cve_id.clone(), Some(e));
+            },
+        );
     }
 
     fn facts(&mut self, src: &dyn AdvisorySource, id: &str) -> Option<&AdvisoryFacts> {
