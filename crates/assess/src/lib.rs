@@ -1178,6 +1178,9 @@ fn summarize(
         if f.priority.overdue {
             s.overdue += 1;
         }
+        if let Some(k) = &f.informational {
+            *s.informational.entry(k.clone()).or_default() += 1;
+        }
     }
     s.packages_affected = pkgs.len() as u64;
     s.vulnerabilities = vulns.len() as u64;

@@ -849,6 +849,11 @@ pub struct Summary {
     pub kev: u64,
     /// Active findings past their due date.
     pub overdue: u64,
+    /// Active findings from informational advisories (not vulnerabilities), per kind
+    /// (`unmaintained`, `unsound`, `notice`, or a kind as the feed wrote it); empty when none.
+    /// Added within format 1: readers of older reports get an empty map.
+    #[serde(default)]
+    pub informational: std::collections::BTreeMap<String, u64>,
     pub remediations: u64,
     /// Remediations with an installable candidate.
     pub remediations_installable: u64,

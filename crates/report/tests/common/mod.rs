@@ -860,6 +860,7 @@ pub fn report() -> ScanReport {
                 defer: 3,
             },
             kev: 1,
+            informational: Default::default(),
             overdue: 4,
             remediations: 4,
             remediations_installable: 1,
