@@ -54,6 +54,10 @@ pub struct Exception {
     pub vulnerability: Option<String>,
     #[serde(default)]
     pub package: Option<String>,
+    /// Only findings from informational advisories of this kind (`unmaintained`, `unsound`,
+    /// `notice`): a team that accepts unmaintained crates says so once.
+    #[serde(default)]
+    pub informational: Option<String>,
     pub reason: String,
     #[serde(default)]
     pub owner: Option<String>,
@@ -119,9 +123,9 @@ impl Config {
                 }
             };
             e.index = index;
-            if e.vulnerability.is_none() && e.package.is_none() {
+            if e.vulnerability.is_none() && e.package.is_none() && e.informational.is_none() {
                 cfg.issues.push(issue(format!(
-                    "[[exception]] number {} skipped: it names neither a vulnerability nor a package",
+                    "[[exception]] number {} skipped: it names no vulnerability, package or informational kind",
                     index + 1
                 )));
                 continue;
@@ -153,7 +157,11 @@ impl Exception {
             .package
             .as_deref()
             .is_none_or(|p| f.package.name == p || f.package.source_name.as_deref() == Some(p));
-        vuln_ok && pkg_ok
+        let kind_ok = self
+            .informational
+            .as_deref()
+            .is_none_or(|k| f.informational.as_deref() == Some(k));
+        vuln_ok && pkg_ok && kind_ok
     }
 
     /// True once `today` is after the last day of the exception.
@@ -175,6 +183,7 @@ impl Exception {
             exception: self.index,
             vulnerability: self.vulnerability.clone(),
             package: self.package.clone(),
+            informational: self.informational.clone(),
             reason: self.reason.clone(),
             owner: self.owner.clone(),
             expires: self.expires.clone(),
@@ -206,6 +215,7 @@ pub fn apply(
             exception: e.index,
             vulnerability: e.vulnerability.clone(),
             package: e.package.clone(),
+            informational: e.informational.clone(),
             reason: e.reason.clone(),
             owner: e.owner.clone(),
             expires: e.expires.clone(),
@@ -309,7 +319,11 @@ colour = "red"
                 .iter()
                 .all(|i| i.file.as_deref() == Some("caulk.toml"))
         );
-        assert!(c.issues[0].reason.contains("neither"));
+        assert!(
+            c.issues[0].reason.contains("names no"),
+            "{}",
+            c.issues[0].reason
+        );
         assert!(c.issues[1].reason.contains("soon"));
         assert!(
             c.issues[2].reason.contains("colour"),
@@ -360,5 +374,51 @@ colour = "red"
         // The last day still holds.
         assert!(!c.exceptions[0].expired("2026-12-31".parse().unwrap()));
         assert!(c.exceptions[0].expired("2027-01-01".parse().unwrap()));
+    }
+
+    #[test]
+    fn an_exception_can_name_an_informational_kind() {
+        let c = Config::parse(
+            r#"
+[[exception]]
+informational = "unmaintained"
+reason = "we accept unmaintained crates; reviewed quarterly"
+owner = "platform"
+
+[[exception]]
+informational = "unsound"
+package = "bar"
+reason = "only bar's unsound advisories"
+"#,
+            "caulk.toml",
+        )
+        .unwrap();
+        assert!(c.issues.is_empty(), "{:?}", c.issues);
+        let today: Date = "2026-11-27".parse().unwrap();
+        let kind = |mut f: Finding, k: Option<&str>| {
+            f.informational = k.map(str::to_string);
+            f
+        };
+        let mut fs = vec![
+            kind(
+                finding("failure", "failure", "RUSTSEC-1", &[]),
+                Some("unmaintained"),
+            ),
+            kind(finding("foo", "foo", "RUSTSEC-2", &[]), Some("unsound")),
+            kind(finding("bar", "bar", "RUSTSEC-3", &[]), Some("unsound")),
+            kind(finding("baz", "baz", "CVE-2026-1", &[]), None),
+        ];
+        let counts = apply(&c.exceptions, &mut fs, today);
+        let hidden: Vec<bool> = fs.iter().map(Finding::is_suppressed).collect();
+        assert_eq!(hidden, [true, false, true, false]);
+        assert_eq!(
+            fs[0].suppression.as_ref().unwrap().informational.as_deref(),
+            Some("unmaintained")
+        );
+        assert_eq!(
+            counts.iter().map(|c| c.findings).collect::<Vec<_>>(),
+            [1, 1]
+        );
+        assert_eq!(counts[1].informational.as_deref(), Some("unsound"));
     }
 }

@@ -648,6 +648,9 @@ pub struct Suppression {
     pub vulnerability: Option<String>,
     #[serde(default)]
     pub package: Option<String>,
+    /// The exception's informational-kind selector (`unmaintained`, …), when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub informational: Option<String>,
     pub reason: String,
     #[serde(default)]
     pub owner: Option<String>,
@@ -765,6 +768,8 @@ pub struct ExceptionCount {
     pub vulnerability: Option<String>,
     #[serde(default)]
     pub package: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub informational: Option<String>,
     pub reason: String,
     #[serde(default)]
     pub owner: Option<String>,
