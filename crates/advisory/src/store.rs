@@ -631,12 +631,7 @@ impl Drop for Builder {
     }
 }
 
-/// One affected entry found by a lookup.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AffectedHit {
-    pub advisory: String,
-    pub package: AffectedPackage,
-}
+pub use caulk_model::advisory::AffectedHit;
 
 /// An open read transaction on a [`Store`]; ends when dropped.
 #[derive(Debug)]

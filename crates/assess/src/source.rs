@@ -5,16 +5,12 @@
 //! crate never touches a file.
 
 use caulk_model::advisory::{
-    Advisory, AdvisoryFacts, AffectedPackage, CvssScore, EpssScore, KevEntry, Vulnerability,
+    Advisory, AdvisoryFacts, CvssScore, EpssScore, KevEntry, Vulnerability,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
-/// One `affected[]` entry found by a lookup.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Hit {
-    pub advisory: String,
-    pub package: AffectedPackage,
-}
+/// One `affected[]` entry found by a lookup (the model's type; the store answers with it).
+pub use caulk_model::advisory::AffectedHit as Hit;
 
 /// A failed read from an advisory source: what was asked and why it failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

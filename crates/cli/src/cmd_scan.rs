@@ -138,14 +138,6 @@ impl AdvisorySource for StoreSource<'_> {
     fn lookup(&self, ecosystem: &str, name: &str) -> Result<Vec<Hit>, SourceError> {
         self.0
             .lookup(ecosystem, name)
-            .map(|hits| {
-                hits.into_iter()
-                    .map(|h| Hit {
-                        advisory: h.advisory,
-                        package: h.package,
-                    })
-                    .collect()
-            })
             .map_err(|e| src_err(format!("lookup {ecosystem}/{name}"), e))
     }
     fn advisory(&self, id: &str) -> Result<Option<Advisory>, SourceError> {
@@ -182,14 +174,6 @@ impl AdvisorySource for StoreSource<'_> {
     fn lookup_many(&self, ecosystem: &str, names: &[&str]) -> Result<Vec<Hit>, SourceError> {
         self.0
             .lookup_many(ecosystem, names)
-            .map(|hits| {
-                hits.into_iter()
-                    .map(|h| Hit {
-                        advisory: h.advisory,
-                        package: h.package,
-                    })
-                    .collect()
-            })
             .map_err(|e| src_err(format!("lookup of {} {ecosystem} names", names.len()), e))
     }
     fn advisory_facts(&self, ids: &[&str]) -> Result<Vec<AdvisoryFacts>, SourceError> {

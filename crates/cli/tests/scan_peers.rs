@@ -425,22 +425,7 @@ fn cargo_audit_agrees_on_the_same_rustsec_data() {
     }
 
     // caulk, once over the three directories.
-    let out = Command::cargo_bin("caulk")
-        .unwrap()
-        .env_remove("CAULK_DB")
-        .args(["scan", "--path"])
-        .arg(&locks)
-        .arg("--db")
-        .arg(&db)
-        .args(["--format", "json", "--today", "2026-08-21"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = common::scan_path_json(&locks, &db, "2026-08-21");
     let bad_issues: Vec<&Value> = report["issues"]
         .as_array()
         .unwrap()

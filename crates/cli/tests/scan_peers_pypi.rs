@@ -556,22 +556,7 @@ fn pip_audit_agrees_on_the_same_pypi_advisories() {
     );
 
     // caulk on the same files.
-    let out = Command::cargo_bin("caulk")
-        .unwrap()
-        .env_remove("CAULK_DB")
-        .args(["scan", "--path"])
-        .arg(&reqs)
-        .arg("--db")
-        .arg(&db)
-        .args(["--format", "json", "--today", "2026-11-27"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = common::scan_path_json(&reqs, &db, "2026-11-27");
     assert_eq!(report["summary"]["packages"], pinned);
     let mut caulk: BTreeMap<Key, BTreeSet<String>> = BTreeMap::new();
     for f in report["findings"].as_array().unwrap() {

@@ -45,6 +45,14 @@ pub struct RecordSource {
     pub file: String,
 }
 
+/// One `affected[]` entry found by a lookup by (ecosystem, name): the advisory it belongs to
+/// and the entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AffectedHit {
+    pub advisory: String,
+    pub package: AffectedPackage,
+}
+
 /// What a scan reads of an advisory besides its affected entries: the facts a finding
 /// shows (summary, dates, where it came from). Cheaper than a whole [`Advisory`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

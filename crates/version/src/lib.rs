@@ -36,6 +36,15 @@ macro_rules! order_from_ord {
 }
 pub(crate) use order_from_ord;
 
+/// Compare two sequences element by element, the shorter one padded with `pad` (RubyGems
+/// pads with 0, Composer with a missing part): the first difference decides.
+pub(crate) fn cmp_padded<T: Ord>(a: &[T], b: &[T], pad: &T) -> Ordering {
+    (0..a.len().max(b.len()))
+        .map(|i| a.get(i).unwrap_or(pad).cmp(b.get(i).unwrap_or(pad)))
+        .find(|o| o.is_ne())
+        .unwrap_or(Ordering::Equal)
+}
+
 pub mod apk;
 pub mod cran;
 pub mod dpkg;

@@ -397,15 +397,7 @@ impl fmt::Display for PackagistVersion {
 
 impl Ord for PackagistVersion {
     fn cmp(&self, other: &Self) -> Ordering {
-        let n = self.parts.len().max(other.parts.len());
-        (0..n)
-            .map(|i| {
-                let a = self.parts.get(i).unwrap_or(&Part::Missing);
-                let b = other.parts.get(i).unwrap_or(&Part::Missing);
-                a.cmp(b)
-            })
-            .find(|o| o.is_ne())
-            .unwrap_or(Ordering::Equal)
+        crate::cmp_padded(&self.parts, &other.parts, &Part::Missing)
     }
 }
 crate::order_from_ord!(PackagistVersion);

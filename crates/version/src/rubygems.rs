@@ -179,15 +179,7 @@ impl fmt::Display for GemVersion {
 impl Ord for GemVersion {
     fn cmp(&self, other: &Self) -> Ordering {
         let zero = Segment::Number(Number(String::new()));
-        let n = self.segments.len().max(other.segments.len());
-        (0..n)
-            .map(|i| {
-                let a = self.segments.get(i).unwrap_or(&zero);
-                let b = other.segments.get(i).unwrap_or(&zero);
-                a.cmp(b)
-            })
-            .find(|o| o.is_ne())
-            .unwrap_or(Ordering::Equal)
+        crate::cmp_padded(&self.segments, &other.segments, &zero)
     }
 }
 crate::order_from_ord!(GemVersion);

@@ -69,3 +69,24 @@ pub fn parent_dir_name(file: &str) -> String {
         .to_string_lossy()
         .to_string()
 }
+
+/// `caulk scan --path <path> --db <db> --format json --today <today>`: the report, after
+/// asserting the command succeeded.
+pub fn scan_path_json(path: &Path, db: &Path, today: &str) -> Value {
+    let out = assert_cmd::Command::cargo_bin("caulk")
+        .expect("binary")
+        .env_remove("CAULK_DB")
+        .args(["scan", "--path"])
+        .arg(path)
+        .arg("--db")
+        .arg(db)
+        .args(["--format", "json", "--today", today])
+        .output()
+        .expect("run caulk");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON report")
+}
