@@ -249,18 +249,18 @@ mod tests {
 
     fn finding(name: &str, source: &str, id: &str, aliases: &[&str]) -> Finding {
         Finding {
-            package: FindingPackage {
+            package: std::sync::Arc::new(FindingPackage {
                 name: name.into(),
                 version: "1".into(),
                 ecosystem: "Debian:12".into(),
                 source_name: Some(source.into()),
                 ..FindingPackage::default()
-            },
+            }),
             vulnerability: VulnerabilityRef {
                 id: id.into(),
                 aliases: aliases.iter().map(|s| s.to_string()).collect(),
             },
-            advisory_ids: vec!["DSA-1-1".into()],
+            advisory_ids: ["DSA-1-1".to_string()].into(),
             informational: None,
             summary: None,
             status: caulk_model::finding::Status::Fixed,
@@ -270,7 +270,7 @@ mod tests {
             epss: None,
             kev: None,
             priority: Default::default(),
-            provenance: vec![],
+            provenance: Default::default(),
             confidence: Default::default(),
             suppression: None,
             remediation: None,
@@ -396,7 +396,7 @@ reason = "only bar's unsound advisories"
         assert!(c.issues.is_empty(), "{:?}", c.issues);
         let today: Date = "2026-11-27".parse().unwrap();
         let kind = |mut f: Finding, k: Option<&str>| {
-            f.informational = k.map(str::to_string);
+            f.informational = k.map(Into::into);
             f
         };
         let mut fs = vec![

@@ -41,10 +41,12 @@ use caulk_model::finding::{
 };
 use caulk_model::inventory::{InstallState, Inventory, Package};
 use caulk_version::{Ecosystem, Scheme};
+use foldhash::{HashMap, HashMapExt};
 use jiff::civil::Date;
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
+use std::sync::Arc;
 
 /// Errors of this crate: configuration that cannot be used. Everything else a scan meets is a
 /// [`ScanIssue`] in the report.
@@ -577,14 +579,24 @@ pub fn scan(inv: &Inventory, src: &dyn AdvisorySource, opts: &ScanOptions<'_>) -
     // The packages of one group (the binaries of one Debian source) share the facts of each
     // vulnerability: computed once, copied into each package's finding.
     let mut cores: HashMap<(usize, String), Rc<VulnCore>> = HashMap::new();
+    // `pending` is in package order: one shared package per run of findings.
+    let mut package: Option<(usize, Arc<FindingPackage>)> = None;
     let mut findings: Vec<Finding> = pending
-        .into_values()
-        .map(|pd| {
+        .into_iter()
+        .map(|((idx, _), pd)| {
             let core = cores
                 .entry((pd.group, pd.vuln.clone()))
                 .or_insert_with(|| Rc::new(vuln_core(&pd, src, &mut cache, opts)))
                 .clone();
-            finish_finding(pd, &core)
+            let shared = match &package {
+                Some((i, p)) if *i == idx => p.clone(),
+                _ => {
+                    let p = finding_package(pd.package);
+                    package = Some((idx, p.clone()));
+                    p
+                }
+            };
+            finish_finding(pd, shared, &core)
         })
         .collect();
     drop(cores);
@@ -654,23 +666,26 @@ pub fn scan(inv: &Inventory, src: &dyn AdvisorySource, opts: &ScanOptions<'_>) -
 
 /// What a finding says about its vulnerability, the same for every package of one match
 /// group: ids, advisories, provenance, fix, scores and priority.
+///
+/// The parts a finding shows as they are are reference-counted, so the findings of one core
+/// share them (a host scan has ~5,000 findings).
 struct VulnCore {
-    /// Every id of the vulnerability, sorted.
-    ids: Vec<String>,
-    advisory_ids: Vec<String>,
+    /// Every id of the vulnerability but the finding's own, sorted.
+    aliases: Arc<[String]>,
+    advisory_ids: Arc<[String]>,
     /// The informational kind when every matching entry is informational.
-    informational: Option<String>,
-    provenance: Vec<Provenance>,
-    summary: Option<String>,
+    informational: Option<Arc<str>>,
+    provenance: Arc<[Provenance]>,
+    summary: Option<Arc<str>>,
     status: Status,
-    fixed: Option<String>,
+    fixed: Option<Arc<str>>,
     /// Matching advisories that know no fix.
     unfixed_entries: Vec<String>,
     cvss: Option<Cvss>,
     severity: Severity,
     epss: Option<Epss>,
     kev: Option<Kev>,
-    priority: finding::Priority,
+    priority: Arc<finding::Priority>,
 }
 
 /// The informational kind of a finding: set only when every matching entry is informational
@@ -811,15 +826,16 @@ fn vuln_core(
         &opts.context,
         opts.today,
     );
+    let priority = Arc::new(priority);
 
     VulnCore {
-        ids,
-        advisory_ids,
-        informational,
-        provenance,
-        summary,
+        aliases: ids.iter().filter(|i| **i != pd.vuln).cloned().collect(),
+        advisory_ids: advisory_ids.into(),
+        informational: informational.map(Arc::from),
+        provenance: provenance.into(),
+        summary: summary.map(Arc::from),
         status,
-        fixed,
+        fixed: fixed.map(Arc::from),
         unfixed_entries,
         cvss,
         severity,
@@ -829,10 +845,24 @@ fn vuln_core(
     }
 }
 
+/// The finding-side copy of an installed package, shared by the package's findings.
+fn finding_package(p: &Package) -> Arc<FindingPackage> {
+    let distro = Ecosystem::parse(&p.ecosystem).kind.is_distro();
+    Arc::new(FindingPackage {
+        name: p.name.clone(),
+        version: p.version.clone(),
+        ecosystem: p.ecosystem.clone(),
+        source_name: p.source_name.clone(),
+        source_version: p.source_version.clone(),
+        purl: p.purl.clone(),
+        file: Some(p.file.clone()),
+        arch: if distro { p.arch.clone() } else { None },
+    })
+}
+
 /// One package's finding from the facts of its vulnerability.
-fn finish_finding(pd: Pending<'_>, core: &VulnCore) -> Finding {
+fn finish_finding(pd: Pending<'_>, package: Arc<FindingPackage>, core: &VulnCore) -> Finding {
     let p = pd.package;
-    let eco = Ecosystem::parse(&p.ecosystem);
     let status = core.status;
     let advisory_ids = &core.advisory_ids;
     let provenance = &core.provenance;
@@ -879,27 +909,11 @@ fn finish_finding(pd: Pending<'_>, core: &VulnCore) -> Finding {
         Confidence::default()
     };
 
-    let aliases: Vec<String> = core
-        .ids
-        .iter()
-        .filter(|i| **i != pd.vuln)
-        .cloned()
-        .collect();
-    let distro = eco.kind.is_distro();
     Finding {
-        package: FindingPackage {
-            name: p.name.clone(),
-            version: p.version.clone(),
-            ecosystem: p.ecosystem.clone(),
-            source_name: p.source_name.clone(),
-            source_version: p.source_version.clone(),
-            purl: p.purl.clone(),
-            file: Some(p.file.clone()),
-            arch: if distro { p.arch.clone() } else { None },
-        },
+        package,
         vulnerability: VulnerabilityRef {
             id: pd.vuln,
-            aliases,
+            aliases: core.aliases.clone(),
         },
         advisory_ids: advisory_ids.clone(),
         informational: core.informational.clone(),
@@ -1179,7 +1193,7 @@ fn summarize(
             s.overdue += 1;
         }
         if let Some(k) = &f.informational {
-            *s.informational.entry(k.clone()).or_default() += 1;
+            *s.informational.entry(k.to_string()).or_default() += 1;
         }
     }
     s.packages_affected = pkgs.len() as u64;

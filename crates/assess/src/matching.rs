@@ -11,7 +11,7 @@ use caulk_model::finding::MatchedBy;
 use caulk_model::inventory::Package;
 use caulk_version::range::{self, Match, RangeKind, RangeOutcome, Verdict};
 use caulk_version::{Ecosystem, EcosystemKind, Scheme};
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::rc::Rc;
 
 /// How an ecosystem names the packages its advisories affect.

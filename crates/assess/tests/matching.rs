@@ -190,7 +190,7 @@ fn debian_matches_by_source_name_and_source_version_never_by_binary() {
     );
     assert_eq!(f.fixed_version.as_deref(), Some("3.0.11-1~deb12u2"));
     assert_eq!(f.status, Status::Fixed);
-    assert_eq!(f.advisory_ids, ["DSA-1-1"]);
+    assert_eq!(*f.advisory_ids, ["DSA-1-1"]);
 }
 
 #[test]
@@ -349,7 +349,7 @@ fn alpine_matches_by_origin() {
     assert_eq!(f.package.ecosystem, "Alpine:v3.10");
     // Re-publication of one CVE: the CVE is the display id, the ALPINE id an alias.
     assert_eq!(f.vulnerability.id, "CVE-2019-1547");
-    assert_eq!(f.vulnerability.aliases, ["ALPINE-CVE-2019-1547"]);
+    assert_eq!(*f.vulnerability.aliases, ["ALPINE-CVE-2019-1547"]);
     assert_eq!(f.provenance[0].scheme, "apk");
 }
 
@@ -433,7 +433,7 @@ fn crates_io_and_npm_use_semver_ranges() {
         .unwrap();
     assert_eq!(t.fixed_version.as_deref(), Some("0.2.23"));
     assert_eq!(
-        t.vulnerability.aliases,
+        *t.vulnerability.aliases,
         ["GHSA-wcg3-cvx6-7396", "RUSTSEC-2020-0071"]
     );
     assert_eq!(t.provenance[0].scheme, "semver");
@@ -482,10 +482,10 @@ fn aliases_merge_into_one_finding_with_every_id_and_the_highest_fix() {
     let f = &r.findings[0];
     assert_eq!(f.vulnerability.id, "CVE-2023-38545");
     assert_eq!(
-        f.vulnerability.aliases,
+        *f.vulnerability.aliases,
         ["DSA-5000-1", "x_DEBCHG-CVE-2023-38545"]
     );
-    assert_eq!(f.advisory_ids, ["DSA-5000-1", "x_DEBCHG-CVE-2023-38545"]);
+    assert_eq!(*f.advisory_ids, ["DSA-5000-1", "x_DEBCHG-CVE-2023-38545"]);
     assert_eq!(f.provenance.len(), 2);
     // Both entries must be satisfied: the highest of their fixes.
     assert_eq!(f.fixed_version.as_deref(), Some("7.88.1-10+deb12u3"));
@@ -514,7 +514,7 @@ fn an_advisory_for_several_cves_gives_one_finding_per_cve() {
     )]);
     let r = run(&inv, &src);
     assert_eq!(ids(&r), ["libc6 CVE-2023-4806", "libc6 CVE-2023-4911"]);
-    assert!(r.findings.iter().all(|f| f.advisory_ids == ["DSA-5400-1"]));
+    assert!(r.findings.iter().all(|f| *f.advisory_ids == ["DSA-5400-1"]));
     assert_eq!(r.remediations.len(), 1);
     assert_eq!(
         r.remediations[0].vulnerabilities,
@@ -1221,7 +1221,7 @@ fn informational_only_findings_are_marked_and_mixed_ones_are_not() {
     let (k, f) = kind("mixed");
     assert_eq!(k, None, "one matching entry is a vulnerability");
     assert_eq!(
-        f.advisory_ids,
+        *f.advisory_ids,
         ["GHSA-mixd-mixd-mixd", "RUSTSEC-2026-0002"],
         "one finding of both advisories"
     );
@@ -1236,7 +1236,7 @@ fn informational_only_findings_are_marked_and_mixed_ones_are_not() {
     assert_eq!(f.priority.decision, Decision::Scheduled);
 
     let (k, f) = kind("kinds");
-    assert_eq!(f.advisory_ids, ["RUSTSEC-2026-0010", "RUSTSEC-2026-0011"]);
+    assert_eq!(*f.advisory_ids, ["RUSTSEC-2026-0010", "RUSTSEC-2026-0011"]);
     assert_eq!(k, Some("unsound"), "the kind of RUSTSEC-2026-0010");
 
     let (k, _) = kind("plain");

@@ -911,7 +911,7 @@ fn findings_table(fs: &[&Finding], fixed: bool) -> Table {
                     .unwrap_or_default(),
                 f.priority.decision.as_str().to_string(),
                 due,
-                f.fixed_version.clone().unwrap_or_default(),
+                f.fixed_version.as_deref().unwrap_or_default().to_string(),
                 advisories,
                 short_list(&bins, 3),
             ]);

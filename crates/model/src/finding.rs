@@ -23,6 +23,7 @@
 use crate::inventory::Host;
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::sync::Arc;
 
 pub use crate::advisory::{CvssVersion, Severity};
 
@@ -266,26 +267,27 @@ impl Exposure {
 /// One vulnerability in one installed package.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
-    pub package: FindingPackage,
+    /// Shared by every finding of the package (serialized as the struct itself).
+    pub package: Arc<FindingPackage>,
     pub vulnerability: VulnerabilityRef,
     /// Every advisory that matched this package for this vulnerability, sorted
     /// (`DSA-5532-1`, `x_DEBCHG-CVE-2023-5678`, `GHSA-…`).
-    pub advisory_ids: Vec<String>,
+    pub advisory_ids: Arc<[String]>,
     /// Set when every matching advisory entry is *informational* rather than a
     /// vulnerability (RustSec's `unmaintained`, `unsound`, `notice`; other kinds as the
     /// database wrote them): the kind of the lowest such advisory id. `null` when at least
     /// one matching entry is an ordinary vulnerability. cargo-audit reports these as
     /// warnings.
     #[serde(default)]
-    pub informational: Option<String>,
+    pub informational: Option<Arc<str>>,
     /// One line from the first advisory that has one.
     #[serde(default)]
-    pub summary: Option<String>,
+    pub summary: Option<Arc<str>>,
     pub status: Status,
     /// The smallest fixed version above the installed one across the matching advisories;
     /// `null` when none is known.
     #[serde(default)]
-    pub fixed_version: Option<String>,
+    pub fixed_version: Option<Arc<str>>,
     /// The best CVSS score known (see `docs/scan-format.md` for the order of preference).
     #[serde(default)]
     pub cvss: Option<Cvss>,
@@ -295,9 +297,9 @@ pub struct Finding {
     pub epss: Option<Epss>,
     #[serde(default)]
     pub kev: Option<Kev>,
-    pub priority: Priority,
+    pub priority: Arc<Priority>,
     /// Why this finding exists: one entry per matching `affected[]` entry, sorted.
-    pub provenance: Vec<Provenance>,
+    pub provenance: Arc<[Provenance]>,
     pub confidence: Confidence,
     /// The exception that hides this finding, or the note that one expired.
     #[serde(default)]
@@ -403,7 +405,7 @@ pub struct VulnerabilityRef {
     /// The lowest CVE id of the merged group, else the lowest id.
     pub id: String,
     /// Every other id of the group (advisory ids included), sorted; never contains `id`.
-    pub aliases: Vec<String>,
+    pub aliases: Arc<[String]>,
 }
 
 /// Status of a finding.

@@ -62,7 +62,7 @@ fn text(s: &str) -> String {
     }
 }
 
-fn opt(s: &Option<String>) -> String {
+fn opt<S: std::ops::Deref<Target = str>>(s: &Option<S>) -> String {
     s.as_deref().map(text).unwrap_or_default()
 }
 

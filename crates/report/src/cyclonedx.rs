@@ -427,7 +427,7 @@ fn vulnerability(id: &str, an: Analysis, group: &[&Finding]) -> Vulnerability {
             // A distro's fixed version is a source version; for binaries built from the
             // source it is also the binary version that fixes it.
             versions.insert(AffectedVersion {
-                version: fix.clone(),
+                version: fix.to_string(),
                 status: "unaffected",
             });
         }
@@ -446,7 +446,7 @@ fn vulnerability(id: &str, an: Analysis, group: &[&Finding]) -> Vulnerability {
                             .source_version
                             .clone()
                             .unwrap_or_else(|| f.package.version.clone()),
-                        fix.clone(),
+                        fix.to_string(),
                     ))
                     .or_default()
                     .insert(&f.package.name);
@@ -548,7 +548,9 @@ fn vulnerability(id: &str, an: Analysis, group: &[&Finding]) -> Vulnerability {
             })
             .collect(),
         ratings: ratings.into_values().collect(),
-        description: group.iter().find_map(|f| f.summary.clone()),
+        description: group
+            .iter()
+            .find_map(|f| f.summary.as_deref().map(str::to_string)),
         recommendation,
         advisories: advisory_ids
             .iter()

@@ -210,7 +210,9 @@ fn statement(id: &str, purl: &str, group: &[&Finding]) -> Statement {
         vulnerability: Vulnerability {
             name: id.to_string(),
             aliases: aliases.into_iter().collect(),
-            description: group.iter().find_map(|f| f.summary.clone()),
+            description: group
+                .iter()
+                .find_map(|f| f.summary.as_deref().map(str::to_string)),
         },
         products: vec![Product {
             id: purl.to_string(),

@@ -409,7 +409,7 @@ fn rule(id: &str, findings: &[&Finding]) -> Rule {
                 match (f.status, &f.fixed_version) {
                     (Status::NotAffected, _) => "not affected (distribution)".to_string(),
                     (Status::WillNotFix, _) => "will not be fixed (distribution)".to_string(),
-                    (_, Some(v)) => v.clone(),
+                    (_, Some(v)) => v.to_string(),
                     (_, None) => "no fix known yet".to_string(),
                 },
             )

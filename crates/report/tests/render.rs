@@ -310,7 +310,8 @@ fn sarif_locations_of_a_live_host_and_a_path_scan() {
     path.target.path = Some("/home/ci/project".into());
     for f in &mut path.findings {
         if f.package.ecosystem == "PyPI" {
-            f.package.file = Some("/home/ci/project/app/requirements.txt".into());
+            std::sync::Arc::make_mut(&mut f.package).file =
+                Some("/home/ci/project/app/requirements.txt".into());
         }
     }
     let v = json(&path, Format::Sarif);

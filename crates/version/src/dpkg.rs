@@ -21,8 +21,11 @@ use std::fmt;
 pub struct DpkgVersion {
     original: String,
     epoch: u32,
-    upstream: String,
-    revision: Option<String>,
+    /// Byte range of the upstream version in `original` (one allocation per version: a host
+    /// scan parses ~50,000).
+    upstream: (u32, u32),
+    /// Byte range of the revision in `original`, when there is one.
+    revision: Option<(u32, u32)>,
     warning: Option<&'static str>,
 }
 
@@ -130,11 +133,19 @@ impl DpkgVersion {
         if upstream.is_empty() {
             return Err(InvalidVersion::new("version number is empty"));
         }
+        if u32::try_from(s.len()).is_err() {
+            return Err(InvalidVersion::new("version string is too long"));
+        }
+        // Sub-slices of `s`: their offsets fit in u32 (checked above).
+        let span = |part: &str| {
+            let at = part.as_ptr() as usize - s.as_ptr() as usize;
+            (at as u32, (at + part.len()) as u32)
+        };
         Ok(DpkgVersion {
             original: s.to_string(),
             epoch,
-            upstream: upstream.to_string(),
-            revision: revision.map(str::to_string),
+            upstream: span(upstream),
+            revision: revision.map(span),
             warning: lax_warning(upstream, revision.unwrap_or("")),
         })
     }
@@ -146,13 +157,14 @@ impl DpkgVersion {
 
     /// The upstream version: between the epoch's colon and the last hyphen.
     pub fn upstream(&self) -> &str {
-        &self.upstream
+        &self.original[self.upstream.0 as usize..self.upstream.1 as usize]
     }
 
     /// The Debian revision after the last hyphen, `None` for a native version (which orders
     /// like revision `0`).
     pub fn revision(&self) -> Option<&str> {
-        self.revision.as_deref()
+        self.revision
+            .map(|(a, b)| &self.original[a as usize..b as usize])
     }
 
     /// What dpkg warns about this version, if anything ("version number does not start with
@@ -249,11 +261,11 @@ impl Ord for DpkgVersion {
     fn cmp(&self, other: &Self) -> Ordering {
         self.epoch
             .cmp(&other.epoch)
-            .then_with(|| verrevcmp(self.upstream.as_bytes(), other.upstream.as_bytes()))
+            .then_with(|| verrevcmp(self.upstream().as_bytes(), other.upstream().as_bytes()))
             .then_with(|| {
                 verrevcmp(
-                    self.revision.as_deref().unwrap_or("").as_bytes(),
-                    other.revision.as_deref().unwrap_or("").as_bytes(),
+                    self.revision().unwrap_or("").as_bytes(),
+                    other.revision().unwrap_or("").as_bytes(),
                 )
             })
     }

@@ -13,6 +13,7 @@ use caulk_model::finding::*;
 use caulk_model::inventory::{Host, OsInfo};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
+use std::sync::Arc;
 
 pub const TODAY: &str = "2026-11-27";
 
@@ -83,8 +84,8 @@ fn priority(
     sla: Option<u32>,
     overdue: bool,
     reasons: &[&str],
-) -> Priority {
-    Priority {
+) -> Arc<Priority> {
+    Arc::new(Priority {
         score,
         decision,
         reasons: reasons.iter().map(|s| s.to_string()).collect(),
@@ -92,7 +93,7 @@ fn priority(
         sla_days: sla,
         due_date_origin: origin.map(Into::into),
         overdue,
-    }
+    })
 }
 
 fn high() -> Confidence {
@@ -104,7 +105,7 @@ fn high() -> Confidence {
 
 fn finding(package: FindingPackage, id: &str, aliases: &[&str], advisories: &[&str]) -> Finding {
     Finding {
-        package,
+        package: Arc::new(package),
         vulnerability: VulnerabilityRef {
             id: id.into(),
             aliases: aliases.iter().map(|s| s.to_string()).collect(),
@@ -118,8 +119,8 @@ fn finding(package: FindingPackage, id: &str, aliases: &[&str], advisories: &[&s
         severity: Severity::None,
         epss: None,
         kev: None,
-        priority: Priority::default(),
-        provenance: vec![],
+        priority: Arc::default(),
+        provenance: Arc::new([]),
         confidence: high(),
         suppression: None,
         remediation: None,
@@ -174,7 +175,7 @@ pub fn findings() -> Vec<Finding> {
             "overdue by 1081 days",
         ],
     );
-    f.provenance = vec![prov(
+    f.provenance = Arc::new([prov(
         "DSA-5514-1",
         "Debian:12",
         "glibc",
@@ -182,7 +183,7 @@ pub fn findings() -> Vec<Finding> {
         "2.36-9+deb12u1",
         Some("2.36-9+deb12u3"),
         "dpkg",
-    )];
+    )]);
     f.remediation = Some("Debian:12/glibc@2.36-9+deb12u3".into());
     out.push(f);
 
@@ -223,7 +224,7 @@ pub fn findings() -> Vec<Finding> {
                 "due 2026-10-30: critical SLA of 15 days from vendor release 2026-10-15",
             ],
         );
-        f.provenance = vec![
+        f.provenance = Arc::new([
             prov(
                 "DSA-9001-1",
                 "Debian:12",
@@ -242,7 +243,7 @@ pub fn findings() -> Vec<Finding> {
                 Some("3.0.17-1~deb12u1"),
                 "dpkg",
             ),
-        ];
+        ]);
         f.remediation = Some("Debian:12/openssl@3.0.17-1~deb12u2".into());
         out.push(f);
     }
@@ -267,7 +268,7 @@ pub fn findings() -> Vec<Finding> {
             "scheduled: rule 9 of caulk-default-v1",
         ],
     );
-    f.provenance = vec![prov(
+    f.provenance = Arc::new([prov(
         "DLA-9002-1",
         "Debian:12",
         "zlib",
@@ -275,7 +276,7 @@ pub fn findings() -> Vec<Finding> {
         "1:1.2.13.dfsg-1",
         None,
         "dpkg",
-    )];
+    )]);
     f.suppression = Some(Suppression {
         state: SuppressionState::Expired,
         exception: 1,
@@ -327,7 +328,7 @@ pub fn findings() -> Vec<Finding> {
             "scheduled: rule 8 of caulk-default-v1",
         ],
     );
-    f.provenance = vec![prov(
+    f.provenance = Arc::new([prov(
         "GHSA-2222-3333-4444",
         "PyPI",
         "jw-util",
@@ -335,7 +336,7 @@ pub fn findings() -> Vec<Finding> {
         "1.2",
         Some("1.3"),
         "pep440",
-    )];
+    )]);
     f.confidence = Confidence {
         level: ConfidenceLevel::Medium,
         reasons: vec!["declared in a lockfile, not seen installed".into()],
@@ -378,7 +379,7 @@ pub fn findings() -> Vec<Finding> {
         true,
         &["CVSS 3.1 6.2 (medium) from osv:GHSA-wcg3-cvx6-7396"],
     );
-    f.provenance = vec![prov(
+    f.provenance = Arc::new([prov(
         "RUSTSEC-2020-0071",
         "crates.io",
         "time",
@@ -386,7 +387,7 @@ pub fn findings() -> Vec<Finding> {
         "0.1.45",
         Some("0.2.23"),
         "semver",
-    )];
+    )]);
     f.confidence = Confidence {
         level: ConfidenceLevel::Medium,
         reasons: vec!["declared in a lockfile, not seen installed".into()],
@@ -430,7 +431,7 @@ pub fn findings() -> Vec<Finding> {
         false,
         &["the distribution will not fix it (no-dsa): no SLA clock runs"],
     );
-    f.provenance = vec![prov(
+    f.provenance = Arc::new([prov(
         "DEBIAN-CVE-2023-6277",
         "Debian:12",
         "tiff",
@@ -438,7 +439,7 @@ pub fn findings() -> Vec<Finding> {
         "4.5.0-6+deb12u1",
         None,
         "dpkg",
-    )];
+    )]);
     out.push(f);
 
     // 8. A low-confidence match (source match without a known source version).
@@ -448,7 +449,7 @@ pub fn findings() -> Vec<Finding> {
         &["DSA-5580-1"],
         &["DSA-5580-1"],
     );
-    f.package.source_version = None;
+    Arc::make_mut(&mut f.package).source_version = None;
     f.summary = Some("perl - security update".into());
     f.fixed_version = Some("5.36.0-7+deb12u1".into());
     f.cvss = Some(cvss(
@@ -468,7 +469,7 @@ pub fn findings() -> Vec<Finding> {
         false,
         &["CVSS 3.1 7.8 (high) from nvd:secalert@redhat.com"],
     );
-    f.provenance = vec![prov(
+    f.provenance = Arc::new([prov(
         "DSA-5580-1",
         "Debian:12",
         "perl",
@@ -476,7 +477,7 @@ pub fn findings() -> Vec<Finding> {
         "5.36.0-7",
         Some("5.36.0-7+deb12u1"),
         "dpkg",
-    )];
+    )]);
     f.confidence = Confidence {
         level: ConfidenceLevel::Low,
         reasons: vec!["matched by source name perl without a recorded source version".into()],
@@ -509,7 +510,7 @@ pub fn findings() -> Vec<Finding> {
         false,
         &["the distribution states this package is not affected: no SLA clock runs"],
     );
-    f.provenance = vec![prov(
+    f.provenance = Arc::new([prov(
         "DEBIAN-CVE-2024-25062",
         "Debian:12",
         "libxml2",
@@ -517,7 +518,7 @@ pub fn findings() -> Vec<Finding> {
         "2.9.14+dfsg-1.3~deb12u1",
         None,
         "dpkg",
-    )];
+    )]);
     out.push(f);
 
     // 10. An informational advisory (RustSec: unmaintained), not a vulnerability: unfixed,
@@ -554,7 +555,7 @@ pub fn findings() -> Vec<Finding> {
             "overdue by 703 days",
         ],
     );
-    f.provenance = vec![Provenance {
+    f.provenance = Arc::new([Provenance {
         range: "range 0 (SEMVER): introduced 0.0.0-0 <= version".into(),
         ..prov(
             "RUSTSEC-2024-0375",
@@ -565,7 +566,7 @@ pub fn findings() -> Vec<Finding> {
             None,
             "semver",
         )
-    }];
+    }]);
     f.confidence = Confidence {
         level: ConfidenceLevel::Medium,
         reasons: vec!["declared in a lockfile, not seen installed".into()],
