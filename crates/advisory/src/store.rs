@@ -742,6 +742,21 @@ impl Store {
         }
     }
 
+    /// [`Store::json`] with the error's label (`<record> <column>`) built only on error: a
+    /// scan decodes thousands of cells.
+    fn json_of<T: serde::de::DeserializeOwned>(
+        &self,
+        record: &str,
+        column: &str,
+        s: &str,
+    ) -> Result<T, StoreError> {
+        serde_json::from_str(s).map_err(|source| StoreError::Json {
+            path: self.path.clone(),
+            what: format!("{record} {column}"),
+            source,
+        })
+    }
+
     fn json<T: serde::de::DeserializeOwned>(&self, what: &str, s: &str) -> Result<T, StoreError> {
         serde_json::from_str(s).map_err(|source| StoreError::Json {
             path: self.path.clone(),
@@ -801,8 +816,8 @@ impl Store {
                     name,
                     purl,
                     informational,
-                    ranges: self.json(&format!("{advisory} ranges"), &ranges)?,
-                    versions: self.json(&format!("{advisory} versions"), &versions)?,
+                    ranges: self.json_of(&advisory, "ranges", &ranges)?,
+                    versions: self.json_of(&advisory, "versions", &versions)?,
                 },
                 advisory,
             });
@@ -875,15 +890,15 @@ impl Store {
                 name,
                 purl,
                 informational,
-                ranges: self.json(&format!("{id} ranges"), &ranges)?,
-                versions: self.json(&format!("{id} versions"), &versions)?,
+                ranges: self.json_of(&id, "ranges", &ranges)?,
+                versions: self.json_of(&id, "versions", &versions)?,
             });
         }
         Ok(Some(Advisory {
             severity: self.cvss(&id)?,
-            aliases: self.json(&format!("{id} aliases"), &aliases)?,
-            upstream: self.json(&format!("{id} upstream"), &upstream)?,
-            related: self.json(&format!("{id} related"), &related)?,
+            aliases: self.json_of(&id, "aliases", &aliases)?,
+            upstream: self.json_of(&id, "upstream", &upstream)?,
+            related: self.json_of(&id, "related", &related)?,
             id,
             modified,
             published,
@@ -1057,11 +1072,11 @@ impl Store {
                     name: r.get(2).map_err(|e| self.sql(e))?,
                     purl: r.get(3).map_err(|e| self.sql(e))?,
                     informational: r.get(6).map_err(|e| self.sql(e))?,
-                    ranges: self.json(&format!("{advisory} ranges"), ranges)?,
+                    ranges: self.json_of(&advisory, "ranges", ranges)?,
                     versions: if versions == "[]" {
                         Vec::new()
                     } else {
-                        self.json(&format!("{advisory} versions"), versions)?
+                        self.json_of(&advisory, "versions", versions)?
                     },
                 },
                 advisory,
