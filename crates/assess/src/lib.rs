@@ -786,9 +786,11 @@ fn vuln_core(
     // the vulnerability's other ids (NVD under CVE ids; the severity of aliased advisories
     // that did not match).
     let mut cvss_cands: Vec<CvssScore> = Vec::new();
-    let mut scored: BTreeSet<&str> = BTreeSet::new();
+    // A handful of ids: a linear check beats a set.
+    let mut scored: Vec<&str> = Vec::with_capacity(advisory_ids.len() + ids.len());
     for id in advisory_ids.iter().chain(ids.iter()) {
-        if scored.insert(id) {
+        if !scored.contains(&id.as_str()) {
+            scored.push(id);
             cvss_cands.extend_from_slice(cache.cvss(src, id));
         }
     }
@@ -1005,6 +1007,7 @@ fn remediate(
         let mut installed: Option<(&str, Option<caulk_version::Version>)> = None;
         let mut binaries = BTreeSet::new();
         let mut bin_arch = BTreeSet::new();
+        let mut last_bin: Option<(&str, Option<&str>)> = None;
         let mut files = BTreeSet::new();
         let mut per_vuln: BTreeMap<&str, f64> = BTreeMap::new();
         let mut kev = BTreeSet::new();
@@ -1052,8 +1055,14 @@ fn remediate(
                 }
                 None => Some((inst, parse(inst))),
             };
-            binaries.insert(f.package.name.as_str());
-            bin_arch.insert((f.package.name.as_str(), f.package.arch.as_deref()));
+            // Consecutive findings are mostly of one package: skip the set when it is the
+            // last one seen.
+            let ba = (f.package.name.as_str(), f.package.arch.as_deref());
+            if last_bin != Some(ba) {
+                last_bin = Some(ba);
+                binaries.insert(ba.0);
+                bin_arch.insert(ba);
+            }
             if let Some(fl) = &f.package.file {
                 files.insert(fl.as_str());
             }
