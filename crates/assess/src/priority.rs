@@ -145,6 +145,10 @@ pub struct Rule {
     pub exposure: Option<Vec<Exposure>>,
     pub decision: Decision,
     pub why: String,
+    /// `false`: the findings this rule decides get no SLA clock (no due date, never
+    /// overdue), as distro verdicts get none. Left out: the clock runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sla: Option<bool>,
 }
 
 impl Rule {
@@ -437,6 +441,14 @@ pub fn prioritize(policy: &Policy, f: &Facts<'_>, ctx: &AssetContext, today: Dat
     if !f.clock_runs {
         return p;
     }
+    if let Some(n) = rule.filter(|&n| policy.rules[n].sla == Some(false)) {
+        p.reasons.push(format!(
+            "no due date: rule {} of {} runs no SLA clock",
+            n + 1,
+            policy.name
+        ));
+        return p;
+    }
     let days = policy.sla.days(severity);
     p.sla_days = Some(days);
     let (origin, origin_name) = match (policy.clock, f.published) {
@@ -532,7 +544,7 @@ mod tests {
     #[test]
     fn builtin_policy_parses_and_has_the_default_sla() {
         let p = Policy::builtin();
-        assert_eq!(p.name, "caulk-default-v2");
+        assert_eq!(p.name, "caulk-default-v3");
         assert_eq!(
             (p.sla.critical, p.sla.high, p.sla.medium, p.sla.low),
             (15, 30, 90, 180)
@@ -691,7 +703,7 @@ mod tests {
         assert!(
             pr.reasons
                 .iter()
-                .any(|r| r.starts_with("defer: rule 3 of caulk-default-v2: informational")),
+                .any(|r| r.starts_with("defer: rule 3 of caulk-default-v3: informational")),
             "{:?}",
             pr.reasons
         );
@@ -716,6 +728,38 @@ mod tests {
         );
         assert!(!pr.reasons.iter().any(|r| r.contains("informational")));
         assert_eq!(pr.decision, Decision::Scheduled);
+    }
+
+    #[test]
+    fn deferred_notices_run_no_sla_clock() {
+        let p = Policy::builtin();
+        let today = date("2026-11-27");
+        let mut notice = informational("unmaintained", facts(None, None, None));
+        notice.published = Some(date("2020-01-01"));
+        let pr = prioritize(&p, &notice, &AssetContext::default(), today);
+        assert_eq!(pr.decision, Decision::Defer);
+        assert_eq!(
+            (pr.due_date.as_deref(), pr.sla_days, pr.overdue),
+            (None, None, false)
+        );
+        assert_eq!(
+            pr.reasons.last().map(String::as_str),
+            Some("no due date: rule 3 of caulk-default-v3 runs no SLA clock")
+        );
+        // The same advisory with a CVSS score is a vulnerability to fix: its clock runs.
+        let c = cvss(9.8, Severity::Critical);
+        let mut scored = informational("unsound", facts(Some(&c), None, None));
+        scored.published = Some(date("2020-01-01"));
+        let pr = prioritize(&p, &scored, &AssetContext::default(), today);
+        assert_eq!(pr.decision, Decision::OutOfCycle);
+        assert_eq!(pr.due_date.as_deref(), Some("2020-01-16"));
+        assert!(pr.overdue);
+        // An ordinary finding with no CVSS (every Debian finding) keeps its clock.
+        let mut plain = facts(None, None, None);
+        plain.published = Some(date("2020-01-01"));
+        let pr = prioritize(&p, &plain, &AssetContext::default(), today);
+        assert_eq!(pr.sla_days, Some(90));
+        assert!(pr.overdue);
     }
 
     #[test]
