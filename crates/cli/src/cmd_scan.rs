@@ -2,7 +2,7 @@
 //! when asked, assess, and print the remediations. Wiring only: the work is in
 //! `caulk-inventory`, `caulk-advisory` and `caulk-assess`.
 
-use crate::apt_lists;
+use crate::{apt_lists, table_fit};
 use anyhow::{Context, Result, bail};
 use caulk_advisory::store::Store;
 use caulk_assess::source::{AdvisorySource, Hit, SourceError};
@@ -17,7 +17,6 @@ use caulk_model::finding::{
     TargetKind, Tool,
 };
 use caulk_model::inventory::Inventory;
-use comfy_table::{ContentArrangement, Table, presets};
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -581,13 +580,20 @@ fn terminal_width() -> u16 {
         .unwrap_or(120)
 }
 
-fn new_table(head: &[&str]) -> Table {
-    let mut t = Table::new();
-    t.load_preset(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(terminal_width())
-        .set_header(head.iter().copied());
-    t
+/// Write a table fitted to the terminal (see [`table_fit`]), and the line naming the
+/// columns it had to hide.
+fn write_fitted(
+    out: &mut dyn Write,
+    cols: &[table_fit::Column],
+    rows: Vec<Vec<String>>,
+) -> std::io::Result<()> {
+    let width = terminal_width();
+    let f = table_fit::fit(cols, rows, width);
+    writeln!(out, "{}", f.table)?;
+    if let Some(note) = f.hidden_note(width) {
+        writeln!(out, "{note}")?;
+    }
+    Ok(())
 }
 
 fn decision_text(d: Decision) -> &'static str {
@@ -615,7 +621,8 @@ fn render_table(r: &ScanReport, details: bool, out: &mut dyn Write) -> std::io::
         head.push(e);
     }
     head.push(format!("{} packages", r.target.packages));
-    writeln!(out, "{}", head.join(" · "))?;
+    let width = terminal_width();
+    writeln!(out, "{}", table_fit::wrap_parts(&head, " · ", width))?;
     let feeds: Vec<String> = r
         .database
         .feeds
@@ -630,39 +637,48 @@ fn render_table(r: &ScanReport, details: bool, out: &mut dyn Write) -> std::io::
         Some(_) => " (imported from the mirror)",
         None => "",
     };
-    writeln!(
-        out,
-        "database: {}{import}: {}",
-        r.database.path,
-        feeds.join(", ")
-    )?;
-    writeln!(
-        out,
-        "policy: {} · criticality {} · exposure {} ({}) · SLA clock {} · as of {}",
-        r.policy.decision_table,
-        r.policy.criticality.as_str(),
-        r.policy.exposure.as_str(),
-        r.policy.context_source,
-        r.policy.sla_clock.as_str(),
-        r.today
-    )?;
+    let mut db = vec![format!("database: {}{import}:", r.database.path)];
+    db.extend(feeds);
+    // "database: PATH: feed, feed, …": the first feed follows the path on its line.
+    let db_line = match db.split_first_mut() {
+        Some((path, rest)) if !rest.is_empty() => {
+            let first = format!("{path} {}", rest[0]);
+            let mut parts = vec![first];
+            parts.extend(rest[1..].iter().cloned());
+            table_fit::wrap_parts(&parts, ", ", width)
+        }
+        _ => db.join(" "),
+    };
+    writeln!(out, "{db_line}")?;
+    let policy = [
+        format!("policy: {}", r.policy.decision_table),
+        format!("criticality {}", r.policy.criticality.as_str()),
+        format!(
+            "exposure {} ({})",
+            r.policy.exposure.as_str(),
+            r.policy.context_source
+        ),
+        format!("SLA clock {}", r.policy.sla_clock.as_str()),
+        format!("as of {}", r.today),
+    ];
+    writeln!(out, "{}", table_fit::wrap_parts(&policy, " · ", width))?;
     let s = &r.summary;
-    writeln!(
-        out,
-        "findings: {} ({} vulnerabilities) in {} packages · fixed {} · unfixed {} · act-now {} · out-of-cycle {} · scheduled {} · defer {} · KEV {} · overdue {} · suppressed {}",
-        s.findings,
-        s.vulnerabilities,
-        s.packages_affected,
-        s.by_status.fixed,
-        s.by_status.unfixed,
-        s.by_decision.act_now,
-        s.by_decision.out_of_cycle,
-        s.by_decision.scheduled,
-        s.by_decision.defer,
-        s.kev,
-        s.overdue,
-        s.suppressed
-    )?;
+    let counts = [
+        format!(
+            "findings: {} ({} vulnerabilities) in {} packages",
+            s.findings, s.vulnerabilities, s.packages_affected
+        ),
+        format!("fixed {}", s.by_status.fixed),
+        format!("unfixed {}", s.by_status.unfixed),
+        format!("act-now {}", s.by_decision.act_now),
+        format!("out-of-cycle {}", s.by_decision.out_of_cycle),
+        format!("scheduled {}", s.by_decision.scheduled),
+        format!("defer {}", s.by_decision.defer),
+        format!("KEV {}", s.kev),
+        format!("overdue {}", s.overdue),
+        format!("suppressed {}", s.suppressed),
+    ];
+    writeln!(out, "{}", table_fit::wrap_parts(&counts, " · ", width))?;
     // Findings from informational advisories (RustSec unmaintained, unsound, notice): said
     // apart, as cargo-audit does with its warnings; no line when there are none.
     let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
@@ -695,24 +711,26 @@ fn render_table(r: &ScanReport, details: bool, out: &mut dyn Write) -> std::io::
                 String::new()
             }
         )?;
-        let mut head = vec![
-            "#",
-            "upgrade",
-            "binaries",
-            "installed → target",
-            "fixes",
-            "KEV",
-            "max CVSS",
-            "decision",
-            "due",
-            "risk",
+        use table_fit::{droppable, keep};
+        // Hidden in this order when the terminal is too narrow.
+        let mut cols = vec![
+            droppable("#", 6),
+            keep("upgrade"),
+            droppable("binaries", 1),
+            keep("installed → target"),
+            droppable("fixes", 5),
+            droppable("KEV", 3),
+            droppable("max CVSS", 4),
+            keep("decision"),
+            droppable("due", 7),
+            droppable("risk", 2),
         ];
         if s.installability_checked {
-            head.push("installable");
+            cols.push(keep("installable"));
         }
         // The host's own ecosystem goes without saying; others are named.
         let host_eco = os.and_then(|o| o.ecosystem.clone());
-        let mut t = new_table(&head);
+        let mut rows = Vec::new();
         for (i, m) in r.remediations.iter().enumerate() {
             let mut row = vec![
                 (i + 1).to_string(),
@@ -738,9 +756,9 @@ fn render_table(r: &ScanReport, details: bool, out: &mut dyn Write) -> std::io::
                     None => "no".into(),
                 });
             }
-            t.add_row(row);
+            rows.push(row);
         }
-        writeln!(out, "{t}")?;
+        write_fitted(out, &cols, rows)?;
     }
 
     if details {
@@ -760,7 +778,7 @@ fn render_table(r: &ScanReport, details: bool, out: &mut dyn Write) -> std::io::
                 .iter()
                 .filter(|f| f.remediation.as_deref() == Some(m.id.as_str()))
                 .collect();
-            writeln!(out, "{}", findings_table(&fs, true))?;
+            findings_table(out, &fs, true)?;
         }
     }
 
@@ -778,7 +796,7 @@ fn render_table(r: &ScanReport, details: bool, out: &mut dyn Write) -> std::io::
             "Unfixed: no fix known yet ({})",
             plural(unfixed.len(), "finding", "findings")
         )?;
-        writeln!(out, "{}", findings_table(&unfixed, false))?;
+        findings_table(out, &unfixed, false)?;
     }
 
     let suppressed: Vec<&Finding> = r
@@ -793,17 +811,19 @@ fn render_table(r: &ScanReport, details: bool, out: &mut dyn Write) -> std::io::
             "Exceptions: {} suppressed, {} expired (active again)",
             r.suppressed.total, r.suppressed.expired
         )?;
-        let mut t = new_table(&[
-            "vulnerability",
-            "package",
-            "state",
-            "reason",
-            "owner",
-            "expires",
-        ]);
+        use table_fit::keep;
+        let cols = [
+            keep("vulnerability"),
+            keep("package"),
+            keep("state"),
+            keep("reason"),
+            keep("owner"),
+            keep("expires"),
+        ];
+        let mut rows = Vec::new();
         for f in suppressed {
             let Some(x) = &f.suppression else { continue };
-            t.add_row(vec![
+            rows.push(vec![
                 f.vulnerability.id.clone(),
                 format!("{} {}", f.package.name, f.package.version),
                 match x.state {
@@ -815,7 +835,7 @@ fn render_table(r: &ScanReport, details: bool, out: &mut dyn Write) -> std::io::
                 x.expires.clone().unwrap_or_else(|| "never".into()),
             ]);
         }
-        writeln!(out, "{t}")?;
+        write_fitted(out, &cols, rows)?;
     }
 
     if !r.issues.is_empty() {
@@ -839,7 +859,7 @@ fn render_table(r: &ScanReport, details: bool, out: &mut dyn Write) -> std::io::
 }
 
 /// One row per (vulnerability, package-to-upgrade): binaries of one source are collapsed.
-fn findings_table(fs: &[&Finding], fixed: bool) -> Table {
+fn findings_table(out: &mut dyn Write, fs: &[&Finding], fixed: bool) -> std::io::Result<()> {
     let mut rows: BTreeMap<(usize, String, String), (Vec<String>, &Finding)> = BTreeMap::new();
     let mut first: std::collections::HashMap<(String, String), usize> = Default::default();
     for (order, f) in fs.iter().enumerate() {
@@ -856,31 +876,33 @@ fn findings_table(fs: &[&Finding], fixed: bool) -> Table {
             .0
             .push(f.package.name.clone());
     }
-    let head: &[&str] = if fixed {
+    use table_fit::{droppable, keep};
+    // Hidden in this order when the terminal is too narrow.
+    let cols: &[table_fit::Column] = if fixed {
         &[
-            "vulnerability",
-            "severity",
-            "KEV",
-            "EPSS",
-            "decision",
-            "due",
-            "fixed in",
-            "advisories",
-            "binaries",
+            keep("vulnerability"),
+            droppable("severity", 5),
+            droppable("KEV", 3),
+            droppable("EPSS", 4),
+            keep("decision"),
+            droppable("due", 6),
+            keep("fixed in"),
+            droppable("advisories", 2),
+            droppable("binaries", 1),
         ]
     } else {
         &[
-            "vulnerability",
-            "package",
-            "status",
-            "severity",
-            "KEV",
-            "decision",
-            "due",
-            "advisories",
+            keep("vulnerability"),
+            keep("package"),
+            droppable("status", 3),
+            droppable("severity", 5),
+            droppable("KEV", 2),
+            keep("decision"),
+            droppable("due", 4),
+            droppable("advisories", 1),
         ]
     };
-    let mut t = new_table(head);
+    let mut table_rows = Vec::new();
     for ((_, vuln, pkg), (mut bins, f)) in rows {
         bins.sort();
         bins.dedup();
@@ -901,7 +923,7 @@ fn findings_table(fs: &[&Finding], fixed: bool) -> Table {
             None => vuln,
         };
         if fixed {
-            t.add_row(vec![
+            table_rows.push(vec![
                 vuln,
                 sev,
                 kev,
@@ -916,7 +938,7 @@ fn findings_table(fs: &[&Finding], fixed: bool) -> Table {
                 short_list(&bins, 3),
             ]);
         } else {
-            t.add_row(vec![
+            table_rows.push(vec![
                 vuln,
                 format!(
                     "{pkg} {}",
@@ -934,5 +956,5 @@ fn findings_table(fs: &[&Finding], fixed: bool) -> Table {
             ]);
         }
     }
-    t
+    write_fitted(out, cols, table_rows)
 }

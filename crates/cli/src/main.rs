@@ -10,6 +10,7 @@ mod apt_lists;
 mod cmd_db;
 mod cmd_inventory;
 mod cmd_scan;
+mod table_fit;
 
 #[derive(Debug, Parser)]
 #[command(
