@@ -1163,8 +1163,9 @@ fn summarize(
         issues: issues.len() as u64,
         ..Summary::default()
     };
-    let mut pkgs = BTreeSet::new();
-    let mut vulns = BTreeSet::new();
+    // Only counted: hash sets (thousands of findings).
+    let mut pkgs = foldhash::HashSet::default();
+    let mut vulns = foldhash::HashSet::default();
     for f in findings.iter().filter(|f| !f.is_suppressed()) {
         s.findings += 1;
         pkgs.insert((
