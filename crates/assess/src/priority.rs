@@ -146,7 +146,8 @@ pub struct Rule {
     pub decision: Decision,
     pub why: String,
     /// `false`: the findings this rule decides get no SLA clock (no due date, never
-    /// overdue), as distro verdicts get none. Left out: the clock runs.
+    /// overdue), as distro verdicts get none — a KEV due date still stands. Left out: the
+    /// clock runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sla: Option<bool>,
 }
@@ -441,12 +442,30 @@ pub fn prioritize(policy: &Policy, f: &Facts<'_>, ctx: &AssetContext, today: Dat
     if !f.clock_runs {
         return p;
     }
+    let kev_due = f.kev.and_then(|k| parse_date(&k.due_date));
     if let Some(n) = rule.filter(|&n| policy.rules[n].sla == Some(false)) {
-        p.reasons.push(format!(
-            "no due date: rule {} of {} runs no SLA clock",
-            n + 1,
-            policy.name
-        ));
+        // No SLA clock; a KEV due date (a federal deadline, not ours) still stands.
+        match kev_due {
+            Some(k) => {
+                p.reasons.push(format!(
+                    "due {k}: the KEV due date (rule {} of {} runs no SLA clock)",
+                    n + 1,
+                    policy.name
+                ));
+                p.due_date_origin = Some("kev".into());
+                p.due_date = Some(k.to_string());
+                if k < today {
+                    p.overdue = true;
+                    p.reasons
+                        .push(format!("overdue by {} days", (today - k).get_days()));
+                }
+            }
+            None => p.reasons.push(format!(
+                "no due date: rule {} of {} runs no SLA clock",
+                n + 1,
+                policy.name
+            )),
+        }
         return p;
     }
     let days = policy.sla.days(severity);
@@ -459,7 +478,6 @@ pub fn prioritize(policy: &Policy, f: &Facts<'_>, ctx: &AssetContext, today: Dat
     let sla_due = origin
         .checked_add(jiff::Span::new().days(i64::from(days)))
         .ok();
-    let kev_due = f.kev.and_then(|k| parse_date(&k.due_date));
     let due = match (kev_due, sla_due) {
         (Some(k), s) => {
             p.due_date_origin = Some("kev".into());
@@ -855,6 +873,48 @@ mod tests {
         assert_eq!(pr.decision, Decision::ActNow);
         assert_eq!(pr.due_date.as_deref(), Some("2026-12-04"));
         assert!(pr.reasons.iter().any(|r| r.contains("rule 1 of site")));
+    }
+
+    #[test]
+    fn a_rule_without_sla_clock_keeps_the_kev_due_date() {
+        let over: toml::Table = toml::from_str(
+            "name = \"site\"\n[[rule]]\ndecision = \"defer\"\nwhy = \"nothing runs a clock\"\nsla = false\n",
+        )
+        .unwrap();
+        let p = Policy::from_toml(DEFAULT_POLICY, Some(&over), "caulk.toml").unwrap();
+        let today = date("2026-11-27");
+        let k = kev();
+        let pr = prioritize(
+            &p,
+            &facts(None, Some(&k), None),
+            &AssetContext::default(),
+            today,
+        );
+        assert_eq!(pr.decision, Decision::Defer);
+        assert_eq!(
+            (
+                pr.due_date.as_deref(),
+                pr.due_date_origin.as_deref(),
+                pr.sla_days
+            ),
+            (Some("2023-12-12"), Some("kev"), None)
+        );
+        assert!(pr.overdue);
+        assert!(
+            pr.reasons
+                .iter()
+                .any(|r| r == "due 2023-12-12: the KEV due date (rule 1 of site runs no SLA clock)"),
+            "{:?}",
+            pr.reasons
+        );
+        // Without KEV: no due date at all.
+        let pr = prioritize(
+            &p,
+            &facts(None, None, None),
+            &AssetContext::default(),
+            today,
+        );
+        assert_eq!((pr.due_date, pr.overdue), (None, false));
     }
 
     #[test]

@@ -43,13 +43,15 @@ pub struct Fitted {
 }
 
 impl Fitted {
-    /// The line that names the hidden columns, if any.
+    /// The line(s) that name the hidden columns, if any, wrapped to `width`.
     pub fn hidden_note(&self, width: u16) -> Option<String> {
         (!self.hidden.is_empty()).then(|| {
-            format!(
+            let text = format!(
                 "(hidden to fit {width} columns: {}; a wider terminal or --format json shows them)",
                 self.hidden.join(", ")
-            )
+            );
+            let words: Vec<String> = text.split(' ').map(str::to_string).collect();
+            wrap_parts(&words, " ", width)
         })
     }
 }
@@ -115,7 +117,8 @@ pub fn fit(cols: &[Column], rows: Vec<Vec<String>>, width: u16) -> Fitted {
     };
     let too_wide = |shown: &[bool]| width_of(&comfortable, shown) > usize::from(width);
     let mut hidden = Vec::new();
-    if too_wide(&shown) {
+    // With no rows there is nothing to judge a column by: nothing is hidden.
+    if !rows.is_empty() && too_wide(&shown) {
         // Columns that say nothing go first, in rank order.
         let mut empty: Vec<usize> = (0..cols.len())
             .filter(|&i| {
@@ -125,7 +128,7 @@ pub fn fit(cols: &[Column], rows: Vec<Vec<String>>, width: u16) -> Fitted {
             .collect();
         empty.sort_by_key(|&i| cols[i].drop_rank);
         for i in empty {
-            if !too_wide(&shown) {
+            if !too_wide(&shown) || shown.iter().filter(|s| **s).count() == 1 {
                 break;
             }
             shown[i] = false;
@@ -136,7 +139,7 @@ pub fn fit(cols: &[Column], rows: Vec<Vec<String>>, width: u16) -> Fitted {
             .collect();
         ranked.sort_by_key(|&i| cols[i].drop_rank);
         for i in ranked {
-            if !too_wide(&shown) {
+            if !too_wide(&shown) || shown.iter().filter(|s| **s).count() == 1 {
                 break;
             }
             shown[i] = false;
@@ -210,10 +213,13 @@ pub fn fit(cols: &[Column], rows: Vec<Vec<String>>, width: u16) -> Fitted {
 }
 
 /// `parts` joined by `sep`, broken into lines of at most `width` characters between parts
-/// (a part longer than the width gets a line of its own); continuation lines are indented
-/// by two spaces.
+/// (a part longer than the width gets a line of its own); a line that breaks ends with the
+/// separator's mark (`·`, `,`), and continuation lines are indented by two spaces.
 pub fn wrap_parts(parts: &[String], sep: &str, width: u16) -> String {
     let width = usize::from(width);
+    let sep_len = sep.chars().count();
+    // Room a part other than the last must leave for the mark, should the next one break.
+    let mark_len = sep.trim_end().chars().count();
     let mut out = String::new();
     let mut line_len = 0;
     for (i, p) in parts.iter().enumerate() {
@@ -223,8 +229,8 @@ pub fn wrap_parts(parts: &[String], sep: &str, width: u16) -> String {
             line_len = len;
             continue;
         }
-        let sep_len = sep.chars().count();
-        if line_len + sep_len + len <= width {
+        let mark = if i + 1 < parts.len() { mark_len } else { 0 };
+        if line_len + sep_len + len + mark <= width {
             out.push_str(sep);
             line_len += sep_len + len;
         } else {
@@ -300,7 +306,7 @@ mod tests {
         assert_eq!(f.hidden, ["KEV", "binaries"]);
         assert!(widest_line(&f.table) <= 40);
         assert_eq!(
-            f.hidden_note(40).unwrap(),
+            f.hidden_note(40).unwrap().replace("\n  ", " "),
             "(hidden to fit 40 columns: KEV, binaries; a wider terminal or --format json shows them)"
         );
         // Kept columns stay even when they cannot fit comfortably: their cells wrap between
@@ -347,5 +353,43 @@ mod tests {
             w,
             "findings: 5362 ·\n  fixed 5362 ·\n  unfixed 0 ·\n  KEV 0"
         );
+    }
+
+    #[test]
+    fn wrapped_lines_keep_to_the_width() {
+        let parts: Vec<String> = ["findings: 5362", "fixed 5362", "unfixed 0", "KEV 0"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        // No line is wider than the width when every part fits on a line of its own, the
+        // mark included.
+        for width in 18..80 {
+            let w = wrap_parts(&parts, " · ", width);
+            assert!(
+                w.lines().all(|l| l.chars().count() <= usize::from(width)),
+                "{width}: {w:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_note_wraps_and_a_table_never_loses_every_column() {
+        let f = fit(&COLS, rows(), 30);
+        let note = f.hidden_note(30).unwrap();
+        assert!(note.lines().all(|l| l.chars().count() <= 30), "{note}");
+        assert!(
+            note.replace("\n  ", " ")
+                .starts_with("(hidden to fit 30 columns: KEV, binaries;"),
+            "{note}"
+        );
+        // Every column droppable, nothing fits: one stays.
+        let cols = [droppable("a", 1), droppable("b", 2)];
+        let rows = vec![vec!["x".repeat(50), "y".repeat(50)]];
+        let f = fit(&cols, rows, 20);
+        assert_eq!(f.hidden, ["a"]);
+        // No rows: nothing hidden, the headers still show.
+        let f = fit(&COLS, Vec::new(), 60);
+        assert!(f.hidden.is_empty());
+        assert!(f.table.to_string().contains("upgrade"));
     }
 }
