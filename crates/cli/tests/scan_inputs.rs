@@ -21,24 +21,15 @@ fn db() -> &'static Path {
     static DB: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
     &DB.get_or_init(|| {
         let tmp = tempfile::tempdir().unwrap();
-        let mirror = tmp.path().join("mirror");
-        for eco in ["crates.io", "PyPI", "Alpine"] {
-            let from = shared().join(format!("feeds/osv/{eco}/all.zip"));
-            assert!(from.is_file(), "../shared/data lacks {}", from.display());
-            let to = mirror.join(format!("osv/{eco}"));
-            std::fs::create_dir_all(&to).unwrap();
-            std::fs::copy(&from, to.join("all.zip")).unwrap();
+        let zips: Vec<(&str, PathBuf)> = ["crates.io", "PyPI", "Alpine"]
+            .into_iter()
+            .map(|eco| (eco, shared().join(format!("feeds/osv/{eco}/all.zip"))))
+            .collect();
+        for (_, z) in &zips {
+            assert!(z.is_file(), "../shared/data lacks {}", z.display());
         }
-        let db = tmp.path().join("adv.db");
-        Command::cargo_bin("caulk")
-            .unwrap()
-            .env_remove("CAULK_DB")
-            .args(["db", "import", "--source"])
-            .arg(&mirror)
-            .arg("--db")
-            .arg(&db)
-            .assert()
-            .success();
+        let feeds: Vec<(&str, &Path)> = zips.iter().map(|(e, z)| (*e, z.as_path())).collect();
+        let db = import_feeds(tmp.path(), &feeds);
         (tmp, db)
     })
     .1

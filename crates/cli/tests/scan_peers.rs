@@ -23,7 +23,6 @@
 
 #![allow(clippy::unwrap_used)]
 
-use assert_cmd::Command;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
@@ -328,19 +327,7 @@ fn cargo_audit_agrees_on_the_same_rustsec_data() {
     }
 
     // The OSV export for caulk: a mirror holding only that feed.
-    let mirror = t.join("mirror");
-    std::fs::create_dir_all(mirror.join("osv/crates.io")).unwrap();
-    std::fs::copy(&zip, mirror.join("osv/crates.io/all.zip")).unwrap();
-    let db = t.join("adv.db");
-    Command::cargo_bin("caulk")
-        .unwrap()
-        .env_remove("CAULK_DB")
-        .args(["db", "import", "--source"])
-        .arg(&mirror)
-        .arg("--db")
-        .arg(&db)
-        .assert()
-        .success();
+    let db = import_feeds(t, &[("crates.io", &zip)]);
     let records = read_zip_records(&zip);
     let withdrawn: BTreeSet<String> = records
         .iter()

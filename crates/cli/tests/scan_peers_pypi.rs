@@ -26,7 +26,6 @@
 
 #![allow(clippy::unwrap_used)]
 
-use assert_cmd::Command;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -445,19 +444,7 @@ fn pip_audit_agrees_on_the_same_pypi_advisories() {
     let t = tmp.path();
 
     // caulk's database: a mirror holding only the PyPI feed.
-    let mirror = t.join("mirror");
-    std::fs::create_dir_all(mirror.join("osv/PyPI")).unwrap();
-    std::fs::copy(&zip, mirror.join("osv/PyPI/all.zip")).unwrap();
-    let db = t.join("adv.db");
-    Command::cargo_bin("caulk")
-        .unwrap()
-        .env_remove("CAULK_DB")
-        .args(["db", "import", "--source"])
-        .arg(&mirror)
-        .arg("--db")
-        .arg(&db)
-        .assert()
-        .success();
+    let db = import_feeds(t, &[("PyPI", &zip)]);
 
     // The requirements files.
     let picks = picks(&records);

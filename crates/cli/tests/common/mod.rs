@@ -90,3 +90,25 @@ pub fn scan_path_json(path: &Path, db: &Path, today: &str) -> Value {
     );
     serde_json::from_slice(&out.stdout).expect("JSON report")
 }
+
+/// `caulk db import` of a mirror holding `feeds` (OSV ecosystem name, zip file) into
+/// `dir/adv.db`, after asserting the command succeeded; the mirror is built in `dir/mirror`.
+pub fn import_feeds(dir: &Path, feeds: &[(&str, &Path)]) -> PathBuf {
+    let mirror = dir.join("mirror");
+    for (eco, zip) in feeds {
+        let to = mirror.join("osv").join(eco);
+        std::fs::create_dir_all(&to).expect("create the mirror");
+        std::fs::copy(zip, to.join("all.zip")).expect("copy a feed into the mirror");
+    }
+    let db = dir.join("adv.db");
+    assert_cmd::Command::cargo_bin("caulk")
+        .expect("binary")
+        .env_remove("CAULK_DB")
+        .args(["db", "import", "--source"])
+        .arg(&mirror)
+        .arg("--db")
+        .arg(&db)
+        .assert()
+        .success();
+    db
+}
