@@ -205,7 +205,7 @@ fn os_release_field(text: &str, key: &str) -> Option<String> {
 }
 
 /// `Debian:12` → `Debian`; empty names dropped; sorted, deduplicated.
-fn normalise(ecosystems: &[String]) -> Vec<String> {
+fn base_names(ecosystems: &[String]) -> Vec<String> {
     ecosystems
         .iter()
         .map(|e| e.split(':').next().unwrap_or("").trim().to_string())
@@ -213,6 +213,33 @@ fn normalise(ecosystems: &[String]) -> Vec<String> {
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect()
+}
+
+/// Longest ecosystem name accepted (osv.dev's longest is ~20 bytes).
+const MAX_ECOSYSTEM_LEN: usize = 100;
+
+/// [`base_names`], each checked: an ecosystem becomes one path component of the staging
+/// directory and the mirror (`osv/<name>/all.zip`), so a name from `--ecosystem` or a
+/// source's `ecosystems.txt` (`origin`, named in the error) must not be able to leave them.
+fn normalise(ecosystems: &[String], origin: &str) -> Result<Vec<String>, Error> {
+    let names = base_names(ecosystems);
+    for n in &names {
+        let why = if n.len() > MAX_ECOSYSTEM_LEN {
+            Some("longer than 100 bytes")
+        } else if n == "." || n == ".." {
+            Some("a `.` or `..` path component")
+        } else if n.contains(['/', '\\']) || n.chars().any(char::is_control) {
+            Some("a slash, backslash or control character in it")
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            return Err(Error::Config(format!(
+                "{origin}: ecosystem name {n:?} refused: {why}"
+            )));
+        }
+    }
+    Ok(names)
 }
 
 /// Percent-encode one URL path segment (`Rocky Linux` → `Rocky%20Linux`).
@@ -249,7 +276,7 @@ fn feed_of(rel: &str) -> Option<String> {
 fn selected(feed: &str, selection: &Selection) -> bool {
     match (feed.strip_prefix("osv/"), selection) {
         (None, _) | (Some(_), Selection::Default | Selection::All) => true,
-        (Some(eco), Selection::Ecosystems(list)) => normalise(list).iter().any(|e| e == eco),
+        (Some(eco), Selection::Ecosystems(list)) => base_names(list).iter().any(|e| e == eco),
     }
 }
 
@@ -606,7 +633,7 @@ fn plan_network(
         Source::Public(urls) => {
             let ecos = match selection {
                 Selection::Default => host_or_error(os_release)?,
-                Selection::Ecosystems(l) => normalise(l),
+                Selection::Ecosystems(l) => normalise(l, "--ecosystem")?,
                 Selection::All => {
                     let url = format!("{}/ecosystems.txt", urls.osv_base);
                     let bytes = net
@@ -620,7 +647,8 @@ fn plan_network(
                             .filter(|l| !l.contains(':'))
                             .map(str::to_string)
                             .collect::<Vec<_>>(),
-                    )
+                        &url,
+                    )?
                 }
             };
             Ok((
@@ -660,7 +688,7 @@ fn plan_network(
                 None => {
                     let ecos = match selection {
                         Selection::Default => host_or_error(os_release)?,
-                        Selection::Ecosystems(l) => normalise(l),
+                        Selection::Ecosystems(l) => normalise(l, "--ecosystem")?,
                         Selection::All => {
                             return Err(Error::Config(format!(
                                 "{base} has no {MANIFEST_NAME}: --all needs it to list the feeds"
@@ -1312,14 +1340,30 @@ mod tests {
     #[test]
     fn ecosystems_are_normalised_and_urls_encoded() {
         assert_eq!(
-            normalise(&[
-                "Debian:12".into(),
-                "PyPI".into(),
-                "Debian".into(),
-                " ".into()
-            ]),
+            normalise(
+                &[
+                    "Debian:12".into(),
+                    "PyPI".into(),
+                    "Debian".into(),
+                    " ".into()
+                ],
+                "test"
+            )
+            .unwrap(),
             ["Debian", "PyPI"]
         );
+        // A name is one path component of the staging directory and the mirror.
+        for bad in ["..", ".", "../../etc", "a/b", "a\\b", "a\u{0}b", "a\nb"] {
+            let e = normalise(&[bad.to_string(), "PyPI".into()], "https://x/ecosystems.txt")
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains("https://x/ecosystems.txt") && e.contains("refused"),
+                "{bad:?}: {e}"
+            );
+        }
+        assert!(normalise(&["x".repeat(101)], "--ecosystem").is_err());
+        assert!(normalise(&["Rocky Linux".into(), "crates.io".into()], "t").is_ok());
         assert_eq!(segment("Rocky Linux"), "Rocky%20Linux");
         assert_eq!(segment("crates.io"), "crates.io");
         let items = conventional(
