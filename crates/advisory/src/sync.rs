@@ -1354,9 +1354,12 @@ mod tests {
         );
         // A name is one path component of the staging directory and the mirror.
         for bad in ["..", ".", "../../etc", "a/b", "a\\b", "a\u{0}b", "a\nb"] {
-            let e = normalise(&[bad.to_string(), "PyPI".into()], "https://x/ecosystems.txt")
-                .unwrap_err()
-                .to_string();
+            let e = normalise(
+                &[bad.to_string(), "PyPI".into()],
+                "https://x/ecosystems.txt",
+            )
+            .unwrap_err()
+            .to_string();
             assert!(
                 e.contains("https://x/ecosystems.txt") && e.contains("refused"),
                 "{bad:?}: {e}"

@@ -279,9 +279,12 @@ pub fn match_package_cached(
                 continue;
             }
             if by_advisory.get(&hit.advisory).is_some_and(|ix| {
+                // The same stored entry (the cache hands out one `Rc` per row), not an equal
+                // one: two entries of one advisory can be equal once their ranges have been
+                // moved out into `prepared`, and each must still count.
                 ix.iter().any(|&i| {
                     let m = &out.matches[i];
-                    m.hit == *hit && m.matched_by == how
+                    Rc::ptr_eq(&m.hit, hit) && m.matched_by == how
                 })
             }) {
                 continue;

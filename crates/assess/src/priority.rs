@@ -40,6 +40,9 @@ pub struct Sla {
     pub low: u32,
 }
 
+/// The longest SLA accepted: a due date must stay a calendar date.
+pub const MAX_SLA_DAYS: u32 = 36_525;
+
 impl Sla {
     pub fn days(&self, s: Severity) -> u32 {
         match s {
@@ -228,6 +231,37 @@ impl Policy {
         }
         if self.epss.medium > self.epss.high {
             return Err("epss.medium must not exceed epss.high".into());
+        }
+        let sla = &self.sla;
+        for (key, days) in [
+            ("critical", sla.critical),
+            ("high", sla.high),
+            ("medium", sla.medium),
+            ("low", sla.low),
+        ] {
+            if days > MAX_SLA_DAYS {
+                return Err(format!(
+                    "sla.{key} = {days}: at most {MAX_SLA_DAYS} days (100 years)"
+                ));
+            }
+        }
+        let w = &self.score;
+        let (c, x) = (&w.criticality, &w.exposure);
+        for (key, v) in [
+            ("score.unknown_cvss", w.unknown_cvss),
+            ("score.kev", w.kev),
+            ("score.epss", w.epss),
+            ("score.criticality.low", c.low),
+            ("score.criticality.medium", c.medium),
+            ("score.criticality.high", c.high),
+            ("score.criticality.critical", c.critical),
+            ("score.exposure.isolated", x.isolated),
+            ("score.exposure.internal", x.internal),
+            ("score.exposure.internet", x.internet),
+        ] {
+            if !v.is_finite() || v < 0.0 {
+                return Err(format!("{key} = {v}: must be a finite number >= 0"));
+            }
         }
         Ok(())
     }
@@ -915,6 +949,35 @@ mod tests {
             today,
         );
         assert_eq!((pr.due_date, pr.overdue), (None, false));
+    }
+
+    #[test]
+    fn out_of_range_numbers_are_refused_not_panicked_on() {
+        for (over, key) in [
+            ("[sla]\nmedium = 4000000000\n", "sla.medium"),
+            ("[score]\nkev = nan\n", "score.kev"),
+            ("[score]\nepss = -1.0\n", "score.epss"),
+            (
+                "[score.exposure]\ninternet = inf\n",
+                "score.exposure.internet",
+            ),
+        ] {
+            let over: toml::Table = toml::from_str(over).unwrap();
+            let e = Policy::from_toml(DEFAULT_POLICY, Some(&over), "caulk.toml")
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("caulk.toml") && e.contains(key), "{key}: {e}");
+        }
+        // The largest accepted SLA still gives a date.
+        let over: toml::Table = toml::from_str("[sla]\nmedium = 36525\n").unwrap();
+        let p = Policy::from_toml(DEFAULT_POLICY, Some(&over), "caulk.toml").unwrap();
+        let pr = prioritize(
+            &p,
+            &facts(None, None, None),
+            &AssetContext::default(),
+            date("2026-11-27"),
+        );
+        assert_eq!(pr.due_date.as_deref(), Some("2126-11-02"));
     }
 
     #[test]

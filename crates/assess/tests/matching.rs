@@ -381,6 +381,37 @@ fn pypi_names_normalise_per_pep_503() {
 }
 
 #[test]
+fn two_entries_of_one_advisory_both_count() {
+    // GHSA-style: one advisory, two `affected[]` entries for one package; 1.1.0 is inside
+    // both, so the fix must satisfy both: 1.5.0, not 1.2.3 (still vulnerable).
+    let entry = |fixed: &str, introduced: &str| AffectedPackage {
+        ecosystem: "crates.io".into(),
+        name: "twice".into(),
+        purl: None,
+        ranges: vec![range(
+            "SEMVER",
+            &[
+                (EventKind::Introduced, introduced),
+                (EventKind::Fixed, fixed),
+            ],
+        )],
+        versions: vec![],
+        informational: None,
+    };
+    let mut src = MemSource::new();
+    src.add(adv(
+        "GHSA-twic-twic-twic",
+        vec![entry("1.2.3", "0.0.0-0"), entry("1.5.0", "1.0.0")],
+    ));
+    let inv = inventory(vec![lang("crates.io", "twice", "1.1.0", "Cargo.lock")]);
+    let r = run(&inv, &src);
+    assert_eq!(r.findings.len(), 1);
+    let f = &r.findings[0];
+    assert_eq!(f.provenance.len(), 2, "{:?}", f.provenance);
+    assert_eq!(f.fixed_version.as_deref(), Some("1.5.0"));
+}
+
+#[test]
 fn crates_io_and_npm_use_semver_ranges() {
     let mut src = MemSource::new();
     let mut rs = adv("RUSTSEC-2020-0071", vec![]);
