@@ -87,23 +87,27 @@ pub(crate) enum CacheOutcome {
 
 /// The `Packages` indexes of `dir` (apt's lists directory), keeping the stanzas of the dpkg
 /// packages of `inv`; problems become `issues`. With `cache_dir`, a cache of the result is
-/// used and kept there.
+/// used and kept there. With `root` (`dir` is inside an image or a mounted root), each list
+/// is resolved inside it as the collectors resolve paths (`FsHost`): a symlink cannot lead
+/// out of the root. Only regular files are read (a FIFO would block the scan).
 pub fn read_apt_lists(
     dir: &Path,
+    root: Option<&Path>,
     inv: &Inventory,
     issues: &mut Vec<ScanIssue>,
     cache_dir: Option<&Path>,
 ) -> Result<AptIndex> {
-    read_apt_lists_inner(dir, inv, issues, cache_dir).map(|(index, _)| index)
+    read_apt_lists_inner(dir, root, inv, issues, cache_dir).map(|(index, _)| index)
 }
 
 pub(crate) fn read_apt_lists_inner(
     dir: &Path,
+    root: Option<&Path>,
     inv: &Inventory,
     issues: &mut Vec<ScanIssue>,
     cache_dir: Option<&Path>,
 ) -> Result<(AptIndex, CacheOutcome)> {
-    let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
+    let listed: Vec<PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("--apt-lists {}", dir.display()))?
         .flatten()
         .map(|e| e.path())
@@ -112,6 +116,29 @@ pub(crate) fn read_apt_lists_inner(
                 .is_some_and(|n| is_packages_file(&n.to_string_lossy()))
         })
         .collect();
+    let mut names = Vec::with_capacity(listed.len());
+    for p in listed {
+        let real = match root.map(|r| (r, p.strip_prefix(r))) {
+            Some((r, Ok(rel))) => caulk_inventory::FsHost::new(r).resolve(&rel.to_string_lossy()),
+            _ => Ok(p.clone()),
+        };
+        let refuse = |kind, reason: String| ScanIssue {
+            stage: IssueStage::Installability,
+            kind,
+            file: Some(p.display().to_string()),
+            record: None,
+            reason,
+        };
+        match real.map(|r| (std::fs::metadata(&r).map(|m| m.is_file()), r)) {
+            Ok((Ok(true), r)) => names.push(r),
+            Ok((Ok(false), _)) => issues.push(refuse(
+                ScanIssueKind::BadInput,
+                "not a regular file: skipped".into(),
+            )),
+            Ok((Err(e), _)) => issues.push(refuse(ScanIssueKind::Unreadable, e.to_string())),
+            Err(e) => issues.push(refuse(ScanIssueKind::Unreadable, e.to_string())),
+        }
+    }
     names.sort();
     let mut wanted: Vec<&str> = inv
         .packages
@@ -173,6 +200,9 @@ struct Built {
     cacheable: bool,
 }
 
+/// Memory the xz decoder may use (apt's lists need a few MiB of dictionary).
+const XZ_MEMLIMIT: u64 = 128 << 20;
+
 fn build(names: &[PathBuf], wanted: &[&str]) -> Built {
     let wanted: HashSet<&str> = wanted.iter().copied().collect();
     let mut index = AptIndex::new();
@@ -200,9 +230,17 @@ fn build(names: &[PathBuf], wanted: &[&str]) -> Built {
         // Streamed: the decompressed index (50 MB for bookworm main) is parsed piece by
         // piece, never held whole (BENCHMARKS.md, "scan": peak memory).
         let mut reader: Box<dyn Read> = if name.ends_with(".xz") {
-            Box::new(xz2::read::XzDecoder::new(raw))
+            // Bounded: a hostile header can ask the decoder for gigabytes of dictionary.
+            match xz2::stream::Stream::new_stream_decoder(XZ_MEMLIMIT, 0) {
+                Ok(st) => Box::new(xz2::read::XzDecoder::new_stream(raw, st)),
+                Err(e) => {
+                    issues.push(issue(ScanIssueKind::Unreadable, format!("xz decoder: {e}")));
+                    continue;
+                }
+            }
         } else if name.ends_with(".gz") {
-            Box::new(flate2::read::GzDecoder::new(raw))
+            // Every member, as `gzip -d` reads a concatenated file.
+            Box::new(flate2::read::MultiGzDecoder::new(raw))
         } else if name.ends_with(".lz4") {
             Box::new(lz4_flex::frame::FrameDecoder::new(raw))
         } else {
@@ -610,7 +648,7 @@ mod tests {
         cache: Option<&Path>,
     ) -> (AptIndex, Vec<ScanIssue>, CacheOutcome) {
         let mut issues = Vec::new();
-        let (index, outcome) = read_apt_lists_inner(lists, inv, &mut issues, cache).unwrap();
+        let (index, outcome) = read_apt_lists_inner(lists, None, inv, &mut issues, cache).unwrap();
         (index, issues, outcome)
     }
 
@@ -623,6 +661,57 @@ mod tests {
     }
 
     const WANTED: &[&str] = &["libssl3", "openssl", "curl"];
+
+    /// Lists inside a root resolve inside it: an absolute symlink names a file of the root,
+    /// not of the host; a FIFO is skipped, not opened (opening one blocks).
+    #[test]
+    fn lists_in_a_root_stay_in_it_and_fifos_are_skipped() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("root");
+        let lists = root.join("var/lib/apt/lists");
+        std::fs::create_dir_all(&lists).unwrap();
+        std::fs::write(lists.join(MAIN_FILE), MAIN).unwrap();
+        // Outside the root: a planted fix the scan must not see.
+        let outside = tmp.path().join("planted_Packages");
+        std::fs::write(
+            &outside,
+            "Package: openssl\nVersion: 99.0\nArchitecture: amd64\n\n",
+        )
+        .unwrap();
+        let link = "evil.example_dists_x_main_binary-amd64_Packages";
+        std::os::unix::fs::symlink(&outside, lists.join(link)).unwrap();
+        let fifo = lists.join("fifo.example_dists_x_main_binary-amd64_Packages");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+
+        let inv = inv(WANTED);
+        let mut issues = Vec::new();
+        let (index, _) =
+            read_apt_lists_inner(&lists, Some(&root), &inv, &mut issues, None).unwrap();
+        let bins = vec![("openssl".to_string(), Some("amd64".to_string()))];
+        assert!(
+            index.installable("openssl", "99.0", &bins).is_none(),
+            "a list outside the root was read"
+        );
+        let about = |name: &str| {
+            issues
+                .iter()
+                .find(|i| i.file.as_deref().is_some_and(|f| f.ends_with(name)))
+                .map(|i| i.reason.clone())
+        };
+        assert_eq!(
+            about("fifo.example_dists_x_main_binary-amd64_Packages").as_deref(),
+            Some("not a regular file: skipped")
+        );
+        assert!(
+            about(link).is_some(),
+            "the dangling in-root link is an issue: {issues:?}"
+        );
+        // Without a root (the live host, `--apt-lists`), the link is followed as given.
+        let mut issues = Vec::new();
+        let (index, _) = read_apt_lists_inner(&lists, None, &inv, &mut issues, None).unwrap();
+        assert!(index.installable("openssl", "99.0", &bins).is_some());
+    }
 
     #[test]
     fn a_miss_writes_the_cache_and_a_hit_gives_the_same_index_and_issues() {
@@ -822,8 +911,8 @@ mod tests {
     #[test]
     fn an_os_error_is_not_cached() {
         let (_tmp, lists, cache) = setup();
-        // Opens, then fails to read: EISDIR.
-        std::fs::create_dir(lists.join("x_Packages")).unwrap();
+        // A regular file that opens, then fails to read: EIO (even for root).
+        std::os::unix::fs::symlink("/proc/self/mem", lists.join("x_Packages")).unwrap();
         let inv = inv(WANTED);
         for _ in 0..2 {
             let (got, issues, o) = read(&lists, &inv, Some(&cache));
@@ -835,6 +924,23 @@ mod tests {
             );
         }
         assert!(cache_files(&cache).is_empty());
+    }
+
+    #[test]
+    fn a_skipped_entry_is_reported_on_every_run_and_does_not_stop_the_cache() {
+        let (_tmp, lists, cache) = setup();
+        std::fs::create_dir(lists.join("x_Packages")).unwrap();
+        let inv = inv(WANTED);
+        for want in [CacheOutcome::Miss, CacheOutcome::Hit] {
+            let (got, issues, o) = read(&lists, &inv, Some(&cache));
+            assert_eq!((o, got.len()), (want, 4));
+            assert!(
+                issues
+                    .iter()
+                    .any(|i| i.reason == "not a regular file: skipped"),
+                "{issues:?}"
+            );
+        }
     }
 
     #[test]

@@ -336,8 +336,15 @@ pub fn run(args: Args) -> Result<ExitCode> {
             let cache = (!args.no_cache)
                 .then(apt_lists::default_cache_dir)
                 .flatten();
+            // Lists found under `--root` resolve inside it; `--apt-lists` is taken as given.
+            let root = args
+                .apt_lists
+                .is_none()
+                .then_some(args.root.as_deref())
+                .flatten();
             Some(apt_lists::read_apt_lists(
                 d,
+                root,
                 &inv,
                 &mut issues,
                 cache.as_deref(),
