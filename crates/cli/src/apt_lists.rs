@@ -927,6 +927,41 @@ mod tests {
     }
 
     #[test]
+    fn compressed_lists_read_as_plain_ones_and_corrupt_ones_are_issues() {
+        use std::io::Write;
+        let (_tmp, lists, _cache) = setup();
+        let inv = inv(WANTED);
+        let (want, _, _) = read(&lists, &inv, None);
+        std::fs::remove_file(lists.join(MAIN_FILE)).unwrap();
+        std::fs::remove_file(lists.join(SEC_FILE)).unwrap();
+        let mut xz = xz2::write::XzEncoder::new(Vec::new(), 6);
+        xz.write_all(MAIN.as_bytes()).unwrap();
+        std::fs::write(lists.join(format!("{MAIN_FILE}.xz")), xz.finish().unwrap()).unwrap();
+        // Two gzip members, as `cat a.gz b.gz` makes: both are read.
+        let (half, rest) = SEC.split_at(SEC.find("\n\n").unwrap() + 2);
+        let mut gz = Vec::new();
+        for part in [half, rest] {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            e.write_all(part.as_bytes()).unwrap();
+            gz.extend(e.finish().unwrap());
+        }
+        std::fs::write(lists.join(format!("{SEC_FILE}.gz")), gz).unwrap();
+        let (got, _, _) = read(&lists, &inv, None);
+        assert_eq!(got, want);
+        // A truncated xz file is the file's problem: a bad-input issue naming it.
+        let xz_path = lists.join(format!("{MAIN_FILE}.xz"));
+        let bytes = std::fs::read(&xz_path).unwrap();
+        std::fs::write(&xz_path, &bytes[..bytes.len() / 2]).unwrap();
+        let (_, issues, _) = read(&lists, &inv, None);
+        assert!(
+            issues.iter().any(|i| i.kind == ScanIssueKind::BadInput
+                && i.reason.starts_with("decompressing")
+                && i.file.as_deref().is_some_and(|f| f.ends_with(".xz"))),
+            "{issues:?}"
+        );
+    }
+
+    #[test]
     fn a_skipped_entry_is_reported_on_every_run_and_does_not_stop_the_cache() {
         let (_tmp, lists, cache) = setup();
         std::fs::create_dir(lists.join("x_Packages")).unwrap();
