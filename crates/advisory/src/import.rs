@@ -559,11 +559,8 @@ pub fn import_dir(dir: &Path, db: &Path, opts: &Options) -> Result<Report, Error
         let ai = acc_for(&mut accs, f);
         let bytes = read_file(&f.path)?;
         let acc = &mut accs[ai];
-        // The digest is computed beside the import (it costs as much as inflating a zip);
-        // a file that does not match the manifest is then dropped like any unusable file.
-        let (digest, imported) = std::thread::scope(|s| {
-            let hasher = s.spawn(|| sha256_hex(&bytes));
-            let imported = import_file(
+        let mut import = |acc: &mut Acc| {
+            import_file(
                 &b,
                 acc,
                 &mut seen,
@@ -571,28 +568,35 @@ pub fn import_dir(dir: &Path, db: &Path, opts: &Options) -> Result<Report, Error
                 &bytes,
                 &opts.limits,
                 opts.observer.as_deref(),
-            );
-            match hasher.join() {
-                Ok(d) => (d, imported),
-                Err(panic) => std::panic::resume_unwind(panic),
+            )
+        };
+        let (digest, outcome) = match &manifest {
+            // Checked before a single row is written: a file that does not match would
+            // otherwise replace same-id records of feeds imported before it, and dropping it
+            // would then lose them.
+            Some(m) => {
+                let digest = sha256_hex(&bytes);
+                let outcome = match m.verify(&f.rel, bytes.len() as u64, &digest) {
+                    Ok(()) => import(acc),
+                    Err(reason) => Err(FileError::Unusable(reason)),
+                };
+                (digest, outcome)
             }
-        });
-        let verified = match &manifest {
-            Some(m) => m.verify(&f.rel, bytes.len() as u64, &digest),
-            None => Ok(()),
+            // No manifest: the digest (recorded in the feed's status) is computed beside the
+            // import; it costs as much as inflating a zip.
+            None => std::thread::scope(|s| {
+                let hasher = s.spawn(|| sha256_hex(&bytes));
+                let imported = import(acc);
+                match hasher.join() {
+                    Ok(d) => (d, imported),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            }),
         };
         acc.status.sha256 = Some(match acc.status.sha256.take() {
             Some(prev) => format!("{prev},{digest}"),
             None => digest,
         });
-        let outcome = match (verified, imported) {
-            (Err(reason), Err(FileError::Store(e))) => {
-                let _ = reason;
-                Err(FileError::Store(e))
-            }
-            (Err(reason), _) => Err(FileError::Unusable(reason)),
-            (Ok(()), imported) => imported,
-        };
         match outcome {
             Ok(()) => {}
             Err(FileError::Store(e)) => return Err(e.into()),

@@ -557,3 +557,56 @@ fn a_mirror_written_over_http_then_synced_from_its_directory_is_verified() {
     assert!(reason.contains("truncated or replaced"), "{reason}");
     assert_eq!(records(&fx.db(), "osv/Debian"), 3);
 }
+
+/// A file that does not match the manifest never touches the database: its newer copy of a
+/// record another feed also holds must not replace that feed's copy and then, when the file
+/// is dropped, take it away with it.
+#[test]
+fn a_file_refused_by_the_manifest_takes_nothing_from_other_feeds() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("mirror");
+    let one = |eco: &str, modified: &str| {
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default();
+        w.start_file("GHSA-same-same-same.json", opts)
+            .expect("start");
+        w.write_all(
+            record("GHSA-same-same-same", "CVE-2024-9999", eco, "pkg", modified).as_bytes(),
+        )
+        .expect("write");
+        w.finish().expect("finish").into_inner()
+    };
+    for (eco, modified) in [
+        ("Debian", "2024-01-01T00:00:00Z"),
+        ("PyPI", "2024-06-01T00:00:00Z"),
+    ] {
+        let p = dir.join(format!("osv/{eco}/all.zip"));
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        let eco = if eco == "Debian" { "Debian:12" } else { eco };
+        std::fs::write(p, one(eco, modified)).expect("write");
+    }
+    Manifest::write(&dir, 1_700_000_000).expect("manifest");
+    // Replaced behind the manifest's back: still a valid zip, with a newer copy.
+    std::fs::write(
+        dir.join("osv/PyPI/all.zip"),
+        one("PyPI", "2024-07-01T00:00:00Z"),
+    )
+    .expect("replace");
+    let db = tmp.path().join("adv.db");
+    let report =
+        caulk_advisory::import::import_dir(&dir, &db, &Default::default()).expect("import");
+    assert_eq!(
+        report
+            .failed
+            .iter()
+            .map(|(f, _)| f.as_str())
+            .collect::<Vec<_>>(),
+        ["osv/PyPI"]
+    );
+    let store = Store::open(&db).expect("open");
+    let adv = store
+        .advisory("GHSA-same-same-same")
+        .expect("read")
+        .expect("the Debian feed's copy is still there");
+    assert_eq!(adv.source.feed, "osv/Debian");
+}
