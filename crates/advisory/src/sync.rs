@@ -215,6 +215,10 @@ fn base_names(ecosystems: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// Largest manifest or `ecosystems.txt` accepted (osv.dev's list is ~2 KB; a manifest of
+/// thousands of files is well under 1 MiB).
+const MAX_SMALL_BYTES: u64 = 16 << 20;
+
 /// Longest ecosystem name accepted (osv.dev's longest is ~20 bytes).
 const MAX_ECOSYSTEM_LEN: usize = 100;
 
@@ -474,17 +478,22 @@ impl Net {
         })
     }
 
-    /// Fetch a small file whole (the manifest, `ecosystems.txt`); `None` when the source
+    /// Fetch a small file whole (the manifest, `ecosystems.txt`), at most
+    /// [`MAX_SMALL_BYTES`] (it is then held and parsed in memory); `None` when the source
     /// does not have it.
     fn small(&self, url: &str, dest: &Path) -> Result<Option<Vec<u8>>, Error> {
         let mut j = Jitter::new(0);
         let reporter = self.reporter.clone();
+        let http = HttpOptions {
+            max_bytes: self.http.max_bytes.min(MAX_SMALL_BYTES),
+            ..self.http.clone()
+        };
         let got = self.rt.block_on(fetch::download(
             &self.client,
             url,
             &Conditional::default(),
             dest,
-            &self.http,
+            &http,
             url,
             &self.reporter,
             &mut j,
@@ -1349,7 +1358,7 @@ mod tests {
                 ],
                 "test"
             )
-            .unwrap(),
+            .expect("valid names"),
             ["Debian", "PyPI"]
         );
         // A name is one path component of the staging directory and the mirror.
@@ -1358,7 +1367,7 @@ mod tests {
                 &[bad.to_string(), "PyPI".into()],
                 "https://x/ecosystems.txt",
             )
-            .unwrap_err()
+            .expect_err("refused")
             .to_string();
             assert!(
                 e.contains("https://x/ecosystems.txt") && e.contains("refused"),
