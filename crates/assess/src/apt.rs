@@ -244,11 +244,7 @@ impl AptIndex {
         target: &str,
         binaries: &[(String, Option<String>)],
     ) -> Option<Installable> {
-        let cmp = |a: &str, b: &str| -> Option<Ordering> {
-            let a = Scheme::Dpkg.parse_lenient(a).ok()?;
-            let b = Scheme::Dpkg.parse_lenient(b).ok()?;
-            a.try_cmp(&b).ok()
-        };
+        let cmp = |a: &str, b: &str| Scheme::Dpkg.compare_lenient(a, b);
         let mut best: Option<&AptCandidate> = None;
         for (name, arch) in binaries {
             for c in self.by_name.get(name).into_iter().flatten() {

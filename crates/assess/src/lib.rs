@@ -314,12 +314,6 @@ impl Cache {
     }
 }
 
-fn cmp_versions(scheme: Scheme, a: &str, b: &str) -> Option<Ordering> {
-    let a = scheme.parse_lenient(a).ok()?;
-    let b = scheme.parse_lenient(b).ok()?;
-    a.try_cmp(&b).ok()
-}
-
 /// The best CVSS among candidates: OSV (vendor) before NVD, then the newest CVSS version,
 /// then the highest score, then the vector (for determinism).
 fn best_cvss(cands: &[CvssScore]) -> Option<Cvss> {
@@ -617,7 +611,7 @@ pub fn scan(inv: &Inventory, src: &dyn AdvisorySource, opts: &ScanOptions<'_>) -
         by_exception,
     };
 
-    let remediations = remediate(inv, &mut findings, opts);
+    let remediations = remediate(&mut findings, opts);
 
     for e in std::mem::take(&mut cache.errors) {
         issues.push(ScanIssue {
@@ -723,14 +717,10 @@ fn vuln_core(
 
     // Provenance, and the facts of the matching advisories.
     let mut provenance = Vec::new();
-    let mut summary = None;
     let mut published: Option<Date> = None;
     for m in &pd.evidence {
         let (feed, file) = match cache.facts(src, &m.hit.advisory) {
             Some(a) => {
-                if summary.is_none() {
-                    summary = a.summary.clone();
-                }
                 if let Some(d) = a.published.as_deref().and_then(priority::parse_date) {
                     published = Some(published.map_or(d, |p| p.min(d)));
                 }
@@ -754,12 +744,9 @@ fn vuln_core(
     provenance.sort();
     provenance.dedup();
     // The summary of the lowest advisory id that has one, whatever the evidence order.
-    for id in &advisory_ids {
-        if let Some(s) = cache.facts(src, id).and_then(|a| a.summary.clone()) {
-            summary = Some(s);
-            break;
-        }
-    }
+    let summary = advisory_ids
+        .iter()
+        .find_map(|id| cache.facts(src, id).and_then(|a| a.summary.clone()));
 
     // Fixed version: every matching entry must be satisfied, so the highest of their fixes.
     let mut fixed: Option<String> = None;
@@ -769,7 +756,7 @@ fn vuln_core(
             Some(v) => {
                 let s = Scheme::from_name_or_ecosystem(&pr.scheme).unwrap_or(scheme);
                 fixed = match fixed {
-                    Some(cur) if cmp_versions(s, v, &cur) != Some(Ordering::Greater) => Some(cur),
+                    Some(cur) if s.compare_lenient(v, &cur) != Some(Ordering::Greater) => Some(cur),
                     _ => Some(v.clone()),
                 };
             }
@@ -973,11 +960,7 @@ fn upgrade_unit<'f>(
 
 /// Group the active, fixable findings by upgrade (package → target version), rank by risk
 /// removed, and link each finding to its remediation.
-fn remediate(
-    inv: &Inventory,
-    findings: &mut [Finding],
-    opts: &ScanOptions<'_>,
-) -> Vec<Remediation> {
+fn remediate(findings: &mut [Finding], opts: &ScanOptions<'_>) -> Vec<Remediation> {
     let mut is_distro: HashMap<String, bool> = HashMap::new();
     // Key: (ecosystem, package, file for language packages).
     let mut by_unit: BTreeMap<(&str, &str, &str), Vec<usize>> = BTreeMap::new();
@@ -1015,7 +998,7 @@ fn remediate(
         let mut max_sev = Severity::None;
         let mut decision = Decision::Defer;
         let mut due: Option<&str> = None;
-        // `a` above `b`, as `cmp_versions` would say it (unparsable: not above).
+        // `a` above `b`, as `Scheme::compare_lenient` would say it (unparsable: not above).
         let above =
             |a: &Option<caulk_version::Version>, b: &Option<caulk_version::Version>| match (a, b) {
                 (Some(a), Some(b)) => a.try_cmp(b).ok() == Some(Ordering::Greater),
@@ -1042,7 +1025,7 @@ fn remediate(
                 Some((c, cp)) if c == inst => Some((c, cp)),
                 Some((c, cp)) => {
                     let ip = parse(inst);
-                    // Kept unless the new one is lower (`cmp_versions(inst, cur) == Less`).
+                    // Kept unless the new one is lower (`compare_lenient(inst, cur) == Less`).
                     let lower = match (&ip, &cp) {
                         (Some(a), Some(b)) => a.try_cmp(b).ok() == Some(Ordering::Less),
                         _ => false,
@@ -1133,7 +1116,6 @@ fn remediate(
             installable,
         });
     }
-    let _ = inv;
     out.sort_by(|a, b| {
         finding::OrdF64(b.risk_removed)
             .cmp(&finding::OrdF64(a.risk_removed))

@@ -284,8 +284,8 @@ pub struct Finding {
     #[serde(default)]
     pub summary: Option<Arc<str>>,
     pub status: Status,
-    /// The smallest fixed version above the installed one across the matching advisories;
-    /// `null` when none is known.
+    /// The fixed version that satisfies every matching advisory entry: the highest of their
+    /// fixes; `null` when none is known.
     #[serde(default)]
     pub fixed_version: Option<Arc<str>>,
     /// The best CVSS score known (see `docs/scan-format.md` for the order of preference).
@@ -311,8 +311,8 @@ pub struct Finding {
 
 impl Finding {
     /// A stable key for this finding across runs (SARIF `partialFingerprints`, CSV keys,
-    /// fleet storage): `<ecosystem>/<name>@<version>#<vulnerability id>` plus the file for
-    /// packages that do not come from a distro database.
+    /// fleet storage): `<ecosystem>/<name>@<version>#<vulnerability id>`, then ` in <file>`
+    /// when the package's file is known.
     pub fn key(&self) -> String {
         let p = &self.package;
         let mut k = format!(

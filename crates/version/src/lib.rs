@@ -240,6 +240,14 @@ impl Scheme {
         let b = self.parse(b)?;
         a.try_cmp(&b)
     }
+
+    /// [`Scheme::compare`] of versions parsed as the package manager accepts them
+    /// ([`Scheme::parse_lenient`]); `None` when either does not parse.
+    pub fn compare_lenient(self, a: &str, b: &str) -> Option<Ordering> {
+        let a = self.parse_lenient(a).ok()?;
+        let b = self.parse_lenient(b).ok()?;
+        a.try_cmp(&b).ok()
+    }
 }
 
 impl fmt::Display for Scheme {
