@@ -383,7 +383,8 @@ fn pypi_names_normalise_per_pep_503() {
 #[test]
 fn two_entries_of_one_advisory_both_count() {
     // GHSA-style: one advisory, two `affected[]` entries for one package; 1.1.0 is inside
-    // both, so the fix must satisfy both: 1.5.0, not 1.2.3 (still vulnerable).
+    // both, so the fix must satisfy both: 1.5.0, not 1.2.3 (still vulnerable). The 1.5.0
+    // entry sorts first, so "the last one wins" would fail too.
     let entry = |fixed: &str, introduced: &str| AffectedPackage {
         ecosystem: "crates.io".into(),
         name: "twice".into(),
@@ -401,7 +402,7 @@ fn two_entries_of_one_advisory_both_count() {
     let mut src = MemSource::new();
     src.add(adv(
         "GHSA-twic-twic-twic",
-        vec![entry("1.2.3", "0.0.0-0"), entry("1.5.0", "1.0.0")],
+        vec![entry("1.5.0", "0.0.0-0"), entry("1.2.3", "1.0.0")],
     ));
     let inv = inventory(vec![lang("crates.io", "twice", "1.1.0", "Cargo.lock")]);
     let r = run(&inv, &src);
@@ -490,15 +491,16 @@ fn withdrawn_advisories_never_match() {
 fn aliases_merge_into_one_finding_with_every_id_and_the_highest_fix() {
     let mut src = MemSource::new();
     // A DSA re-publishing one CVE, and the changelog-derived record for the same CVE.
+    // The highest fix sorts first (DSA-…): "the last one wins" would give deb12u2.
     let mut dsa = adv(
         "DSA-5000-1",
-        vec![fixed_in("Debian:12", "curl", "7.88.1-10+deb12u2")],
+        vec![fixed_in("Debian:12", "curl", "7.88.1-10+deb12u3")],
     );
     dsa.upstream = vec!["CVE-2023-38545".into()];
     src.add(dsa);
     let mut deb = adv(
         "x_DEBCHG-CVE-2023-38545",
-        vec![fixed_in("Debian:12", "curl", "7.88.1-10+deb12u3")],
+        vec![fixed_in("Debian:12", "curl", "7.88.1-10+deb12u2")],
     );
     deb.aliases = vec!["CVE-2023-38545".into()];
     src.add(deb);
@@ -631,9 +633,11 @@ fn cvss(score: f64, severity: Severity, source: &str) -> CvssScore {
 #[test]
 fn remediations_group_binaries_take_the_highest_fix_and_rank_by_risk() {
     let mut src = MemSource::new();
-    src.add(adv("A-1", vec![fixed_in("Debian:12", "foo", "1.0-2")]))
+    // A-1's finding ranks first (CVSS 7.5) and carries the highest fix: a group that kept
+    // the last fix it saw would target 1.0-2.
+    src.add(adv("A-1", vec![fixed_in("Debian:12", "foo", "1.0-3")]))
         .link("A-1", &["CVE-2026-0001"]);
-    src.add(adv("A-2", vec![fixed_in("Debian:12", "foo", "1.0-3")]))
+    src.add(adv("A-2", vec![fixed_in("Debian:12", "foo", "1.0-2")]))
         .link("A-2", &["CVE-2026-0002"]);
     src.add(adv("B-1", vec![fixed_in("Debian:12", "bar", "2.0-2")]))
         .link("B-1", &["CVE-2026-0003"]);
