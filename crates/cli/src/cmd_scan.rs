@@ -7,7 +7,7 @@ use anyhow::{Context, Result, bail};
 use caulk_advisory::store::Store;
 use caulk_assess::source::{AdvisorySource, Hit, SourceError};
 use caulk_assess::{AssetContext, Config, Policy, ScanOptions};
-use caulk_inventory::{FsHost, Limits};
+use caulk_inventory::{FsHost, HostAccess, Limits};
 use caulk_model::advisory::{
     Advisory, AdvisoryFacts, CvssScore, EpssScore, KevEntry, Vulnerability,
 };
@@ -509,8 +509,14 @@ fn absolute(p: &Path) -> Result<String> {
 }
 
 fn collect_inventory(args: &Args) -> Result<(Inventory, TargetKind, Option<String>)> {
+    let limits = Limits::default();
     if let Some(file) = &args.inventory {
-        let text = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+        // Bounded and regular files only, as every other input.
+        let abs = absolute(file)?;
+        let text = FsHost::new("/")
+            .read(&abs, limits.max_text_bytes)
+            .with_context(|| format!("reading {}", file.display()))?
+            .with_context(|| format!("reading {}: no such file", file.display()))?;
         let inv: Inventory = serde_json::from_slice(&text)
             .with_context(|| format!("{}: not an inventory JSON document", file.display()))?;
         if !inv.format_supported() {
@@ -523,7 +529,6 @@ fn collect_inventory(args: &Args) -> Result<(Inventory, TargetKind, Option<Strin
         }
         return Ok((inv, TargetKind::Inventory, Some(file.display().to_string())));
     }
-    let limits = Limits::default();
     let read_host = args.root.is_some() || (args.paths.is_empty() && args.sboms.is_empty());
     let mut kind = TargetKind::Host;
     let mut path = None;

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 use assert_cmd::Command;
+use predicates::prelude::PredicateBooleanExt;
 use serde_json::{Value, json};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -333,6 +334,42 @@ fn errors_exit_2() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains("missing.json"));
+    let inventory = |name: &str| {
+        caulk(d)
+            .args([
+                "scan",
+                "--inventory",
+                name,
+                "--feeds",
+                "feeds",
+                "--db",
+                "adv.db",
+            ])
+            .timeout(std::time::Duration::from_secs(20))
+            .assert()
+            .code(2)
+    };
+    // Malformed JSON and an unknown format version name the file and the problem.
+    std::fs::write(
+        d.join("cut.json"),
+        "{\"format_version\": 1, \"packages\": [",
+    )
+    .unwrap();
+    inventory("cut.json").stderr(
+        predicates::str::contains("cut.json")
+            .and(predicates::str::contains("not an inventory JSON document")),
+    );
+    let mut future: Value =
+        serde_json::from_slice(&std::fs::read(d.join("inv.json")).unwrap()).unwrap();
+    future["format_version"] = json!(999);
+    std::fs::write(d.join("future.json"), future.to_string()).unwrap();
+    inventory("future.json").stderr(predicates::str::contains("format_version 999"));
+    // A FIFO is refused, not waited on.
+    let made = std::process::Command::new("mkfifo")
+        .arg(d.join("fifo.json"))
+        .status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+    inventory("fifo.json").stderr(predicates::str::contains("not a regular file"));
 }
 
 #[test]
