@@ -342,11 +342,7 @@ async fn try_once(
     file.sync_all().map_err(io)?;
     Ok(Fetched::Body(Downloaded {
         bytes: n,
-        sha256: hasher
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect(),
+        sha256: crate::import::hex(&hasher.finalize()),
         etag,
         last_modified,
     }))

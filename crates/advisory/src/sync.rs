@@ -749,25 +749,6 @@ pub fn run(opts: &SyncOptions) -> Result<SyncReport, Error> {
     }
 }
 
-fn sha256_file(path: &Path) -> Result<String, Error> {
-    use sha2::{Digest, Sha256};
-    let io = |source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut f = std::fs::File::open(path).map_err(io)?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = f.read(&mut buf).map_err(io)?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-    }
-    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
-}
-
 /// The feeds of a directory, with the digest string the import would record for each.
 fn dir_feeds(
     dir: &Path,
@@ -780,7 +761,7 @@ fn dir_feeds(
         }
         // The file's own digest, not the manifest's: a file damaged after the manifest was
         // written must not pass for the one imported.
-        let digest = sha256_file(&f.path)?;
+        let digest = import::sha256_file(&f.path)?;
         match out.last_mut() {
             Some((feed, d, rels)) if *feed == f.feed => {
                 d.push(',');

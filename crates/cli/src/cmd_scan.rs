@@ -18,7 +18,7 @@ use caulk_model::finding::{
 };
 use caulk_model::inventory::Inventory;
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -455,14 +455,9 @@ fn sync_feeds(dir: &Path, db: &Path, issues: &mut Vec<ScanIssue>) -> Result<Data
         // order.
         let mut want: BTreeMap<&str, Vec<String>> = BTreeMap::new();
         for f in &files {
-            let mut h = std::fs::File::open(&f.path)
-                .with_context(|| format!("reading {}", f.path.display()))?;
-            let mut bytes = Vec::new();
-            h.read_to_end(&mut bytes)
-                .with_context(|| format!("reading {}", f.path.display()))?;
             want.entry(f.feed.as_str())
                 .or_default()
-                .push(import::sha256_hex(&bytes));
+                .push(import::sha256_file(&f.path)?);
         }
         let have: BTreeMap<&str, Option<&str>> = feeds
             .iter()
