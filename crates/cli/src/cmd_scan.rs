@@ -129,56 +129,52 @@ enum ExposureArg {
 /// The store as an advisory source.
 struct StoreSource<'a>(&'a Store);
 
-fn src_err(what: String, e: impl std::fmt::Display) -> SourceError {
-    SourceError::new(what, e)
-}
-
 impl AdvisorySource for StoreSource<'_> {
     fn lookup(&self, ecosystem: &str, name: &str) -> Result<Vec<Hit>, SourceError> {
         self.0
             .lookup(ecosystem, name)
-            .map_err(|e| src_err(format!("lookup {ecosystem}/{name}"), e))
+            .map_err(|e| SourceError::new(format!("lookup {ecosystem}/{name}"), e))
     }
     fn advisory(&self, id: &str) -> Result<Option<Advisory>, SourceError> {
         self.0
             .advisory(id)
-            .map_err(|e| src_err(format!("advisory {id}"), e))
+            .map_err(|e| SourceError::new(format!("advisory {id}"), e))
     }
     fn advisory_vulnerabilities(&self, advisory: &str) -> Result<Vec<String>, SourceError> {
         self.0
             .advisory_vulnerabilities(advisory)
-            .map_err(|e| src_err(format!("vulnerabilities of {advisory}"), e))
+            .map_err(|e| SourceError::new(format!("vulnerabilities of {advisory}"), e))
     }
     fn vulnerability(&self, id: &str) -> Result<Option<Vulnerability>, SourceError> {
         self.0
             .vulnerability(id)
-            .map_err(|e| src_err(format!("vulnerability {id}"), e))
+            .map_err(|e| SourceError::new(format!("vulnerability {id}"), e))
     }
     fn cvss(&self, id: &str) -> Result<Vec<CvssScore>, SourceError> {
         self.0
             .cvss(id)
-            .map_err(|e| src_err(format!("CVSS of {id}"), e))
+            .map_err(|e| SourceError::new(format!("CVSS of {id}"), e))
     }
     fn kev(&self, cve: &str) -> Result<Option<KevEntry>, SourceError> {
         self.0
             .kev(cve)
-            .map_err(|e| src_err(format!("KEV {cve}"), e))
+            .map_err(|e| SourceError::new(format!("KEV {cve}"), e))
     }
     fn epss(&self, cve: &str) -> Result<Option<EpssScore>, SourceError> {
         self.0
             .epss(cve)
-            .map_err(|e| src_err(format!("EPSS {cve}"), e))
+            .map_err(|e| SourceError::new(format!("EPSS {cve}"), e))
     }
 
     fn lookup_many(&self, ecosystem: &str, names: &[&str]) -> Result<Vec<Hit>, SourceError> {
-        self.0
-            .lookup_many(ecosystem, names)
-            .map_err(|e| src_err(format!("lookup of {} {ecosystem} names", names.len()), e))
+        self.0.lookup_many(ecosystem, names).map_err(|e| {
+            SourceError::new(format!("lookup of {} {ecosystem} names", names.len()), e)
+        })
     }
     fn advisory_facts(&self, ids: &[&str]) -> Result<Vec<AdvisoryFacts>, SourceError> {
         self.0
             .advisory_facts(ids)
-            .map_err(|e| src_err(format!("{} advisories", ids.len()), e))
+            .map_err(|e| SourceError::new(format!("{} advisories", ids.len()), e))
     }
     fn advisory_vulnerabilities_many(
         &self,
@@ -187,7 +183,7 @@ impl AdvisorySource for StoreSource<'_> {
         self.0
             .advisory_vulnerabilities_many(advisories)
             .map_err(|e| {
-                src_err(
+                SourceError::new(
                     format!("vulnerabilities of {} advisories", advisories.len()),
                     e,
                 )
@@ -196,22 +192,22 @@ impl AdvisorySource for StoreSource<'_> {
     fn vulnerabilities(&self, ids: &[&str]) -> Result<Vec<(String, Vulnerability)>, SourceError> {
         self.0
             .vulnerabilities(ids)
-            .map_err(|e| src_err(format!("{} vulnerabilities", ids.len()), e))
+            .map_err(|e| SourceError::new(format!("{} vulnerabilities", ids.len()), e))
     }
     fn cvss_many(&self, ids: &[&str]) -> Result<Vec<(String, CvssScore)>, SourceError> {
         self.0
             .cvss_many(ids)
-            .map_err(|e| src_err(format!("CVSS of {} ids", ids.len()), e))
+            .map_err(|e| SourceError::new(format!("CVSS of {} ids", ids.len()), e))
     }
     fn kev_many(&self, cves: &[&str]) -> Result<Vec<KevEntry>, SourceError> {
         self.0
             .kev_many(cves)
-            .map_err(|e| src_err(format!("KEV of {} ids", cves.len()), e))
+            .map_err(|e| SourceError::new(format!("KEV of {} ids", cves.len()), e))
     }
     fn epss_many(&self, cves: &[&str]) -> Result<Vec<EpssScore>, SourceError> {
         self.0
             .epss_many(cves)
-            .map_err(|e| src_err(format!("EPSS of {} ids", cves.len()), e))
+            .map_err(|e| SourceError::new(format!("EPSS of {} ids", cves.len()), e))
     }
 }
 
@@ -386,13 +382,19 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 writeln!(out)?;
             }
             Format::Table => render_table(&report, args.details, &mut out)?,
-            other => {
-                let format = match other {
+            Format::Sarif
+            | Format::Csv
+            | Format::Cyclonedx
+            | Format::Openvex
+            | Format::Markdown => {
+                let format = match args.format {
                     Format::Sarif => caulk_report::Format::Sarif,
                     Format::Csv => caulk_report::Format::Csv,
                     Format::Cyclonedx => caulk_report::Format::CycloneDx,
                     Format::Openvex => caulk_report::Format::OpenVex,
-                    _ => caulk_report::Format::Markdown,
+                    Format::Markdown | Format::Table | Format::Json => {
+                        caulk_report::Format::Markdown
+                    }
                 };
                 let opts = caulk_report::RenderOptions {
                     details: args.details,
@@ -603,10 +605,6 @@ fn write_fitted(
     Ok(())
 }
 
-fn decision_text(d: Decision) -> &'static str {
-    d.as_str()
-}
-
 fn short_list(items: &[String], max: usize) -> String {
     let mut s: Vec<String> = items.iter().take(max).cloned().collect();
     if items.len() > max {
@@ -753,7 +751,7 @@ fn render_table(r: &ScanReport, details: bool, out: &mut dyn Write) -> std::io::
                 m.max_cvss
                     .map(|c| format!("{c:.1}"))
                     .unwrap_or_else(|| "-".into()),
-                decision_text(m.decision).to_string(),
+                m.decision.as_str().to_string(),
                 m.due_date.clone().unwrap_or_else(|| "-".into()),
                 format!("{:.1}", m.risk_removed),
             ];
