@@ -119,26 +119,16 @@ pub fn fit(cols: &[Column], rows: Vec<Vec<String>>, width: u16) -> Fitted {
     let mut hidden = Vec::new();
     // With no rows there is nothing to judge a column by: nothing is hidden.
     if !rows.is_empty() && too_wide(&shown) {
-        // Columns that say nothing go first, in rank order.
-        let mut empty: Vec<usize> = (0..cols.len())
-            .filter(|&i| {
-                cols[i].drop_rank.is_some()
-                    && says_nothing(rows.iter().filter_map(|r| r.get(i).map(String::as_str)))
+        // The droppable columns, those that say nothing first, each group in rank order.
+        let mut order: Vec<(bool, u8, usize)> = (0..cols.len())
+            .filter_map(|i| {
+                let rank = cols[i].drop_rank?;
+                let silent = says_nothing(rows.iter().filter_map(|r| r.get(i).map(String::as_str)));
+                Some((!silent, rank, i))
             })
             .collect();
-        empty.sort_by_key(|&i| cols[i].drop_rank);
-        for i in empty {
-            if !too_wide(&shown) || shown.iter().filter(|s| **s).count() == 1 {
-                break;
-            }
-            shown[i] = false;
-            hidden.push(cols[i].head);
-        }
-        let mut ranked: Vec<usize> = (0..cols.len())
-            .filter(|&i| shown[i] && cols[i].drop_rank.is_some())
-            .collect();
-        ranked.sort_by_key(|&i| cols[i].drop_rank);
-        for i in ranked {
+        order.sort_unstable();
+        for (_, _, i) in order {
             if !too_wide(&shown) || shown.iter().filter(|s| **s).count() == 1 {
                 break;
             }
