@@ -37,23 +37,7 @@ pub fn publishes_by(kind: &EcosystemKind) -> Publishes {
     }
 }
 
-/// PEP 503: lower case, runs of `-`, `_`, `.` become one `-`.
-pub fn pep503(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut sep = false;
-    for c in name.chars() {
-        if matches!(c, '-' | '_' | '.') {
-            sep = true;
-        } else {
-            if sep && !out.is_empty() {
-                out.push('-');
-            }
-            sep = false;
-            out.push(c.to_ascii_lowercase());
-        }
-    }
-    out
-}
+pub use caulk_model::purl::pep503;
 
 /// The name under which two spellings are the same package in `kind`.
 pub fn normalize_name(kind: &EcosystemKind, name: &str) -> String {

@@ -10,6 +10,7 @@
 
 use crate::{HostAccess, Limits, Parsed, purl};
 use caulk_model::inventory::{Collector, InstallState, Issue, IssueKind, Package};
+use caulk_model::purl::pep503;
 use serde_json::Value;
 
 const SKIP_DIRS: &[&str] = &["node_modules", ".git", "target"];
@@ -231,24 +232,6 @@ impl Ctx<'_> {
     }
 }
 
-/// PEP 503 normalisation: lower case, runs of `-_.` become `-`.
-pub fn pypi_normalize(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut dash = false;
-    for c in name.chars() {
-        if matches!(c, '-' | '_' | '.') {
-            dash = true;
-        } else {
-            if dash && !out.is_empty() {
-                out.push('-');
-            }
-            dash = false;
-            out.push(c.to_ascii_lowercase());
-        }
-    }
-    out
-}
-
 fn toml_packages(
     ctx: &mut Ctx<'_>,
     text: &str,
@@ -285,7 +268,7 @@ fn toml_packages(
             continue;
         }
         let name = if ecosystem == "PyPI" {
-            pypi_normalize(name)
+            pep503(name)
         } else {
             name.to_string()
         };
@@ -458,7 +441,7 @@ fn requirements(ctx: &mut Ctx<'_>, text: &str) {
             ctx.issue(Some(n), format!("unusable pin {line:?}"));
             continue;
         }
-        if !ctx.add("PyPI", "pypi", &pypi_normalize(name), version) {
+        if !ctx.add("PyPI", "pypi", &pep503(name), version) {
             return;
         }
     }
@@ -475,7 +458,7 @@ fn pipfile_lock(ctx: &mut Ctx<'_>, text: &str) {
                 continue;
             };
             let v = v.trim_start_matches("==");
-            if !ctx.add("PyPI", "pypi", &pypi_normalize(name), v) {
+            if !ctx.add("PyPI", "pypi", &pep503(name), v) {
                 return;
             }
         }

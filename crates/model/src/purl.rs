@@ -14,6 +14,26 @@ fn encode(s: &str, out: &mut String) {
     }
 }
 
+/// A PyPI name as PEP 503 compares it (and the purl spec writes it): lower case, each run
+/// of `-`, `_`, `.` one `-`; separators at either end (never in a valid name) are dropped.
+/// The one normalisation of the workspace: collectors, matching and renderers use it.
+pub fn pep503(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut sep = false;
+    for c in name.chars() {
+        if matches!(c, '-' | '_' | '.') {
+            sep = true;
+        } else {
+            if sep && !out.is_empty() {
+                out.push('-');
+            }
+            sep = false;
+            out.push(c.to_ascii_lowercase());
+        }
+    }
+    out
+}
+
 /// Build a canonical purl: qualifiers sorted by key, empty ones dropped, every component
 /// percent-encoded; the namespace keeps its `/` separators.
 pub fn build(
@@ -159,6 +179,17 @@ pub fn parse(s: &str) -> Option<Purl> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn pep503_names() {
+        assert_eq!(
+            super::pep503("Django_REST.framework"),
+            "django-rest-framework"
+        );
+        assert_eq!(super::pep503("jw.util"), "jw-util");
+        assert_eq!(super::pep503("a--b__c"), "a-b-c");
+        assert_eq!(super::pep503("-a-"), "a");
+    }
+
     use super::*;
 
     #[test]

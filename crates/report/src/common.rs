@@ -126,20 +126,7 @@ pub fn derived_purl(p: &FindingPackage) -> String {
         }
         "PyPI" => {
             // PEP 503 normalisation, as the purl spec asks for pypi names.
-            let mut n = String::with_capacity(name.len());
-            let mut prev_sep = false;
-            for c in name.chars() {
-                if matches!(c, '-' | '_' | '.') {
-                    if !prev_sep {
-                        n.push('-');
-                    }
-                    prev_sep = true;
-                } else {
-                    n.push(c.to_ascii_lowercase());
-                    prev_sep = false;
-                }
-            }
-            build_purl("pypi", None, &n, version, &[])
+            build_purl("pypi", None, &caulk_model::purl::pep503(name), version, &[])
         }
         "npm" => match name.strip_prefix('@').and_then(|s| s.split_once('/')) {
             Some((scope, n)) => build_purl("npm", Some(&format!("@{scope}")), n, version, &[]),
