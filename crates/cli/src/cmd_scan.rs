@@ -787,11 +787,7 @@ fn render_table(r: &ScanReport, details: bool, out: &mut dyn Write) -> std::io::
         }
     }
 
-    let unfixed: Vec<&Finding> = r
-        .findings
-        .iter()
-        .filter(|f| !f.is_suppressed() && f.status != Status::Fixed)
-        .collect();
+    let unfixed: Vec<&Finding> = r.findings.iter().filter(|f| f.has_no_fix()).collect();
     writeln!(out)?;
     if unfixed.is_empty() {
         writeln!(out, "Unfixed: none")?;

@@ -337,6 +337,15 @@ impl Finding {
         )
     }
 
+    /// An active finding no upgrade fixes yet (the reports' "unfixed" list): unfixed,
+    /// will-not-fix, or fixed without a known version; not suppressed, not a distro's
+    /// not-affected verdict.
+    pub fn has_no_fix(&self) -> bool {
+        !self.is_suppressed()
+            && self.status != Status::NotAffected
+            && (self.status != Status::Fixed || self.fixed_version.is_none())
+    }
+
     /// The canonical order of findings: most urgent decision first, then higher score, then
     /// ecosystem, package, version, vulnerability id and file. Scores compare with
     /// `total_cmp`, so the order is total.
@@ -900,6 +909,40 @@ pub struct DecisionCounts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn has_no_fix_is_the_unfixed_list() {
+        let f = |status, fixed: Option<&str>, suppressed: bool| Finding {
+            package: Arc::default(),
+            vulnerability: VulnerabilityRef::default(),
+            advisory_ids: Arc::new([]),
+            informational: None,
+            summary: None,
+            status,
+            fixed_version: fixed.map(Arc::from),
+            cvss: None,
+            severity: Severity::None,
+            epss: None,
+            kev: None,
+            priority: Arc::default(),
+            provenance: Arc::new([]),
+            confidence: Confidence::default(),
+            suppression: suppressed.then(|| Suppression {
+                state: SuppressionState::Suppressed,
+                ..Suppression::default()
+            }),
+            remediation: None,
+        };
+        assert!(f(Status::Unfixed, None, false).has_no_fix());
+        assert!(f(Status::WillNotFix, None, false).has_no_fix());
+        assert!(
+            f(Status::Fixed, None, false).has_no_fix(),
+            "no version to install"
+        );
+        assert!(!f(Status::Fixed, Some("2"), false).has_no_fix());
+        assert!(!f(Status::NotAffected, None, false).has_no_fix());
+        assert!(!f(Status::Unfixed, None, true).has_no_fix(), "suppressed");
+    }
 
     #[test]
     fn enums_serialize_kebab_case() {

@@ -338,14 +338,7 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> Result<String
         }
     }
 
-    let unfixed: Vec<&&Finding> = findings
-        .iter()
-        .filter(|f| {
-            !f.is_suppressed()
-                && f.status != Status::NotAffected
-                && (f.status != Status::Fixed || f.fixed_version.is_none())
-        })
-        .collect();
+    let unfixed: Vec<&&Finding> = findings.iter().filter(|f| f.has_no_fix()).collect();
     md.line(format!("## Unfixed findings ({})", unfixed.len()))?;
     md.line("")?;
     if unfixed.is_empty() {
