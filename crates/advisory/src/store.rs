@@ -920,17 +920,24 @@ impl Store {
         let Some(stored) = stored else {
             return Ok(None);
         };
+        let err = |kind, reason: String| StoreError::Io {
+            path: self.path.clone(),
+            source: std::io::Error::new(kind, format!("original JSON of {id}: {reason}")),
+        };
+        // One byte past the bound tells a record that is too large from one that fits: a
+        // truncated original would pass for the record.
+        let cap = crate::osv::MAX_RECORD_BYTES as u64;
         let mut out = Vec::new();
         flate2::read::DeflateDecoder::new(stored.as_slice())
-            .take(crate::osv::MAX_RECORD_BYTES as u64)
+            .take(cap + 1)
             .read_to_end(&mut out)
-            .map_err(|source| StoreError::Io {
-                path: self.path.clone(),
-                source: std::io::Error::new(
-                    source.kind(),
-                    format!("original JSON of {id}: {source}"),
-                ),
-            })?;
+            .map_err(|source| err(source.kind(), source.to_string()))?;
+        if out.len() as u64 > cap {
+            return Err(err(
+                std::io::ErrorKind::InvalidData,
+                format!("more than {cap} bytes inflated"),
+            ));
+        }
         Ok(Some(out))
     }
 

@@ -198,6 +198,27 @@ fn first_sync_imports_and_the_second_gets_304_without_reimporting() {
         )
     );
     drop(store);
+    // An original larger than a record may be is an error, not a silently cut copy.
+    {
+        let big = vec![b' '; caulk_advisory::osv::MAX_RECORD_BYTES + 1];
+        let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(&big).expect("deflate");
+        let deflated = e.finish().expect("deflate");
+        let copy = fx.tmp.path().join("big-raw.db");
+        std::fs::copy(&db, &copy).expect("copy");
+        let c = rusqlite::Connection::open(&copy).expect("open copy");
+        c.execute(
+            "UPDATE advisories SET raw=?1 WHERE id='DSA-2024-1001'",
+            [deflated],
+        )
+        .expect("update");
+        drop(c);
+        let e = Store::open(&copy)
+            .expect("open")
+            .raw("DSA-2024-1001")
+            .expect_err("too large");
+        assert!(e.to_string().contains("DSA-2024-1001"), "{e}");
+    }
     // Every first request was unconditional.
     let log = fx.server.log();
     assert_eq!(log.len(), 3, "{log:?}");
