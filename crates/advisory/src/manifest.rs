@@ -53,8 +53,13 @@ impl Manifest {
         if m.format != 1 {
             return Err(format!("format {} (this caulk reads 1)", m.format));
         }
+        let mut paths = std::collections::HashSet::new();
         for f in &m.files {
             crate::zipread::safe_name(&f.path).map_err(|e| format!("file {:?}: {e}", f.path))?;
+            // Two entries for one path would be two downloads into one file.
+            if !paths.insert(f.path.as_str()) {
+                return Err(format!("file {:?} is listed twice", f.path));
+            }
         }
         Ok(m)
     }
@@ -66,7 +71,7 @@ impl Manifest {
 
     /// Check one file against the manifest.
     pub fn verify(&self, rel: &str, bytes: u64, sha256: &str) -> Result<(), String> {
-        match self.files.iter().find(|f| f.path == rel) {
+        match self.file(rel) {
             None => Err(format!("{rel} is not in {MANIFEST_NAME}")),
             Some(f) if f.bytes != bytes => Err(format!(
                 "{rel}: {bytes} bytes, {MANIFEST_NAME} says {} (truncated or replaced)",
@@ -120,5 +125,33 @@ impl Manifest {
         })?;
         crate::write_atomic(&path, &json)?;
         Ok(m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(paths: &[&str]) -> Vec<u8> {
+        let files: Vec<String> = paths
+            .iter()
+            .map(|p| format!(r#"{{"path":"{p}","bytes":1,"sha256":"00"}}"#))
+            .collect();
+        format!(
+            r#"{{"format":1,"created":"2026-11-27T00:00:00Z","files":[{}]}}"#,
+            files.join(",")
+        )
+        .into_bytes()
+    }
+
+    #[test]
+    fn parse_refuses_repeated_and_escaping_paths() {
+        assert!(Manifest::parse(&doc(&["osv/Debian/all.zip", "kev/kev.json"])).is_ok());
+        let e = Manifest::parse(&doc(&["osv/Debian/all.zip", "osv/Debian/all.zip"]))
+            .expect_err("repeated");
+        assert!(e.contains("listed twice"), "{e}");
+        let e = Manifest::parse(&doc(&["../x/all.zip"])).expect_err("escaping");
+        assert!(e.contains("../x/all.zip"), "{e}");
+        assert!(Manifest::parse(b"{").is_err());
     }
 }
