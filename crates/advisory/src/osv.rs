@@ -649,7 +649,9 @@ impl Record {
 
     /// The normalised affected packages. Entries without a package (GIT-only entries) are
     /// kept with an empty ecosystem and name: they are not looked up by package, but their
-    /// ranges stay in the stored record.
+    /// ranges stay in the stored record. Written apart from the moving conversion the import
+    /// uses ([`Record::into_advisory`]), as the tests' reference for it.
+    #[cfg(test)]
     pub fn affected_packages(&self) -> Vec<AffectedPackage> {
         self.affected
             .iter()
@@ -706,7 +708,8 @@ impl Record {
         out
     }
 
-    /// [`Record::to_advisory`], moving the strings instead of copying them.
+    /// Convert to the stored form, moving the strings. Call after [`validate`] found no
+    /// `Reject`.
     pub fn into_advisory(
         self,
         source: RecordSource,
@@ -732,7 +735,9 @@ impl Record {
         }
     }
 
-    /// Convert to the stored form. Call after [`validate`] found no `Reject`.
+    /// Convert to the stored form, copying (the tests' reference for
+    /// [`Record::into_advisory`]).
+    #[cfg(test)]
     pub fn to_advisory(
         &self,
         source: RecordSource,

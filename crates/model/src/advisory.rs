@@ -108,21 +108,7 @@ pub const MAX_INFORMATIONAL_LEN: usize = 64;
 impl AffectedPackage {
     /// The version-matching view used by `caulk_version::range::evaluate`.
     pub fn to_range_affected(&self) -> range::Affected {
-        range::Affected {
-            ranges: self
-                .ranges
-                .iter()
-                .map(|r| range::Range {
-                    kind: range::RangeKind::parse(&r.kind),
-                    events: r
-                        .events
-                        .iter()
-                        .map(|e| range::Event::new(e.kind.into(), e.version.clone()))
-                        .collect(),
-                })
-                .collect(),
-            versions: self.versions.clone(),
-        }
+        self.clone().take_range_affected()
     }
 
     /// [`AffectedPackage::to_range_affected`] that moves the ranges and versions out (this
