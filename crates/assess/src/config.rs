@@ -107,7 +107,8 @@ impl Config {
                 stage: IssueStage::Config,
                 kind: ScanIssueKind::BadInput,
                 file: Some(file.to_string()),
-                record: Some(format!("exception {index}")),
+                // Counted from 1, as the reason says it (the JSON's `exception` index is 0-based).
+                record: Some(format!("[[exception]] number {}", index + 1)),
                 reason,
             };
             let mut e: Exception = match v.try_into() {
@@ -329,6 +330,25 @@ colour = "red"
             c.issues[2].reason.contains("colour"),
             "{}",
             c.issues[2].reason
+        );
+        // The record and the reason count exceptions the same way, from 1.
+        let records: Vec<&str> = c
+            .issues
+            .iter()
+            .filter_map(|i| i.record.as_deref())
+            .collect();
+        assert_eq!(
+            records,
+            [
+                "[[exception]] number 3",
+                "[[exception]] number 4",
+                "[[exception]] number 5"
+            ]
+        );
+        assert!(
+            c.issues[0]
+                .reason
+                .starts_with("[[exception]] number 3 skipped")
         );
     }
 
