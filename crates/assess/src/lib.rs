@@ -26,11 +26,10 @@ pub mod apt;
 pub mod config;
 pub mod matching;
 pub mod priority;
-pub mod source;
 
+pub use caulk_model::source::{self, AdvisorySource, Hit, MemSource, SourceError};
 pub use config::{Config, Exception};
 pub use priority::{AssetContext, Policy};
-pub use source::{AdvisorySource, Hit, MemSource, SourceError};
 
 use caulk_model::advisory::{AdvisoryFacts, CvssScore, CvssVersion, Severity, Vulnerability};
 use caulk_model::finding::{

@@ -6,9 +6,9 @@
 //! version of that name (the source version for a source match). Language packages are looked
 //! up in their ecosystem under the ecosystem's name normalisation ([`normalize_name`]).
 
-use crate::source::{AdvisorySource, Hit, SourceError};
 use caulk_model::finding::MatchedBy;
 use caulk_model::inventory::Package;
+use caulk_model::source::{AdvisorySource, Hit, SourceError};
 use caulk_version::range::{self, Match, RangeKind, RangeOutcome, Verdict};
 use caulk_version::{Ecosystem, EcosystemKind, Scheme};
 use foldhash::{HashMap, HashMapExt};

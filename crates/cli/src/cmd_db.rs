@@ -3,11 +3,11 @@
 //! `caulk-advisory` (`sync::run`, `sync::mirror`, `import::import_dir`).
 
 use anyhow::{Context, Result, bail};
-use caulk_advisory::fetch::{HttpOptions, Retry};
-use caulk_advisory::import::{self, Options};
-use caulk_advisory::progress::ProgressMode;
-use caulk_advisory::store::Store;
-use caulk_advisory::sync::{self, FeedOutcome, PublicUrls, Selection, Source};
+use caulk_advisory_db::import::{self, Options};
+use caulk_advisory_db::store::Store;
+use caulk_feed_sync::fetch::{HttpOptions, Retry};
+use caulk_feed_sync::progress::ProgressMode;
+use caulk_feed_sync::sync::{self, FeedOutcome, PublicUrls, Selection, Source};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -47,7 +47,7 @@ impl DbArg {
     fn path(&self) -> Result<PathBuf> {
         match &self.db {
             Some(p) => Ok(p.clone()),
-            None => caulk_advisory::default_db_path()
+            None => caulk_advisory_db::default_db_path()
                 .context("no --db given and neither XDG_DATA_HOME nor HOME is set"),
         }
     }
@@ -375,7 +375,7 @@ fn mirror(a: &MirrorArgs) -> Result<ExitCode> {
         "{}: {} files, manifest {}",
         a.dir.display(),
         report.manifest.as_ref().map_or(0, |m| m.files.len()),
-        caulk_advisory::manifest::MANIFEST_NAME
+        caulk_advisory_db::manifest::MANIFEST_NAME
     );
     Ok(if report.failed().count() == 0 {
         ExitCode::SUCCESS
@@ -397,7 +397,7 @@ fn status(a: &StatusArgs) -> Result<ExitCode> {
     let db = a.db.path()?;
     let store = Store::open(&db)?;
     let feeds = store.feeds()?;
-    let now = caulk_advisory::now_unix();
+    let now = caulk_advisory_db::now_unix();
     let max_age = match a.max_age_days {
         Some(d) => Duration::from_secs(d.saturating_mul(86_400)),
         None => a.max_age,
@@ -426,7 +426,7 @@ fn status(a: &StatusArgs) -> Result<ExitCode> {
                         "feed": f.feed,
                         "source": f.source,
                         "fetched_at": f.fetched_at,
-                        "checked_at": checked.map(caulk_advisory::rfc3339_utc),
+                        "checked_at": checked.map(caulk_advisory_db::rfc3339_utc),
                         "age_seconds": age,
                         "stale": age.is_some_and(|x| x > limit),
                         "records": f.records,

@@ -4,13 +4,9 @@
 
 use crate::{apt_lists, table_fit};
 use anyhow::{Context, Result, bail};
-use caulk_advisory::store::Store;
-use caulk_assess::source::{AdvisorySource, Hit, SourceError};
+use caulk_advisory_db::store::Store;
 use caulk_assess::{AssetContext, Config, Policy, ScanOptions};
 use caulk_inventory::{FsHost, HostAccess, Limits};
-use caulk_model::advisory::{
-    Advisory, AdvisoryFacts, CvssScore, EpssScore, KevEntry, Vulnerability,
-};
 use caulk_model::finding::{
     Criticality, DatabaseImport, DatabaseInfo, Decision, Exposure, FeedAge, Finding, ImportAction,
     IssueStage, ScanIssue, ScanIssueKind, ScanReport, Severity, Status, SuppressionState,
@@ -126,91 +122,6 @@ enum ExposureArg {
     Isolated,
 }
 
-/// The store as an advisory source.
-struct StoreSource<'a>(&'a Store);
-
-impl AdvisorySource for StoreSource<'_> {
-    fn lookup(&self, ecosystem: &str, name: &str) -> Result<Vec<Hit>, SourceError> {
-        self.0
-            .lookup(ecosystem, name)
-            .map_err(|e| SourceError::new(format!("lookup {ecosystem}/{name}"), e))
-    }
-    fn advisory(&self, id: &str) -> Result<Option<Advisory>, SourceError> {
-        self.0
-            .advisory(id)
-            .map_err(|e| SourceError::new(format!("advisory {id}"), e))
-    }
-    fn advisory_vulnerabilities(&self, advisory: &str) -> Result<Vec<String>, SourceError> {
-        self.0
-            .advisory_vulnerabilities(advisory)
-            .map_err(|e| SourceError::new(format!("vulnerabilities of {advisory}"), e))
-    }
-    fn vulnerability(&self, id: &str) -> Result<Option<Vulnerability>, SourceError> {
-        self.0
-            .vulnerability(id)
-            .map_err(|e| SourceError::new(format!("vulnerability {id}"), e))
-    }
-    fn cvss(&self, id: &str) -> Result<Vec<CvssScore>, SourceError> {
-        self.0
-            .cvss(id)
-            .map_err(|e| SourceError::new(format!("CVSS of {id}"), e))
-    }
-    fn kev(&self, cve: &str) -> Result<Option<KevEntry>, SourceError> {
-        self.0
-            .kev(cve)
-            .map_err(|e| SourceError::new(format!("KEV {cve}"), e))
-    }
-    fn epss(&self, cve: &str) -> Result<Option<EpssScore>, SourceError> {
-        self.0
-            .epss(cve)
-            .map_err(|e| SourceError::new(format!("EPSS {cve}"), e))
-    }
-
-    fn lookup_many(&self, ecosystem: &str, names: &[&str]) -> Result<Vec<Hit>, SourceError> {
-        self.0.lookup_many(ecosystem, names).map_err(|e| {
-            SourceError::new(format!("lookup of {} {ecosystem} names", names.len()), e)
-        })
-    }
-    fn advisory_facts(&self, ids: &[&str]) -> Result<Vec<AdvisoryFacts>, SourceError> {
-        self.0
-            .advisory_facts(ids)
-            .map_err(|e| SourceError::new(format!("{} advisories", ids.len()), e))
-    }
-    fn advisory_vulnerabilities_many(
-        &self,
-        advisories: &[&str],
-    ) -> Result<Vec<(String, String)>, SourceError> {
-        self.0
-            .advisory_vulnerabilities_many(advisories)
-            .map_err(|e| {
-                SourceError::new(
-                    format!("vulnerabilities of {} advisories", advisories.len()),
-                    e,
-                )
-            })
-    }
-    fn vulnerabilities(&self, ids: &[&str]) -> Result<Vec<(String, Vulnerability)>, SourceError> {
-        self.0
-            .vulnerabilities(ids)
-            .map_err(|e| SourceError::new(format!("{} vulnerabilities", ids.len()), e))
-    }
-    fn cvss_many(&self, ids: &[&str]) -> Result<Vec<(String, CvssScore)>, SourceError> {
-        self.0
-            .cvss_many(ids)
-            .map_err(|e| SourceError::new(format!("CVSS of {} ids", ids.len()), e))
-    }
-    fn kev_many(&self, cves: &[&str]) -> Result<Vec<KevEntry>, SourceError> {
-        self.0
-            .kev_many(cves)
-            .map_err(|e| SourceError::new(format!("KEV of {} ids", cves.len()), e))
-    }
-    fn epss_many(&self, cves: &[&str]) -> Result<Vec<EpssScore>, SourceError> {
-        self.0
-            .epss_many(cves)
-            .map_err(|e| SourceError::new(format!("EPSS of {} ids", cves.len()), e))
-    }
-}
-
 pub fn run(args: Args) -> Result<ExitCode> {
     let (today, generated_at) = match &args.today {
         Some(d) => (
@@ -277,7 +188,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     // Database.
     let db = match &args.db {
         Some(p) => p.clone(),
-        None => caulk_advisory::default_db_path()
+        None => caulk_advisory_db::default_db_path()
             .context("no --db given and neither XDG_DATA_HOME nor HOME is set")?,
     };
     let import = match &args.feeds {
@@ -370,7 +281,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let snapshot = store
         .read_snapshot()
         .with_context(|| format!("reading {}", db.display()))?;
-    let report = caulk_assess::scan(&inv, &StoreSource(&store), &opts);
+    let report = caulk_assess::scan(&inv, &store, &opts);
     drop(snapshot);
 
     let stdout = std::io::stdout();
@@ -437,7 +348,7 @@ fn fails(r: &ScanReport, level: FailOn) -> bool {
 
 /// Import the mirror unless the database was built from exactly these files.
 fn sync_feeds(dir: &Path, db: &Path, issues: &mut Vec<ScanIssue>) -> Result<DatabaseImport> {
-    use caulk_advisory::import;
+    use caulk_advisory_db::import;
     if !dir.is_dir() {
         bail!("--feeds {}: not a directory", dir.display());
     }

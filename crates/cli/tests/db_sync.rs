@@ -4,7 +4,7 @@
 //! `--offline` with a URL (no connection), `mirror DIR --source URL` then a verified
 //! `sync --source DIR`, and `status --max-age`.
 
-#[path = "../../advisory/tests/common/http.rs"]
+#[path = "../../feed-sync/tests/common/http.rs"]
 mod http;
 
 use assert_cmd::Command;

@@ -13,7 +13,7 @@
 //! (ids compare as strings), else its lowest id, so the result is deterministic whatever the
 //! input order. Pure: no I/O.
 
-use caulk_model::advisory::Vulnerability;
+use crate::advisory::Vulnerability;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// The id-relevant part of one record.

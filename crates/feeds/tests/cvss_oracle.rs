@@ -5,7 +5,7 @@
 //! on a developer machine, a failure in CI (`CAULK_REQUIRE_ORACLES=1`). Seeded:
 //! `CAULK_ORACLE_SEED` replays a run.
 
-use caulk_advisory::score;
+use caulk_feeds::score;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};

@@ -3,8 +3,8 @@
 //! are kept but never matched, identities are merged, enrichment is there.
 
 mod common;
-use caulk_advisory::import::{Options, import_dir};
-use caulk_advisory::store::Store;
+use caulk_advisory_db::import::{Options, import_dir};
+use caulk_advisory_db::store::Store;
 use caulk_version::Ecosystem;
 use caulk_version::range::evaluate_in;
 use std::io::Read;

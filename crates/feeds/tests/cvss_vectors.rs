@@ -8,7 +8,7 @@
 //! vectors; the `cvss` crate embeds the same tables.
 
 mod common;
-use caulk_advisory::score;
+use caulk_feeds::score;
 use caulk_model::advisory::CvssVersion;
 
 fn close(a: f64, b: f64) -> bool {

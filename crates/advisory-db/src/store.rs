@@ -418,7 +418,7 @@ impl Builder {
             .map_err(|e| self.sql(e))
     }
 
-    pub fn put_identity(&self, id: &crate::merge::Identity) -> Result<(), StoreError> {
+    pub fn put_identity(&self, id: &caulk_model::identity::Identity) -> Result<(), StoreError> {
         let c = self.conn();
         let run = || -> rusqlite::Result<()> {
             // Both maps are sorted and unique: plain inserts, appended in key order.
@@ -632,6 +632,7 @@ impl Drop for Builder {
 }
 
 pub use caulk_model::advisory::AffectedHit;
+use caulk_model::source::{AdvisorySource, Hit, SourceError};
 
 /// An open read transaction on a [`Store`]; ends when dropped.
 #[derive(Debug)]
@@ -652,6 +653,137 @@ impl Drop for ReadSnapshot<'_> {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+}
+
+/// The store as the scan's advisory source: every read names what it asked in its error.
+impl AdvisorySource for Store {
+    fn lookup(&self, ecosystem: &str, name: &str) -> Result<Vec<Hit>, SourceError> {
+        Store::lookup(self, ecosystem, name)
+            .map_err(|e| SourceError::new(format!("lookup {ecosystem}/{name}"), e))
+    }
+    fn advisory(&self, id: &str) -> Result<Option<Advisory>, SourceError> {
+        Store::advisory(self, id).map_err(|e| SourceError::new(format!("advisory {id}"), e))
+    }
+    fn advisory_vulnerabilities(&self, advisory: &str) -> Result<Vec<String>, SourceError> {
+        Store::advisory_vulnerabilities(self, advisory)
+            .map_err(|e| SourceError::new(format!("vulnerabilities of {advisory}"), e))
+    }
+    fn vulnerability(&self, id: &str) -> Result<Option<Vulnerability>, SourceError> {
+        Store::vulnerability(self, id)
+            .map_err(|e| SourceError::new(format!("vulnerability {id}"), e))
+    }
+    fn cvss(&self, id: &str) -> Result<Vec<CvssScore>, SourceError> {
+        Store::cvss(self, id).map_err(|e| SourceError::new(format!("CVSS of {id}"), e))
+    }
+    fn kev(&self, cve: &str) -> Result<Option<KevEntry>, SourceError> {
+        Store::kev(self, cve).map_err(|e| SourceError::new(format!("KEV {cve}"), e))
+    }
+    fn epss(&self, cve: &str) -> Result<Option<EpssScore>, SourceError> {
+        Store::epss(self, cve).map_err(|e| SourceError::new(format!("EPSS {cve}"), e))
+    }
+
+    fn lookup_many(&self, ecosystem: &str, names: &[&str]) -> Result<Vec<Hit>, SourceError> {
+        Store::lookup_many(self, ecosystem, names).map_err(|e| {
+            SourceError::new(format!("lookup of {} {ecosystem} names", names.len()), e)
+        })
+    }
+    fn advisory_facts(&self, ids: &[&str]) -> Result<Vec<AdvisoryFacts>, SourceError> {
+        Store::advisory_facts(self, ids)
+            .map_err(|e| SourceError::new(format!("{} advisories", ids.len()), e))
+    }
+    fn advisory_vulnerabilities_many(
+        &self,
+        advisories: &[&str],
+    ) -> Result<Vec<(String, String)>, SourceError> {
+        Store::advisory_vulnerabilities_many(self, advisories).map_err(|e| {
+            SourceError::new(
+                format!("vulnerabilities of {} advisories", advisories.len()),
+                e,
+            )
+        })
+    }
+    fn vulnerabilities(&self, ids: &[&str]) -> Result<Vec<(String, Vulnerability)>, SourceError> {
+        Store::vulnerabilities(self, ids)
+            .map_err(|e| SourceError::new(format!("{} vulnerabilities", ids.len()), e))
+    }
+    fn cvss_many(&self, ids: &[&str]) -> Result<Vec<(String, CvssScore)>, SourceError> {
+        Store::cvss_many(self, ids)
+            .map_err(|e| SourceError::new(format!("CVSS of {} ids", ids.len()), e))
+    }
+    fn kev_many(&self, cves: &[&str]) -> Result<Vec<KevEntry>, SourceError> {
+        Store::kev_many(self, cves)
+            .map_err(|e| SourceError::new(format!("KEV of {} ids", cves.len()), e))
+    }
+    fn epss_many(&self, cves: &[&str]) -> Result<Vec<EpssScore>, SourceError> {
+        Store::epss_many(self, cves)
+            .map_err(|e| SourceError::new(format!("EPSS of {} ids", cves.len()), e))
+    }
+}
+
+/// A shared handle on one advisory database file for threads that read it at once (a
+/// server's request handlers): `Send + Sync`, it lends each caller a [`Store`] of its own
+/// (one SQLite connection, used by one thread at a time) and takes it back when the
+/// [`Pooled`] guard drops. Connections are opened on demand and at most `max_idle` are kept.
+#[derive(Debug)]
+pub struct Pool {
+    path: PathBuf,
+    idle: std::sync::Mutex<Vec<Store>>,
+    max_idle: usize,
+}
+
+/// A [`Store`] lent by a [`Pool`]; derefs to it and goes back to the pool on drop.
+#[derive(Debug)]
+pub struct Pooled<'a> {
+    pool: &'a Pool,
+    store: Option<Store>,
+}
+
+impl std::ops::Deref for Pooled<'_> {
+    type Target = Store;
+    fn deref(&self) -> &Store {
+        // Present from creation until drop.
+        self.store.as_ref().unwrap_or_else(|| unreachable!())
+    }
+}
+
+impl Drop for Pooled<'_> {
+    fn drop(&mut self) {
+        if let Some(s) = self.store.take()
+            && let Ok(mut idle) = self.pool.idle.lock()
+            && idle.len() < self.pool.max_idle
+        {
+            idle.push(s);
+        }
+    }
+}
+
+impl Pool {
+    /// Open the database once (its schema is checked now) and keep that connection.
+    pub fn open(path: &Path, max_idle: usize) -> Result<Pool, StoreError> {
+        let first = Store::open(path)?;
+        Ok(Pool {
+            path: path.to_path_buf(),
+            idle: std::sync::Mutex::new(vec![first]),
+            max_idle: max_idle.max(1),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A store of this caller's own: an idle one, else a new connection.
+    pub fn get(&self) -> Result<Pooled<'_>, StoreError> {
+        let idle = self.idle.lock().ok().and_then(|mut v| v.pop());
+        let store = match idle {
+            Some(s) => s,
+            None => Store::open(&self.path)?,
+        };
+        Ok(Pooled {
+            pool: self,
+            store: Some(store),
+        })
+    }
 }
 
 /// A `kev` row (`SELECT *`).
@@ -926,7 +1058,7 @@ impl Store {
         };
         // One byte past the bound tells a record that is too large from one that fits: a
         // truncated original would pass for the record.
-        let cap = crate::osv::MAX_RECORD_BYTES as u64;
+        let cap = caulk_feeds::osv::MAX_RECORD_BYTES as u64;
         let mut out = Vec::new();
         flate2::read::DeflateDecoder::new(stored.as_slice())
             .take(cap + 1)

@@ -27,7 +27,7 @@ impl Default for Limits {
             // osv.dev's largest ecosystem zips hold a few hundred thousand records.
             max_entries: 1_000_000,
             max_total_bytes: 8 << 30,
-            max_entry_bytes: crate::osv::MAX_RECORD_BYTES as u64,
+            max_entry_bytes: caulk_feeds::osv::MAX_RECORD_BYTES as u64,
             // JSON deflates 5–20×; deflate's own ceiling is about 1032×.
             max_ratio: 200,
             ratio_floor_bytes: 64 << 10,

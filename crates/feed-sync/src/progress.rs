@@ -141,7 +141,7 @@ impl Reporter {
     }
 }
 
-impl crate::import::Observer for Reporter {
+impl caulk_advisory_db::import::Observer for Reporter {
     fn records(&self, feed: &str, n: u64) {
         let Some(m) = &self.multi else { return };
         let key = format!("import {feed}");
@@ -193,7 +193,7 @@ impl Drop for Reporter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::import::Observer;
+    use caulk_advisory_db::import::Observer;
 
     #[test]
     fn bars_draw_without_a_terminal() {

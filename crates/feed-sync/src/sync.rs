@@ -10,19 +10,20 @@
 //! 304 only updates the feed's check time in place.
 //!
 //! "Changed" is asked of the source: a conditional request with the ETag and Last-Modified
-//! of the last download (kept in the database's `meta`, see [`crate::store::FetchMeta`]);
+//! of the last download (kept in the database's `meta`, see [`caulk_advisory_db::store::FetchMeta`]);
 //! for a mirror with a manifest, the manifest's SHA-256 against the one imported.
 //!
 //! The async runtime (tokio, one thread) lives inside [`run`] and [`mirror`]: callers are
 //! plain synchronous code.
 
+use crate::Error;
 use crate::fetch::{self, Conditional, Downloaded, Fetched, HttpOptions, Jitter};
-use crate::import::{self, FetchInfo};
-use crate::manifest::{MANIFEST_NAME, Manifest, ManifestFile};
 use crate::progress::{ProgressMode, Reporter};
-use crate::store::{FetchMeta, Store};
-use crate::zipread::Limits;
-use crate::{Error, now_unix};
+use caulk_advisory_db::import::{self, FetchInfo};
+use caulk_advisory_db::manifest::{MANIFEST_NAME, Manifest, ManifestFile};
+use caulk_advisory_db::now_unix;
+use caulk_advisory_db::store::{FetchMeta, Store};
+use caulk_advisory_db::zipread::Limits;
 use caulk_model::advisory::FeedStatus;
 use std::collections::{BTreeSet, HashMap};
 use std::io::Read;
@@ -349,7 +350,9 @@ fn conventional(ecosystems: &[String], osv_base: &str, kev: &str, epss: &str) ->
             .rsplit('/')
             .next()
             .unwrap_or("");
-        if exts.iter().any(|x| last.ends_with(x)) && crate::zipread::safe_name(last).is_ok() {
+        if exts.iter().any(|x| last.ends_with(x))
+            && caulk_advisory_db::zipread::safe_name(last).is_ok()
+        {
             last.to_string()
         } else {
             default.to_string()
@@ -901,7 +904,7 @@ fn touch_not_modified(
     if metas.is_empty() || !db.exists() {
         return Ok(());
     }
-    crate::store::update_fetch_meta(db, &metas)?;
+    caulk_advisory_db::store::update_fetch_meta(db, &metas)?;
     Ok(())
 }
 
@@ -1190,7 +1193,7 @@ pub fn mirror(opts: &MirrorOptions) -> Result<MirrorReport, Error> {
                 };
                 let outcome = match check {
                     Ok(()) => {
-                        crate::write_atomic(&opts.dir.join(&f.rel), &bytes)?;
+                        caulk_advisory_db::write_atomic(&opts.dir.join(&f.rel), &bytes)?;
                         origin.remove(&f.rel);
                         FeedOutcome::Updated {
                             bytes: bytes.len() as u64,

@@ -13,11 +13,13 @@
 //! over the limits, checksum mismatch) keeps its rows from the previous database, and the
 //! failure is reported. The new database replaces the old one only when complete.
 
+use crate::Error;
 use crate::manifest::Manifest;
 use crate::store::{AdvisoryRow, Builder, StoreError};
 use crate::zipread::{self, Limits};
-use crate::{Error, epss, kev, merge, nvd, osv, score};
+use caulk_feeds::{epss, kev, nvd, osv, score};
 use caulk_model::advisory::{FeedStatus, RecordSource, Rejection};
+use caulk_model::identity as merge;
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -157,7 +159,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// Lower-case hex of a digest.
-pub(crate) fn hex(digest: &[u8]) -> String {
+pub fn hex(digest: &[u8]) -> String {
     use std::fmt::Write;
     let mut s = String::with_capacity(digest.len() * 2);
     for b in digest {

@@ -1,16 +1,15 @@
 //! Where advisories come from: the [`AdvisorySource`] trait the scan reads through, and
 //! [`MemSource`], an in-memory implementation for tests and small fixtures.
 //!
-//! The CLI implements the trait over the SQLite store (`caulk_advisory::store::Store`); this
+//! The CLI implements the trait over the SQLite store (`caulk_advisory_db::store::Store`); this
 //! crate never touches a file.
 
-use caulk_model::advisory::{
-    Advisory, AdvisoryFacts, CvssScore, EpssScore, KevEntry, Vulnerability,
-};
+use crate::advisory::{Advisory, AdvisoryFacts, CvssScore, EpssScore, KevEntry, Vulnerability};
+use crate::identity::{self, Identity};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One `affected[]` entry found by a lookup (the model's type; the store answers with it).
-pub use caulk_model::advisory::AffectedHit as Hit;
+pub use crate::advisory::AffectedHit as Hit;
 
 /// A failed read from an advisory source: what was asked and why it failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -128,18 +127,33 @@ pub trait AdvisorySource {
     }
 }
 
-/// An in-memory advisory source. Identity: each advisory is one vulnerability with its
-/// `aliases` (and its single `upstream` id, as the store's merge does), unless
-/// [`MemSource::link`] says it covers several; display ids are the lowest CVE id, else the
-/// lowest id.
-#[derive(Debug, Clone, Default)]
+/// An in-memory advisory source. Identity is the database's own rule
+/// ([`crate::identity::merge`] over every advisory's `aliases` and `upstream`), so an advisory
+/// with several `upstream` ids covers each of them and one with a single `upstream` id is that
+/// vulnerability; [`MemSource::link`] adds coverage the records do not state. Display ids are
+/// the lowest CVE id, else the lowest id.
+#[derive(Debug, Default)]
 pub struct MemSource {
     advisories: BTreeMap<String, Advisory>,
     links: BTreeMap<String, Vec<String>>,
     cvss: BTreeMap<String, Vec<CvssScore>>,
     kev: BTreeMap<String, KevEntry>,
     epss: BTreeMap<String, EpssScore>,
-    groups: Vec<BTreeSet<String>>,
+    /// Derived from `advisories` and `links` on first read; reset by every change.
+    identity: std::sync::OnceLock<Identity>,
+}
+
+impl Clone for MemSource {
+    fn clone(&self) -> MemSource {
+        MemSource {
+            advisories: self.advisories.clone(),
+            links: self.links.clone(),
+            cvss: self.cvss.clone(),
+            kev: self.kev.clone(),
+            epss: self.epss.clone(),
+            identity: std::sync::OnceLock::new(),
+        }
+    }
 }
 
 impl MemSource {
@@ -149,12 +163,7 @@ impl MemSource {
 
     /// Add an advisory; its `severity` is what [`AdvisorySource::cvss`] answers for its id.
     pub fn add(&mut self, a: Advisory) -> &mut Self {
-        let mut ids: BTreeSet<String> = a.aliases.iter().cloned().collect();
-        if a.upstream.len() == 1 {
-            ids.extend(a.upstream.iter().cloned());
-        }
-        ids.insert(a.id.clone());
-        self.union(ids);
+        self.identity = std::sync::OnceLock::new();
         if !a.severity.is_empty() {
             self.cvss.insert(a.id.clone(), a.severity.clone());
         }
@@ -164,9 +173,7 @@ impl MemSource {
 
     /// Say that `advisory` covers several vulnerabilities (its `upstream` CVEs).
     pub fn link(&mut self, advisory: &str, vulns: &[&str]) -> &mut Self {
-        for v in vulns {
-            self.union(BTreeSet::from([v.to_string()]));
-        }
+        self.identity = std::sync::OnceLock::new();
         self.links.insert(
             advisory.to_string(),
             vulns.iter().map(|v| v.to_string()).collect(),
@@ -189,25 +196,25 @@ impl MemSource {
         self
     }
 
-    fn union(&mut self, ids: BTreeSet<String>) {
-        let (mut merged, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.groups)
-            .into_iter()
-            .partition(|g| !g.is_disjoint(&ids));
-        let mut all = ids;
-        for g in merged.drain(..) {
-            all.extend(g);
-        }
-        self.groups = rest;
-        self.groups.push(all);
-    }
-
-    fn display(group: &BTreeSet<String>) -> String {
-        group
-            .iter()
-            .find(|i| i.starts_with("CVE-"))
-            .or_else(|| group.iter().next())
-            .cloned()
-            .unwrap_or_default()
+    fn identity(&self) -> &Identity {
+        self.identity.get_or_init(|| {
+            let none: &[String] = &[];
+            let linked = self.links.values().flatten().map(|v| identity::Links {
+                id: v,
+                aliases: none,
+                upstream: none,
+            });
+            identity::merge(
+                self.advisories
+                    .values()
+                    .map(|a| identity::Links {
+                        id: &a.id,
+                        aliases: &a.aliases,
+                        upstream: &a.upstream,
+                    })
+                    .chain(linked),
+            )
+        })
     }
 }
 
@@ -239,25 +246,23 @@ impl AdvisorySource for MemSource {
     }
 
     fn advisory_vulnerabilities(&self, advisory: &str) -> Result<Vec<String>, SourceError> {
-        // As the store does: the advisory's own group, plus the linked ones.
-        let mut v = self.links.get(advisory).cloned().unwrap_or_default();
-        if let Some(own) = self.vulnerability(advisory)? {
-            v.push(own.id);
+        // As the store does: the advisory's own group and, for an advisory with several
+        // upstream ids, each of theirs; plus the linked ones.
+        let id = self.identity();
+        let mut v: BTreeSet<String> = id.advisory_vulns.get(advisory).cloned().unwrap_or_default();
+        for l in self.links.get(advisory).into_iter().flatten() {
+            v.extend(id.vuln_of.get(l).cloned());
         }
-        v.sort();
-        v.dedup();
-        Ok(v)
+        Ok(v.into_iter().collect())
     }
 
     fn vulnerability(&self, id: &str) -> Result<Option<Vulnerability>, SourceError> {
-        Ok(self
-            .groups
-            .iter()
-            .find(|g| g.contains(id))
-            .map(|g| Vulnerability {
-                id: MemSource::display(g),
-                ids: g.iter().cloned().collect(),
-            }))
+        let identity = self.identity();
+        Ok(identity
+            .vuln_of
+            .get(id)
+            .and_then(|display| identity.vulns.get(display))
+            .cloned())
     }
 
     fn cvss(&self, id: &str) -> Result<Vec<CvssScore>, SourceError> {

@@ -1,37 +1,20 @@
-//! The advisory database: OSV records of every ecosystem, enriched with CVSS, CISA KEV, EPSS
-//! and NVD, fetched from the public feeds or a mirror and imported into one local SQLite
-//! file.
+//! The local advisory database: every feed of a mirror (OSV of every ecosystem, CISA KEV,
+//! EPSS, NVD) imported into one SQLite file, derived and rebuildable, read by the scan.
 //!
-//! Owns: the OSV wire format ([`osv::Record`], tolerant parsing and validation), CVSS scoring
-//! ([`score`]), KEV/EPSS/NVD parsing ([`kev`], [`epss`], [`nvd`]), vulnerability identity
-//! ([`merge`]: which ids are one vulnerability), zip reading with limits ([`zipread`]), the
-//! store ([`store::Store`] to read, [`store::Builder`] to write), the mirror import
-//! ([`import::import_dir`]) with its checksum manifest ([`manifest`]), and feed sync
-//! ([`sync::run`], [`sync::mirror`]) over HTTP ([`fetch`]) with progress reporting
-//! ([`progress`]). The first six are pure; `zipread`, `store`, `import` and `manifest` do
-//! file I/O; `sync` and `fetch` use the network, through a tokio runtime that lives inside
-//! `sync` (callers stay synchronous).
+//! Owns: the store ([`store::Store`] to read — `Send + Sync`, and an
+//! `AdvisorySource` — and [`store::Builder`] to write), the mirror import
+//! ([`import::import_dir`], pipelined) with its checksum manifest ([`manifest`]) and zip
+//! reading with limits ([`zipread`]). Feed formats are `caulk-feeds`; fetching them over the
+//! network is `caulk-feed-sync`.
 //!
-//! The traps: feeds are messy (unknown enum values, `null` lists, ranges without
-//! `introduced`, the same id in several files, abbreviated commit hashes), and one bad record
-//! must never cost the rest of a feed; a CVSS v3 vector missing base metrics still "scores"
-//! in the `cvss` crate; `related` is not identity, and a DSA's `upstream` list names several
-//! vulnerabilities, not one; an import that dies half-way must leave the previous database
-//! as it was (we build a new file and rename it into place); and a download can end early
-//! and still look like a file, so nothing is imported before it is checked whole.
+//! The traps: an import that dies half-way must leave the previous database as it was (we
+//! build a new file and rename it into place); a download can end early and still look like
+//! a file, so nothing is imported before it is checked whole; and a zip is untrusted input
+//! (entry count, sizes and compression ratio are bounded).
 
-pub mod epss;
-pub mod fetch;
 pub mod import;
-pub mod kev;
 pub mod manifest;
-pub mod merge;
-pub mod nvd;
-pub mod osv;
-pub mod progress;
-pub mod score;
 pub mod store;
-pub mod sync;
 pub mod zipread;
 
 use std::path::{Path, PathBuf};
@@ -52,12 +35,6 @@ pub enum Error {
     Manifest { path: PathBuf, reason: String },
     #[error("import: {0}")]
     Import(String),
-    #[error("--offline refuses the network source {source_url}")]
-    Offline { source_url: String },
-    #[error("sync: {0}")]
-    Config(String),
-    #[error(transparent)]
-    Fetch(#[from] fetch::FetchError),
 }
 
 /// The current time in Unix seconds (the only clock of this crate; callers may pass their

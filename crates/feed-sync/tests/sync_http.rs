@@ -5,12 +5,12 @@
 
 mod common;
 
-use caulk_advisory::Error;
-use caulk_advisory::fetch::{HttpOptions, Retry};
-use caulk_advisory::manifest::Manifest;
-use caulk_advisory::progress::ProgressMode;
-use caulk_advisory::store::Store;
-use caulk_advisory::sync::{
+use caulk_advisory_db::manifest::Manifest;
+use caulk_advisory_db::store::Store;
+use caulk_feed_sync::Error;
+use caulk_feed_sync::fetch::{HttpOptions, Retry};
+use caulk_feed_sync::progress::ProgressMode;
+use caulk_feed_sync::sync::{
     self, FeedOutcome, MirrorOptions, PublicUrls, Selection, Source, SyncOptions, SyncReport,
 };
 use common::http::{Fault, Server};
@@ -200,7 +200,7 @@ fn first_sync_imports_and_the_second_gets_304_without_reimporting() {
     drop(store);
     // An original larger than a record may be is an error, not a silently cut copy.
     {
-        let big = vec![b' '; caulk_advisory::osv::MAX_RECORD_BYTES + 1];
+        let big = vec![b' '; caulk_feeds::osv::MAX_RECORD_BYTES + 1];
         let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
         e.write_all(&big).expect("deflate");
         let deflated = e.finish().expect("deflate");
@@ -615,7 +615,7 @@ fn a_file_refused_by_the_manifest_takes_nothing_from_other_feeds() {
     .expect("replace");
     let db = tmp.path().join("adv.db");
     let report =
-        caulk_advisory::import::import_dir(&dir, &db, &Default::default()).expect("import");
+        caulk_advisory_db::import::import_dir(&dir, &db, &Default::default()).expect("import");
     assert_eq!(
         report
             .failed

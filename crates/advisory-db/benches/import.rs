@@ -5,7 +5,7 @@
 //! best and the median; `CAULK_BENCH_ROUNDS=N` for another count). The best is the figure
 //! least disturbed by other load on the machine.
 
-use caulk_advisory::import::{Options, import_dir};
+use caulk_advisory_db::import::{Options, import_dir};
 use std::io::Read;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

@@ -342,7 +342,7 @@ async fn try_once(
     file.sync_all().map_err(io)?;
     Ok(Fetched::Body(Downloaded {
         bytes: n,
-        sha256: crate::import::hex(&hasher.finalize()),
+        sha256: caulk_advisory_db::import::hex(&hasher.finalize()),
         etag,
         last_modified,
     }))

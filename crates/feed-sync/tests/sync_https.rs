@@ -2,10 +2,10 @@
 //! certificates from rcgen). A second provider in the tree would panic at the first TLS use;
 //! an unknown issuer must be a clear per-feed error, not a panic.
 
-use caulk_advisory::fetch::{HttpOptions, Retry};
-use caulk_advisory::progress::ProgressMode;
-use caulk_advisory::store::Store;
-use caulk_advisory::sync::{self, FeedOutcome, PublicUrls, Selection, Source, SyncOptions};
+use caulk_advisory_db::store::Store;
+use caulk_feed_sync::fetch::{HttpOptions, Retry};
+use caulk_feed_sync::progress::ProgressMode;
+use caulk_feed_sync::sync::{self, FeedOutcome, PublicUrls, Selection, Source, SyncOptions};
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use std::io::{BufRead, BufReader, Write};

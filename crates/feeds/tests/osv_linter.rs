@@ -4,7 +4,7 @@
 //! cannot do: it parses and validates clean here, on purpose.
 
 mod common;
-use caulk_advisory::osv;
+use caulk_feeds::osv;
 
 #[test]
 fn linter_testdata() {
