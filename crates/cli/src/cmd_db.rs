@@ -148,14 +148,10 @@ struct NetArgs {
     /// FIRST EPSS daily scores.
     #[arg(long, env = "CAULK_EPSS_URL", default_value = sync::EPSS_URL, value_name = "URL")]
     epss_url: String,
-    /// The os-release file that names this host's distribution.
-    #[arg(
-        long,
-        env = "CAULK_OS_RELEASE",
-        default_value = "/etc/os-release",
-        hide = true
-    )]
-    os_release: PathBuf,
+    /// The os-release file that names this host's distribution [default: the live host's,
+    /// read as `caulk inventory` reads it].
+    #[arg(long, env = "CAULK_OS_RELEASE", hide = true)]
+    os_release: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "auto")]
     progress: Progress,
 }
@@ -318,7 +314,7 @@ fn sync_cmd(a: &SyncArgs, db: &Path) -> Result<ExitCode> {
     opts.offline = a.net.offline;
     opts.http = a.net.http();
     opts.progress = a.net.progress();
-    opts.os_release = a.net.os_release.clone();
+    opts.host = caulk_app::feeds::host_distro(a.net.os_release.as_deref());
     let report = sync::run(&opts).with_context(|| format!("syncing {}", db.display()))?;
     let mut err = std::io::stderr().lock();
     if let Some(imported) = &report.import {
@@ -368,7 +364,7 @@ fn mirror(a: &MirrorArgs) -> Result<ExitCode> {
     opts.offline = a.net.offline;
     opts.http = a.net.http();
     opts.progress = a.net.progress();
-    opts.os_release = a.net.os_release.clone();
+    opts.host = caulk_app::feeds::host_distro(a.net.os_release.as_deref());
     let report =
         sync::mirror(&opts).with_context(|| format!("writing the mirror {}", a.dir.display()))?;
     eprintln!(

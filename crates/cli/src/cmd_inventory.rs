@@ -1,8 +1,8 @@
-//! `caulk inventory`: wire the inventory collectors to the command line.
+//! `caulk inventory`: arguments in, [`caulk_app::target::collect`] run, the inventory
+//! printed. Wiring only.
 
 use anyhow::{Context, Result};
-use caulk_inventory::{FsHost, Limits};
-use caulk_model::inventory::Inventory;
+use caulk_app::target::TargetSpec;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -40,32 +40,13 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let limits = Limits::default();
-    let read_host = args.root.is_some() || (args.paths.is_empty() && args.sboms.is_empty());
-    let mut inv = if read_host {
-        let root = args.root.clone().unwrap_or_else(|| PathBuf::from("/"));
-        let canon = root
-            .canonicalize()
-            .with_context(|| format!("--root {}", root.display()))?;
-        let host = if canon == std::path::Path::new("/") {
-            FsHost::live()
-        } else {
-            FsHost::new(canon)
-        };
-        caulk_inventory::inventory_host(&host, &limits)
-    } else {
-        Inventory::default()
-    };
-    // --path and --sbom name files of the machine caulk runs on, whatever --root is.
-    let local = FsHost::new("/");
-    for p in &args.paths {
-        let abs = absolute(p)?;
-        caulk_inventory::scan_path(&local, &abs, &limits, &mut inv);
-    }
-    for s in &args.sboms {
-        let abs = absolute(s)?;
-        caulk_inventory::read_sbom(&local, &abs, &limits, &mut inv);
-    }
+    let inv = caulk_app::target::collect(&TargetSpec {
+        root: args.root.clone(),
+        paths: args.paths.clone(),
+        sboms: args.sboms.clone(),
+        inventory: None,
+    })?
+    .inventory;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let written: std::io::Result<()> = (|| {
@@ -79,7 +60,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 serde_json::to_writer_pretty(&mut out, &bom)?;
                 writeln!(out)?;
             }
-            Format::Table => table(&inv, &mut out).map_err(std::io::Error::other)?,
+            Format::Table => out.write_all(caulk_report::table::inventory(&inv).as_bytes())?,
         }
         out.flush()
     })();
@@ -91,87 +72,4 @@ pub fn run(args: Args) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
-}
-
-fn absolute(p: &std::path::Path) -> Result<String> {
-    let abs = std::path::absolute(p).with_context(|| format!("{}", p.display()))?;
-    abs.to_str()
-        .map(str::to_string)
-        .with_context(|| format!("{}: path is not UTF-8", p.display()))
-}
-
-fn table(inv: &Inventory, out: &mut dyn Write) -> std::io::Result<()> {
-    let h = &inv.host;
-    let os = h.os.as_ref();
-    let facts = [
-        ("hostname", h.hostname.clone()),
-        ("os", os.and_then(|o| o.pretty_name.clone())),
-        ("ecosystem", os.and_then(|o| o.ecosystem.clone())),
-        ("arch", h.arch.clone()),
-        ("kernel", h.kernel.running.clone()),
-        (
-            "reboot",
-            h.reboot_required.as_ref().map(|r| r.reasons.join("; ")),
-        ),
-    ];
-    for (k, v) in facts {
-        if let Some(v) = v {
-            writeln!(out, "{k:<10} {v}")?;
-        }
-    }
-    writeln!(out)?;
-    let rows: Vec<[String; 5]> = inv
-        .packages
-        .iter()
-        .map(|p| {
-            let src = match (&p.source_name, &p.source_version) {
-                (Some(n), Some(v)) if *n != p.name || *v != p.version => format!("{n} {v}"),
-                _ => String::new(),
-            };
-            [
-                p.ecosystem.clone(),
-                p.name.clone(),
-                p.version.clone(),
-                p.arch.clone().unwrap_or_default(),
-                src,
-            ]
-        })
-        .collect();
-    let head = ["ECOSYSTEM", "NAME", "VERSION", "ARCH", "SOURCE"];
-    let mut w = head.map(str::len);
-    for r in &rows {
-        for (i, c) in r.iter().enumerate() {
-            w[i] = w[i].max(c.chars().count());
-        }
-    }
-    let line = |cells: [&str; 5], out: &mut dyn Write| -> std::io::Result<()> {
-        let mut s = String::new();
-        for (i, c) in cells.iter().enumerate() {
-            if i == 4 {
-                s.push_str(c);
-            } else {
-                s.push_str(&format!("{c:<width$}  ", width = w[i]));
-            }
-        }
-        writeln!(out, "{}", s.trim_end())
-    };
-    line(head, out)?;
-    for r in &rows {
-        line([&r[0], &r[1], &r[2], &r[3], &r[4]], out)?;
-    }
-    writeln!(
-        out,
-        "\n{} packages, {} issues",
-        inv.packages.len(),
-        inv.issues.len()
-    )?;
-    for i in &inv.issues {
-        let at = match (i.line, &i.record) {
-            (Some(l), _) => format!(":{l}"),
-            (None, Some(r)) => format!(" [{r}]"),
-            _ => String::new(),
-        };
-        writeln!(out, "issue: {}{at}: {}", i.file, i.reason)?;
-    }
-    Ok(())
 }

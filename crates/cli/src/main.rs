@@ -6,11 +6,9 @@ use clap::{Args, Parser, Subcommand};
 use std::io::{BufRead, BufWriter, Write};
 use std::process::ExitCode;
 
-mod apt_lists;
 mod cmd_db;
 mod cmd_inventory;
 mod cmd_scan;
-mod table_fit;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -91,6 +89,22 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The terminal's width when stdout is one, else `$COLUMNS`, else 120: piped output (and
+/// every test) does not depend on the terminal the command was started from.
+pub(crate) fn terminal_width() -> u16 {
+    use std::io::IsTerminal;
+    if std::io::stdout().is_terminal()
+        && let Some(w) = comfy_table::Table::new().width()
+    {
+        return w;
+    }
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse::<u16>().ok())
+        .filter(|w| *w >= 40)
+        .unwrap_or(120)
 }
 
 fn scheme_ecosystems(s: Scheme) -> &'static str {

@@ -93,6 +93,18 @@ pub enum Selection {
     All,
 }
 
+/// This host's distribution as the caller found it — with `caulk_inventory`'s os-release
+/// rule, the one every part of caulk uses — for the feeds [`Selection::Default`] means.
+#[derive(Debug, Clone, Default)]
+pub struct HostDistro {
+    /// What was read, for messages (`/etc/os-release: ID=plan9`).
+    pub described: String,
+    /// Its OSV ecosystem (`Debian:12`, `Red Hat:enterprise_linux:7`); `None`: not a
+    /// distribution caulk knows (the default, so a caller that did not look gets a clear
+    /// error rather than a guess).
+    pub ecosystem: Option<String>,
+}
+
 #[derive(Debug, Clone)]
 pub struct SyncOptions {
     pub db: PathBuf,
@@ -103,8 +115,9 @@ pub struct SyncOptions {
     pub http: HttpOptions,
     pub limits: Limits,
     pub progress: ProgressMode,
-    /// Read for this host's ecosystems.
-    pub os_release: PathBuf,
+    /// This host's distribution: the feeds [`Selection::Default`] means for a source that
+    /// cannot be listed.
+    pub host: HostDistro,
     /// The time to record (Unix seconds); `None`: now.
     pub now_unix: Option<i64>,
 }
@@ -119,7 +132,7 @@ impl SyncOptions {
             http: HttpOptions::default(),
             limits: Limits::default(),
             progress: ProgressMode::Auto,
-            os_release: PathBuf::from("/etc/os-release"),
+            host: HostDistro::default(),
             now_unix: None,
         }
     }
@@ -168,41 +181,6 @@ impl SyncReport {
     pub fn retries(&self) -> u32 {
         self.feeds.iter().map(|f| f.retries).sum()
     }
-}
-
-/// The OSV ecosystems of a host, from its os-release text (`ID=debian` → `Debian`). Only
-/// the distribution: language ecosystems come from `--ecosystem`. Unknown distributions
-/// give none.
-pub fn host_ecosystems(os_release: &str) -> Vec<String> {
-    let id = os_release_field(os_release, "ID").unwrap_or_default();
-    let eco = match id.to_ascii_lowercase().as_str() {
-        "debian" => "Debian",
-        "ubuntu" => "Ubuntu",
-        "alpine" => "Alpine",
-        "almalinux" => "AlmaLinux",
-        "rocky" => "Rocky Linux",
-        "rhel" => "Red Hat",
-        "opensuse" | "opensuse-leap" | "opensuse-tumbleweed" => "openSUSE",
-        "sles" | "sled" | "sles_sap" => "SUSE",
-        "photon" => "Photon OS",
-        "mageia" => "Mageia",
-        "openeuler" => "openEuler",
-        "azurelinux" | "mariner" => "Azure Linux",
-        "wolfi" => "Wolfi",
-        "chainguard" => "Chainguard",
-        "alpaquita" => "Alpaquita",
-        "minimos" => "MinimOS",
-        _ => return vec![],
-    };
-    vec![eco.to_string()]
-}
-
-/// One `KEY=value` of os-release, quotes removed.
-fn os_release_field(text: &str, key: &str) -> Option<String> {
-    text.lines().find_map(|l| {
-        let (k, v) = l.trim().split_once('=')?;
-        (k == key).then(|| v.trim().trim_matches(|c| c == '"' || c == '\'').to_string())
-    })
 }
 
 /// `Debian:12` → `Debian`; empty names dropped; sorted, deduplicated.
@@ -295,38 +273,14 @@ struct Item {
     expect: Option<ManifestFile>,
 }
 
-fn read_os_release(path: &Path) -> Result<String, Error> {
-    let fallback = Path::new("/usr/lib/os-release");
-    match std::fs::read_to_string(path) {
-        Ok(s) => Ok(s),
-        Err(e)
-            if e.kind() == std::io::ErrorKind::NotFound
-                && path == Path::new("/etc/os-release")
-                && fallback.exists() =>
-        {
-            std::fs::read_to_string(fallback).map_err(|source| Error::Io {
-                path: fallback.to_path_buf(),
-                source,
-            })
-        }
-        Err(source) => Err(Error::Io {
-            path: path.to_path_buf(),
-            source,
-        }),
+fn host_or_error(host: &HostDistro) -> Result<Vec<String>, Error> {
+    match &host.ecosystem {
+        Some(e) => Ok(base_names(std::slice::from_ref(e))),
+        None => Err(Error::Config(format!(
+            "{} is not a distribution with an OSV ecosystem caulk knows; give --ecosystem NAME or --all",
+            host.described
+        ))),
     }
-}
-
-fn host_or_error(os_release: &Path) -> Result<Vec<String>, Error> {
-    let text = read_os_release(os_release)?;
-    let ecos = host_ecosystems(&text);
-    if ecos.is_empty() {
-        return Err(Error::Config(format!(
-            "{}: ID={} is not a distribution with an OSV ecosystem caulk knows; give --ecosystem NAME or --all",
-            os_release.display(),
-            os_release_field(&text, "ID").unwrap_or_default()
-        )));
-    }
-    Ok(ecos)
 }
 
 /// The conventional file names of a feed source without a manifest.
@@ -638,13 +592,13 @@ fn plan_network(
     net: &Net,
     source: &Source,
     selection: &Selection,
-    os_release: &Path,
+    host: &HostDistro,
     scratch: &Path,
 ) -> Result<(Vec<Item>, Option<Manifest>), Error> {
     match source {
         Source::Public(urls) => {
             let ecos = match selection {
-                Selection::Default => host_or_error(os_release)?,
+                Selection::Default => host_or_error(host)?,
                 Selection::Ecosystems(l) => normalise(l, "--ecosystem")?,
                 Selection::All => {
                     let url = format!("{}/ecosystems.txt", urls.osv_base);
@@ -699,7 +653,7 @@ fn plan_network(
                 }
                 None => {
                     let ecos = match selection {
-                        Selection::Default => host_or_error(os_release)?,
+                        Selection::Default => host_or_error(host)?,
                         Selection::Ecosystems(l) => normalise(l, "--ecosystem")?,
                         Selection::All => {
                             return Err(Error::Config(format!(
@@ -953,8 +907,7 @@ fn sync_network(
     let staging = Staging::new(&opts.db)?;
     let scratch = staging.0.join(".caulk");
     let net = Net::new(&opts.http, reporter.clone())?;
-    let (items, manifest) =
-        plan_network(&net, source, &opts.selection, &opts.os_release, &scratch)?;
+    let (items, manifest) = plan_network(&net, source, &opts.selection, &opts.host, &scratch)?;
     let now = opts.now_unix.unwrap_or_else(now_unix);
     let feeds = by_feed(&items);
 
@@ -1118,7 +1071,7 @@ pub struct MirrorOptions {
     pub http: HttpOptions,
     pub limits: Limits,
     pub progress: ProgressMode,
-    pub os_release: PathBuf,
+    pub host: HostDistro,
     pub now_unix: Option<i64>,
 }
 
@@ -1132,7 +1085,7 @@ impl MirrorOptions {
             http: HttpOptions::default(),
             limits: Limits::default(),
             progress: ProgressMode::Auto,
-            os_release: PathBuf::from("/etc/os-release"),
+            host: HostDistro::default(),
             now_unix: None,
         }
     }
@@ -1219,8 +1172,7 @@ pub fn mirror(opts: &MirrorOptions) -> Result<MirrorReport, Error> {
             // The source's manifest goes here, not among the mirror's files.
             let scratch = opts.dir.join(".caulk-mirror.tmp");
             let net = Net::new(&opts.http, reporter.clone())?;
-            let (items, _) =
-                plan_network(&net, source, &opts.selection, &opts.os_release, &scratch)?;
+            let (items, _) = plan_network(&net, source, &opts.selection, &opts.host, &scratch)?;
             let mut work = Vec::new();
             let mut skipped = Vec::new();
             for it in &items {
@@ -1316,19 +1268,6 @@ pub fn mirror(opts: &MirrorOptions) -> Result<MirrorReport, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn host_ecosystem_from_os_release() {
-        let debian = "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nNAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\nID=debian\n";
-        assert_eq!(host_ecosystems(debian), ["Debian"]);
-        assert_eq!(
-            host_ecosystems("ID=\"rocky\"\nID_LIKE=\"rhel centos fedora\""),
-            ["Rocky Linux"]
-        );
-        assert_eq!(host_ecosystems("ID=alpine\nVERSION_ID=3.19.1"), ["Alpine"]);
-        assert!(host_ecosystems("ID=plan9").is_empty());
-        assert!(host_ecosystems("").is_empty());
-    }
 
     #[test]
     fn ecosystems_are_normalised_and_urls_encoded() {

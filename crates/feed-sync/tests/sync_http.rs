@@ -115,10 +115,21 @@ impl Fixture {
                 epss: format!("{base}{EPSS}"),
             }),
         );
-        o.os_release = self.tmp.path().join("os-release");
+        o.host = host_distro(&self.tmp.path().join("os-release"));
         o.progress = ProgressMode::Quiet;
         o.http = fast_http();
         o
+    }
+}
+
+/// The host's distribution from an os-release file, by the inventory's rule (as the CLI
+/// finds it).
+fn host_distro(path: &std::path::Path) -> sync::HostDistro {
+    let text = std::fs::read(path).expect("os-release");
+    let (rel, _) = caulk_inventory::os::parse_os_release(&text, "os-release");
+    sync::HostDistro {
+        described: format!("{}: ID={}", path.display(), rel.get("ID").unwrap_or("")),
+        ecosystem: caulk_inventory::os::ecosystem_for(&rel),
     }
 }
 

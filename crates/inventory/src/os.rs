@@ -232,6 +232,7 @@ pub fn ecosystem_for(os: &OsRelease) -> Option<String> {
         "mariner" | "azurelinux" => with("Azure Linux", vid.map(major_minor)),
         "wolfi" => "Wolfi".into(),
         "chainguard" => "Chainguard".into(),
+        "minimos" => "MinimOS".into(),
         "openeuler" => with(
             "openEuler",
             vid.map(|v| {

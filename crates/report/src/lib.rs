@@ -1,5 +1,7 @@
 //! Renderers of scan results: a [`ScanReport`] in, one document out — SARIF 2.1.0, CSV,
-//! CycloneDX 1.6 VEX, OpenVEX 0.2.0, Markdown (and the report's own JSON).
+//! CycloneDX 1.6 VEX, OpenVEX 0.2.0, Markdown (and the report's own JSON) — and the
+//! terminal tables of a scan and an inventory ([`table`], fitted to a given width by
+//! [`table_fit`]).
 //!
 //! This crate owns the mapping from caulk's words (finding, status, decision, exception) to
 //! each format's words, and nothing else: it is pure (no I/O, no clock, no environment), so
@@ -41,6 +43,8 @@ mod cyclonedx;
 mod markdown;
 mod openvex;
 mod sarif;
+pub mod table;
+mod table_fit;
 
 pub use common::derived_purl;
 

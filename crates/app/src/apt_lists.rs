@@ -18,7 +18,7 @@
 //! when it and its directory belong to the user running the scan and neither is writable by
 //! group or others; anything else is a miss (and is not overwritten through).
 
-use anyhow::{Context, Result};
+use crate::error::{Context, Result};
 use caulk_assess::apt::{AptCandidate, AptIndex, PackagesFeed, origin_from_list_name};
 use caulk_model::finding::{IssueStage, ScanIssue, ScanIssueKind};
 use caulk_model::inventory::{Collector, Inventory};

@@ -1,0 +1,179 @@
+//! The scan use case: inventory a target, bring the advisory database up to date from a
+//! mirror when asked, read the host's apt lists for installability, and assess — one code
+//! path for `caulk scan` and, later, the server's per-host assessment.
+
+use crate::apt_lists;
+use crate::error::{Context, Result};
+use crate::target::{self, TargetSpec};
+use caulk_advisory_db::store::Store;
+use caulk_assess::ScanOptions;
+use caulk_model::finding::{
+    Criticality, Decision, Exposure, ScanReport, Severity, Status, TargetKind, Tool,
+};
+use caulk_model::inventory::Inventory;
+use std::path::PathBuf;
+
+/// Everything one scan needs to know.
+#[derive(Debug, Clone, Default)]
+pub struct ScanRequest {
+    pub target: TargetSpec,
+    /// The advisory database file.
+    pub db: PathBuf,
+    /// A mirror directory to import first (skipped when the database was built from it).
+    pub feeds: Option<PathBuf>,
+    /// The configuration file (`None`: `./caulk.toml` when it exists).
+    pub config: Option<PathBuf>,
+    /// Asset facts given on the command line (over the configuration's).
+    pub criticality: Option<Criticality>,
+    pub exposure: Option<Exposure>,
+    /// apt `Packages` lists for installability (`None`: the target root's, when it has any).
+    pub apt_lists: Option<PathBuf>,
+    /// Where the apt-list cache lives (`None`: no cache).
+    pub cache_dir: Option<PathBuf>,
+    /// The day priorities and due dates are computed for; `None`: today, and the report is
+    /// stamped with the time.
+    pub today: Option<jiff::civil::Date>,
+}
+
+/// A scan's result, with the inventory it assessed.
+#[derive(Debug)]
+pub struct ScanOutcome {
+    pub report: ScanReport,
+    pub inventory: Inventory,
+}
+
+/// Run one scan. `notice` hears about slow steps before they start (a mirror import).
+pub fn scan(req: &ScanRequest, notice: &dyn Fn(&str)) -> Result<ScanOutcome> {
+    let (today, generated_at) = match req.today {
+        Some(d) => (d, None),
+        None => {
+            let now = jiff::Timestamp::now();
+            (
+                now.to_zoned(jiff::tz::TimeZone::UTC).date(),
+                Some(now.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()),
+            )
+        }
+    };
+
+    let loaded = crate::config::load(req.config.as_deref())?;
+    let mut issues = loaded.issues.clone();
+    let (context, context_source) =
+        crate::config::asset_context(req.criticality, req.exposure, &loaded.config);
+
+    let db = &req.db;
+    let import = match &req.feeds {
+        Some(dir) => Some(crate::feeds::import_unless_current(
+            dir,
+            db,
+            &mut issues,
+            notice,
+        )?),
+        None => None,
+    };
+    let store = Store::open(db).with_context(|| {
+        format!(
+            "opening the advisory database {} (build it with `caulk db import --source DIR` or `caulk scan --feeds DIR`)",
+            db.display()
+        )
+    })?;
+    let feeds = store
+        .feeds()
+        .with_context(|| format!("reading feed status of {}", db.display()))?;
+    let database = crate::feeds::database_info(db, import, &feeds, today);
+
+    let collected = target::collect(&req.target)?;
+    let mut inv = collected.inventory;
+    inv.normalize();
+
+    let lists_dir = match &req.apt_lists {
+        Some(d) => Some(d.clone()),
+        None => req
+            .target
+            .root
+            .as_ref()
+            .map(|r| r.join("var/lib/apt/lists"))
+            .or_else(|| {
+                (collected.kind == TargetKind::Host).then(|| PathBuf::from("/var/lib/apt/lists"))
+            })
+            .filter(|d| apt_lists::has_packages_files(d)),
+    };
+    let apt = match &lists_dir {
+        Some(d) => {
+            // Lists found under the target root resolve inside it; `apt_lists` is taken as
+            // given.
+            let root = req
+                .apt_lists
+                .is_none()
+                .then_some(req.target.root.as_deref())
+                .flatten();
+            Some(apt_lists::read_apt_lists(
+                d,
+                root,
+                &inv,
+                &mut issues,
+                req.cache_dir.as_deref(),
+            )?)
+        }
+        None => None,
+    };
+
+    let opts = ScanOptions {
+        tool: Tool {
+            name: "caulk".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
+        target_kind: collected.kind,
+        target_path: collected.path,
+        database,
+        policy: &loaded.policy,
+        context,
+        context_source: context_source.into(),
+        config_file: loaded.path.as_ref().map(|p| p.display().to_string()),
+        exceptions: &loaded.config.exceptions,
+        issues,
+        apt: apt.as_ref(),
+        today,
+        generated_at,
+    };
+    let snapshot = store
+        .read_snapshot()
+        .with_context(|| format!("reading {}", db.display()))?;
+    let report = caulk_assess::scan(&inv, &store, &opts);
+    drop(snapshot);
+    Ok(ScanOutcome {
+        report,
+        inventory: inv,
+    })
+}
+
+/// A `--fail-on` threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailOn {
+    /// A finding with CVSS severity critical.
+    Critical,
+    /// A finding with CVSS severity high or critical.
+    High,
+    /// A finding whose CVE is in CISA KEV.
+    Kev,
+    /// A finding whose decision is act-now.
+    ActNow,
+}
+
+/// Whether an active finding (not suppressed, not `not-affected`) is at or above `level`.
+pub fn fails(r: &ScanReport, level: FailOn) -> bool {
+    r.findings
+        .iter()
+        .filter(|f| !f.is_suppressed() && f.status != Status::NotAffected)
+        .any(|f| match level {
+            FailOn::Critical => f.severity == Severity::Critical,
+            FailOn::High => f.severity >= Severity::High,
+            FailOn::Kev => f.kev.is_some(),
+            FailOn::ActNow => f.priority.decision == Decision::ActNow,
+        })
+}
+
+/// The default location of the apt-list cache (`$CAULK_CACHE_DIR`, else
+/// `$XDG_CACHE_HOME/caulk`, else `~/.cache/caulk`).
+pub fn default_cache_dir() -> Option<PathBuf> {
+    apt_lists::default_cache_dir()
+}

@@ -1,0 +1,122 @@
+//! What to inventory: a host root, source trees, SBOMs, or an inventory file someone else
+//! wrote — and the one way of turning that into an [`Inventory`], shared by `caulk
+//! inventory`, `caulk scan` and (later) the agent.
+
+use crate::error::{Context, Error, Result};
+use caulk_inventory::{FsHost, HostAccess, Limits};
+use caulk_model::finding::TargetKind;
+use caulk_model::inventory::Inventory;
+use std::path::{Path, PathBuf};
+
+/// The inputs of one inventory. Without `root`, `paths` or `sboms` the live host `/` is
+/// read; with only `paths`/`sboms`, no host is read. `paths` and `sboms` name files of the
+/// machine caulk runs on, whatever `root` is.
+#[derive(Debug, Clone, Default)]
+pub struct TargetSpec {
+    /// Root directory of a host, mounted image or chroot.
+    pub root: Option<PathBuf>,
+    /// Directories searched for lockfiles.
+    pub paths: Vec<PathBuf>,
+    /// SBOM files (CycloneDX JSON/XML, SPDX JSON/tag-value).
+    pub sboms: Vec<PathBuf>,
+    /// An inventory JSON file (`caulk inventory` output); excludes the others.
+    pub inventory: Option<PathBuf>,
+}
+
+/// An inventory and what it is of.
+#[derive(Debug)]
+pub struct Collected {
+    pub inventory: Inventory,
+    pub kind: TargetKind,
+    /// The target as the user named it (`None`: the live host).
+    pub path: Option<String>,
+}
+
+impl TargetSpec {
+    /// Whether a host (the live one or `root`) is read.
+    pub fn reads_host(&self) -> bool {
+        self.root.is_some() || (self.paths.is_empty() && self.sboms.is_empty())
+    }
+}
+
+/// An absolute, UTF-8 path (collectors take paths as strings).
+fn absolute(p: &Path) -> Result<String> {
+    let abs = std::path::absolute(p).with_context(|| format!("{}", p.display()))?;
+    abs.to_str()
+        .map(str::to_string)
+        .with_context(|| format!("{}: path is not UTF-8", p.display()))
+}
+
+/// Read an inventory JSON file: bounded, regular files only, format version checked.
+pub fn read_inventory_file(file: &Path, limits: &Limits) -> Result<Inventory> {
+    let abs = absolute(file)?;
+    let text = FsHost::new("/")
+        .read(&abs, limits.max_text_bytes)
+        .with_context(|| format!("reading {}", file.display()))?
+        .with_context(|| format!("reading {}: no such file", file.display()))?;
+    let inv: Inventory = serde_json::from_slice(&text)
+        .with_context(|| format!("{}: not an inventory JSON document", file.display()))?;
+    if !inv.format_supported() {
+        return Err(Error::msg(format!(
+            "{}: inventory format_version {} is not supported (this caulk reads {})",
+            file.display(),
+            inv.format_version,
+            caulk_model::inventory::FORMAT_VERSION
+        )));
+    }
+    Ok(inv)
+}
+
+/// Collect the inventory `spec` names, in the order the collectors ran (not normalized:
+/// [`Inventory::normalize`] sorts and merges when the caller wants it).
+pub fn collect(spec: &TargetSpec) -> Result<Collected> {
+    let limits = Limits::default();
+    if let Some(file) = &spec.inventory {
+        return Ok(Collected {
+            inventory: read_inventory_file(file, &limits)?,
+            kind: TargetKind::Inventory,
+            path: Some(file.display().to_string()),
+        });
+    }
+    let read_host = spec.reads_host();
+    let mut kind = TargetKind::Host;
+    let mut path = None;
+    let mut inv = if read_host {
+        let root = spec.root.clone().unwrap_or_else(|| PathBuf::from("/"));
+        let canon = root
+            .canonicalize()
+            .with_context(|| format!("--root {}", root.display()))?;
+        let host = if canon == Path::new("/") {
+            FsHost::live()
+        } else {
+            kind = TargetKind::Root;
+            path = Some(root.display().to_string());
+            FsHost::new(canon)
+        };
+        caulk_inventory::inventory_host(&host, &limits)
+    } else {
+        Inventory::default()
+    };
+    let local = FsHost::new("/");
+    for p in &spec.paths {
+        let abs = absolute(p)?;
+        caulk_inventory::scan_path(&local, &abs, &limits, &mut inv);
+        if !read_host {
+            kind = TargetKind::Path;
+            path.get_or_insert_with(|| p.display().to_string());
+        }
+    }
+    for s in &spec.sboms {
+        let abs = absolute(s)?;
+        caulk_inventory::read_sbom(&local, &abs, &limits, &mut inv);
+        if !read_host && spec.paths.is_empty() {
+            kind = TargetKind::Sbom;
+            path.get_or_insert_with(|| s.display().to_string());
+        }
+    }
+    Ok(Collected {
+        inventory: inv,
+        kind,
+        path,
+    })
+}
