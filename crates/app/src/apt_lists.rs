@@ -231,8 +231,8 @@ fn build(names: &[PathBuf], wanted: &[&str]) -> Built {
         // piece, never held whole (BENCHMARKS.md, "scan": peak memory).
         let mut reader: Box<dyn Read> = if name.ends_with(".xz") {
             // Bounded: a hostile header can ask the decoder for gigabytes of dictionary.
-            match xz2::stream::Stream::new_stream_decoder(XZ_MEMLIMIT, 0) {
-                Ok(st) => Box::new(xz2::read::XzDecoder::new_stream(raw, st)),
+            match liblzma::stream::Stream::new_stream_decoder(XZ_MEMLIMIT, 0) {
+                Ok(st) => Box::new(liblzma::read::XzDecoder::new_stream(raw, st)),
                 Err(e) => {
                     issues.push(issue(ScanIssueKind::Unreadable, format!("xz decoder: {e}")));
                     continue;
@@ -934,7 +934,7 @@ mod tests {
         let (want, _, _) = read(&lists, &inv, None);
         std::fs::remove_file(lists.join(MAIN_FILE)).unwrap();
         std::fs::remove_file(lists.join(SEC_FILE)).unwrap();
-        let mut xz = xz2::write::XzEncoder::new(Vec::new(), 6);
+        let mut xz = liblzma::write::XzEncoder::new(Vec::new(), 6);
         xz.write_all(MAIN.as_bytes()).unwrap();
         std::fs::write(lists.join(format!("{MAIN_FILE}.xz")), xz.finish().unwrap()).unwrap();
         // Two gzip members, as `cat a.gz b.gz` makes: both are read.
