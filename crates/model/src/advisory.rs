@@ -157,25 +157,9 @@ pub struct RangeEvent {
     pub version: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EventKind {
-    Introduced,
-    Fixed,
-    LastAffected,
-    Limit,
-}
-
-impl From<EventKind> for range::EventKind {
-    fn from(k: EventKind) -> Self {
-        match k {
-            EventKind::Introduced => range::EventKind::Introduced,
-            EventKind::Fixed => range::EventKind::Fixed,
-            EventKind::LastAffected => range::EventKind::LastAffected,
-            EventKind::Limit => range::EventKind::Limit,
-        }
-    }
-}
+/// The kind of an OSV range event: the version crate's enum (one definition; its order is
+/// the tie-break order range evaluation uses), serialized as OSV spells it.
+pub use caulk_version::range::EventKind;
 
 /// The CVSS versions caulk scores.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -58,6 +58,11 @@ impl RangeKind {
 /// The kind of an OSV range event. The declaration order is the tie-break order at equal
 /// versions (see the module documentation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "snake_case")
+)]
 pub enum EventKind {
     Introduced,
     LastAffected,
