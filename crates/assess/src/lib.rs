@@ -57,9 +57,6 @@ pub enum Error {
     Source(#[from] SourceError),
 }
 
-/// A feed fetched longer ago than this is reported as stale (an issue; the scan goes on).
-pub const MAX_FEED_AGE_DAYS: i64 = 7;
-
 /// Everything a scan needs besides the advisory source.
 #[derive(Debug, Clone)]
 pub struct ScanOptions<'a> {
@@ -362,237 +359,20 @@ struct Matched {
 }
 
 /// Scan an inventory. Never fails: problems become issues in the report.
+///
+/// The phases, each its own function: the target and what the database cannot answer for it
+/// ([`target_of`], [`database_issues`]); match every distinct package ([`match_packages`]:
+/// the evidence, per distinct ecosystem, name and version); assess the evidence into findings
+/// ([`assess_evidence`]); apply exceptions and group the fixes into remediations; wrap it up.
 pub fn scan(inv: &Inventory, src: &dyn AdvisorySource, opts: &ScanOptions<'_>) -> ScanReport {
     let mut issues = opts.issues.clone();
-    for i in &inv.issues {
-        issues.push(ScanIssue {
-            stage: IssueStage::Inventory,
-            kind: i.kind.into(),
-            file: Some(i.file.clone()),
-            record: match (i.line, &i.record) {
-                (_, Some(r)) => Some(r.clone()),
-                (Some(l), None) => Some(format!("line {l}")),
-                (None, None) => None,
-            },
-            reason: i.reason.clone(),
-        });
-    }
+    issues.extend(inventory_issues(inv));
+    let target = target_of(inv, opts);
+    issues.extend(database_issues(&target, opts));
 
-    // Target.
-    let mut per_eco: BTreeMap<&str, u64> = BTreeMap::new();
-    for p in &inv.packages {
-        *per_eco.entry(p.ecosystem.as_str()).or_default() += 1;
-    }
-    let target = Target {
-        kind: opts.target_kind,
-        path: opts.target_path.clone(),
-        host: inv.host.clone(),
-        packages: inv.packages.len() as u64,
-        ecosystems: per_eco
-            .iter()
-            .map(|(e, n)| EcosystemCount {
-                ecosystem: e.to_string(),
-                packages: *n,
-            })
-            .collect(),
-    };
-
-    // Ecosystems the database has no feed for are reported, not silently clean.
-    if !opts.database.feeds.is_empty() {
-        let feeds: BTreeSet<&str> = opts
-            .database
-            .feeds
-            .iter()
-            .map(|f| f.feed.as_str())
-            .collect();
-        let mut missing: BTreeMap<String, u64> = BTreeMap::new();
-        for (eco, n) in &per_eco {
-            let base = Ecosystem::parse(eco).base().to_string();
-            if !feeds.contains(format!("osv/{base}").as_str()) {
-                *missing.entry(base).or_default() += n;
-            }
-        }
-        for (base, n) in missing {
-            issues.push(ScanIssue {
-                stage: IssueStage::Database,
-                kind: ScanIssueKind::Unsupported,
-                file: None,
-                record: Some(format!("osv/{base}")),
-                reason: format!(
-                    "the database has no osv/{base} feed: {n} {base} package(s) not checked"
-                ),
-            });
-        }
-    }
-
-    // Old feeds make a clean scan meaningless: say so.
-    for f in &opts.database.feeds {
-        if let Some(age) = f.age_days
-            && age > MAX_FEED_AGE_DAYS
-        {
-            issues.push(ScanIssue {
-                stage: IssueStage::Database,
-                kind: ScanIssueKind::Stale,
-                file: Some(f.source.clone()),
-                record: Some(f.feed.clone()),
-                reason: format!(
-                    "feed {} was fetched {age} days ago (more than {MAX_FEED_AGE_DAYS}): newer advisories are missing",
-                    f.feed
-                ),
-            });
-        }
-    }
-
-    // Match every package; group evidence per (package, vulnerability). Packages that make
-    // the same lookups (the binaries of one Debian source at one source version; one crate
-    // version in several lockfiles) are matched once: the lookup, the JSON of its ranges
-    // and their evaluation are the scan's main cost (`linux` alone has ~2,000 entries).
-    let mut cache = Cache::default();
-    let mut pending: BTreeMap<(usize, String), Pending> = BTreeMap::new();
-    let mut skipped: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut memo: HashMap<MatchKey, Rc<Matched>> = HashMap::new();
-    let mut lookups = matching::LookupCache::default();
-    // Phase 1: every lookup of the scan, read per ecosystem in one go.
-    let keys: Vec<MatchKey> = inv
-        .packages
-        .iter()
-        .map(|p| {
-            (
-                p.ecosystem.clone(),
-                matching::lookups(p, &Ecosystem::parse(&p.ecosystem)),
-            )
-        })
-        .collect();
-    let mut names: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for (eco, ls) in &keys {
-        names
-            .entry(eco.as_str())
-            .or_default()
-            .extend(ls.iter().map(|l| l.0.as_str()));
-    }
-    for (eco, ns) in &names {
-        lookups.prefetch(src, eco, ns);
-    }
-    // Phase 2: match.
-    let mut matched: Vec<Rc<Matched>> = Vec::with_capacity(inv.packages.len());
-    for (p, key) in inv.packages.iter().zip(keys) {
-        let m = match memo.get(&key) {
-            Some(m) => m.clone(),
-            None => {
-                let m = matching::match_package_cached(p, src, &mut lookups);
-                for e in m.errors {
-                    cache.errors.insert(e.to_string());
-                }
-                let m = Rc::new(Matched {
-                    group: memo.len(),
-                    matches: m.matches.into_iter().map(Rc::new).collect(),
-                    undetermined: m.undetermined,
-                    skipped: m.skipped,
-                });
-                memo.insert(key, m.clone());
-                m
-            }
-        };
-        matched.push(m);
-    }
-    drop(lookups);
-    // Phase 3: the advisories of every match, read in one go; evidence grouped per
-    // (package, vulnerability).
-    cache.prefetch_advisories(
-        src,
-        memo.values()
-            .flat_map(|m| m.matches.iter().map(|rm| rm.hit.advisory.as_str())),
-    );
-    for (idx, (p, m)) in inv.packages.iter().zip(&matched).enumerate() {
-        if let Some(why) = &m.skipped {
-            skipped
-                .entry(why.clone())
-                .or_default()
-                .push(format!("{} {}", p.name, p.version));
-        }
-        for u in &m.undetermined {
-            issues.push(ScanIssue {
-                stage: IssueStage::Matching,
-                kind: ScanIssueKind::Unevaluable,
-                file: None,
-                record: Some(format!(
-                    "{} {}/{} {}",
-                    u.advisory, p.ecosystem, p.name, p.version
-                )),
-                reason: u.reason.clone(),
-            });
-        }
-        for rm in &m.matches {
-            for v in cache.vulns_of(src, &rm.hit.advisory) {
-                pending
-                    .entry((idx, v.clone()))
-                    .or_insert_with(|| Pending {
-                        package: p,
-                        group: m.group,
-                        vuln: v,
-                        evidence: Vec::new(),
-                    })
-                    .evidence
-                    .push(rm.clone());
-            }
-        }
-    }
-    drop(matched);
-    // Phase 4: the ids and scores of every vulnerability found, read in one go.
-    {
-        let vulns: BTreeSet<&str> = pending.keys().map(|(_, v)| v.as_str()).collect();
-        cache.prefetch_vulnerabilities(src, vulns.iter().copied());
-        let mut ids: BTreeSet<String> = BTreeSet::new();
-        for v in &vulns {
-            ids.extend(cache.ids_of(src, v));
-        }
-        for m in memo.values() {
-            ids.extend(m.matches.iter().map(|rm| rm.hit.advisory.clone()));
-        }
-        cache.prefetch_scores(src, ids.iter().map(String::as_str));
-    }
-    // The matches live on in `pending` only: freed finding by finding below, which keeps the
-    // peak memory of a large scan down.
-    drop(memo);
-    for (why, pkgs) in skipped {
-        let n = pkgs.len();
-        let mut shown: Vec<String> = pkgs.into_iter().take(5).collect();
-        if n > shown.len() {
-            shown.push(format!("and {} more", n - shown.len()));
-        }
-        issues.push(ScanIssue {
-            stage: IssueStage::Matching,
-            kind: ScanIssueKind::Unsupported,
-            file: None,
-            record: Some(shown.join(", ")),
-            reason: format!("{n} packages not matched: {why}"),
-        });
-    }
-
-    // The packages of one group (the binaries of one Debian source) share the facts of each
-    // vulnerability: computed once, copied into each package's finding.
-    let mut cores: HashMap<(usize, String), Rc<VulnCore>> = HashMap::new();
-    // `pending` is in package order: one shared package per run of findings.
-    let mut package: Option<(usize, Arc<FindingPackage>)> = None;
-    let mut findings: Vec<Finding> = pending
-        .into_iter()
-        .map(|((idx, _), pd)| {
-            let core = cores
-                .entry((pd.group, pd.vuln.clone()))
-                .or_insert_with(|| Rc::new(vuln_core(&pd, src, &mut cache, opts)))
-                .clone();
-            let shared = match &package {
-                Some((i, p)) if *i == idx => p.clone(),
-                _ => {
-                    let p = finding_package(pd.package);
-                    package = Some((idx, p.clone()));
-                    p
-                }
-            };
-            finish_finding(pd, shared, &core)
-        })
-        .collect();
-    drop(cores);
+    let evidence = match_packages(inv, src);
+    let (mut findings, errors, found) = assess_evidence(inv, evidence, src, opts);
+    issues.extend(found);
 
     // Exceptions.
     let by_exception = config::apply(opts.exceptions, &mut findings, opts.today);
@@ -612,7 +392,7 @@ pub fn scan(inv: &Inventory, src: &dyn AdvisorySource, opts: &ScanOptions<'_>) -
 
     let remediations = remediate(&mut findings, opts);
 
-    for e in std::mem::take(&mut cache.errors) {
+    for e in errors {
         issues.push(ScanIssue {
             stage: IssueStage::Database,
             kind: ScanIssueKind::Unreadable,
@@ -655,6 +435,294 @@ pub fn scan(inv: &Inventory, src: &dyn AdvisorySource, opts: &ScanOptions<'_>) -
         issues,
         summary,
     }
+}
+
+/// The inventory's own issues, as scan issues.
+fn inventory_issues(inv: &Inventory) -> impl Iterator<Item = ScanIssue> + '_ {
+    inv.issues.iter().map(|i| ScanIssue {
+        stage: IssueStage::Inventory,
+        kind: i.kind.into(),
+        file: Some(i.file.clone()),
+        record: match (i.line, &i.record) {
+            (_, Some(r)) => Some(r.clone()),
+            (Some(l), None) => Some(format!("line {l}")),
+            (None, None) => None,
+        },
+        reason: i.reason.clone(),
+    })
+}
+
+/// What was scanned: the host, and its packages per ecosystem.
+fn target_of(inv: &Inventory, opts: &ScanOptions<'_>) -> Target {
+    let mut per_eco: BTreeMap<&str, u64> = BTreeMap::new();
+    for p in &inv.packages {
+        *per_eco.entry(p.ecosystem.as_str()).or_default() += 1;
+    }
+    Target {
+        kind: opts.target_kind,
+        path: opts.target_path.clone(),
+        host: inv.host.clone(),
+        packages: inv.packages.len() as u64,
+        ecosystems: per_eco
+            .iter()
+            .map(|(e, n)| EcosystemCount {
+                ecosystem: e.to_string(),
+                packages: *n,
+            })
+            .collect(),
+    }
+}
+
+/// What the database cannot answer for this target: ecosystems it has no feed for (reported,
+/// not silently clean) and feeds older than the policy allows (a clean scan on old data
+/// means little).
+fn database_issues(target: &Target, opts: &ScanOptions<'_>) -> Vec<ScanIssue> {
+    let mut issues = Vec::new();
+    if !opts.database.feeds.is_empty() {
+        let feeds: BTreeSet<&str> = opts
+            .database
+            .feeds
+            .iter()
+            .map(|f| f.feed.as_str())
+            .collect();
+        let mut missing: BTreeMap<String, u64> = BTreeMap::new();
+        for e in &target.ecosystems {
+            let base = Ecosystem::parse(&e.ecosystem).base().to_string();
+            if !feeds.contains(format!("osv/{base}").as_str()) {
+                *missing.entry(base).or_default() += e.packages;
+            }
+        }
+        for (base, n) in missing {
+            issues.push(ScanIssue {
+                stage: IssueStage::Database,
+                kind: ScanIssueKind::Unsupported,
+                file: None,
+                record: Some(format!("osv/{base}")),
+                reason: format!(
+                    "the database has no osv/{base} feed: {n} {base} package(s) not checked"
+                ),
+            });
+        }
+    }
+    let max = opts.policy.max_feed_age_days;
+    for f in &opts.database.feeds {
+        if let Some(age) = f.age_days
+            && age > max
+        {
+            issues.push(ScanIssue {
+                stage: IssueStage::Database,
+                kind: ScanIssueKind::Stale,
+                file: Some(f.source.clone()),
+                record: Some(f.feed.clone()),
+                reason: format!(
+                    "feed {} was fetched {age} days ago (more than {max}): newer advisories are missing",
+                    f.feed
+                ),
+            });
+        }
+    }
+    issues
+}
+
+/// The matches of an inventory: per distinct (ecosystem, lookups) — the binaries of one
+/// Debian source at one source version, one crate version in several lockfiles — one
+/// [`Matched`], shared by the packages that make those lookups; and the advisory reads made
+/// on the way, for the next phase.
+pub struct Evidence {
+    /// Per package of the inventory (same order), its matches.
+    of_package: Vec<Rc<Matched>>,
+    /// Every distinct match group, in order of first appearance.
+    groups: Vec<Rc<Matched>>,
+    cache: Cache,
+}
+
+impl std::fmt::Debug for Evidence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Evidence")
+            .field("packages", &self.of_package.len())
+            .field("groups", &self.groups.len())
+            .finish()
+    }
+}
+
+impl Evidence {
+    /// How many distinct (ecosystem, name, version) lookups were matched.
+    pub fn distinct(&self) -> usize {
+        self.groups.len()
+    }
+}
+
+/// Match every package: every lookup of the inventory read per ecosystem in one go, then
+/// each distinct lookup set evaluated once (the lookup, the JSON of its ranges and their
+/// evaluation are the scan's main cost: `linux` alone has ~2,000 entries).
+pub fn match_packages(inv: &Inventory, src: &dyn AdvisorySource) -> Evidence {
+    let mut cache = Cache::default();
+    let mut memo: HashMap<MatchKey, Rc<Matched>> = HashMap::new();
+    let mut groups = Vec::new();
+    let mut lookups = matching::LookupCache::default();
+    let keys: Vec<MatchKey> = inv
+        .packages
+        .iter()
+        .map(|p| {
+            (
+                p.ecosystem.clone(),
+                matching::lookups(p, &Ecosystem::parse(&p.ecosystem)),
+            )
+        })
+        .collect();
+    let mut names: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (eco, ls) in &keys {
+        names
+            .entry(eco.as_str())
+            .or_default()
+            .extend(ls.iter().map(|l| l.0.as_str()));
+    }
+    for (eco, ns) in &names {
+        lookups.prefetch(src, eco, ns);
+    }
+    let mut of_package: Vec<Rc<Matched>> = Vec::with_capacity(inv.packages.len());
+    for (p, key) in inv.packages.iter().zip(keys) {
+        let m = match memo.get(&key) {
+            Some(m) => m.clone(),
+            None => {
+                let m = matching::match_package_cached(p, src, &mut lookups);
+                for e in m.errors {
+                    cache.errors.insert(e.to_string());
+                }
+                let m = Rc::new(Matched {
+                    group: memo.len(),
+                    matches: m.matches.into_iter().map(Rc::new).collect(),
+                    undetermined: m.undetermined,
+                    skipped: m.skipped,
+                });
+                memo.insert(key, m.clone());
+                groups.push(m.clone());
+                m
+            }
+        };
+        of_package.push(m);
+    }
+    Evidence {
+        of_package,
+        groups,
+        cache,
+    }
+}
+
+/// Assess the evidence: the advisories of every match read in one go, evidence grouped per
+/// (package, vulnerability), the ids and scores of every vulnerability read in one go, then
+/// one finding per (package, vulnerability) with its priority. Returns the findings (in
+/// package order), the source errors met and the matching issues.
+pub fn assess_evidence(
+    inv: &Inventory,
+    evidence: Evidence,
+    src: &dyn AdvisorySource,
+    opts: &ScanOptions<'_>,
+) -> (Vec<Finding>, BTreeSet<String>, Vec<ScanIssue>) {
+    let Evidence {
+        of_package: matched,
+        groups,
+        mut cache,
+    } = evidence;
+    let mut issues = Vec::new();
+    let mut pending: BTreeMap<(usize, String), Pending> = BTreeMap::new();
+    let mut skipped: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    cache.prefetch_advisories(
+        src,
+        groups
+            .iter()
+            .flat_map(|m| m.matches.iter().map(|rm| rm.hit.advisory.as_str())),
+    );
+    for (idx, (p, m)) in inv.packages.iter().zip(&matched).enumerate() {
+        if let Some(why) = &m.skipped {
+            skipped
+                .entry(why.clone())
+                .or_default()
+                .push(format!("{} {}", p.name, p.version));
+        }
+        for u in &m.undetermined {
+            issues.push(ScanIssue {
+                stage: IssueStage::Matching,
+                kind: ScanIssueKind::Unevaluable,
+                file: None,
+                record: Some(format!(
+                    "{} {}/{} {}",
+                    u.advisory, p.ecosystem, p.name, p.version
+                )),
+                reason: u.reason.clone(),
+            });
+        }
+        for rm in &m.matches {
+            for v in cache.vulns_of(src, &rm.hit.advisory) {
+                pending
+                    .entry((idx, v.clone()))
+                    .or_insert_with(|| Pending {
+                        package: p,
+                        group: m.group,
+                        vuln: v,
+                        evidence: Vec::new(),
+                    })
+                    .evidence
+                    .push(rm.clone());
+            }
+        }
+    }
+    drop(matched);
+    // The ids and scores of every vulnerability found, read in one go.
+    {
+        let vulns: BTreeSet<&str> = pending.keys().map(|(_, v)| v.as_str()).collect();
+        cache.prefetch_vulnerabilities(src, vulns.iter().copied());
+        let mut ids: BTreeSet<String> = BTreeSet::new();
+        for v in &vulns {
+            ids.extend(cache.ids_of(src, v));
+        }
+        for m in &groups {
+            ids.extend(m.matches.iter().map(|rm| rm.hit.advisory.clone()));
+        }
+        cache.prefetch_scores(src, ids.iter().map(String::as_str));
+    }
+    // The matches live on in `pending` only: freed finding by finding below, which keeps the
+    // peak memory of a large scan down.
+    drop(groups);
+    for (why, pkgs) in skipped {
+        let n = pkgs.len();
+        let mut shown: Vec<String> = pkgs.into_iter().take(5).collect();
+        if n > shown.len() {
+            shown.push(format!("and {} more", n - shown.len()));
+        }
+        issues.push(ScanIssue {
+            stage: IssueStage::Matching,
+            kind: ScanIssueKind::Unsupported,
+            file: None,
+            record: Some(shown.join(", ")),
+            reason: format!("{n} packages not matched: {why}"),
+        });
+    }
+
+    // The packages of one group (the binaries of one Debian source) share the facts of each
+    // vulnerability: computed once, copied into each package's finding.
+    let mut cores: HashMap<(usize, String), Rc<VulnCore>> = HashMap::new();
+    // `pending` is in package order: one shared package per run of findings.
+    let mut package: Option<(usize, Arc<FindingPackage>)> = None;
+    let findings: Vec<Finding> = pending
+        .into_iter()
+        .map(|((idx, _), pd)| {
+            let core = cores
+                .entry((pd.group, pd.vuln.clone()))
+                .or_insert_with(|| Rc::new(vuln_core(&pd, src, &mut cache, opts)))
+                .clone();
+            let shared = match &package {
+                Some((i, p)) if *i == idx => p.clone(),
+                _ => {
+                    let p = finding_package(pd.package);
+                    package = Some((idx, p.clone()));
+                    p
+                }
+            };
+            finish_finding(pd, shared, &core)
+        })
+        .collect();
+    (findings, std::mem::take(&mut cache.errors), issues)
 }
 
 /// What a finding says about its vulnerability, the same for every package of one match

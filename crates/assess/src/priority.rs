@@ -24,10 +24,18 @@ pub struct Policy {
     /// The severity a finding with no CVSS score is treated as.
     pub unknown_severity: Severity,
     pub sla: Sla,
+    /// A feed fetched longer ago than this many days is reported as stale (an issue; the
+    /// scan goes on).
+    #[serde(default = "default_max_feed_age_days")]
+    pub max_feed_age_days: i64,
     pub epss: EpssBands,
     pub score: ScoreWeights,
     #[serde(rename = "rule")]
     pub rules: Vec<Rule>,
+}
+
+fn default_max_feed_age_days() -> i64 {
+    7
 }
 
 /// Days to fix, by severity.
@@ -231,6 +239,12 @@ impl Policy {
         }
         if self.epss.medium > self.epss.high {
             return Err("epss.medium must not exceed epss.high".into());
+        }
+        if !(0..=i64::from(MAX_SLA_DAYS)).contains(&self.max_feed_age_days) {
+            return Err(format!(
+                "max_feed_age_days = {}: 0 to {MAX_SLA_DAYS} days",
+                self.max_feed_age_days
+            ));
         }
         let sla = &self.sla;
         for (key, days) in [

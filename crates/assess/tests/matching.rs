@@ -853,14 +853,40 @@ fn stale_feeds_are_reported() {
         today: "2026-11-27".parse().unwrap(),
         generated_at: None,
     };
-    let r = scan(&inv, &src, &opts);
-    let stale: Vec<_> = r
-        .issues
-        .iter()
-        .filter(|i| i.kind == ScanIssueKind::Stale)
-        .map(|i| i.record.as_deref().unwrap())
-        .collect();
-    assert_eq!(stale, ["osv/Debian"]);
+    let stale = |opts: &ScanOptions<'_>| -> Vec<String> {
+        scan(&inv, &src, opts)
+            .issues
+            .iter()
+            .filter(|i| i.kind == ScanIssueKind::Stale)
+            .map(|i| i.record.clone().unwrap())
+            .collect()
+    };
+    assert_eq!(stale(&opts), ["osv/Debian"]);
+
+    // The limit is policy data: a site's `[policy]` may move it.
+    let lax: toml::Table = toml::from_str("max_feed_age_days = 8").unwrap();
+    let lax = Policy::from_toml(caulk_assess::priority::DEFAULT_POLICY, Some(&lax), "t").unwrap();
+    assert!(
+        stale(&ScanOptions {
+            policy: &lax,
+            ..opts.clone()
+        })
+        .is_empty()
+    );
+    let strict: toml::Table = toml::from_str("max_feed_age_days = 6").unwrap();
+    let strict =
+        Policy::from_toml(caulk_assess::priority::DEFAULT_POLICY, Some(&strict), "t").unwrap();
+    assert_eq!(
+        stale(&ScanOptions {
+            policy: &strict,
+            ..opts.clone()
+        }),
+        ["kev", "osv/Debian"]
+    );
+    let bad: toml::Table = toml::from_str("max_feed_age_days = -1").unwrap();
+    let e = Policy::from_toml(caulk_assess::priority::DEFAULT_POLICY, Some(&bad), "t")
+        .expect_err("negative");
+    assert!(e.to_string().contains("max_feed_age_days"), "{e}");
 }
 
 #[test]
