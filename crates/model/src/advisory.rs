@@ -123,7 +123,7 @@ impl AffectedPackage {
                     events: r
                         .events
                         .into_iter()
-                        .map(|e| range::Event::new(e.kind.into(), e.version))
+                        .map(|e| range::Event::new(e.kind, e.version))
                         .collect(),
                 })
                 .collect(),
