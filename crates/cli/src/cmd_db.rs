@@ -1,12 +1,13 @@
 //! `caulk db`: sync the advisory database from the public feeds or a mirror, build it from a
 //! mirror directory, write a mirror, show status. Wiring only: the work is in
-//! `caulk-advisory` (`sync::run`, `sync::mirror`, `import::import_dir`).
+//! `caulk-feed-sync` (`sync::run`, `sync::mirror`) and `caulk-advisory-db`
+//! (`import::import_dir`); progress is drawn by [`crate::progress`].
 
+use crate::progress::{ProgressMode, Reporter};
 use anyhow::{Context, Result, bail};
 use caulk_advisory_db::import::{self, Options};
 use caulk_advisory_db::store::Store;
 use caulk_feed_sync::fetch::{HttpOptions, Retry};
-use caulk_feed_sync::progress::ProgressMode;
 use caulk_feed_sync::sync::{self, FeedOutcome, PublicUrls, Selection, Source};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -193,13 +194,13 @@ impl NetArgs {
         }
     }
 
-    fn progress(&self) -> ProgressMode {
-        match self.progress {
+    fn progress(&self) -> std::sync::Arc<Reporter> {
+        std::sync::Arc::new(Reporter::new(match self.progress {
             Progress::Auto => ProgressMode::Auto,
             Progress::Bars => ProgressMode::Bars,
             Progress::Lines => ProgressMode::Lines,
             Progress::Quiet => ProgressMode::Quiet,
-        }
+        }))
     }
 }
 

@@ -9,7 +9,7 @@
 //! new". TLS is rustls with the *ring* provider, installed as the process default when no
 //! provider is: two providers in one binary make rustls panic at the first TLS use.
 
-use crate::progress::Reporter;
+use crate::progress::Progress;
 use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::path::Path;
@@ -236,7 +236,7 @@ async fn try_once(
     dest: &Path,
     opts: &HttpOptions,
     feed: &str,
-    reporter: &Reporter,
+    reporter: &dyn Progress,
 ) -> Result<Fetched, Failure> {
     use reqwest::header::{ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, RETRY_AFTER};
     let mut req = client.get(url);
@@ -359,7 +359,7 @@ pub async fn download(
     dest: &Path,
     opts: &HttpOptions,
     feed: &str,
-    reporter: &Reporter,
+    reporter: &dyn Progress,
     jitter: &mut Jitter,
     mut on_retry: impl FnMut(u32, &str, Duration),
 ) -> Result<Attempted, FetchError> {

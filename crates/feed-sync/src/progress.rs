@@ -1,46 +1,46 @@
-//! What `sync` tells the user while it works: progress bars (indicatif) with bytes and record
-//! counts when stderr is a terminal, quiet line-oriented logs otherwise (CI logs, cron mail).
+//! What a sync tells its caller while it works, through [`Progress`]: the caller renders it
+//! (the CLI draws bars or writes log lines; a server logs or counts; a test stays silent).
+//! This crate never prints.
 //!
-//! The per-feed result lines are printed by `sync` in plan order once the downloads are done,
-//! so two runs with the same outcome print the same lines whatever the download timing
-//! (feeds are fetched concurrently); only retry notices come out as they happen.
+//! The per-feed result lines come through [`Progress::note`] in plan order once the
+//! downloads are done, so two runs with the same outcome tell the same lines whatever the
+//! download timing (feeds are fetched concurrently); only retry notices come as they happen.
 
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::collections::BTreeMap;
-use std::io::{IsTerminal, Write};
-use std::sync::Mutex;
+use caulk_advisory_db::import::Observer;
 
-/// How to report progress.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum ProgressMode {
-    /// Bars when stderr is a terminal, lines otherwise.
-    #[default]
-    Auto,
-    Bars,
-    Lines,
-    /// Nothing but the final report (which the caller prints).
-    Quiet,
-}
-
-impl ProgressMode {
-    fn resolve(self) -> ProgressMode {
-        match self {
-            ProgressMode::Auto if std::io::stderr().is_terminal() => ProgressMode::Bars,
-            ProgressMode::Auto => ProgressMode::Lines,
-            m => m,
-        }
+/// Told how a sync goes. Every method has a default that ignores it; called from several
+/// threads at once (downloads run concurrently, the import on its own threads).
+pub trait Progress: Observer {
+    /// A line for the user: a retry notice, a feed's result, a warning (no prefix; the
+    /// caller adds its own).
+    fn note(&self, line: &str) {
+        let _ = line;
+    }
+    /// A download starts (`total`: Content-Length when known).
+    fn download_started(&self, feed: &str, total: Option<u64>) {
+        let _ = (feed, total);
+    }
+    /// `so_far` bytes of `feed` have arrived.
+    fn download_bytes(&self, feed: &str, so_far: u64) {
+        let _ = (feed, so_far);
+    }
+    fn download_finished(&self, feed: &str) {
+        let _ = feed;
     }
 }
 
-/// The sync's reporter. Cheap to share (`Arc`); every method takes `&self`.
-#[derive(Debug)]
-pub struct Reporter {
-    mode: ProgressMode,
-    multi: Option<MultiProgress>,
-    bars: Mutex<BTreeMap<String, ProgressBar>>,
+/// Progress nobody hears (the default of the options).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Silent;
+
+impl Observer for Silent {
+    fn records(&self, _feed: &str, _n: u64) {}
 }
 
-fn bytes_text(n: u64) -> String {
+impl Progress for Silent {}
+
+/// A byte count as the result lines say it (`12 bytes`, `20.5 kB`, `50.0 MB`).
+pub fn bytes_text(n: u64) -> String {
     if n >= 10 << 20 {
         format!("{:.1} MB", n as f64 / 1e6)
     } else if n >= 10 << 10 {
@@ -50,167 +50,9 @@ fn bytes_text(n: u64) -> String {
     }
 }
 
-impl Reporter {
-    pub fn new(mode: ProgressMode) -> Reporter {
-        let mode = mode.resolve();
-        let multi = (mode == ProgressMode::Bars)
-            .then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()));
-        Reporter {
-            mode,
-            multi,
-            bars: Mutex::new(BTreeMap::new()),
-        }
-    }
-
-    /// A reporter that draws bars into nothing (tests of the bar code paths).
-    pub fn hidden_bars() -> Reporter {
-        Reporter {
-            mode: ProgressMode::Bars,
-            multi: Some(MultiProgress::with_draw_target(ProgressDrawTarget::hidden())),
-            bars: Mutex::new(BTreeMap::new()),
-        }
-    }
-
-    pub fn mode(&self) -> ProgressMode {
-        self.mode
-    }
-
-    fn print(&self, line: &str) {
-        match (&self.multi, self.mode) {
-            (_, ProgressMode::Quiet) => {}
-            (Some(m), _) => {
-                // Printed above the bars.
-                let _ = m.println(line);
-            }
-            (None, _) => {
-                let _ = writeln!(std::io::stderr().lock(), "{line}");
-            }
-        }
-    }
-
-    /// A line that is not tied to a feed (printed at once).
-    pub fn note(&self, line: &str) {
-        self.print(&format!("caulk: {line}"));
-    }
-
-    fn bar(&self, key: &str) -> Option<ProgressBar> {
-        self.bars.lock().ok()?.get(key).cloned()
-    }
-
-    /// A download starts (`total`: Content-Length when known).
-    pub fn download_started(&self, feed: &str, total: Option<u64>) {
-        let Some(m) = &self.multi else { return };
-        let bar = match total {
-            Some(t) => ProgressBar::new(t).with_style(
-                ProgressStyle::with_template(
-                    "{prefix:<18} {bar:30} {bytes:>10}/{total_bytes:<10} {bytes_per_sec:>12} {eta}",
-                )
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-            ),
-            None => ProgressBar::new_spinner().with_style(
-                ProgressStyle::with_template("{prefix:<18} {spinner} {bytes:>10} {bytes_per_sec}")
-                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-            ),
-        };
-        let bar = m.add(bar);
-        bar.set_prefix(feed.to_string());
-        if let Ok(mut bars) = self.bars.lock() {
-            bars.insert(feed.to_string(), bar);
-        }
-    }
-
-    pub fn download_bytes(&self, feed: &str, so_far: u64) {
-        if let Some(b) = self.bar(feed) {
-            b.set_position(so_far);
-        }
-    }
-
-    pub fn download_finished(&self, feed: &str) {
-        let bar = self.bars.lock().ok().and_then(|mut b| b.remove(feed));
-        if let Some(b) = bar {
-            b.finish_and_clear();
-            if let Some(m) = &self.multi {
-                m.remove(&b);
-            }
-        }
-    }
-
-    /// Bytes, for log lines.
-    pub fn bytes(n: u64) -> String {
-        bytes_text(n)
-    }
-}
-
-impl caulk_advisory_db::import::Observer for Reporter {
-    fn records(&self, feed: &str, n: u64) {
-        let Some(m) = &self.multi else { return };
-        let key = format!("import {feed}");
-        let bar = match self.bar(&key) {
-            Some(b) => b,
-            None => {
-                let b = m.add(
-                    ProgressBar::new_spinner().with_style(
-                        ProgressStyle::with_template("{prefix:<18} {spinner} {pos} records")
-                            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-                    ),
-                );
-                b.set_prefix(format!("import {feed}"));
-                // Only the latest feed keeps a bar.
-                let old: Vec<ProgressBar> = match self.bars.lock() {
-                    Ok(mut bars) => {
-                        let keys: Vec<String> = bars
-                            .keys()
-                            .filter(|k| k.starts_with("import "))
-                            .cloned()
-                            .collect();
-                        let old = keys.iter().filter_map(|k| bars.remove(k)).collect();
-                        bars.insert(key.clone(), b.clone());
-                        old
-                    }
-                    Err(_) => vec![],
-                };
-                for o in old {
-                    o.finish_and_clear();
-                    m.remove(&o);
-                }
-                b
-            }
-        };
-        bar.set_position(n);
-    }
-}
-
-impl Drop for Reporter {
-    fn drop(&mut self) {
-        if let Ok(bars) = self.bars.lock() {
-            for b in bars.values() {
-                b.finish_and_clear();
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use caulk_advisory_db::import::Observer;
-
-    #[test]
-    fn bars_draw_without_a_terminal() {
-        let r = Reporter::hidden_bars();
-        r.download_started("osv/Debian", Some(100));
-        r.download_bytes("osv/Debian", 50);
-        r.download_started("kev", None);
-        r.download_bytes("kev", 10);
-        r.download_finished("osv/Debian");
-        r.records("osv/Debian", 10);
-        r.records("kev", 3);
-        assert_eq!(
-            r.bars.lock().expect("lock").keys().collect::<Vec<_>>(),
-            ["import kev", "kev"]
-        );
-        r.note("done");
-    }
 
     #[test]
     fn byte_counts_read_well() {

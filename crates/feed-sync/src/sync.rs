@@ -18,7 +18,8 @@
 
 use crate::Error;
 use crate::fetch::{self, Conditional, Downloaded, Fetched, HttpOptions, Jitter};
-use crate::progress::{ProgressMode, Reporter};
+use crate::progress::{Progress, Silent, bytes_text};
+use caulk_advisory_db::import::Observer;
 use caulk_advisory_db::import::{self, FetchInfo};
 use caulk_advisory_db::manifest::{MANIFEST_NAME, Manifest, ManifestFile};
 use caulk_advisory_db::now_unix;
@@ -114,7 +115,8 @@ pub struct SyncOptions {
     pub offline: bool,
     pub http: HttpOptions,
     pub limits: Limits,
-    pub progress: ProgressMode,
+    /// Told how the sync goes (default: nobody).
+    pub progress: Arc<dyn Progress>,
     /// This host's distribution: the feeds [`Selection::Default`] means for a source that
     /// cannot be listed.
     pub host: HostDistro,
@@ -131,7 +133,7 @@ impl SyncOptions {
             offline: false,
             http: HttpOptions::default(),
             limits: Limits::default(),
-            progress: ProgressMode::Auto,
+            progress: Arc::new(Silent),
             host: HostDistro::default(),
             now_unix: None,
         }
@@ -422,11 +424,11 @@ struct Net {
     rt: tokio::runtime::Runtime,
     client: reqwest::Client,
     http: HttpOptions,
-    reporter: Arc<Reporter>,
+    reporter: Arc<dyn Progress>,
 }
 
 impl Net {
-    fn new(http: &HttpOptions, reporter: Arc<Reporter>) -> Result<Net, Error> {
+    fn new(http: &HttpOptions, reporter: Arc<dyn Progress>) -> Result<Net, Error> {
         Ok(Net {
             rt: runtime()?,
             client: fetch::client(http).map_err(Error::Config)?,
@@ -452,7 +454,7 @@ impl Net {
             dest,
             &http,
             url,
-            &self.reporter,
+            &*self.reporter,
             &mut j,
             |n, reason, d| {
                 reporter.note(&format!(
@@ -493,7 +495,7 @@ impl Net {
                         &dest,
                         &http,
                         &item.feed,
-                        &reporter,
+                        &*reporter,
                         &mut j,
                         |n, reason, d| {
                             notes.note(&format!(
@@ -699,10 +701,44 @@ fn network_url(source: &Source) -> String {
 /// manifest cannot be read, the database cannot be written); a feed that cannot be had is a
 /// [`FeedOutcome::Failed`] in the report and keeps its previous data.
 pub fn run(opts: &SyncOptions) -> Result<SyncReport, Error> {
-    let reporter = Arc::new(Reporter::new(opts.progress));
+    let reporter = opts.progress.clone();
     match &opts.source {
         Source::Dir(dir) => sync_dir(dir, opts, reporter),
         source => sync_network(source, opts, reporter),
+    }
+}
+
+/// [`run`] for async callers (a server's scheduler, inside its tokio runtime): the sync runs
+/// on the runtime's blocking pool, with its own runtime for its downloads, so the caller's
+/// workers are never blocked by the import and no runtime is started inside a runtime.
+pub async fn run_async(opts: SyncOptions) -> Result<SyncReport, Error> {
+    blocking(move || run(&opts)).await
+}
+
+/// [`mirror`] for async callers; see [`run_async`].
+pub async fn mirror_async(opts: MirrorOptions) -> Result<MirrorReport, Error> {
+    blocking(move || mirror(&opts)).await
+}
+
+/// Run `f` where blocking is allowed: the current runtime's blocking pool, or a thread of its
+/// own when called outside any runtime (any executor can await the result).
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, Error> + Send + 'static,
+) -> Result<T, Error> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let job = move || {
+        let _ = tx.send(std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)));
+    };
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) => drop(h.spawn_blocking(job)),
+        Err(_) => drop(std::thread::spawn(job)),
+    }
+    match rx.await {
+        Ok(Ok(r)) => r,
+        Ok(Err(panic)) => std::panic::resume_unwind(panic),
+        Err(_) => Err(Error::Config(
+            "the sync thread ended without an answer".into(),
+        )),
     }
 }
 
@@ -731,7 +767,11 @@ fn dir_feeds(
     Ok(out)
 }
 
-fn sync_dir(dir: &Path, opts: &SyncOptions, reporter: Arc<Reporter>) -> Result<SyncReport, Error> {
+fn sync_dir(
+    dir: &Path,
+    opts: &SyncOptions,
+    reporter: Arc<dyn Progress>,
+) -> Result<SyncReport, Error> {
     if !dir.is_dir() {
         return Err(Error::Config(format!("{}: not a directory", dir.display())));
     }
@@ -809,10 +849,10 @@ fn sync_dir(dir: &Path, opts: &SyncOptions, reporter: Arc<Reporter>) -> Result<S
                 now_unix: Some(now),
                 only: Some(changed),
                 keep_other_feeds: true,
-                observer: Some(reporter.clone()),
+                observer: Some(reporter.clone() as Arc<dyn Observer>),
             },
         )?;
-        import_failures(&mut results, &r.failed, &reporter);
+        import_failures(&mut results, &r.failed, &*reporter);
         report.import = Some(r);
     }
     touch_not_modified(&opts.db, &results, &previous, now)?;
@@ -822,7 +862,11 @@ fn sync_dir(dir: &Path, opts: &SyncOptions, reporter: Arc<Reporter>) -> Result<S
 }
 
 /// Mark the feeds whose file the import found unusable as failed, and say so.
-fn import_failures(results: &mut [FeedResult], failed: &[(String, String)], reporter: &Reporter) {
+fn import_failures(
+    results: &mut [FeedResult],
+    failed: &[(String, String)],
+    reporter: &dyn Progress,
+) {
     for (feed, reason) in failed {
         if let Some(res) = results.iter_mut().find(|x| &x.feed == feed) {
             res.outcome = FeedOutcome::Failed {
@@ -877,7 +921,7 @@ fn result_line(r: &FeedResult) -> String {
             } else {
                 "copied"
             },
-            Reporter::bytes(*bytes),
+            bytes_text(*bytes),
             r.source
         ),
         FeedOutcome::Updated { .. } => format!("{}: new data in {}", r.feed, r.source),
@@ -896,7 +940,7 @@ fn result_line(r: &FeedResult) -> String {
 fn sync_network(
     source: &Source,
     opts: &SyncOptions,
-    reporter: Arc<Reporter>,
+    reporter: Arc<dyn Progress>,
 ) -> Result<SyncReport, Error> {
     if opts.offline {
         return Err(Error::Offline {
@@ -1049,10 +1093,10 @@ fn sync_network(
                 now_unix: Some(now),
                 only: None,
                 keep_other_feeds: true,
-                observer: Some(reporter.clone()),
+                observer: Some(reporter.clone() as Arc<dyn Observer>),
             },
         )?;
-        import_failures(&mut results, &r.failed, &reporter);
+        import_failures(&mut results, &r.failed, &*reporter);
         report.import = Some(r);
     }
     touch_not_modified(&opts.db, &results, &previous, now)?;
@@ -1070,7 +1114,8 @@ pub struct MirrorOptions {
     pub offline: bool,
     pub http: HttpOptions,
     pub limits: Limits,
-    pub progress: ProgressMode,
+    /// Told how the sync goes (default: nobody).
+    pub progress: Arc<dyn Progress>,
     pub host: HostDistro,
     pub now_unix: Option<i64>,
 }
@@ -1084,7 +1129,7 @@ impl MirrorOptions {
             offline: false,
             http: HttpOptions::default(),
             limits: Limits::default(),
-            progress: ProgressMode::Auto,
+            progress: Arc::new(Silent),
             host: HostDistro::default(),
             now_unix: None,
         }
@@ -1112,7 +1157,7 @@ impl MirrorReport {
 /// air-gapped site. A file is replaced only by a complete, checked download (written beside
 /// it, then renamed); a file that cannot be had keeps its previous copy and is reported.
 pub fn mirror(opts: &MirrorOptions) -> Result<MirrorReport, Error> {
-    let reporter = Arc::new(Reporter::new(opts.progress));
+    let reporter = opts.progress.clone();
     let io = |path: &Path, source| Error::Io {
         path: path.to_path_buf(),
         source,
@@ -1353,7 +1398,6 @@ mod tests {
         let tmp = std::env::temp_dir().join(format!("caulk-offline-{}", std::process::id()));
         let mut o = SyncOptions::new(tmp.join("a.db"), Source::Public(PublicUrls::default()));
         o.offline = true;
-        o.progress = ProgressMode::Quiet;
         assert!(matches!(run(&o), Err(Error::Offline { .. })));
         assert!(!tmp.exists(), "nothing written");
     }

@@ -9,7 +9,6 @@ use caulk_advisory_db::manifest::Manifest;
 use caulk_advisory_db::store::Store;
 use caulk_feed_sync::Error;
 use caulk_feed_sync::fetch::{HttpOptions, Retry};
-use caulk_feed_sync::progress::ProgressMode;
 use caulk_feed_sync::sync::{
     self, FeedOutcome, MirrorOptions, PublicUrls, Selection, Source, SyncOptions, SyncReport,
 };
@@ -116,7 +115,6 @@ impl Fixture {
             }),
         );
         o.host = host_distro(&self.tmp.path().join("os-release"));
-        o.progress = ProgressMode::Quiet;
         o.http = fast_http();
         o
     }
@@ -450,7 +448,6 @@ fn offline_makes_no_connection() {
     assert!(matches!(sync::run(&o), Err(Error::Offline { .. })));
     let mut m = MirrorOptions::new(fx.tmp.path().join("m"), Source::Mirror(fx.server.url()));
     m.offline = true;
-    m.progress = ProgressMode::Quiet;
     assert!(matches!(sync::mirror(&m), Err(Error::Offline { .. })));
     assert_eq!(fx.server.connections(), 0);
     assert!(!fx.db().exists());
@@ -548,7 +545,6 @@ fn a_mirror_written_over_http_then_synced_from_its_directory_is_verified() {
     served_mirror(&fx);
     let out = fx.tmp.path().join("airgap");
     let mut m = MirrorOptions::new(out.clone(), Source::Mirror(fx.server.url()));
-    m.progress = ProgressMode::Quiet;
     m.http = fast_http();
     let r = sync::mirror(&m).expect("mirror");
     assert_eq!(r.failed().count(), 0, "{:?}", r.feeds);
@@ -641,4 +637,78 @@ fn a_file_refused_by_the_manifest_takes_nothing_from_other_feeds() {
         .expect("read")
         .expect("the Debian feed's copy is still there");
     assert_eq!(adv.source.feed, "osv/Debian");
+}
+
+/// What a sync told its caller.
+#[derive(Debug, Default)]
+struct Recorder(std::sync::Mutex<Vec<String>>);
+
+impl caulk_advisory_db::import::Observer for Recorder {
+    fn records(&self, feed: &str, n: u64) {
+        self.0
+            .lock()
+            .expect("lock")
+            .push(format!("records {feed} {n}"));
+    }
+}
+
+impl caulk_feed_sync::progress::Progress for Recorder {
+    fn note(&self, line: &str) {
+        self.0.lock().expect("lock").push(format!("note {line}"));
+    }
+    fn download_started(&self, feed: &str, _total: Option<u64>) {
+        self.0.lock().expect("lock").push(format!("start {feed}"));
+    }
+    fn download_finished(&self, feed: &str) {
+        self.0.lock().expect("lock").push(format!("done {feed}"));
+    }
+}
+
+#[test]
+fn progress_reaches_the_caller_and_nothing_is_printed_by_the_library() {
+    let fx = Fixture::new();
+    fx.server.remove(KEV);
+    let rec = std::sync::Arc::new(Recorder::default());
+    let mut o = fx.opts();
+    o.progress = rec.clone();
+    let r = sync::run(&o).expect("sync");
+    assert_eq!(r.failed().count(), 1);
+    let events = rec.0.lock().expect("lock").clone();
+    // The 404 of kev has no body to download.
+    for f in ["osv/Debian", "epss"] {
+        assert!(events.contains(&format!("start {f}")), "{f}: {events:?}");
+        assert!(events.contains(&format!("done {f}")), "{f}: {events:?}");
+    }
+    assert!(
+        events.iter().any(|e| e.starts_with("records osv/Debian")),
+        "{events:?}"
+    );
+    let notes: Vec<&String> = events.iter().filter(|e| e.starts_with("note ")).collect();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("kev") && n.contains("not updated")),
+        "{notes:?}"
+    );
+}
+
+/// A server calls the sync from inside its own tokio runtime: `run_async` works there
+/// (the blocking `run` would start a runtime inside a runtime, which panics).
+#[test]
+fn the_async_api_runs_inside_a_runtime() {
+    let fx = Fixture::new();
+    let o = fx.opts();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let r = rt.block_on(sync::run_async(o)).expect("sync");
+    assert_eq!(r.failed().count(), 0, "{:?}", r.feeds);
+    assert_eq!(records(&fx.db(), "osv/Debian"), 3);
+    let mut m = sync::MirrorOptions::new(fx.tmp.path().join("mirror"), fx.opts().source);
+    m.http = fast_http();
+    m.host = fx.opts().host;
+    let mr = rt.block_on(sync::mirror_async(m)).expect("mirror");
+    assert_eq!(mr.feeds.len(), 3, "{:?}", mr.feeds);
+    assert!(mr.manifest.is_some());
 }

@@ -4,7 +4,6 @@
 
 use caulk_advisory_db::store::Store;
 use caulk_feed_sync::fetch::{HttpOptions, Retry};
-use caulk_feed_sync::progress::ProgressMode;
 use caulk_feed_sync::sync::{self, FeedOutcome, PublicUrls, Selection, Source, SyncOptions};
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
@@ -127,7 +126,6 @@ fn options(base: &str, db: std::path::PathBuf) -> SyncOptions {
         }),
     );
     o.selection = Selection::Ecosystems(vec!["crates.io".into()]);
-    o.progress = ProgressMode::Quiet;
     o.http = HttpOptions {
         retry: Retry {
             attempts: 1,
