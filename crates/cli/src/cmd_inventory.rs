@@ -56,7 +56,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 writeln!(out)?;
             }
             Format::Cyclonedx => {
-                let bom = caulk_inventory::cyclonedx::export(&inv);
+                let bom = caulk_report::inventory_bom(&inv);
                 serde_json::to_writer_pretty(&mut out, &bom)?;
                 writeln!(out)?;
             }

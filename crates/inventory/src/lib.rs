@@ -3,7 +3,7 @@
 //!
 //! It owns host access ([`HostAccess`], [`FsHost`], [`MemHost`]), OS facts ([`os`]), the
 //! package databases ([`dpkg`], [`rpm`], [`apk`]), lockfiles ([`lockfile`]) and SBOMs
-//! ([`sbom`]), plus the CycloneDX export ([`cyclonedx`]). Every parser is a pure function of
+//! ([`sbom`]); writing an inventory as CycloneDX is `caulk-report`'s. Every parser is a pure function of
 //! bytes (fuzzed); the entry points [`inventory_host`], [`scan_path`] and [`read_sbom`] wire
 //! them to a [`HostAccess`].
 //!
@@ -16,7 +16,6 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod apk;
-pub mod cyclonedx;
 pub mod dpkg;
 mod host;
 pub mod lockfile;

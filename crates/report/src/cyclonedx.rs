@@ -10,6 +10,9 @@
 //! for the distro verdict. `resolved` is never written: a finding is a vulnerable version
 //! that is installed (our status `fixed` means a fix *exists*).
 //!
+//! Also here, so caulk writes CycloneDX in one place: [`inventory_bom`], an inventory as an
+//! SBOM (no vulnerabilities).
+//!
 //! The trap: `analysis` belongs to the vulnerability entry, not to each `affects[]` item, so
 //! findings of one vulnerability are grouped by their analysis and each group is its own
 //! entry (same `id`), in (id, state) order.
@@ -22,7 +25,9 @@ use crate::{Format, ReportError, sorted_findings};
 use caulk_model::finding::{
     ConfidenceLevel, CvssVersion, Decision, Finding, ScanReport, Status, SuppressionState,
 };
+use caulk_model::inventory::Inventory;
 use serde::Serialize;
+use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Serialize)]
@@ -601,4 +606,64 @@ pub(crate) fn render(report: &ScanReport) -> Result<String, ReportError> {
     })?;
     bom.serial_number = Some(format!("urn:uuid:{}", content_uuid("cyclonedx-1.6", &body)));
     to_json(&bom, Format::CycloneDx)
+}
+
+/// An inventory as a CycloneDX 1.6 JSON SBOM (`caulk inventory --format cyclonedx`): one
+/// component per package, with its purl; the host's OS as an `operating-system` component.
+/// Deterministic: components follow the inventory's order and carry no timestamps or random
+/// serial numbers.
+pub fn inventory_bom(inv: &Inventory) -> Value {
+    let mut components = Vec::new();
+    if let Some(os) = &inv.host.os {
+        components.push(json!({
+            "type": "operating-system",
+            "bom-ref": "os",
+            "name": os.id.clone().unwrap_or_default(),
+            "version": os.version_id.clone().unwrap_or_default(),
+            "description": os.pretty_name.clone().unwrap_or_default(),
+            "properties": [{"name": "caulk:ecosystem", "value": os.ecosystem.clone().unwrap_or_default()}],
+        }));
+    }
+    for (i, p) in inv.packages.iter().enumerate() {
+        let mut props = vec![
+            json!({"name": "caulk:ecosystem", "value": p.ecosystem}),
+            json!({"name": "caulk:file", "value": p.file}),
+        ];
+        if let Some(a) = &p.arch {
+            props.push(json!({"name": "caulk:arch", "value": a}));
+        }
+        if let Some(s) = &p.source_name {
+            props.push(json!({"name": "caulk:source_name", "value": s}));
+        }
+        if let Some(s) = &p.source_version {
+            props.push(json!({"name": "caulk:source_version", "value": s}));
+        }
+        let mut c = json!({
+            "type": "library",
+            "bom-ref": format!("pkg-{}", i + 1),
+            "name": p.name,
+            "version": p.version,
+            "properties": props,
+        });
+        if let Some(u) = &p.purl {
+            c["purl"] = json!(u);
+        }
+        if let Some(v) = &p.vendor {
+            c["publisher"] = json!(v);
+        }
+        components.push(c);
+    }
+    let mut meta = json!({
+        "tools": {"components": [{"type": "application", "name": "caulk", "version": env!("CARGO_PKG_VERSION")}]},
+    });
+    if let Some(h) = &inv.host.hostname {
+        meta["component"] = json!({"type": "device", "bom-ref": "host", "name": h});
+    }
+    json!({
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.6",
+        "version": 1,
+        "metadata": meta,
+        "components": components,
+    })
 }

@@ -47,6 +47,7 @@ pub mod table;
 mod table_fit;
 
 pub use common::derived_purl;
+pub use cyclonedx::inventory_bom;
 
 /// An output format of [`render`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

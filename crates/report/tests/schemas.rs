@@ -146,3 +146,60 @@ fn validator_rejects_broken_documents() {
     assert!(out.contains("/vulnerabilities/0/analysis/state"), "{out}");
     assert!(out.contains("/serialNumber"), "{out}");
 }
+
+/// `caulk inventory --format cyclonedx`: an inventory with an OS, packages with and without
+/// purl, source, arch and vendor, and an empty one, against the same schema.
+#[test]
+fn the_inventory_bom_validates_against_the_1_6_schema() {
+    use caulk_model::inventory::{Collector, InstallState, Inventory, OsInfo, Package};
+    let Some(py) = common::python_with(&["jsonschema", "referencing", "cyclonedx.schema._res"])
+    else {
+        return;
+    };
+    let mut inv = Inventory::default();
+    inv.host.hostname = Some("web-1".into());
+    inv.host.os = Some(OsInfo {
+        id: Some("debian".into()),
+        version_id: Some("12".into()),
+        pretty_name: Some("Debian GNU/Linux 12 (bookworm)".into()),
+        ecosystem: Some("Debian:12".into()),
+        ..OsInfo::default()
+    });
+    for (name, purl, vendor) in [
+        (
+            "libssl3",
+            Some("pkg:deb/debian/libssl3@3.0.17-1~deb12u2?arch=amd64"),
+            Some("Debian"),
+        ),
+        ("serde", None, None),
+    ] {
+        inv.packages.push(Package {
+            ecosystem: "Debian:12".into(),
+            name: name.into(),
+            version: "3.0.17-1~deb12u2".into(),
+            source_name: Some("openssl".into()),
+            source_version: Some("3.0.17-1~deb12u2".into()),
+            arch: Some("amd64".into()),
+            purl: purl.map(String::from),
+            vendor: vendor.map(String::from),
+            file: "/var/lib/dpkg/status".into(),
+            state: InstallState::Installed,
+            collector: Collector::Dpkg,
+        });
+    }
+    let docs = [
+        (
+            "inventory.cdx.json".to_string(),
+            serde_json::to_string_pretty(&caulk_report::inventory_bom(&inv)).expect("json"),
+        ),
+        (
+            "empty.cdx.json".to_string(),
+            serde_json::to_string_pretty(&caulk_report::inventory_bom(&Inventory::default()))
+                .expect("json"),
+        ),
+    ];
+    let (ok, out) = validate(&py, "cyclonedx", "cdx-inventory", &docs);
+    eprintln!("{out}");
+    assert!(ok, "the inventory BOM is not valid:\n{out}");
+    assert_eq!(out.matches("\nok ").count(), 2, "{out}");
+}
