@@ -66,23 +66,21 @@ struct ImportArgs {
     verify: bool,
 }
 
-/// A duration: `500ms`, `30s`, `5m`, `2h`, `7d`, or plain seconds.
+/// A duration in jiff's friendly format (`500ms`, `30s`, `5m`, `2h`, `7d`, `1h 30m`,
+/// `2 days`), a day being 24 hours; or plain seconds.
 fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
-    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
-    let (num, unit) = s.split_at(split);
-    let n: u64 = num
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        let n: u64 = s.parse().map_err(|_| format!("{s:?}: too many seconds"))?;
+        return Ok(Duration::from_secs(n));
+    }
+    let span: jiff::Span = s
         .parse()
-        .map_err(|_| format!("{s:?}: expected a number with ms, s, m, h or d"))?;
-    let ms = match unit.trim() {
-        "ms" => 1,
-        "" | "s" => 1000,
-        "m" => 60_000,
-        "h" => 3_600_000,
-        "d" => 86_400_000,
-        u => return Err(format!("{s:?}: unknown unit {u:?} (ms, s, m, h, d)")),
-    };
-    Ok(Duration::from_millis(n.saturating_mul(ms)))
+        .map_err(|e| format!("{s:?}: expected a duration such as 500ms, 30s, 5m, 2h, 7d ({e})"))?;
+    let d = span
+        .to_duration(jiff::SpanRelativeTo::days_are_24_hours())
+        .map_err(|e| format!("{s:?}: {e}"))?;
+    Duration::try_from(d).map_err(|_| format!("{s:?}: a duration cannot be negative"))
 }
 
 fn duration_text(d: Duration) -> String {
@@ -489,4 +487,30 @@ fn status(a: &StatusArgs) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_as_jiff_says_with_24_hour_days() {
+        let ok = [
+            ("500ms", Duration::from_millis(500)),
+            ("30s", Duration::from_secs(30)),
+            ("45", Duration::from_secs(45)),
+            ("5m", Duration::from_secs(300)),
+            ("2h", Duration::from_secs(7200)),
+            ("7d", Duration::from_secs(7 * 86_400)),
+            ("1h 30m", Duration::from_secs(5400)),
+            ("2 days", Duration::from_secs(2 * 86_400)),
+        ];
+        for (text, want) in ok {
+            assert_eq!(parse_duration(text), Ok(want), "{text}");
+            assert_eq!(parse_duration(&duration_text(want)), Ok(want), "{text}");
+        }
+        for bad in ["", "soon", "5 parsecs", "-5m", "1y"] {
+            assert!(parse_duration(bad).is_err(), "{bad:?}");
+        }
+    }
 }
