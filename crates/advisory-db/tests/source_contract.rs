@@ -205,81 +205,33 @@ fn store_and_memory_source_answer_alike() {
     let keys: Vec<&str> = both.ids.iter().map(String::as_str).rev().collect();
     let mut doubled = keys.clone();
     doubled.extend(keys.iter().take(50));
-    fn sorted<T: Ord + std::fmt::Debug>(mut v: Vec<T>) -> Vec<T> {
+    /// A set read's answer in a comparable form: each item's debug text, sorted, once.
+    fn set<T: std::fmt::Debug>(v: Vec<T>) -> Vec<String> {
+        let mut v: Vec<String> = v.into_iter().map(|x| format!("{x:?}")).collect();
         v.sort();
+        v.dedup();
         v
     }
-    let sort_facts = |v: Vec<caulk_model::advisory::AdvisoryFacts>| {
-        let mut v: Vec<String> = v.into_iter().map(|f| format!("{f:?}")).collect();
-        v.sort();
-        v.dedup();
-        v
-    };
-    same!(s, m, "advisory_facts", |x| sort_facts(
-        x.advisory_facts(&doubled).unwrap()
-    ));
-    same!(s, m, "advisory_vulnerabilities_many", |x| {
-        let mut v = x.advisory_vulnerabilities_many(&doubled).unwrap();
-        v.sort();
-        v.dedup();
-        v
-    });
-    same!(s, m, "vulnerabilities", |x| {
-        let mut v: Vec<String> = x
-            .vulnerabilities(&doubled)
-            .unwrap()
-            .into_iter()
-            .map(|p| format!("{p:?}"))
-            .collect();
-        v.sort();
-        v.dedup();
-        v
-    });
-    same!(s, m, "cvss_many", |x| {
-        let mut v: Vec<String> = x
-            .cvss_many(&doubled)
-            .unwrap()
-            .into_iter()
-            .map(|p| format!("{p:?}"))
-            .collect();
-        v.sort();
-        v.dedup();
-        v
-    });
-    same!(s, m, "kev_many", |x| {
-        let mut v: Vec<String> = x
-            .kev_many(&doubled)
-            .unwrap()
-            .into_iter()
-            .map(|p| format!("{p:?}"))
-            .collect();
-        v.sort();
-        v.dedup();
-        v
-    });
-    same!(s, m, "epss_many", |x| {
-        let mut v: Vec<String> = x
-            .epss_many(&doubled)
-            .unwrap()
-            .into_iter()
-            .map(|p| format!("{p:?}"))
-            .collect();
-        v.sort();
-        v.dedup();
-        v
-    });
+    same!(s, m, "advisory_facts", |x| set(x
+        .advisory_facts(&doubled)
+        .unwrap()));
+    same!(s, m, "advisory_vulnerabilities_many", |x| set(x
+        .advisory_vulnerabilities_many(&doubled)
+        .unwrap()));
+    same!(s, m, "vulnerabilities", |x| set(x
+        .vulnerabilities(&doubled)
+        .unwrap()));
+    same!(s, m, "cvss_many", |x| set(x.cvss_many(&doubled).unwrap()));
+    same!(s, m, "kev_many", |x| set(x.kev_many(&doubled).unwrap()));
+    same!(s, m, "epss_many", |x| set(x.epss_many(&doubled).unwrap()));
     let mut by_eco: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
     for (eco, name) in &both.packages {
         by_eco.entry(eco).or_default().push(name);
     }
     for (eco, names) in by_eco {
-        same!(s, m, format!("lookup_many {eco}"), |x| sorted(
-            x.lookup_many(eco, &names)
-                .unwrap()
-                .into_iter()
-                .map(|h| format!("{h:?}"))
-                .collect::<Vec<_>>()
-        ));
+        same!(s, m, format!("lookup_many {eco}"), |x| set(x
+            .lookup_many(eco, &names)
+            .unwrap()));
     }
 }
 
