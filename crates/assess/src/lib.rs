@@ -417,7 +417,7 @@ pub fn scan(inv: &Inventory, src: &dyn AdvisorySource, opts: &ScanOptions<'_>) -
         format_version: finding::FORMAT_VERSION,
         tool: opts.tool.clone(),
         generated_at: opts.generated_at.clone(),
-        today: opts.today.to_string(),
+        today: opts.today.into(),
         target,
         database: opts.database.clone(),
         policy: PolicyInfo {
@@ -1064,7 +1064,7 @@ fn remediate(findings: &mut [Finding], opts: &ScanOptions<'_>) -> Vec<Remediatio
         let mut max_cvss: Option<f64> = None;
         let mut max_sev = Severity::None;
         let mut decision = Decision::Defer;
-        let mut due: Option<&str> = None;
+        let mut due: Option<caulk_model::Day> = None;
         // `a` above `b`, as `Scheme::compare_lenient` would say it (unparsable: not above).
         let above =
             |a: &Option<caulk_version::Version>, b: &Option<caulk_version::Version>| match (a, b) {
@@ -1126,7 +1126,7 @@ fn remediate(findings: &mut [Finding], opts: &ScanOptions<'_>) -> Vec<Remediatio
             }
             max_sev = max_sev.max(f.severity);
             decision = decision.max(f.priority.decision);
-            if let Some(d) = f.priority.due_date.as_deref()
+            if let Some(d) = f.priority.due_date
                 && due.is_none_or(|cur| d < cur)
             {
                 due = Some(d);
@@ -1143,7 +1143,6 @@ fn remediate(findings: &mut [Finding], opts: &ScanOptions<'_>) -> Vec<Remediatio
         let kev_count = kev.len() as u64;
         let vulnerabilities: Vec<String> = per_vuln.keys().map(|v| v.to_string()).collect();
         let risk: f64 = per_vuln.values().sum();
-        let due = due.map(str::to_string);
         let (Some(target), Some(installed)) = (target, installed) else {
             continue;
         };

@@ -7,7 +7,8 @@
 
 use crate::Error;
 use caulk_model::finding::{
-    Criticality, Cvss, Decision, Epss, Exposure, Kev, Priority, Severity, SlaClock, SlaEntry,
+    Criticality, Cvss, Decision, DueDateOrigin, Epss, Exposure, Kev, Priority, Severity, SlaClock,
+    SlaEntry,
 };
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
@@ -500,8 +501,8 @@ pub fn prioritize(policy: &Policy, f: &Facts<'_>, ctx: &AssetContext, today: Dat
                     n + 1,
                     policy.name
                 ));
-                p.due_date_origin = Some("kev".into());
-                p.due_date = Some(k.to_string());
+                p.due_date_origin = Some(DueDateOrigin::Kev);
+                p.due_date = Some(k.into());
                 if k < today {
                     p.overdue = true;
                     p.reasons
@@ -528,7 +529,7 @@ pub fn prioritize(policy: &Policy, f: &Facts<'_>, ctx: &AssetContext, today: Dat
         .ok();
     let due = match (kev_due, sla_due) {
         (Some(k), s) => {
-            p.due_date_origin = Some("kev".into());
+            p.due_date_origin = Some(DueDateOrigin::Kev);
             let sla_text = s
                 .map(|s| format!(" over the SLA date {s}"))
                 .unwrap_or_default();
@@ -538,8 +539,8 @@ pub fn prioritize(policy: &Policy, f: &Facts<'_>, ctx: &AssetContext, today: Dat
         }
         (None, Some(s)) => {
             p.due_date_origin = Some(match (policy.clock, f.published) {
-                (SlaClock::VendorRelease, Some(_)) => "vendor-release".into(),
-                _ => "detection".into(),
+                (SlaClock::VendorRelease, Some(_)) => DueDateOrigin::VendorRelease,
+                _ => DueDateOrigin::Detection,
             });
             p.reasons.push(format!(
                 "due {s}: {} SLA of {days} days from {origin_name} {origin}",
@@ -550,7 +551,7 @@ pub fn prioritize(policy: &Policy, f: &Facts<'_>, ctx: &AssetContext, today: Dat
         (None, None) => None,
     };
     if let Some(d) = due {
-        p.due_date = Some(d.to_string());
+        p.due_date = Some(d.into());
         if d < today {
             p.overdue = true;
             let late = (today - d).get_days();
@@ -805,7 +806,11 @@ mod tests {
         let pr = prioritize(&p, &notice, &AssetContext::default(), today);
         assert_eq!(pr.decision, Decision::Defer);
         assert_eq!(
-            (pr.due_date.as_deref(), pr.sla_days, pr.overdue),
+            (
+                pr.due_date.map(|d| d.to_string()).as_deref(),
+                pr.sla_days,
+                pr.overdue
+            ),
             (None, None, false)
         );
         assert_eq!(
@@ -818,7 +823,10 @@ mod tests {
         scored.published = Some(date("2020-01-01"));
         let pr = prioritize(&p, &scored, &AssetContext::default(), today);
         assert_eq!(pr.decision, Decision::OutOfCycle);
-        assert_eq!(pr.due_date.as_deref(), Some("2020-01-16"));
+        assert_eq!(
+            pr.due_date.map(|d| d.to_string()).as_deref(),
+            Some("2020-01-16")
+        );
         assert!(pr.overdue);
         // An ordinary finding with no CVSS (every Debian finding) keeps its clock.
         let mut plain = facts(None, None, None);
@@ -865,8 +873,14 @@ mod tests {
             today,
         );
         assert_eq!(pr.sla_days, Some(15));
-        assert_eq!(pr.due_date.as_deref(), Some("2026-11-16"));
-        assert_eq!(pr.due_date_origin.as_deref(), Some("vendor-release"));
+        assert_eq!(
+            pr.due_date.map(|d| d.to_string()).as_deref(),
+            Some("2026-11-16")
+        );
+        assert_eq!(
+            pr.due_date_origin.map(|o| o.as_str()),
+            Some("vendor-release")
+        );
         assert!(pr.overdue);
         assert!(
             pr.reasons.iter().any(|r| r == "overdue by 11 days"),
@@ -881,16 +895,22 @@ mod tests {
             &AssetContext::default(),
             today,
         );
-        assert_eq!(pr.due_date.as_deref(), Some("2023-12-12"));
-        assert_eq!(pr.due_date_origin.as_deref(), Some("kev"));
+        assert_eq!(
+            pr.due_date.map(|d| d.to_string()).as_deref(),
+            Some("2023-12-12")
+        );
+        assert_eq!(pr.due_date_origin.map(|o| o.as_str()), Some("kev"));
 
         // Unknown severity: the medium SLA.
         let mut f = facts(None, None, None);
         f.published = None;
         let pr = prioritize(&p, &f, &AssetContext::default(), today);
         assert_eq!(pr.sla_days, Some(90));
-        assert_eq!(pr.due_date.as_deref(), Some("2027-02-25"));
-        assert_eq!(pr.due_date_origin.as_deref(), Some("detection"));
+        assert_eq!(
+            pr.due_date.map(|d| d.to_string()).as_deref(),
+            Some("2027-02-25")
+        );
+        assert_eq!(pr.due_date_origin.map(|o| o.as_str()), Some("detection"));
         assert!(!pr.overdue);
 
         // Distro verdicts: no clock.
@@ -919,7 +939,10 @@ mod tests {
             today,
         );
         assert_eq!(pr.decision, Decision::ActNow);
-        assert_eq!(pr.due_date.as_deref(), Some("2026-12-04"));
+        assert_eq!(
+            pr.due_date.map(|d| d.to_string()).as_deref(),
+            Some("2026-12-04")
+        );
         assert!(pr.reasons.iter().any(|r| r.contains("rule 1 of site")));
     }
 
@@ -941,8 +964,8 @@ mod tests {
         assert_eq!(pr.decision, Decision::Defer);
         assert_eq!(
             (
-                pr.due_date.as_deref(),
-                pr.due_date_origin.as_deref(),
+                pr.due_date.map(|d| d.to_string()).as_deref(),
+                pr.due_date_origin.map(|o| o.as_str()),
                 pr.sla_days
             ),
             (Some("2023-12-12"), Some("kev"), None)
@@ -991,7 +1014,10 @@ mod tests {
             &AssetContext::default(),
             date("2026-11-27"),
         );
-        assert_eq!(pr.due_date.as_deref(), Some("2126-11-02"));
+        assert_eq!(
+            pr.due_date.map(|d| d.to_string()).as_deref(),
+            Some("2126-11-02")
+        );
     }
 
     #[test]

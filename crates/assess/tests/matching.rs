@@ -673,7 +673,7 @@ fn remediations_group_binaries_take_the_highest_fix_and_rank_by_risk() {
     assert_eq!(bar.decision, Decision::ActNow);
     assert_eq!(bar.max_cvss, Some(9.8));
     assert_eq!(
-        bar.due_date.as_deref(),
+        bar.due_date.map(|d| d.to_string()).as_deref(),
         Some("2026-11-22"),
         "KEV due date wins"
     );

@@ -20,6 +20,7 @@
 //! the model has no clock. Scores are `f64`; fields that are absent are written as `null`,
 //! never omitted, so the shape of a finding does not depend on the data.
 
+use crate::Day;
 use crate::inventory::Host;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -44,7 +45,7 @@ pub struct ScanReport {
     #[serde(default)]
     pub generated_at: Option<String>,
     /// The date the priorities and due dates were computed for (`YYYY-MM-DD`).
-    pub today: String,
+    pub today: Day,
     /// What was scanned.
     pub target: Target,
     /// The advisory database the scan used.
@@ -502,17 +503,39 @@ pub struct Priority {
     pub reasons: Vec<String>,
     /// `YYYY-MM-DD`; `null` for distro verdicts (will-not-fix, not-affected): no clock runs.
     #[serde(default)]
-    pub due_date: Option<String>,
+    pub due_date: Option<Day>,
     /// Days the SLA table grants for this severity (`null` when no clock applies).
     #[serde(default)]
     pub sla_days: Option<u32>,
     /// What the due date was counted from: `kev` (the KEV due date won), `vendor-release`
     /// or `detection`.
     #[serde(default)]
-    pub due_date_origin: Option<String>,
+    pub due_date_origin: Option<DueDateOrigin>,
     /// True when the due date is before the scan's `today`.
     #[serde(default)]
     pub overdue: bool,
+}
+
+/// What a due date was counted from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DueDateOrigin {
+    /// CISA's KEV due date, earlier than the SLA's.
+    Kev,
+    /// The SLA counted from the earliest publication of the matching advisories.
+    VendorRelease,
+    /// The SLA counted from the scan's `today`.
+    Detection,
+}
+
+impl DueDateOrigin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DueDateOrigin::Kev => "kev",
+            DueDateOrigin::VendorRelease => "vendor-release",
+            DueDateOrigin::Detection => "detection",
+        }
+    }
 }
 
 /// The SSVC-style decision. Ordered from least to most urgent.
@@ -717,7 +740,7 @@ pub struct Remediation {
     pub decision: Decision,
     /// Earliest due date among the fixed findings.
     #[serde(default)]
-    pub due_date: Option<String>,
+    pub due_date: Option<Day>,
     /// Sum of the fixed findings' priority scores, one per vulnerability (the rank key).
     pub risk_removed: f64,
     /// Whether a version ≥ `target_version` is available in the package sources given

@@ -12,8 +12,10 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub use caulk_version::{Ecosystem, EcosystemKind, Scheme};
+pub use day::Day;
 
 pub mod advisory;
+pub mod day;
 pub mod finding;
 pub mod identity;
 pub mod inventory;

@@ -123,7 +123,10 @@ fn row(f: &Finding) -> Vec<String> {
             .unwrap_or_default(),
         f.priority.decision.as_str().to_string(),
         score1(f.priority.score),
-        opt(&f.priority.due_date),
+        f.priority
+            .due_date
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
         f.priority.overdue.to_string(),
         f.confidence.level.as_str().to_string(),
         suppressed,

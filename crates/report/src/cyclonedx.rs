@@ -276,7 +276,7 @@ fn metadata(report: &ScanReport) -> Metadata {
         .unwrap_or_else(|| report.target.kind.as_str().to_string());
     let mut properties = vec![
         prop("caulk:format_version", report.format_version.to_string()),
-        prop("caulk:today", report.today.clone()),
+        prop("caulk:today", report.today.to_string()),
         prop("caulk:target.kind", report.target.kind.as_str()),
         prop("caulk:database", report.database.path.clone()),
         prop(
@@ -486,12 +486,8 @@ fn vulnerability(id: &str, an: Analysis, group: &[&Finding]) -> Vulnerability {
         .fold(0.0_f64, f64::max);
     properties.push(prop("caulk:priority.decision", decision.as_str()));
     properties.push(prop("caulk:priority.score", score1(score)));
-    if let Some(d) = group
-        .iter()
-        .filter_map(|f| f.priority.due_date.as_deref())
-        .min()
-    {
-        properties.push(prop("caulk:priority.due_date", d));
+    if let Some(d) = group.iter().filter_map(|f| f.priority.due_date).min() {
+        properties.push(prop("caulk:priority.due_date", d.to_string()));
     }
     if group.iter().any(|f| f.priority.overdue) {
         properties.push(prop("caulk:priority.overdue", "true"));

@@ -153,7 +153,7 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> Result<String
     ))?;
     md.line(format!(
         "- **As of:** {}{}",
-        text(&report.today),
+        report.today,
         report
             .generated_at
             .as_deref()
@@ -275,7 +275,7 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> Result<String
                     r.kev_count.to_string(),
                     r.max_cvss.map(score1).unwrap_or_else(|| "–".into()),
                     r.decision.as_str().to_string(),
-                    or_dash(r.due_date.as_deref()),
+                    or_dash(r.due_date.map(|d| d.to_string()).as_deref()),
                     score1(r.risk_removed),
                     match &r.installable {
                         Some(c) => format!("{} from {}", code(&c.version), text(&c.origin)),
@@ -323,8 +323,7 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> Result<String
                         f.priority.decision.as_str(),
                         f.priority
                             .due_date
-                            .as_deref()
-                            .map(|d| format!(", due {}", text(d)))
+                            .map(|d| format!(", due {d}"))
                             .unwrap_or_default(),
                         if f.kev.is_some() { ", **KEV**" } else { "" }
                     ))?;
@@ -363,7 +362,7 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> Result<String
                         .unwrap_or_else(|| "–".into()),
                     yes(f.kev.is_some()).to_string(),
                     f.priority.decision.as_str().to_string(),
-                    or_dash(f.priority.due_date.as_deref()),
+                    or_dash(f.priority.due_date.map(|d| d.to_string()).as_deref()),
                     f.advisory_ids
                         .iter()
                         .map(|a| code(a))
@@ -429,7 +428,7 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> Result<String
                     yes(f.kev.is_some()).to_string(),
                     f.priority.decision.as_str().to_string(),
                     score1(f.priority.score),
-                    or_dash(f.priority.due_date.as_deref()),
+                    or_dash(f.priority.due_date.map(|d| d.to_string()).as_deref()),
                     f.confidence.level.as_str().to_string(),
                 ]
             })

@@ -190,7 +190,9 @@ fn scan_table(r: &ScanReport, details: bool, width: u16, out: &mut String) -> fm
                     .map(|c| format!("{c:.1}"))
                     .unwrap_or_else(|| "-".into()),
                 m.decision.as_str().to_string(),
-                m.due_date.clone().unwrap_or_else(|| "-".into()),
+                m.due_date
+                    .map(|d| d.to_string())
+                    .unwrap_or_else(|| "-".into()),
                 format!("{:.1}", m.risk_removed),
             ];
             if s.installability_checked {
@@ -352,7 +354,7 @@ fn findings_table(out: &mut String, width: u16, fs: &[&Finding], fixed: bool) ->
         let kev = if f.kev.is_some() { "yes" } else { "" }.to_string();
         let due = match (&f.priority.due_date, f.priority.overdue) {
             (Some(d), true) => format!("{d} (overdue)"),
-            (Some(d), false) => d.clone(),
+            (Some(d), false) => d.to_string(),
             (None, _) => "-".into(),
         };
         let advisories = short_list(&f.advisory_ids, 2);

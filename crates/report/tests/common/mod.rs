@@ -76,6 +76,11 @@ fn prov(
     }
 }
 
+/// A fixture date.
+pub fn day(s: &str) -> caulk_model::Day {
+    s.parse().expect("fixture date")
+}
+
 fn priority(
     score: f64,
     decision: Decision,
@@ -89,9 +94,9 @@ fn priority(
         score,
         decision,
         reasons: reasons.iter().map(|s| s.to_string()).collect(),
-        due_date: due.map(Into::into),
+        due_date: due.map(day),
         sla_days: sla,
-        due_date_origin: origin.map(Into::into),
+        due_date_origin: origin.map(|o| serde_json::from_value(o.into()).expect("origin")),
         overdue,
     })
 }
@@ -609,7 +614,7 @@ fn remediation(
         max_cvss,
         max_severity: sev,
         decision,
-        due_date: due.map(Into::into),
+        due_date: due.map(day),
         risk_removed: risk,
         installable: None,
     }
@@ -698,7 +703,7 @@ pub fn report() -> ScanReport {
             version: "0.1.0".into(),
         },
         generated_at: None,
-        today: TODAY.into(),
+        today: day(TODAY),
         target: Target {
             kind: TargetKind::Root,
             path: Some("/srv/images/web-1".into()),
