@@ -2,7 +2,6 @@
 //! (imported, rejected with a reason, or a duplicate id), lookups answer, withdrawn records
 //! are kept but never matched, identities are merged, enrichment is there.
 
-mod common;
 use caulk_advisory_db::import::{Options, import_dir};
 use caulk_advisory_db::store::Store;
 use caulk_version::Ecosystem;
@@ -27,7 +26,7 @@ fn zip_members(path: &std::path::Path) -> u64 {
 
 #[test]
 fn whole_mirror_is_accounted_for() {
-    let Some(dir) = common::shared("feeds") else {
+    let Some(dir) = caulk_testkit::data("feeds") else {
         return;
     };
     let tmp = tempfile::tempdir().expect("tmp");

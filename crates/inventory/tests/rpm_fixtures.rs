@@ -20,11 +20,7 @@ fn have(tool: &str) -> bool {
 
 /// A missing tool is a skip on a developer machine and a failure in CI.
 fn skip(why: &str) {
-    assert!(
-        std::env::var("CAULK_REQUIRE_ORACLES").as_deref() != Ok("1"),
-        "CAULK_REQUIRE_ORACLES=1 but {why}"
-    );
-    eprintln!("SKIP: {why}");
+    caulk_testkit::missing(why);
 }
 
 fn run(cmd: &mut Command) {

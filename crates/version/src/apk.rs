@@ -314,21 +314,9 @@ mod tests {
         v(a).cmp(&v(b))
     }
 
+    /// `../shared/data/versions/osv.dev/<name>`: absent is a skip, or a failure in CI.
     fn osv_file(name: &str) -> Option<String> {
-        let path = format!(
-            "{}{name}",
-            concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../../shared/data/versions/osv.dev/"
-            )
-        );
-        match std::fs::read_to_string(&path) {
-            Ok(text) => Some(text),
-            Err(_) => {
-                eprintln!("SKIP: {path} absent (../shared/data is not beside the project)");
-                None
-            }
-        }
+        caulk_testkit::data_text(&format!("versions/osv.dev/{name}"))
     }
 
     fn listed(text: &str) -> Vec<&str> {

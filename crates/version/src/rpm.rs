@@ -342,22 +342,9 @@ mod tests {
         v(a).cmp(&v(b))
     }
 
-    /// `../shared/data/versions/claircore-rpmver/<name>`, if the shared data is beside us.
+    /// `../shared/data/versions/claircore-rpmver/<name>`: absent is a skip, or a failure in CI.
     fn claircore_file(name: &str) -> Option<String> {
-        let path = format!(
-            "{}{name}",
-            concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../../shared/data/versions/claircore-rpmver/"
-            )
-        );
-        match std::fs::read_to_string(&path) {
-            Ok(text) => Some(text),
-            Err(_) => {
-                eprintln!("SKIP: {path} absent (../shared/data is not beside the project)");
-                None
-            }
-        }
+        caulk_testkit::data_text(&format!("versions/claircore-rpmver/{name}"))
     }
 
     fn data_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {

@@ -5,14 +5,9 @@
 
 use caulk_version::{Scheme, Version};
 use std::cmp::Ordering;
-use std::path::PathBuf;
 
 fn operands(prefixes: &[&str]) -> Option<Vec<String>> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/versions");
-    if !dir.is_dir() {
-        eprintln!("SKIP: {} absent", dir.display());
-        return None;
-    }
+    let dir = caulk_testkit::data("versions")?;
     let mut out = Vec::new();
     let mut dirs = vec![dir];
     while let Some(d) = dirs.pop() {

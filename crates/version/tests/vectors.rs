@@ -9,12 +9,10 @@ use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+/// `../shared/data/versions`: absent is a skip, or a failure in CI.
+#[track_caller]
 fn shared_versions() -> Option<PathBuf> {
-    let base = std::env::var_os("CAULK_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
-    let d = base.join("data/versions");
-    d.is_dir().then_some(d)
+    caulk_testkit::data("versions")
 }
 
 /// Which scheme orders the versions of a vector file (path relative to `versions/`).
@@ -104,12 +102,7 @@ fn parse_op(op: &str) -> Option<Ordering> {
 
 /// Runs every vector line of `scheme`'s files; returns (checked, passed, allow-listed).
 fn check_scheme(scheme: Scheme) -> Option<(usize, usize, usize)> {
-    let Some(dir) = shared_versions() else {
-        eprintln!(
-            "SKIP: ../shared/data/versions absent; vector tests need ../shared beside the project"
-        );
-        return None;
-    };
+    let dir = shared_versions()?;
     let allow = allowlist(scheme);
     let mut used_allow = BTreeSet::new();
     let mut files = Vec::new();

@@ -1,6 +1,7 @@
-//! Helpers shared by the CLI's integration tests: where `../shared/data` is, how a missing
-//! peer tool is treated (a loud skip on a developer machine, a failure in CI where
-//! `CAULK_REQUIRE_ORACLES=1`), and temporary directories.
+//! Helpers shared by the CLI's integration tests: where `../shared/data` is, how missing data
+//! or a missing peer tool is treated (a loud skip on a developer machine, a failure in CI
+//! where `CAULK_REQUIRE_ORACLES=1`; both rules live in `caulk-testkit`), and temporary
+//! directories.
 
 #![allow(dead_code)]
 
@@ -8,21 +9,17 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-/// `../shared/data` beside the project.
-pub fn shared() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data")
+/// `rel` under the shared data (`../shared/data`, or `$CAULK_SHARED_DATA`), or `None` when it
+/// is absent: a loud skip, or a failure in CI.
+#[track_caller]
+pub fn shared(rel: &str) -> Option<PathBuf> {
+    caulk_testkit::data(rel)
 }
 
-pub fn require_oracles() -> bool {
-    std::env::var("CAULK_REQUIRE_ORACLES").is_ok_and(|v| v == "1")
-}
-
-/// Skip loudly, or fail in CI.
+/// A missing peer tool: skip loudly, or fail in CI.
+#[track_caller]
 pub fn missing(what: &str) {
-    if require_oracles() {
-        panic!("CAULK_REQUIRE_ORACLES=1 but {what}");
-    }
-    eprintln!("SKIP (peer comparison not run): {what}");
+    caulk_testkit::missing(format_args!("{what} (peer comparison not run)"));
 }
 
 /// A program on `PATH`.

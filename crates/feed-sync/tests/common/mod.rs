@@ -1,20 +1,12 @@
-//! Shared data location and the skip rule.
+//! Shared data location and the skip rule (both in `caulk-testkit`).
 #![allow(dead_code)]
 
 use std::path::PathBuf;
 
 pub mod http;
 
+/// `rel` under the shared data, or `None` (a SKIP, or a failure in CI) when it is absent.
+#[track_caller]
 pub fn shared(rel: &str) -> Option<PathBuf> {
-    let p = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/data/"
-    ))
-    .join(rel);
-    if p.exists() {
-        Some(p)
-    } else {
-        eprintln!("SKIP: shared data {} is absent", p.display());
-        None
-    }
+    caulk_testkit::data(rel)
 }

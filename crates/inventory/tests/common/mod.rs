@@ -2,19 +2,11 @@
 
 use std::path::PathBuf;
 
-/// A file of `../shared/data`, or `None` (with a SKIP line) when the data is not beside
-/// the project.
+/// A file of the shared data, or `None` when it is absent: a SKIP line on a developer
+/// machine, a failure in CI (`caulk-testkit`).
+#[track_caller]
 pub fn shared(rel: &str) -> Option<PathBuf> {
-    let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data")).join(rel);
-    if p.exists() {
-        Some(p)
-    } else {
-        eprintln!(
-            "SKIP: {} absent (../shared/data not beside the project)",
-            p.display()
-        );
-        None
-    }
+    caulk_testkit::data(rel)
 }
 
 /// Stanzas of a deb822 / apk file, split on blank lines (independent of the crate's parser).

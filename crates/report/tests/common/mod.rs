@@ -902,16 +902,13 @@ pub fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// In CI (`CAULK_REQUIRE_ORACLES=1`) a missing oracle is a failure; elsewhere a loud skip.
-pub fn oracles_required() -> bool {
-    std::env::var("CAULK_REQUIRE_ORACLES").is_ok_and(|v| v == "1")
-}
-
+/// In CI (`CAULK_REQUIRE_ORACLES=1`) a missing oracle is a failure; elsewhere a loud skip
+/// (`caulk-testkit`).
+#[track_caller]
 pub fn missing<T>(what: &str) -> Option<T> {
-    if oracles_required() {
-        panic!("oracle missing in CI: {what} (run .ci/run to install it)");
-    }
-    eprintln!("SKIP: oracle missing: {what} (run .ci/run to install it)");
+    caulk_testkit::missing(format_args!(
+        "oracle missing: {what} (run .ci/run to install it)"
+    ));
     None
 }
 

@@ -19,28 +19,22 @@ pub fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// `../shared/data` beside the project (or `$CAULK_SHARED/data`).
+/// `../shared/data` beside the project (or `$CAULK_SHARED_DATA`). Absent: the real seeds are
+/// skipped loudly on a developer machine (the generated pairs still run) and the test fails
+/// in CI (`caulk-testkit`).
+#[track_caller]
 pub fn shared_data() -> Option<PathBuf> {
-    let base = std::env::var_os("CAULK_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("../shared"));
-    let d = base.join("data");
-    d.is_dir().then_some(d)
+    caulk_testkit::data("")
 }
 
-/// In CI (`CAULK_REQUIRE_ORACLES=1`) a missing oracle is a failure; on a developer machine
-/// it is a loud skip.
-pub fn oracles_required() -> bool {
-    std::env::var("CAULK_REQUIRE_ORACLES").is_ok_and(|v| v == "1")
-}
-
-/// Call when an oracle is missing: panics in CI, prints SKIP otherwise. Returns `None` so
-/// callers can write `let Some(x) = ... else { return missing("...") }`.
+/// Call when an oracle is missing: panics in CI (`CAULK_REQUIRE_ORACLES=1`), prints SKIP
+/// otherwise. Returns `None` so callers can write `let Some(x) = ... else { return
+/// missing("...") }`.
+#[track_caller]
 pub fn missing<T>(what: &str) -> Option<T> {
-    if oracles_required() {
-        panic!("oracle missing in CI: {what} (run .ci/run to install it)");
-    }
-    eprintln!("SKIP: oracle missing: {what} (run .ci/run to install it)");
+    caulk_testkit::missing(format_args!(
+        "oracle missing: {what} (run .ci/run to install it)"
+    ));
     None
 }
 
