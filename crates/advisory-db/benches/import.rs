@@ -1,11 +1,12 @@
 //! Full-mirror import time as a ratio to decompress-only time of the same zips, and the
 //! database size. Data: `shared/data/feeds/` (skipped when absent).
 //!
-//! `cargo bench -p caulk-advisory --bench import` (interleaves 5 rounds of each, reports the
+//! `cargo bench -p caulk-advisory-db --bench import` (interleaves 5 rounds of each, reports the
 //! best and the median; `CAULK_BENCH_ROUNDS=N` for another count). The best is the figure
 //! least disturbed by other load on the machine.
 
 use caulk_advisory_db::import::{Options, import_dir};
+use caulk_testkit::bench::{Samples, ratio};
 use std::io::Read;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -65,10 +66,9 @@ fn main() {
         db_size = std::fs::metadata(&db).expect("db").len();
     }
     let _ = std::fs::remove_dir_all(&tmp);
-    decs.sort();
-    imps.sort();
-    let (best_dec, best_imp) = (decs[0], imps[0]);
-    let (med_dec, med_imp) = (decs[rounds / 2], imps[rounds / 2]);
+    let (decs, imps) = (Samples::new(decs), Samples::new(imps));
+    let (best_dec, best_imp) = (decs.best(), imps.best());
+    let (med_dec, med_imp) = (decs.median(), imps.median());
     println!(
         "osv members:           {members} ({:.1} MB uncompressed)",
         bytes as f64 / 1e6
@@ -83,8 +83,8 @@ fn main() {
     );
     println!(
         "ratio:                 {:.2}x best/best (target <= 4x); {:.2}x median/median ({:.3} s / {:.3} s)",
-        best_imp.as_secs_f64() / best_dec.as_secs_f64(),
-        med_imp.as_secs_f64() / med_dec.as_secs_f64(),
+        ratio(best_imp, best_dec),
+        ratio(med_imp, med_dec),
         med_imp.as_secs_f64(),
         med_dec.as_secs_f64()
     );

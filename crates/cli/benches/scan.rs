@@ -13,6 +13,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+use caulk_testkit::bench::{self, ms, peak_kib};
 use std::collections::BTreeSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -21,61 +22,9 @@ use std::time::{Duration, Instant};
 
 const RUNS: usize = 11;
 
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.1} ms", d.as_secs_f64() * 1e3)
-}
-
-/// Run `cmd` [`RUNS`] times (after one warm-up), stdout and stderr discarded; the median.
-fn time(mut make: impl FnMut() -> Command, ok: &[i32]) -> Duration {
-    let mut one = || {
-        let mut c = make();
-        c.stdout(Stdio::null()).stderr(Stdio::null());
-        let t = Instant::now();
-        let st = c.status().unwrap();
-        let e = t.elapsed();
-        assert!(
-            st.code().is_some_and(|c| ok.contains(&c)),
-            "{:?}: {st}",
-            make()
-        );
-        e
-    };
-    one();
-    median((0..RUNS).map(|_| one()).collect())
-}
-
-/// Peak RSS in KiB, by `/usr/bin/time -f %M`.
-fn peak_kib(cmd: &Command) -> Option<u64> {
-    let time = Path::new("/usr/bin/time");
-    if !time.is_file() {
-        return None;
-    }
-    let mut t = Command::new(time);
-    for (k, v) in cmd.get_envs() {
-        match v {
-            Some(v) => t.env(k, v),
-            None => t.env_remove(k),
-        };
-    }
-    let out = t
-        .arg("-f")
-        .arg("%M")
-        .arg(cmd.get_program())
-        .args(cmd.get_args())
-        .stdout(Stdio::null())
-        .output()
-        .ok()?;
-    String::from_utf8_lossy(&out.stderr)
-        .lines()
-        .last()?
-        .trim()
-        .parse()
-        .ok()
+/// [`RUNS`] runs of a command after one warm-up: the median.
+fn time(make: impl FnMut() -> Command, ok: &[i32]) -> Duration {
+    bench::time_command(RUNS, ok, make).median()
 }
 
 fn cargo_audit() -> Option<PathBuf> {

@@ -46,9 +46,8 @@ fn synth_status(src: &str, n: usize) -> String {
     out
 }
 
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
+fn median(v: Vec<Duration>) -> Duration {
+    caulk_testkit::bench::Samples::new(v).median()
 }
 
 fn main() {

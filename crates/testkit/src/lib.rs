@@ -10,6 +10,10 @@
 //! The data root is `$CAULK_SHARED_DATA` when set (a relative path is taken from the workspace
 //! root), else `../shared/data` beside the workspace. Point it at a directory that does not
 //! exist to see what the tests do without the data.
+//!
+//! [`bench`] is the benchmarks' harness (timing, ratios, peak memory, instruction counts).
+
+pub mod bench;
 
 use std::fmt::Display;
 use std::path::PathBuf;

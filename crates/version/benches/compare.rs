@@ -16,7 +16,7 @@ use caulk_version::range::{Affected, Event, EventKind, Prepared, Range, RangeKin
 use caulk_version::{Ecosystem, Scheme};
 use std::hint::black_box;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn operands(prefixes: &[&str]) -> Vec<String> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/versions");
@@ -62,16 +62,11 @@ fn siphash(s: &str) -> u64 {
     h.finish()
 }
 
+/// What `f` counts, and the best of three timed runs after a warm-up (the run least
+/// disturbed by other load).
 fn time<F: FnMut() -> usize>(mut f: F) -> (Duration, usize) {
-    // Warm up once, then take the best of three.
-    let mut best = Duration::MAX;
-    let mut n = f();
-    for _ in 0..3 {
-        let t = Instant::now();
-        n = f();
-        best = best.min(t.elapsed());
-    }
-    (best, n)
+    let n = f();
+    (caulk_testkit::bench::time(3, f).best(), n)
 }
 
 fn main() {
