@@ -539,6 +539,14 @@ pub fn import_dir(dir: &Path, db: &Path, opts: &Options) -> Result<Report, Error
     if let Some(only) = &opts.only {
         files.retain(|f| only.contains(&f.feed));
     }
+    // An empty source must not replace a database with an empty one.
+    if files.is_empty() {
+        return Err(Error::Import(format!(
+            "{}: no feed files (osv/<Ecosystem>/all.zip, kev/, epss/, nvd/){}; the database is left as it was",
+            dir.display(),
+            if opts.only.is_some() { " selected" } else { "" }
+        )));
+    }
     let manifest = Manifest::load(dir)?;
     if opts.require_manifest && manifest.is_none() {
         return Err(Error::Manifest {

@@ -40,6 +40,9 @@ pub struct ScanRequest {
 pub struct ScanOutcome {
     pub report: ScanReport,
     pub inventory: Inventory,
+    /// Inputs that could not be read at all (see [`target::unread`]): the report cannot vouch
+    /// for them, so a caller must not call the scan clean.
+    pub unread: Vec<target::Unread>,
 }
 
 /// Run one scan. `notice` hears about slow steps before they start (a mirror import).
@@ -79,9 +82,17 @@ pub fn scan(req: &ScanRequest, notice: &dyn Fn(&str)) -> Result<ScanOutcome> {
     let feeds = store
         .feeds()
         .with_context(|| format!("reading feed status of {}", db.display()))?;
+    // A database without advisories answers "clean" for everything: refuse it.
+    if !feeds.iter().any(|f| f.feed.starts_with("osv/")) {
+        return Err(crate::Error::msg(format!(
+            "the advisory database {} has no advisories (no osv/ feed): nothing can be checked; build it with `caulk db import --source DIR` or `caulk scan --feeds DIR`",
+            db.display()
+        )));
+    }
     let database = crate::feeds::database_info(db, import, &feeds, today);
 
     let collected = target::collect(&req.target)?;
+    let unread = target::unread(&req.target, &collected.inventory);
     let mut inv = collected.inventory;
     inv.normalize();
 
@@ -143,6 +154,7 @@ pub fn scan(req: &ScanRequest, notice: &dyn Fn(&str)) -> Result<ScanOutcome> {
     Ok(ScanOutcome {
         report,
         inventory: inv,
+        unread,
     })
 }
 

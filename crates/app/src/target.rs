@@ -78,6 +78,7 @@ pub fn collect(spec: &TargetSpec) -> Result<Collected> {
             path: Some(file.display().to_string()),
         });
     }
+    preflight(spec)?;
     let read_host = spec.reads_host();
     let mut kind = TargetKind::Host;
     let mut path = None;
@@ -86,6 +87,12 @@ pub fn collect(spec: &TargetSpec) -> Result<Collected> {
         let canon = root
             .canonicalize()
             .with_context(|| format!("--root {}", root.display()))?;
+        if !canon.is_dir() {
+            return Err(Error::msg(format!(
+                "--root {}: not a directory",
+                root.display()
+            )));
+        }
         let host = if canon == Path::new("/") {
             FsHost::live()
         } else {
@@ -119,4 +126,92 @@ pub fn collect(spec: &TargetSpec) -> Result<Collected> {
         kind,
         path,
     })
+}
+
+/// Every input named on the command line exists and is of the right kind, before anything
+/// is read: a typo must be an error, not a clean scan of nothing.
+fn preflight(spec: &TargetSpec) -> Result<()> {
+    for p in &spec.paths {
+        if !p.is_dir() {
+            return Err(Error::msg(format!(
+                "--path {}: {}",
+                p.display(),
+                if p.exists() {
+                    "not a directory"
+                } else {
+                    "no such directory"
+                }
+            )));
+        }
+    }
+    for s in &spec.sboms {
+        if !s.is_file() {
+            return Err(Error::msg(format!(
+                "--sbom {}: {}",
+                s.display(),
+                if s.exists() {
+                    "not a regular file"
+                } else {
+                    "no such file"
+                }
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// An input that gave nothing because it could not be read: where, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unread {
+    pub input: String,
+    pub reason: String,
+}
+
+/// The inputs of `inv` that could not be read at all: a file the collectors refused whole
+/// (malformed or unreadable, and not one package came from it — a bad record in a file that
+/// gave other packages is a reported issue, not a lost input), an SBOM named on the command
+/// line that is not one, and a root in which neither an OS nor a package database was found.
+pub fn unread(spec: &TargetSpec, inv: &Inventory) -> Vec<Unread> {
+    use caulk_model::inventory::IssueKind;
+    use std::collections::BTreeMap;
+    let gave: std::collections::HashSet<&str> =
+        inv.packages.iter().map(|p| p.file.as_str()).collect();
+    // An SBOM named on the command line that is no SBOM at all is lost too.
+    let named: std::collections::HashSet<String> =
+        spec.sboms.iter().filter_map(|s| absolute(s).ok()).collect();
+    let mut lost: BTreeMap<&str, &str> = BTreeMap::new();
+    for i in &inv.issues {
+        let whole = match i.kind {
+            IssueKind::BadInput | IssueKind::Unreadable => true,
+            IssueKind::Unsupported => named.contains(&i.file),
+            _ => false,
+        };
+        if whole && !gave.contains(i.file.as_str()) {
+            lost.entry(i.file.as_str()).or_insert(i.reason.as_str());
+        }
+    }
+    let mut out: Vec<Unread> = lost
+        .into_iter()
+        .map(|(f, r)| Unread {
+            input: f.to_string(),
+            reason: r.to_string(),
+        })
+        .collect();
+    if let Some(root) = &spec.root
+        && inv.host.os.is_none()
+        && !inv.packages.iter().any(|p| {
+            matches!(
+                p.collector,
+                caulk_model::inventory::Collector::Dpkg
+                    | caulk_model::inventory::Collector::Rpm
+                    | caulk_model::inventory::Collector::Apk
+            )
+        })
+    {
+        out.push(Unread {
+            input: format!("--root {}", root.display()),
+            reason: "no os-release and no package database (dpkg, rpm, apk) found: not a host or image root".into(),
+        });
+    }
+    out
 }

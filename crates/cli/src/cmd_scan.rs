@@ -43,7 +43,9 @@ pub enum FailOn {
 ///
 /// Without a target option the live host `/` is scanned. Exit status: 0 clean (or nothing at
 /// or above `--fail-on`), 1 when `--fail-on` triggers (suppressed findings never do), 2 on
-/// errors.
+/// errors — a named input that does not exist, a database without advisories — and when an
+/// input gave nothing to check (a truncated or foreign SBOM, a malformed lockfile, a root with
+/// no OS and no package database): the report is still written, and says why.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Root directory of the host, mounted image or chroot to scan.
@@ -192,9 +194,22 @@ pub fn run(args: Args) -> Result<ExitCode> {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
         r => r.context("writing stdout")?,
     }
-    let code = match args.fail_on {
-        Some(level) if fails(&report, level.into()) => ExitCode::from(1),
-        _ => ExitCode::SUCCESS,
+    // An input that could not be read makes the scan no proof of anything: said on stderr,
+    // and exit 2 whatever `--fail-on` says (the report above still shows what was read).
+    for u in &outcome.unread {
+        eprintln!("caulk: {} gave nothing to check: {}", u.input, u.reason);
+    }
+    let code = if !outcome.unread.is_empty() {
+        eprintln!(
+            "caulk: the scan is incomplete: {} input(s) gave nothing to check",
+            outcome.unread.len()
+        );
+        ExitCode::from(2)
+    } else {
+        match args.fail_on {
+            Some(level) if fails(&report, level.into()) => ExitCode::from(1),
+            _ => ExitCode::SUCCESS,
+        }
     };
     // The process ends here: freeing a host scan's ~100,000 allocations one by one took ~8 %
     // of its time (BENCHMARKS.md, "scan"); the operating system takes the memory back at once.

@@ -65,8 +65,15 @@ fn sbom_option_reads_shared_sboms() {
     assert_eq!(purls.len(), pkgs.len());
     assert!(pkgs.len() < 16 && pkgs.len() >= 14, "{}", pkgs.len());
     assert!(pkgs.iter().all(|p| p["ecosystem"] == "Alpine:v3.17"));
-    let missing = run(&["inventory", "--sbom", "/nonexistent/bom.json"]);
-    assert_eq!(missing["issues"][0]["kind"], "unreadable");
+    // A named SBOM that is not there is an error, not an empty inventory.
+    Command::cargo_bin("caulk")
+        .unwrap()
+        .args(["inventory", "--sbom", "/nonexistent/bom.json"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "--sbom /nonexistent/bom.json: no such file",
+        ));
 }
 
 fn tempfile_dir() -> std::path::PathBuf {

@@ -724,3 +724,164 @@ fn snapshot_json() {
         insta::assert_snapshot!("scan_json", out);
     });
 }
+
+/// Issue 11, blocker 2: a target that could not be read never scans clean. An input named on
+/// the command line that does not exist is an error before anything is read; one that was
+/// read but gave nothing to check (a truncated or foreign SBOM, a malformed lockfile, a root
+/// that is no host) still prints the report, says so on stderr, and exits 2 whatever
+/// `--fail-on` says.
+#[test]
+fn unreadable_targets_never_scan_clean() {
+    let dir = fixture();
+    let d = dir.path();
+    scan(d, &[]).assert().success();
+    let cdx = json!({"bomFormat": "CycloneDX", "specVersion": "1.6", "components": [
+        {"type": "library", "name": "left-pad", "version": "1.3.0",
+         "purl": "pkg:npm/left-pad@1.3.0"}]})
+    .to_string();
+    std::fs::write(d.join("cut.cdx.json"), &cdx[..cdx.len() / 2]).unwrap();
+    std::fs::write(
+        d.join("cut.cdx.xml"),
+        "<?xml version=\"1.0\"?><bom xmlns=\"http://cyclonedx.org/schema/bom/1.6\"><components><component type=\"library\"><name>x</na",
+    )
+    .unwrap();
+    std::fs::write(d.join("garbage.json"), "garbage").unwrap();
+    std::fs::create_dir_all(d.join("lock")).unwrap();
+    std::fs::write(
+        d.join("lock/Cargo.lock"),
+        "[[package]]\nname = \"time\"\nversion = \n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(d.join("empty-root")).unwrap();
+    std::fs::write(d.join("a-file"), "").unwrap();
+    let bad = |args: &[&str], says: &[&str]| {
+        let mut c = caulk(d);
+        c.arg("scan")
+            .args(args)
+            .args(["--db", "adv.db", "--today", TODAY, "--fail-on", "high"]);
+        let a = c.assert().code(2);
+        let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+        for s in says {
+            assert!(err.contains(s), "{args:?}: {err}");
+        }
+    };
+    // Named inputs that are not there: an error before the scan.
+    bad(
+        &["--sbom", "missing.json"],
+        &["--sbom missing.json: no such file"],
+    );
+    bad(
+        &["--path", "nonexistent"],
+        &["--path nonexistent: no such directory"],
+    );
+    bad(&["--root", "nonexistent"], &["--root nonexistent"]);
+    bad(&["--root", "a-file"], &["--root a-file: not a directory"]);
+    // Read, but nothing to check.
+    let incomplete = "the scan is incomplete: 1 input(s) gave nothing to check";
+    bad(
+        &["--sbom", "cut.cdx.json"],
+        &["cut.cdx.json gave nothing to check: JSON", incomplete],
+    );
+    bad(
+        &["--sbom", "cut.cdx.xml"],
+        &["cut.cdx.xml gave nothing to check: XML", incomplete],
+    );
+    bad(
+        &["--sbom", "garbage.json"],
+        &[
+            "garbage.json gave nothing to check: not a CycloneDX or SPDX document",
+            incomplete,
+        ],
+    );
+    bad(
+        &["--path", "lock"],
+        &["Cargo.lock gave nothing to check: TOML", incomplete],
+    );
+    bad(
+        &["--root", "empty-root"],
+        &[
+            "--root empty-root gave nothing to check: no os-release and no package database",
+            incomplete,
+        ],
+    );
+    // The report is still written: the issue is in it.
+    let out = caulk(d)
+        .args([
+            "scan",
+            "--sbom",
+            "cut.cdx.json",
+            "--db",
+            "adv.db",
+            "--today",
+            TODAY,
+        ])
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["issues"][0]["kind"], "bad-input", "{}", r["issues"]);
+}
+
+/// Issue 11, blocker 1: an empty source never replaces a database, and a database without
+/// advisories is refused by the scan instead of answering "clean".
+#[test]
+fn an_empty_source_keeps_the_database_and_an_empty_database_is_refused() {
+    let dir = fixture();
+    let d = dir.path();
+    scan(d, &[]).assert().success();
+    let before = std::fs::read(d.join("adv.db")).unwrap();
+    std::fs::create_dir_all(d.join("empty-mirror")).unwrap();
+    caulk(d)
+        .args(["db", "import", "--source", "empty-mirror", "--db", "adv.db"])
+        .assert()
+        .code(2)
+        .stderr(
+            predicates::str::contains("no feed files")
+                .and(predicates::str::contains("left as it was")),
+        );
+    assert!(
+        std::fs::read(d.join("adv.db")).unwrap() == before,
+        "the database changed"
+    );
+    caulk(d)
+        .args([
+            "scan",
+            "--inventory",
+            "inv.json",
+            "--db",
+            "adv.db",
+            "--today",
+            TODAY,
+        ])
+        .args(["--fail-on", "high"])
+        .assert()
+        .code(1);
+    // A mirror with KEV only: a database that can check nothing.
+    std::fs::create_dir_all(d.join("kev-only/kev")).unwrap();
+    std::fs::copy(
+        d.join("feeds/kev/known_exploited_vulnerabilities.json"),
+        d.join("kev-only/kev/known_exploited_vulnerabilities.json"),
+    )
+    .unwrap();
+    caulk(d)
+        .args(["db", "import", "--source", "kev-only", "--db", "kev.db"])
+        .assert()
+        .success();
+    caulk(d)
+        .args([
+            "scan",
+            "--inventory",
+            "inv.json",
+            "--db",
+            "kev.db",
+            "--today",
+            TODAY,
+        ])
+        .args(["--fail-on", "high"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "has no advisories (no osv/ feed)",
+        ));
+}

@@ -381,9 +381,19 @@ fn sbom_cyclonedx_and_spdx_match_language_and_distro_purls() {
         has(&|i| i["record"] == "osv/npm" && i["kind"] == "unsupported"),
         "{issues:?}"
     );
-    // A file that is not an SBOM is an error of that file, not a clean result.
+    // A file that is not an SBOM is an error of that file, not a clean result: the report
+    // names it, and the scan exits 2 (incomplete).
     write(&d.join("notes.json"), "{\"hello\": 1}");
-    let n = json(d, &["--sbom", "notes.json"]);
+    let out = scan(d, &["--sbom", "notes.json", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("notes.json gave nothing to check"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let n: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(n["target"]["packages"], 0);
     assert!(
         n["issues"].as_array().unwrap().iter().any(|i| i["file"]
