@@ -158,30 +158,101 @@ pub fn scan(req: &ScanRequest, notice: &dyn Fn(&str)) -> Result<ScanOutcome> {
     })
 }
 
-/// A `--fail-on` threshold.
+/// A `--fail-on` threshold: the least an active finding (not suppressed, not
+/// `not-affected`) must be for the scan to fail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FailOn {
-    /// A finding with CVSS severity critical.
-    Critical,
-    /// A finding with CVSS severity high or critical.
+    /// Any active finding.
+    Any,
+    /// CVSS severity medium or above.
+    Medium,
+    /// CVSS severity high or critical.
     High,
-    /// A finding whose CVE is in CISA KEV.
+    /// CVSS severity critical.
+    Critical,
+    /// The CVE is in CISA KEV.
     Kev,
-    /// A finding whose decision is act-now.
+    /// The decision is out-of-cycle or act-now.
+    OutOfCycle,
+    /// The decision is act-now.
     ActNow,
+    /// The due date has passed.
+    Overdue,
 }
 
-/// Whether an active finding (not suppressed, not `not-affected`) is at or above `level`.
-pub fn fails(r: &ScanReport, level: FailOn) -> bool {
+impl FailOn {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailOn::Any => "any",
+            FailOn::Medium => "medium",
+            FailOn::High => "high",
+            FailOn::Critical => "critical",
+            FailOn::Kev => "kev",
+            FailOn::OutOfCycle => "out-of-cycle",
+            FailOn::ActNow => "act-now",
+            FailOn::Overdue => "overdue",
+        }
+    }
+
+    fn holds(self, f: &caulk_model::finding::Finding) -> bool {
+        match self {
+            FailOn::Any => true,
+            FailOn::Medium => f.severity >= Severity::Medium,
+            FailOn::High => f.severity >= Severity::High,
+            FailOn::Critical => f.severity == Severity::Critical,
+            FailOn::Kev => f.kev.is_some(),
+            FailOn::OutOfCycle => f.priority.decision >= Decision::OutOfCycle,
+            FailOn::ActNow => f.priority.decision == Decision::ActNow,
+            FailOn::Overdue => f.priority.overdue,
+        }
+    }
+}
+
+/// The active findings (not suppressed, not `not-affected`) at or above `level`, in the
+/// report's order (most urgent first).
+pub fn failing(r: &ScanReport, level: FailOn) -> Vec<&caulk_model::finding::Finding> {
     r.findings
         .iter()
         .filter(|f| !f.is_suppressed() && f.status != Status::NotAffected)
-        .any(|f| match level {
-            FailOn::Critical => f.severity == Severity::Critical,
-            FailOn::High => f.severity >= Severity::High,
-            FailOn::Kev => f.kev.is_some(),
-            FailOn::ActNow => f.priority.decision == Decision::ActNow,
-        })
+        .filter(|f| level.holds(f))
+        .collect()
+}
+
+/// Whether an active finding is at or above `level`.
+pub fn fails(r: &ScanReport, level: FailOn) -> bool {
+    !failing(r, level).is_empty()
+}
+
+/// Why `--fail-on level` failed, in one line: the first finding and how many there are.
+pub fn failure_reason(r: &ScanReport, level: FailOn) -> Option<String> {
+    let hits = failing(r, level);
+    let f = hits.first()?;
+    let what = match level {
+        FailOn::Any => "a finding".to_string(),
+        FailOn::Medium | FailOn::High | FailOn::Critical => {
+            format!("severity {}", f.severity.as_str())
+        }
+        FailOn::Kev => "in CISA KEV".to_string(),
+        FailOn::OutOfCycle | FailOn::ActNow => {
+            format!("decision {}", f.priority.decision.as_str())
+        }
+        FailOn::Overdue => match f.priority.due_date {
+            Some(d) => format!("overdue since {d}"),
+            None => "overdue".to_string(),
+        },
+    };
+    let more = match hits.len() - 1 {
+        0 => String::new(),
+        1 => " (and 1 more finding)".to_string(),
+        n => format!(" (and {n} more findings)"),
+    };
+    Some(format!(
+        "--fail-on {}: {} in {} {}: {what}{more}",
+        level.as_str(),
+        f.vulnerability.id,
+        f.package.name,
+        f.package.version
+    ))
 }
 
 /// The default location of the apt-list cache (`$CAULK_CACHE_DIR`, else

@@ -286,6 +286,21 @@ fn fail_on_exit_codes() {
     scan(d, &["--fail-on", "critical"]).assert().code(1);
     scan(d, &["--fail-on", "high"]).assert().code(1);
     scan(d, &["--fail-on", "act-now"]).assert().code(1);
+    for level in ["any", "medium", "out-of-cycle", "overdue"] {
+        scan(d, &["--fail-on", level]).assert().code(1);
+    }
+    // The reason is one line on stderr: the threshold, the first finding, how many more.
+    scan(d, &["--fail-on", "kev"]).assert().code(1).stderr(
+        predicates::str::is_match(
+            "^caulk: --fail-on kev: CVE-2023-4911 in libc6 2.36-9\\+deb12u1: in CISA KEV\n$",
+        )
+        .unwrap(),
+    );
+    // Before anything is due, nothing is overdue.
+    scan_on(d, "2020-01-01", &["--fail-on", "overdue"])
+        .assert()
+        .code(0)
+        .stderr("");
     // Isolated: the KEV finding is out-of-cycle, nothing is act-now.
     scan(d, &["--fail-on", "act-now", "--exposure", "isolated"])
         .assert()

@@ -190,9 +190,12 @@ fn scan_table(r: &ScanReport, details: bool, width: u16, out: &mut String) -> fm
                     .map(|c| format!("{c:.1}"))
                     .unwrap_or_else(|| "-".into()),
                 m.decision.as_str().to_string(),
-                m.due_date
-                    .map(|d| d.to_string())
-                    .unwrap_or_else(|| "-".into()),
+                // Overdue at a glance, as in the findings tables.
+                match m.due_date {
+                    Some(d) if d < r.today => format!("{d} (overdue)"),
+                    Some(d) => d.to_string(),
+                    None => "-".into(),
+                },
                 format!("{:.1}", m.risk_removed),
             ];
             if s.installability_checked {
