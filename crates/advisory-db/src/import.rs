@@ -214,6 +214,7 @@ impl Acc {
                 first_rejections: vec![],
                 first_warnings: vec![],
                 sha256: None,
+                data_date: None,
             },
             rejections: vec![],
         }
@@ -403,6 +404,7 @@ fn apply(
         acc.warn(&r.name, Some(&r.id), r.warnings.join("; "));
     }
     b.put_row(&r.row, &r.raw, replace)?;
+    acc.status.saw_date(&r.modified);
     seen.insert(
         std::mem::take(&mut r.id),
         Seen {
@@ -759,6 +761,9 @@ fn import_file(
             b.put_kev(e)?;
         }
         acc.status.records += k.entries.len() as u64;
+        if let Some(d) = &k.date_released {
+            acc.status.saw_date(d);
+        }
         for (_, id, reason) in k.rejected {
             acc.reject(&f.rel, id.as_deref(), reason);
         }
@@ -769,6 +774,14 @@ fn import_file(
             b.put_epss(s)?;
         }
         acc.status.records += e.scores.len() as u64;
+        // A daily file carries its date in the header; a time series on every row.
+        for d in e
+            .score_date
+            .iter()
+            .chain(e.scores.iter().filter_map(|s| s.score_date.as_ref()))
+        {
+            acc.status.saw_date(d);
+        }
         for (_, reason) in e.rejected {
             acc.reject(&f.rel, None, reason);
         }

@@ -99,7 +99,8 @@ pub fn import_unless_current(
 }
 
 /// The database as a report describes it: where, what the import did, each feed's age in
-/// days on `today`.
+/// days on `today` — from the data's own date when it has one, else from when its file was
+/// fetched.
 pub fn database_info(
     db: &Path,
     import: Option<DatabaseImport>,
@@ -115,14 +116,21 @@ pub fn database_info(
                 feed: f.feed.clone(),
                 source: f.source.clone(),
                 fetched_at: f.fetched_at.clone(),
-                age_days: f.fetched_at_unix.and_then(|t| {
-                    let day = jiff::Timestamp::from_second(t)
-                        .ok()?
-                        .to_zoned(jiff::tz::TimeZone::UTC)
-                        .date();
-                    Some((today - day).get_days() as i64)
-                }),
+                // The data's own date when it has one: a copy of an old file is old.
+                age_days: f
+                    .data_date
+                    .map(|d| d.date())
+                    .or_else(|| {
+                        Some(
+                            jiff::Timestamp::from_second(f.fetched_at_unix?)
+                                .ok()?
+                                .to_zoned(jiff::tz::TimeZone::UTC)
+                                .date(),
+                        )
+                    })
+                    .map(|day| (today - day).get_days() as i64),
                 records: f.records,
+                data_date: f.data_date,
             })
             .collect(),
     }

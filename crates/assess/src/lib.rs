@@ -515,7 +515,7 @@ fn database_issues(target: &Target, opts: &ScanOptions<'_>) -> Vec<ScanIssue> {
                 file: Some(f.source.clone()),
                 record: Some(f.feed.clone()),
                 reason: format!(
-                    "feed {} was fetched {age} days ago (more than {max}): newer advisories are missing",
+                    "feed {}'s data is {age} days old (more than {max}): newer advisories are missing",
                     f.feed
                 ),
             });

@@ -322,4 +322,71 @@ pub struct FeedStatus {
     pub first_warnings: Vec<Rejection>,
     /// SHA-256 of the feed file as imported.
     pub sha256: Option<String>,
+    /// The data's own date: KEV's `dateReleased`, the newest `modified` of the OSV records,
+    /// the EPSS score date. A copy of an old file is as old as its data, whatever its file
+    /// time; `None` when the data carries no date (or the database predates this field).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_date: Option<crate::Day>,
+}
+
+impl FeedStatus {
+    /// Take `text`'s date (`YYYY-MM-DD…`, as RFC 3339 timestamps start) into
+    /// [`FeedStatus::data_date`] when it is newer; anything else is ignored.
+    pub fn saw_date(&mut self, text: &str) {
+        let Some(day) = text.get(..10).and_then(|d| d.parse::<crate::Day>().ok()) else {
+            return;
+        };
+        // Earlier dates are placeholders, not data (golang/vulndb writes 0001-01-01 in every
+        // record's `modified`): the feed then has no date of its own.
+        if day.date() < jiff::civil::date(1995, 1, 1) {
+            return;
+        }
+        if self.data_date.is_none_or(|d| day > d) {
+            self.data_date = Some(day);
+        }
+    }
+}
+
+#[cfg(test)]
+mod feed_date_tests {
+    use super::*;
+
+    #[test]
+    fn a_feed_is_as_old_as_its_newest_dated_record() {
+        let mut f = FeedStatus {
+            feed: "osv/Go".into(),
+            source: "s".into(),
+            fetched_at: None,
+            fetched_at_unix: None,
+            records: 0,
+            rejected: 0,
+            duplicates: 0,
+            warnings: 0,
+            first_rejections: vec![],
+            first_warnings: vec![],
+            sha256: None,
+            data_date: None,
+        };
+        // golang/vulndb's placeholder is no date; neither is junk.
+        for t in [
+            "0001-01-01T00:00:00Z",
+            "",
+            "yesterday",
+            "2026-13-01T00:00:00Z",
+        ] {
+            f.saw_date(t);
+        }
+        assert_eq!(f.data_date, None);
+        for t in [
+            "2024-05-01T10:00:00Z",
+            "2025-08-25T15:01:13.5452Z",
+            "2025-03-19",
+        ] {
+            f.saw_date(t);
+        }
+        assert_eq!(
+            f.data_date.map(|d| d.to_string()).as_deref(),
+            Some("2025-08-25")
+        );
+    }
 }

@@ -167,10 +167,15 @@ pub struct FeedAge {
     /// When the feed file was fetched (RFC 3339), when known.
     #[serde(default)]
     pub fetched_at: Option<String>,
-    /// Whole days between `fetched_at` and the scan's `today`, when both are known.
+    /// Whole days between the data's own date (`data_date`) — else `fetched_at` — and the
+    /// scan's `today`, when known.
     #[serde(default)]
     pub age_days: Option<i64>,
     pub records: u64,
+    /// The data's own date (KEV release, newest OSV `modified`, EPSS score date), when it has
+    /// one: what `age_days` counts from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_date: Option<Day>,
 }
 
 /// The asset context and the policy tables the priorities were computed with.

@@ -746,6 +746,7 @@ pub fn report() -> ScanReport {
                     fetched_at: Some("2026-11-20T00:00:00Z".into()),
                     age_days: Some(7),
                     records: 2,
+                    data_date: None,
                 },
                 FeedAge {
                     feed: "kev".into(),
@@ -753,6 +754,7 @@ pub fn report() -> ScanReport {
                     fetched_at: Some("2026-11-20T00:00:00Z".into()),
                     age_days: Some(7),
                     records: 1,
+                    data_date: None,
                 },
                 FeedAge {
                     feed: "osv/Debian".into(),
@@ -760,6 +762,7 @@ pub fn report() -> ScanReport {
                     fetched_at: None,
                     age_days: None,
                     records: 9,
+                    data_date: None,
                 },
             ],
         },
