@@ -2,8 +2,9 @@
 //! (`cvssMetricV40`, `cvssMetricV31`, `cvssMetricV30`, `cvssMetricV2`), every vector
 //! rescored by us and kept beside the score NVD published.
 //!
-//! Accepted shapes: an API response (`{"vulnerabilities":[{"cve":{…}}]}`), a single CVE
-//! object (`{"id":"CVE-…","metrics":{…}}`), or JSON lines of either. A vector that does not
+//! Accepted shapes: an API response (`{"vulnerabilities":[{"cve":{…}}]}`), one item of it
+//! (`{"cve":{…}}`), a single CVE object (`{"id":"CVE-…","metrics":{…}}`), or JSON lines of
+//! any of these. A vector that does not
 //! score is reported; a recomputed score that differs from the published one is kept (ours
 //! is what ranks) and reported. Pure: no I/O.
 
@@ -29,6 +30,10 @@ pub fn read_document(doc: &Value, out: &mut Nvd) {
         for item in list {
             read_cve(item.get("cve").unwrap_or(item), out);
         }
+    } else if let Some(cve) = doc.get("cve").filter(|c| c.is_object()) {
+        // One item of an API response on its own (`{"cve": {…}}`, a line of the JSON-lines
+        // exports made from the API).
+        read_cve(cve, out);
     } else {
         read_cve(doc, out);
     }

@@ -182,3 +182,31 @@ fn claircore_lists() {
     }
     assert!(checked > 200, "{checked}");
 }
+
+/// NVD's host sample (five whole API 2.0 records, one bare `cve` object per line) reads the
+/// same whether each line is the bare object or the API's item shape `{"cve": {…}}`.
+#[test]
+fn nvd_api_items_read_bare_or_wrapped() {
+    let Some(p) = caulk_testkit::data("nvd/nvd-api-2.0-host-sample.jsonl.gz") else {
+        return;
+    };
+    let mut text = String::new();
+    std::io::Read::read_to_string(
+        &mut flate2::read::GzDecoder::new(std::fs::File::open(p).expect("open")),
+        &mut text,
+    )
+    .expect("gunzip");
+    let bare = caulk_feeds::nvd::parse(&text);
+    assert_eq!(bare.cves, 5);
+    assert!(bare.rejected.is_empty(), "{:?}", bare.rejected);
+    assert!(!bare.scores.is_empty());
+    let wrapped: String = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| format!("{{\"cve\": {l}}}\n"))
+        .collect();
+    let w = caulk_feeds::nvd::parse(&wrapped);
+    assert_eq!(w.cves, 5);
+    assert!(w.rejected.is_empty(), "{:?}", w.rejected);
+    assert_eq!(w.scores, bare.scores);
+}
