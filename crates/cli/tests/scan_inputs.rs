@@ -403,3 +403,69 @@ fn sbom_cyclonedx_and_spdx_match_language_and_distro_purls() {
         n["issues"]
     );
 }
+
+/// Issue 11, item 9: Ubuntu's older `UBUNTU-CVE-*` records name their CVE only in `related`;
+/// the finding is still the CVE, so CISA KEV attaches (Looney Tunables is in KEV).
+#[test]
+fn an_ubuntu_cve_record_is_its_cve_and_kev_attaches() {
+    let (Some(sample), Some(kev)) = (
+        caulk_testkit::data("ubuntu/osv-sample.zip"),
+        caulk_testkit::data("kev/known_exploited_vulnerabilities.json"),
+    ) else {
+        return;
+    };
+    let tmp = tempdir();
+    let d = tmp.path();
+    let mirror = d.join("mirror");
+    std::fs::create_dir_all(mirror.join("osv/Ubuntu")).unwrap();
+    std::fs::create_dir_all(mirror.join("kev")).unwrap();
+    std::fs::copy(&sample, mirror.join("osv/Ubuntu/all.zip")).unwrap();
+    std::fs::copy(
+        &kev,
+        mirror.join("kev/known_exploited_vulnerabilities.json"),
+    )
+    .unwrap();
+    let inv = serde_json::json!({
+        "format_version": 1,
+        "host": {"os": {"id": "ubuntu", "version_id": "22.04", "ecosystem": "Ubuntu:22.04:LTS"}},
+        "packages": [{"ecosystem": "Ubuntu:22.04:LTS", "name": "libc6", "version": "2.35-0ubuntu3.1",
+                      "source_name": "glibc", "source_version": "2.35-0ubuntu3.1", "arch": "amd64",
+                      "file": "/var/lib/dpkg/status", "state": "installed", "collector": "dpkg"}],
+        "issues": []
+    });
+    std::fs::write(d.join("inv.json"), inv.to_string()).unwrap();
+    let out = assert_cmd::Command::cargo_bin("caulk")
+        .unwrap()
+        .env_remove("CAULK_DB")
+        .current_dir(d)
+        .args([
+            "scan",
+            "--inventory",
+            "inv.json",
+            "--feeds",
+            "mirror",
+            "--db",
+            "adv.db",
+        ])
+        .args(["--today", "2026-11-27", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let f = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| {
+            f["advisory_ids"]
+                .to_string()
+                .contains("UBUNTU-CVE-2023-4911")
+        })
+        .unwrap_or_else(|| panic!("{}", r["findings"]));
+    assert_eq!(f["vulnerability"]["id"], "CVE-2023-4911");
+    assert_eq!(f["kev"]["date_added"], "2023-11-21", "{}", f["kev"]);
+}

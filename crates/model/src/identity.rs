@@ -8,6 +8,9 @@
 //!   many CVEs) is an *advisory* for several vulnerabilities: it is linked to each of them
 //!   ([`Identity::advisory_vulns`]) but never unioned, or its CVEs would collapse into one.
 //! * `related` is not identity (a different vulnerability, a sibling bug): never unioned.
+//! * A distro's record *named after* a CVE (`UBUNTU-CVE-2023-4911`, `DEBIAN-CVE-…`) is that
+//!   CVE, even when its record names the CVE only in `related` (Ubuntu's older layout) or
+//!   nowhere: union with the CVE of its name.
 //!
 //! Union-find over ids with path compression; the display id of a group is its lowest CVE id
 //! (ids compare as strings), else its lowest id, so the result is deterministic whatever the
@@ -77,6 +80,20 @@ pub struct Identity {
     pub advisory_vulns: BTreeMap<String, BTreeSet<String>>,
 }
 
+/// The CVE a distro record is named after (`UBUNTU-CVE-2023-4911` → `CVE-2023-4911`).
+pub fn named_cve(id: &str) -> Option<&str> {
+    let cve = ["UBUNTU-", "DEBIAN-"]
+        .iter()
+        .find_map(|p| id.strip_prefix(p))?;
+    let rest = cve.strip_prefix("CVE-")?;
+    let (year, num) = rest.split_once('-')?;
+    (year.len() == 4
+        && year.bytes().all(|b| b.is_ascii_digit())
+        && num.len() >= 4
+        && num.bytes().all(|b| b.is_ascii_digit()))
+    .then_some(cve)
+}
+
 fn display_key(id: &str) -> (bool, &str) {
     (!id.starts_with("CVE-"), id)
 }
@@ -87,6 +104,10 @@ pub fn merge<'a>(records: impl IntoIterator<Item = Links<'a>>) -> Identity {
     let records: Vec<Links<'a>> = records.into_iter().collect();
     for r in &records {
         let me = uf.add(r.id);
+        if let Some(cve) = named_cve(r.id) {
+            let j = uf.add(cve);
+            uf.union(me, j);
+        }
         for a in r.aliases.iter().filter(|a| !a.is_empty()) {
             let j = uf.add(a);
             uf.union(me, j);
@@ -216,6 +237,26 @@ mod tests {
             id.advisory_vulns["DSA-5380-1"].iter().collect::<Vec<_>>(),
             ["CVE-2023-1", "CVE-2023-2", "DSA-5380-1"]
         );
+    }
+
+    #[test]
+    fn a_record_named_after_a_cve_is_that_cve() {
+        let none: Vec<String> = vec![];
+        let id = merge([Links {
+            id: "UBUNTU-CVE-2023-4911",
+            aliases: &none,
+            upstream: &none,
+        }]);
+        assert_eq!(id.vuln_of["UBUNTU-CVE-2023-4911"], "CVE-2023-4911");
+        assert_eq!(named_cve("DEBIAN-CVE-2024-12345"), Some("CVE-2024-12345"));
+        for not in [
+            "UBUNTU-CVE-23-1",
+            "USN-6409-1",
+            "UBUNTU-CVE-2023-4911x",
+            "ALSA-2024:1",
+        ] {
+            assert_eq!(named_cve(not), None, "{not}");
+        }
     }
 
     #[test]
