@@ -2,7 +2,8 @@
 //! into an [`Inventory`](caulk_model::inventory::Inventory).
 //!
 //! It owns host access ([`HostAccess`], [`FsHost`], [`MemHost`]), OS facts ([`os`]), the
-//! package databases ([`dpkg`], [`rpm`], [`apk`]), lockfiles ([`lockfile`]) and SBOMs
+//! one reader of Debian control files ([`deb822`]), the package databases ([`dpkg`], [`rpm`],
+//! [`apk`]), lockfiles ([`lockfile`]) and SBOMs
 //! ([`sbom`]), plus the CycloneDX export ([`cyclonedx`]). Every parser is a pure function of
 //! bytes (fuzzed); the entry points [`inventory_host`], [`scan_path`] and [`read_sbom`] wire
 //! them to a [`HostAccess`].
@@ -17,6 +18,7 @@
 
 pub mod apk;
 pub mod cyclonedx;
+pub mod deb822;
 pub mod dpkg;
 mod host;
 pub mod lockfile;
