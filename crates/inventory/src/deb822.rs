@@ -91,6 +91,10 @@ pub fn is_blank(line: &[u8], max_line: usize) -> bool {
 /// end (after its newline, or the text's end).
 fn next_blank(text: &[u8], from: usize, max_line: usize) -> Option<(usize, usize)> {
     let blank_at = |start: usize| {
+        // Most blank lines are empty: no search for their end.
+        if text.get(start) == Some(&b'\n') {
+            return Some((start, start + 1));
+        }
         let end = line_end(text, start);
         is_blank(&text[start..end], max_line).then_some((start, (end + 1).min(text.len())))
     };
@@ -296,8 +300,8 @@ impl<'a> LineNumbers<'a> {
 
 /// The paragraphs of a text that arrives in pieces: each is handed over once a blank line
 /// closes it (the last one by [`Stream::finish`]), exactly as [`paragraphs`] reads the whole
-/// text. Only the unfinished paragraph is held, and each byte is searched once however long
-/// a paragraph grows.
+/// text. Paragraphs are read where they lie in the pieces; only the unfinished one is copied
+/// and held, and each byte is searched once however long a paragraph grows.
 #[derive(Debug, Default)]
 pub struct Stream {
     /// The bytes after the last blank line handed over.
@@ -315,13 +319,55 @@ impl Stream {
 
     /// Add the next bytes; `each` gets the paragraphs they close.
     pub fn push(&mut self, bytes: &[u8], mut each: impl FnMut(Paragraph<'_>)) {
-        let old = self.tail.len();
-        self.tail.extend_from_slice(bytes);
-        // Only whole lines can be judged blank.
-        let Some(whole) = memrchr(b'\n', &self.tail[old..]).map(|i| old + i + 1) else {
+        // Only whole lines can be judged blank: first the one the tail ends in.
+        let Some(nl) = memchr(b'\n', bytes) else {
+            self.tail.extend_from_slice(bytes);
             return;
         };
-        let text = &self.tail[..whole];
+        let (head, rest) = bytes.split_at(nl + 1);
+        self.tail.extend_from_slice(head);
+        self.close_in_tail(&mut each);
+        // The rest is read where it lies (not copied: 50 MB of index); only the paragraph it
+        // ends in is kept.
+        let base = self.dropped + self.tail.len();
+        let whole = memrchr(b'\n', rest).map_or(0, |i| i + 1);
+        let text = &rest[..whole];
+        let mut start = 0;
+        let mut at = 0;
+        while let Some((s, e)) = next_blank(text, at, usize::MAX) {
+            if !self.tail.is_empty() {
+                // The tail's paragraph goes on to this blank line.
+                self.tail.extend_from_slice(&text[..s]);
+                each(Paragraph {
+                    text: &self.tail[..self.tail.len() - 1],
+                    offset: self.dropped,
+                    closed_at: Some(base + s),
+                    max_line: usize::MAX,
+                });
+                self.tail.clear();
+            } else if s > start {
+                each(Paragraph {
+                    text: &text[start..s - 1],
+                    offset: base + start,
+                    closed_at: Some(base + s),
+                    max_line: usize::MAX,
+                });
+            }
+            start = e;
+            at = e;
+        }
+        if self.tail.is_empty() {
+            self.dropped = base + start;
+            self.tail.extend_from_slice(&rest[start..]);
+        } else {
+            self.tail.extend_from_slice(rest);
+        }
+        self.searched = self.tail.len() - (rest.len() - whole);
+    }
+
+    /// Hand over the paragraphs that blank lines close within the tail, which ends a line.
+    fn close_in_tail(&mut self, each: &mut impl FnMut(Paragraph<'_>)) {
+        let text = &self.tail[..];
         let mut start = 0;
         let mut at = self.searched;
         while let Some((s, e)) = next_blank(text, at, usize::MAX) {
@@ -338,7 +384,7 @@ impl Stream {
         }
         self.tail.drain(..start);
         self.dropped += start;
-        self.searched = whole - start;
+        self.searched = self.tail.len();
     }
 
     /// The end of the text; `each` gets the last paragraph.
@@ -373,7 +419,9 @@ impl FieldFinder {
     pub fn in_paragraph(&self, p: &Paragraph<'_>) -> bool {
         if let Some(i) = self.at_line_start.find(p.text) {
             let start = i + 1;
-            if strip_cr(&p.text[start..line_end(p.text, start)]).len() <= p.max_line {
+            if p.max_line == usize::MAX
+                || strip_cr(&p.text[start..line_end(p.text, start)]).len() <= p.max_line
+            {
                 return true;
             }
         }
@@ -509,13 +557,17 @@ mod tests {
         let mut cases = texts(b"a\n \r", 7);
         let long = b"Package: a\nVersion: 1\n\n\n  \nPackage: b\r\n\r\nx\n y\n\n".repeat(40);
         cases.push(long);
+        // A paragraph longer than many pieces.
+        let mut longer = b"Package: big\n".repeat(300);
+        longer.extend_from_slice(b"\n \nPackage: next\n");
+        cases.push(longer);
         for t in cases {
             let seen = |p: Paragraph<'_>| {
                 let lines: Vec<usize> = p.lines().map(|l| l.offset).collect();
                 (p.text().to_vec(), p.offset(), p.closed_at(), lines)
             };
             let want: Vec<_> = paragraphs(&t).map(seen).collect();
-            for size in [1, 2, 3, 5, 64, t.len().max(1)] {
+            for size in [1, 2, 3, 4, 5, 7, 13, 64, t.len().max(1)] {
                 let mut s = Stream::new();
                 let mut got = Vec::new();
                 for piece in t.chunks(size) {
