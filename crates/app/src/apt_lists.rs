@@ -19,7 +19,8 @@
 //! group or others; anything else is a miss (and is not overwritten through).
 
 use crate::error::{Context, Result};
-use caulk_assess::apt::{AptCandidate, AptIndex, PackagesFeed, origin_from_list_name};
+use caulk_inventory::apt::{PackagesFeed, origin_from_list_name};
+use caulk_model::apt::{AptCandidate, AptIndex};
 use caulk_model::finding::{IssueStage, ScanIssue, ScanIssueKind};
 use caulk_model::inventory::{Collector, Inventory};
 use sha2::{Digest, Sha256};
@@ -48,7 +49,7 @@ pub(crate) fn has_packages_files(dir: &Path) -> bool {
 pub(crate) const MAX_INDEX_BYTES: u64 = 512 << 20;
 
 /// Bump when the cache layout, or what reading a list yields (parsing, issue texts), changes.
-const CACHE_FORMAT: u32 = 1;
+const CACHE_FORMAT: u32 = 2;
 const CACHE_MAGIC: &[u8; 8] = b"CAULKAPT";
 /// A cache file larger than this is not read.
 const MAX_CACHE_BYTES: u64 = 64 << 20;
@@ -690,7 +691,7 @@ mod tests {
             read_apt_lists_inner(&lists, Some(&root), &inv, &mut issues, None).unwrap();
         let bins = vec![("openssl".to_string(), Some("amd64".to_string()))];
         assert!(
-            index.installable("openssl", "99.0", &bins).is_none(),
+            caulk_assess::apt::installable(&index, "openssl", "99.0", &bins).is_none(),
             "a list outside the root was read"
         );
         let about = |name: &str| {
@@ -710,7 +711,7 @@ mod tests {
         // Without a root (the live host, `--apt-lists`), the link is followed as given.
         let mut issues = Vec::new();
         let (index, _) = read_apt_lists_inner(&lists, None, &inv, &mut issues, None).unwrap();
-        assert!(index.installable("openssl", "99.0", &bins).is_some());
+        assert!(caulk_assess::apt::installable(&index, "openssl", "99.0", &bins).is_some());
     }
 
     #[test]
@@ -735,7 +736,7 @@ mod tests {
         assert_eq!(o, CacheOutcome::Hit);
         assert_eq!((&got, &issues), (&want, &want_issues));
         let bins = vec![("libssl3".to_string(), Some("amd64".to_string()))];
-        let fix = got.installable("openssl", "3.0.20", &bins).unwrap();
+        let fix = caulk_assess::apt::installable(&got, "openssl", "3.0.20", &bins).unwrap();
         assert_eq!(fix.origin, "bookworm-security/main");
         assert_eq!(cache_files(&cache), files, "no temporary file left");
     }

@@ -3,7 +3,7 @@
 //!
 //! It owns host access ([`HostAccess`], [`FsHost`], [`MemHost`]), OS facts ([`os`]), the
 //! one reader of Debian control files ([`deb822`]), the package databases ([`dpkg`], [`rpm`],
-//! [`apk`]), lockfiles ([`lockfile`]) and SBOMs
+//! [`apk`]), apt's candidate lists ([`apt`]), lockfiles ([`lockfile`]) and SBOMs
 //! ([`sbom`]), plus the CycloneDX export ([`cyclonedx`]). Every parser is a pure function of
 //! bytes (fuzzed); the entry points [`inventory_host`], [`scan_path`] and [`read_sbom`] wire
 //! them to a [`HostAccess`].
@@ -17,6 +17,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod apk;
+pub mod apt;
 pub mod cyclonedx;
 pub mod deb822;
 pub mod dpkg;
