@@ -212,10 +212,9 @@ impl ListsDir {
         put_u32(&mut key, names.len())?;
         for name in names {
             put_bytes(&mut key, name.as_bytes())?;
-            let path = format!("{}/{name}", self.dir.trim_end_matches('/'));
             let Some(m) = self
                 .host
-                .resolve(&path)
+                .resolve(&apt::list_path(&self.dir, name))
                 .ok()
                 .and_then(|p| std::fs::metadata(p).ok())
             else {

@@ -45,7 +45,8 @@ pub fn is_packages_file(name: &str) -> bool {
         .any(|suffix| name.ends_with(suffix))
 }
 
-fn join(dir: &str, name: &str) -> String {
+/// The path on the host of the list `name` of the directory `dir`.
+pub fn list_path(dir: &str, name: &str) -> String {
     format!("{}/{name}", dir.trim_end_matches('/'))
 }
 
@@ -101,7 +102,7 @@ pub fn read_lists(
             record: None,
             reason,
         };
-        let raw = match host.open(&join(dir, name), MAX_INDEX_BYTES) {
+        let raw = match host.open(&list_path(dir, name), MAX_INDEX_BYTES) {
             Ok(Some(r)) => std::io::BufReader::new(r),
             Ok(None) => {
                 out.issues

@@ -82,7 +82,7 @@ fn strip_cr(line: &[u8]) -> &[u8] {
 
 /// Whether `line` (without its newline) is blank: only spaces and tabs once one trailing CR
 /// is dropped, and not longer than `max_line`.
-pub fn is_blank(line: &[u8], max_line: usize) -> bool {
+fn is_blank(line: &[u8], max_line: usize) -> bool {
     let line = strip_cr(line);
     line.len() <= max_line && line.iter().all(|&b| b == b' ' || b == b'\t')
 }
