@@ -1,14 +1,17 @@
-//! The host's apt lists (`/var/lib/apt/lists/*Packages*`) read into an [`AptIndex`] of the
-//! installed dpkg packages, for installability — with a persistent cache.
+//! The host's apt lists (`/var/lib/apt/lists/*Packages*`) read for installability, through a
+//! persistent cache. Reading them is the collector's (`caulk_inventory::apt`, through
+//! `HostAccess`); this module chooses where they are read ([`ListsDir`]) and keeps what they
+//! said.
 //!
 //! Reading the lists is most of a host scan: bookworm main amd64 is 60 000 stanzas, 50 MB
 //! decompressed, of which a host keeps a few thousand candidates. The cache stores those
 //! candidates and the issues the read produced, under a key that changes whenever the result
 //! could: the cache format and caulk version, the canonical lists directory, every list file
-//! (name, size, mtime, ctime, inode, device, mode) and the set of wanted package names. A
-//! cache that is missing, stale, corrupt or unreadable is a miss: the lists are read as
-//! without a cache, and the cache is rewritten (atomically, errors ignored). Output is the same
-//! with and without the cache: issues name their file by the directory as given this time.
+//! (name, size, mtime, ctime, inode, device, mode; or that nothing is there) and the set of
+//! wanted package names. A cache that is missing, stale, corrupt or unreadable is a miss: the
+//! lists are read as without a cache, and the cache is rewritten (atomically, errors ignored).
+//! Output is the same with and without the cache: issues name their file by the directory as
+//! given this time.
 //!
 //! Not cached: a read that met an OS error (a list that could not be opened or read), since
 //! that is a fact about this run, not about the lists.
@@ -16,12 +19,16 @@
 //! Trust: the cache says which fixes are installable, so another local user must not be able
 //! to plant one. The cache directory is created private (0700) and a cache file is read only
 //! when it and its directory belong to the user running the scan and neither is writable by
-//! group or others; anything else is a miss (and is not overwritten through).
+//! group or others; anything else is a miss (and is not overwritten through). The cache is
+//! state of the machine caulk runs on, not of the host read: it is the one part of this
+//! module that uses the filesystem directly.
 
 use crate::error::{Context, Result};
-use caulk_assess::apt::{AptCandidate, AptIndex, PackagesFeed, origin_from_list_name};
-use caulk_model::finding::{IssueStage, ScanIssue, ScanIssueKind};
-use caulk_model::inventory::{Collector, Inventory};
+use caulk_inventory::apt::{self, ListIssue, Lists};
+use caulk_inventory::{FsHost, HostAccess};
+use caulk_model::apt::{AptCandidate, AptIndex};
+use caulk_model::finding::{IssueStage, ScanIssue};
+use caulk_model::inventory::{Collector, Inventory, IssueKind};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
 use std::io::{Read, Write};
@@ -29,26 +36,8 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-pub(crate) fn is_packages_file(name: &str) -> bool {
-    // apt stores its lists plain, or compressed as configured (`Acquire::GzipIndexes`,
-    // `Acquire::CompressionTypes`): lz4 is the default of many container images.
-    ["Packages", "Packages.xz", "Packages.gz", "Packages.lz4"]
-        .iter()
-        .any(|suffix| name.ends_with(suffix))
-}
-
-pub(crate) fn has_packages_files(dir: &Path) -> bool {
-    std::fs::read_dir(dir).is_ok_and(|rd| {
-        rd.flatten()
-            .any(|e| is_packages_file(&e.file_name().to_string_lossy()))
-    })
-}
-
-/// Upper bound on one decompressed index (bookworm main amd64 is about 45 MiB).
-pub(crate) const MAX_INDEX_BYTES: u64 = 512 << 20;
-
 /// Bump when the cache layout, or what reading a list yields (parsing, issue texts), changes.
-const CACHE_FORMAT: u32 = 1;
+const CACHE_FORMAT: u32 = 2;
 const CACHE_MAGIC: &[u8; 8] = b"CAULKAPT";
 /// A cache file larger than this is not read.
 const MAX_CACHE_BYTES: u64 = 64 << 20;
@@ -77,7 +66,8 @@ fn cache_dir_from(var: impl Fn(&str) -> Option<std::ffi::OsString>) -> Option<Pa
 /// What the cache did for one read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum CacheOutcome {
-    /// No cache directory, or the lists could not be keyed (a list that cannot be stat'ed).
+    /// No cache directory, or the lists could not be keyed (a directory that cannot be
+    /// resolved).
     Disabled,
     /// Read from the cache.
     Hit,
@@ -85,217 +75,168 @@ pub(crate) enum CacheOutcome {
     Miss,
 }
 
-/// The `Packages` indexes of `dir` (apt's lists directory), keeping the stanzas of the dpkg
-/// packages of `inv`; problems become `issues`. With `cache_dir`, a cache of the result is
-/// used and kept there. With `root` (`dir` is inside an image or a mounted root), each list
-/// is resolved inside it as the collectors resolve paths (`FsHost`): a symlink cannot lead
-/// out of the root. Only regular files are read (a FIFO would block the scan).
-pub fn read_apt_lists(
-    dir: &Path,
-    root: Option<&Path>,
-    inv: &Inventory,
-    issues: &mut Vec<ScanIssue>,
-    cache_dir: Option<&Path>,
-) -> Result<AptIndex> {
-    read_apt_lists_inner(dir, root, inv, issues, cache_dir).map(|(index, _)| index)
+/// An apt lists directory: the host it is read through, its path there, and the path issues
+/// name it by.
+#[derive(Debug, Clone)]
+pub struct ListsDir {
+    host: FsHost,
+    dir: String,
+    shown: PathBuf,
 }
 
-pub(crate) fn read_apt_lists_inner(
-    dir: &Path,
-    root: Option<&Path>,
-    inv: &Inventory,
-    issues: &mut Vec<ScanIssue>,
-    cache_dir: Option<&Path>,
-) -> Result<(AptIndex, CacheOutcome)> {
-    let listed: Vec<PathBuf> = std::fs::read_dir(dir)
-        .with_context(|| format!("--apt-lists {}", dir.display()))?
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .is_some_and(|n| is_packages_file(&n.to_string_lossy()))
+impl ListsDir {
+    /// `--apt-lists DIR`: a directory of the machine caulk runs on, taken as given (its
+    /// symlinks are followed wherever they lead).
+    pub fn given(dir: &Path) -> Result<ListsDir> {
+        let what = || format!("--apt-lists {}", dir.display());
+        let abs = std::path::absolute(dir).with_context(what)?;
+        let path = abs
+            .to_str()
+            .with_context(|| format!("{}: not UTF-8", what()))?;
+        Ok(ListsDir {
+            host: FsHost::new("/"),
+            dir: path.to_string(),
+            shown: dir.to_path_buf(),
         })
-        .collect();
-    let mut names = Vec::with_capacity(listed.len());
-    for p in listed {
-        let real = match root.map(|r| (r, p.strip_prefix(r))) {
-            Some((r, Ok(rel))) => caulk_inventory::FsHost::new(r).resolve(&rel.to_string_lossy()),
-            _ => Ok(p.clone()),
-        };
-        let refuse = |kind, reason: String| ScanIssue {
-            stage: IssueStage::Installability,
-            kind,
-            file: Some(p.display().to_string()),
-            record: None,
-            reason,
-        };
-        match real.map(|r| (std::fs::metadata(&r).map(|m| m.is_file()), r)) {
-            Ok((Ok(true), r)) => names.push(r),
-            Ok((Ok(false), _)) => issues.push(refuse(
-                ScanIssueKind::BadInput,
-                "not a regular file: skipped".into(),
-            )),
-            Ok((Err(e), _)) => issues.push(refuse(ScanIssueKind::Unreadable, e.to_string())),
-            Err(e) => issues.push(refuse(ScanIssueKind::Unreadable, e.to_string())),
+    }
+
+    /// apt's lists of a root (an image, a mounted system, or `/`): they resolve inside it, as
+    /// every collector's files do.
+    pub fn in_root(root: &Path) -> ListsDir {
+        ListsDir {
+            host: FsHost::new(root),
+            dir: apt::LISTS.to_string(),
+            shown: root.join(apt::LISTS.trim_start_matches('/')),
         }
     }
-    names.sort();
-    let mut wanted: Vec<&str> = inv
-        .packages
-        .iter()
-        .filter(|p| p.collector == Collector::Dpkg)
-        .map(|p| p.name.as_str())
-        .collect();
-    wanted.sort_unstable();
-    wanted.dedup();
-    let to_issue = |i: BuildIssue| i.into_scan_issue(&names);
 
-    let Some((cache_dir, file, key)) =
-        cache_dir.and_then(|c| cache_key(dir, &names, &wanted).map(|(f, k)| (c, f, k)))
-    else {
-        let built = build(&names, &wanted);
-        issues.extend(built.issues.into_iter().map(to_issue));
-        return Ok((built.index, CacheOutcome::Disabled));
-    };
-    let path = cache_dir.join(&file);
-    if let Some((index, cached)) = load(&path, &key, names.len()) {
-        issues.extend(cached.into_iter().map(to_issue));
-        return Ok((index, CacheOutcome::Hit));
+    /// Whether it holds any `Packages` list.
+    pub fn has_lists(&self) -> bool {
+        apt::list_names(&self.host, &self.dir).is_ok_and(|n| n.is_some_and(|n| !n.is_empty()))
     }
-    let built = build(&names, &wanted);
-    // A list replaced while it was read gives a key that no longer describes it.
-    if built.cacheable && cache_key(dir, &names, &wanted).is_some_and(|(_, after)| after == key) {
-        let _ = store(cache_dir, &path, &key, &built);
+
+    /// The lists read into an index of the dpkg packages of `inv`; problems become `issues`.
+    /// With `cache_dir`, a cache of the result is used and kept there.
+    pub fn read(
+        &self,
+        inv: &Inventory,
+        issues: &mut Vec<ScanIssue>,
+        cache_dir: Option<&Path>,
+    ) -> Result<AptIndex> {
+        self.read_inner(inv, issues, cache_dir)
+            .map(|(index, _)| index)
     }
-    issues.extend(built.issues.into_iter().map(to_issue));
-    Ok((built.index, CacheOutcome::Miss))
-}
 
-/// An issue of one list, `file` an index into the sorted list paths.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct BuildIssue {
-    file: usize,
-    kind: ScanIssueKind,
-    record: Option<String>,
-    reason: String,
-}
-
-impl BuildIssue {
-    fn into_scan_issue(self, names: &[PathBuf]) -> ScanIssue {
-        ScanIssue {
-            stage: IssueStage::Installability,
-            kind: self.kind,
-            file: names.get(self.file).map(|p| p.display().to_string()),
-            record: self.record,
-            reason: self.reason,
-        }
-    }
-}
-
-#[derive(Debug)]
-struct Built {
-    index: AptIndex,
-    issues: Vec<BuildIssue>,
-    /// No OS error was met (those say nothing about the lists themselves).
-    cacheable: bool,
-}
-
-/// Memory the xz decoder may use (apt's lists need a few MiB of dictionary).
-const XZ_MEMLIMIT: u64 = 128 << 20;
-
-fn build(names: &[PathBuf], wanted: &[&str]) -> Built {
-    let wanted: HashSet<&str> = wanted.iter().copied().collect();
-    let mut index = AptIndex::new();
-    let mut issues = Vec::new();
-    let mut cacheable = true;
-    for (i, path) in names.iter().enumerate() {
-        let issue = |kind, reason: String| BuildIssue {
-            file: i,
-            kind,
-            record: None,
-            reason,
-        };
-        let raw = match std::fs::File::open(path) {
-            Ok(f) => std::io::BufReader::new(f),
-            Err(e) => {
-                cacheable = false;
-                issues.push(issue(ScanIssueKind::Unreadable, e.to_string()));
-                continue;
-            }
-        };
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default();
-        // Streamed: the decompressed index (50 MB for bookworm main) is parsed piece by
-        // piece, never held whole (BENCHMARKS.md, "scan": peak memory).
-        let mut reader: Box<dyn Read> = if name.ends_with(".xz") {
-            // Bounded: a hostile header can ask the decoder for gigabytes of dictionary.
-            match liblzma::stream::Stream::new_stream_decoder(XZ_MEMLIMIT, 0) {
-                Ok(st) => Box::new(liblzma::read::XzDecoder::new_stream(raw, st)),
-                Err(e) => {
-                    issues.push(issue(ScanIssueKind::Unreadable, format!("xz decoder: {e}")));
-                    continue;
-                }
-            }
-        } else if name.ends_with(".gz") {
-            // Every member, as `gzip -d` reads a concatenated file.
-            Box::new(flate2::read::MultiGzDecoder::new(raw))
-        } else if name.ends_with(".lz4") {
-            Box::new(lz4_flex::frame::FrameDecoder::new(raw))
-        } else {
-            Box::new(raw)
-        };
-        let is_wanted = |p: &str| wanted.contains(p);
-        let mut feed = PackagesFeed::new(&origin_from_list_name(&name));
-        let mut buf = vec![0u8; 256 << 10];
-        let read: std::io::Result<bool> = loop {
-            match reader.read(&mut buf) {
-                Ok(0) => break Ok(true),
-                Ok(n) => {
-                    feed.push(&buf[..n], &is_wanted);
-                    if feed.bytes() > MAX_INDEX_BYTES {
-                        break Ok(false);
-                    }
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => break Err(e),
-            }
-        };
-        match read {
-            Err(e) => {
-                // An OS error is this run's; a decoder's error is the file's content.
-                if e.raw_os_error().is_some() {
-                    cacheable = false;
-                }
-                let (kind, what) = if name.ends_with("Packages") {
-                    (ScanIssueKind::Unreadable, "reading")
+    fn names(&self) -> Result<Vec<String>> {
+        let what = || format!("--apt-lists {}", self.shown.display());
+        match apt::list_names(&self.host, &self.dir) {
+            Ok(Some(names)) => Ok(names),
+            Ok(None) => {
+                let errno = if self.host.exists(&self.dir) {
+                    rustix::io::Errno::NOTDIR
                 } else {
-                    (ScanIssueKind::BadInput, "decompressing")
+                    rustix::io::Errno::NOENT
                 };
-                issues.push(issue(kind, format!("{what}: {e}")));
-                continue;
+                Err(std::io::Error::from(errno)).with_context(what)
             }
-            Ok(false) => {
-                issues.push(issue(
-                    ScanIssueKind::Limit,
-                    format!("larger than {MAX_INDEX_BYTES} bytes decompressed: skipped"),
-                ));
-                continue;
-            }
-            Ok(true) => {}
-        }
-        for (n, reason) in feed.finish(&mut index, &is_wanted) {
-            issues.push(BuildIssue {
-                record: Some(format!("stanza {n}")),
-                ..issue(ScanIssueKind::BadInput, reason)
-            });
+            Err(caulk_inventory::Error::Io { source, .. }) => Err(source).with_context(what),
+            Err(e) => Err(e).with_context(what),
         }
     }
-    Built {
-        index,
-        issues,
-        cacheable,
+
+    pub(crate) fn read_inner(
+        &self,
+        inv: &Inventory,
+        issues: &mut Vec<ScanIssue>,
+        cache_dir: Option<&Path>,
+    ) -> Result<(AptIndex, CacheOutcome)> {
+        let names = self.names()?;
+        let mut wanted: Vec<&str> = inv
+            .packages
+            .iter()
+            .filter(|p| p.collector == Collector::Dpkg)
+            .map(|p| p.name.as_str())
+            .collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let wanted_set: HashSet<&str> = wanted.iter().copied().collect();
+        let is_wanted = |p: &str| wanted_set.contains(p);
+        let to_issue = |i: ListIssue| ScanIssue {
+            stage: IssueStage::Installability,
+            kind: i.kind.into(),
+            file: names
+                .get(i.list)
+                .map(|n| self.shown.join(n).display().to_string()),
+            record: i.record,
+            reason: i.reason,
+        };
+        let read = || apt::read_lists(&self.host, &self.dir, &names, &is_wanted);
+
+        let Some((cache_dir, file, key)) =
+            cache_dir.and_then(|c| self.cache_key(&names, &wanted).map(|(f, k)| (c, f, k)))
+        else {
+            let got = read();
+            issues.extend(got.issues.into_iter().map(to_issue));
+            return Ok((got.index, CacheOutcome::Disabled));
+        };
+        let path = cache_dir.join(&file);
+        if let Some((index, cached)) = load(&path, &key, names.len()) {
+            issues.extend(cached.into_iter().map(to_issue));
+            return Ok((index, CacheOutcome::Hit));
+        }
+        let got = read();
+        // A list replaced while it was read gives a key that no longer describes it.
+        if got.cacheable
+            && self
+                .cache_key(&names, &wanted)
+                .is_some_and(|(_, after)| after == key)
+        {
+            let _ = store(cache_dir, &path, &key, &got);
+        }
+        issues.extend(got.issues.into_iter().map(to_issue));
+        Ok((got.index, CacheOutcome::Miss))
+    }
+
+    /// The cache file name for these lists and the key the cache must carry to be valid;
+    /// `None` when the directory cannot be resolved. Each list is described where reading
+    /// it through the host leads (inside the root), by `stat` of this machine.
+    fn cache_key(&self, names: &[String], wanted: &[&str]) -> Option<(String, Vec<u8>)> {
+        let canon = self.host.resolve(&self.dir).ok()?.canonicalize().ok()?;
+        let dir_hash = Sha256::digest(canon.as_os_str().as_bytes());
+        let file: String = dir_hash[..16].iter().map(|b| format!("{b:02x}")).collect();
+        let mut key = Vec::with_capacity(256 + 96 * names.len());
+        key.extend_from_slice(&CACHE_FORMAT.to_le_bytes());
+        put_bytes(&mut key, env!("CARGO_PKG_VERSION").as_bytes())?;
+        key.extend_from_slice(&apt::MAX_INDEX_BYTES.to_le_bytes());
+        put_bytes(&mut key, canon.as_os_str().as_bytes())?;
+        put_u32(&mut key, names.len())?;
+        for name in names {
+            put_bytes(&mut key, name.as_bytes())?;
+            let Some(m) = self
+                .host
+                .resolve(&apt::list_path(&self.dir, name))
+                .ok()
+                .and_then(|p| std::fs::metadata(p).ok())
+            else {
+                // Nothing there to read (a dangling link): reading says so.
+                key.push(0);
+                continue;
+            };
+            key.push(1);
+            for n in [m.size(), m.ino(), m.dev(), u64::from(m.mode())] {
+                key.extend_from_slice(&n.to_le_bytes());
+            }
+            for n in [m.mtime(), m.mtime_nsec(), m.ctime(), m.ctime_nsec()] {
+                key.extend_from_slice(&n.to_le_bytes());
+            }
+        }
+        let mut h = Sha256::new();
+        for w in wanted {
+            h.update((w.len() as u64).to_le_bytes());
+            h.update(w.as_bytes());
+        }
+        key.extend_from_slice(&h.finalize());
+        Some((format!("apt-{file}.bin"), key))
     }
 }
 
@@ -319,52 +260,20 @@ fn put_bytes(out: &mut Vec<u8>, b: &[u8]) -> Option<()> {
     Some(())
 }
 
-/// The cache file name for `dir` and the key the cache must carry to be valid; `None` when the
-/// lists cannot be described (a directory or list that cannot be stat'ed).
-fn cache_key(dir: &Path, names: &[PathBuf], wanted: &[&str]) -> Option<(String, Vec<u8>)> {
-    let canon = dir.canonicalize().ok()?;
-    let dir_hash = Sha256::digest(canon.as_os_str().as_bytes());
-    let file: String = dir_hash[..16].iter().map(|b| format!("{b:02x}")).collect();
-    let mut key = Vec::with_capacity(256 + 96 * names.len());
-    key.extend_from_slice(&CACHE_FORMAT.to_le_bytes());
-    put_bytes(&mut key, env!("CARGO_PKG_VERSION").as_bytes())?;
-    key.extend_from_slice(&MAX_INDEX_BYTES.to_le_bytes());
-    put_bytes(&mut key, canon.as_os_str().as_bytes())?;
-    put_u32(&mut key, names.len())?;
-    for p in names {
-        // Followed as reading it follows it.
-        let m = std::fs::metadata(p).ok()?;
-        put_bytes(&mut key, p.file_name()?.as_bytes())?;
-        for n in [m.size(), m.ino(), m.dev(), u64::from(m.mode())] {
-            key.extend_from_slice(&n.to_le_bytes());
-        }
-        for n in [m.mtime(), m.mtime_nsec(), m.ctime(), m.ctime_nsec()] {
-            key.extend_from_slice(&n.to_le_bytes());
-        }
-    }
-    let mut h = Sha256::new();
-    for w in wanted {
-        h.update((w.len() as u64).to_le_bytes());
-        h.update(w.as_bytes());
-    }
-    key.extend_from_slice(&h.finalize());
-    Some((format!("apt-{file}.bin"), key))
-}
-
-fn kind_code(k: ScanIssueKind) -> Option<u8> {
+fn kind_code(k: IssueKind) -> Option<u8> {
     match k {
-        ScanIssueKind::BadInput => Some(0),
-        ScanIssueKind::Limit => Some(1),
-        ScanIssueKind::Unreadable => Some(2),
+        IssueKind::BadInput => Some(0),
+        IssueKind::Limit => Some(1),
+        IssueKind::Unreadable => Some(2),
         _ => None,
     }
 }
 
-fn code_kind(c: u8) -> Option<ScanIssueKind> {
+fn code_kind(c: u8) -> Option<IssueKind> {
     match c {
-        0 => Some(ScanIssueKind::BadInput),
-        1 => Some(ScanIssueKind::Limit),
-        2 => Some(ScanIssueKind::Unreadable),
+        0 => Some(IssueKind::BadInput),
+        1 => Some(IssueKind::Limit),
+        2 => Some(IssueKind::Unreadable),
         _ => None,
     }
 }
@@ -394,14 +303,14 @@ impl<'a> Strings<'a> {
 }
 
 /// The cache file's bytes; `None` if something does not fit the format.
-fn encode(key: &[u8], built: &Built) -> Option<Vec<u8>> {
+fn encode(key: &[u8], lists: &Lists) -> Option<Vec<u8>> {
     let mut strings = Strings::default();
     let mut body = Vec::new();
-    put_u32(&mut body, built.index.origins.len())?;
-    for o in &built.index.origins {
+    put_u32(&mut body, lists.index.origins.len())?;
+    for o in &lists.index.origins {
         strings.put(o, &mut body)?;
     }
-    let candidates: Vec<&AptCandidate> = built.index.candidates().collect();
+    let candidates: Vec<&AptCandidate> = lists.index.candidates().collect();
     put_u32(&mut body, candidates.len())?;
     for c in candidates {
         for s in [
@@ -415,9 +324,9 @@ fn encode(key: &[u8], built: &Built) -> Option<Vec<u8>> {
             strings.put(s, &mut body)?;
         }
     }
-    put_u32(&mut body, built.issues.len())?;
-    for i in &built.issues {
-        put_u32(&mut body, i.file)?;
+    put_u32(&mut body, lists.issues.len())?;
+    for i in &lists.issues {
+        put_u32(&mut body, i.list)?;
         body.push(kind_code(i.kind)?);
         // The record's string number + 1; 0 for none.
         let record = match &i.record {
@@ -471,7 +380,7 @@ impl<'a> Reader<'a> {
 
 /// The cached index and issues at `path`, if the file is there, readable, whole and keyed
 /// `key`, for `files` lists.
-fn load(path: &Path, key: &[u8], files: usize) -> Option<(AptIndex, Vec<BuildIssue>)> {
+fn load(path: &Path, key: &[u8], files: usize) -> Option<(AptIndex, Vec<ListIssue>)> {
     if !private(path.parent()?) {
         return None;
     }
@@ -488,7 +397,7 @@ fn load(path: &Path, key: &[u8], files: usize) -> Option<(AptIndex, Vec<BuildIss
     decode(&data, key, files)
 }
 
-fn decode(data: &[u8], key: &[u8], files: usize) -> Option<(AptIndex, Vec<BuildIssue>)> {
+fn decode(data: &[u8], key: &[u8], files: usize) -> Option<(AptIndex, Vec<ListIssue>)> {
     let (body, sum) = data.split_at_checked(data.len().checked_sub(32)?)?;
     let mut r = Reader { rest: body };
     if r.take(CACHE_MAGIC.len())? != CACHE_MAGIC {
@@ -539,8 +448,8 @@ fn decode(data: &[u8], key: &[u8], files: usize) -> Option<(AptIndex, Vec<BuildI
             n => Some(strings.get(usize::try_from(n - 1).ok()?)?.to_string()),
         };
         let reason = string(&mut r)?.to_string();
-        issues.push(BuildIssue {
-            file,
+        issues.push(ListIssue {
+            list: file,
             kind,
             record,
             reason,
@@ -563,8 +472,8 @@ fn private(dir: &Path) -> bool {
 }
 
 /// Write the cache file `path` atomically; `None` on any error (the cache is optional).
-fn store(cache_dir: &Path, path: &Path, key: &[u8], built: &Built) -> Option<()> {
-    let bytes = encode(key, built)?;
+fn store(cache_dir: &Path, path: &Path, key: &[u8], lists: &Lists) -> Option<()> {
+    let bytes = encode(key, lists)?;
     {
         use std::os::unix::fs::DirBuilderExt;
         std::fs::DirBuilder::new()
@@ -601,6 +510,7 @@ fn store(cache_dir: &Path, path: &Path, key: &[u8], built: &Built) -> Option<()>
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use caulk_model::finding::ScanIssueKind;
     use caulk_model::inventory::{InstallState, Package};
     use std::time::{Duration, SystemTime};
 
@@ -648,7 +558,10 @@ mod tests {
         cache: Option<&Path>,
     ) -> (AptIndex, Vec<ScanIssue>, CacheOutcome) {
         let mut issues = Vec::new();
-        let (index, outcome) = read_apt_lists_inner(lists, None, inv, &mut issues, cache).unwrap();
+        let (index, outcome) = ListsDir::given(lists)
+            .unwrap()
+            .read_inner(inv, &mut issues, cache)
+            .unwrap();
         (index, issues, outcome)
     }
 
@@ -686,11 +599,12 @@ mod tests {
 
         let inv = inv(WANTED);
         let mut issues = Vec::new();
-        let (index, _) =
-            read_apt_lists_inner(&lists, Some(&root), &inv, &mut issues, None).unwrap();
+        let (index, _) = ListsDir::in_root(&root)
+            .read_inner(&inv, &mut issues, None)
+            .unwrap();
         let bins = vec![("openssl".to_string(), Some("amd64".to_string()))];
         assert!(
-            index.installable("openssl", "99.0", &bins).is_none(),
+            caulk_assess::apt::installable(&index, "openssl", "99.0", &bins).is_none(),
             "a list outside the root was read"
         );
         let about = |name: &str| {
@@ -709,8 +623,11 @@ mod tests {
         );
         // Without a root (the live host, `--apt-lists`), the link is followed as given.
         let mut issues = Vec::new();
-        let (index, _) = read_apt_lists_inner(&lists, None, &inv, &mut issues, None).unwrap();
-        assert!(index.installable("openssl", "99.0", &bins).is_some());
+        let (index, _) = ListsDir::given(&lists)
+            .unwrap()
+            .read_inner(&inv, &mut issues, None)
+            .unwrap();
+        assert!(caulk_assess::apt::installable(&index, "openssl", "99.0", &bins).is_some());
     }
 
     #[test]
@@ -735,7 +652,7 @@ mod tests {
         assert_eq!(o, CacheOutcome::Hit);
         assert_eq!((&got, &issues), (&want, &want_issues));
         let bins = vec![("libssl3".to_string(), Some("amd64".to_string()))];
-        let fix = got.installable("openssl", "3.0.20", &bins).unwrap();
+        let fix = caulk_assess::apt::installable(&got, "openssl", "3.0.20", &bins).unwrap();
         assert_eq!(fix.origin, "bookworm-security/main");
         assert_eq!(cache_files(&cache), files, "no temporary file left");
     }
@@ -852,9 +769,13 @@ mod tests {
         let good = std::fs::read(&file).unwrap();
 
         // Every truncation and every flipped byte is refused by the decoder.
-        let mut names: Vec<PathBuf> = vec![lists.join(MAIN_FILE), lists.join(SEC_FILE)];
+        let mut names: Vec<String> = vec![MAIN_FILE.into(), SEC_FILE.into()];
         names.sort();
-        let key = cache_key(&lists, &names, WANTED_SORTED).unwrap().1;
+        let key = ListsDir::given(&lists)
+            .unwrap()
+            .cache_key(&names, WANTED_SORTED)
+            .unwrap()
+            .1;
         assert!(decode(&good, &key, 2).is_some());
         for len in 0..good.len() {
             assert!(

@@ -11,7 +11,7 @@ use caulk_model::finding::{
     Criticality, Decision, Exposure, ScanReport, Severity, Status, TargetKind, Tool,
 };
 use caulk_model::inventory::Inventory;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Everything one scan needs to know.
 #[derive(Debug, Clone, Default)]
@@ -96,37 +96,20 @@ pub fn scan(req: &ScanRequest, notice: &dyn Fn(&str)) -> Result<ScanOutcome> {
     let mut inv = collected.inventory;
     inv.normalize();
 
-    let lists_dir = match &req.apt_lists {
-        Some(d) => Some(d.clone()),
+    let lists = match &req.apt_lists {
+        Some(d) => Some(apt_lists::ListsDir::given(d)?),
+        // Lists found under the target root (the live host's is `/`) resolve inside it.
         None => req
             .target
             .root
-            .as_ref()
-            .map(|r| r.join("var/lib/apt/lists"))
-            .or_else(|| {
-                (collected.kind == TargetKind::Host).then(|| PathBuf::from("/var/lib/apt/lists"))
-            })
-            .filter(|d| apt_lists::has_packages_files(d)),
+            .as_deref()
+            .or_else(|| (collected.kind == TargetKind::Host).then(|| Path::new("/")))
+            .map(apt_lists::ListsDir::in_root)
+            .filter(apt_lists::ListsDir::has_lists),
     };
-    let apt = match &lists_dir {
-        Some(d) => {
-            // Lists found under the target root resolve inside it; `apt_lists` is taken as
-            // given.
-            let root = req
-                .apt_lists
-                .is_none()
-                .then_some(req.target.root.as_deref())
-                .flatten();
-            Some(apt_lists::read_apt_lists(
-                d,
-                root,
-                &inv,
-                &mut issues,
-                req.cache_dir.as_deref(),
-            )?)
-        }
-        None => None,
-    };
+    let apt = lists
+        .map(|l| l.read(&inv, &mut issues, req.cache_dir.as_deref()))
+        .transpose()?;
 
     let opts = ScanOptions {
         tool: Tool {

@@ -73,7 +73,7 @@ pub struct ScanOptions<'a> {
     pub exceptions: &'a [Exception],
     /// Issues met before the scan (configuration, apt lists), carried into the report.
     pub issues: Vec<ScanIssue>,
-    pub apt: Option<&'a apt::AptIndex>,
+    pub apt: Option<&'a caulk_model::apt::AptIndex>,
     pub today: Date,
     pub generated_at: Option<String>,
 }
@@ -1152,7 +1152,7 @@ fn remediate(findings: &mut [Finding], opts: &ScanOptions<'_>) -> Vec<Remediatio
             id.push_str(&file);
         }
         let installable = match (opts.apt, Ecosystem::parse(&eco).scheme()) {
-            (Some(index), Some(Scheme::Dpkg)) => index.installable(&pkg, &target, &bin_arch),
+            (Some(index), Some(Scheme::Dpkg)) => apt::installable(index, &pkg, &target, &bin_arch),
             _ => None,
         };
         for &i in &idxs {

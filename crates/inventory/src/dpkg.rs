@@ -6,7 +6,8 @@
 //! hidden. The source package comes from `Source: name (version)`; without it the binary is
 //! its own source.
 
-use crate::{Distro, HostAccess, Limits, Parsed, lines, purl};
+use crate::deb822::{self, LineKind, LineNumbers};
+use crate::{Distro, HostAccess, Limits, Parsed, purl};
 use caulk_model::inventory::{Collector, InstallState, Issue, IssueKind, Package};
 
 pub const STATUS: &str = "/var/lib/dpkg/status";
@@ -68,7 +69,8 @@ pub fn collect(host: &dyn HostAccess, distro: &Distro, limits: &Limits) -> Optio
 
 #[derive(Default)]
 struct Stanza<'a> {
-    line: u64,
+    /// Where its first line starts.
+    start: usize,
     package: Option<&'a [u8]>,
     status: Option<&'a [u8]>,
     version: Option<&'a [u8]>,
@@ -83,6 +85,7 @@ fn text<'a>(
     st: &Stanza<'_>,
     file: &str,
     issues: &mut Vec<Issue>,
+    lines: &mut LineNumbers<'_>,
 ) -> Option<&'a str> {
     let v = v?;
     match std::str::from_utf8(v) {
@@ -91,51 +94,49 @@ fn text<'a>(
         Err(_) => {
             issues.push(
                 Issue::new(file, IssueKind::BadInput, format!("{field} is not UTF-8"))
-                    .at_line(st.line),
+                    .at_line(lines.at(st.start)),
             );
             None
         }
     }
 }
 
-/// `Source: foo (1.2-3)` → (`foo`, `Some("1.2-3")`).
-pub fn parse_source(s: &str) -> (&str, Option<&str>) {
-    match s.split_once('(') {
-        Some((name, rest)) => {
-            let v = rest.trim_end().trim_end_matches(')').trim();
-            (name.trim(), (!v.is_empty()).then_some(v))
-        }
-        None => (s.trim(), None),
-    }
-}
-
-fn finish(st: &Stanza<'_>, file: &str, distro: &Distro, status_optional: bool, out: &mut Parsed) {
+fn finish(
+    st: &Stanza<'_>,
+    file: &str,
+    distro: &Distro,
+    status_optional: bool,
+    out: &mut Parsed,
+    lines: &mut LineNumbers<'_>,
+) {
     if !st.any {
         return;
     }
     let issues = &mut out.issues;
-    let Some(name) = text(st.package, "Package", st, file, issues) else {
-        issues
-            .push(Issue::new(file, IssueKind::BadInput, "stanza without Package").at_line(st.line));
+    let Some(name) = text(st.package, "Package", st, file, issues, lines) else {
+        issues.push(
+            Issue::new(file, IssueKind::BadInput, "stanza without Package")
+                .at_line(lines.at(st.start)),
+        );
         return;
     };
     if name.contains(char::is_whitespace) {
         issues.push(
             Issue::new(file, IssueKind::BadInput, "Package contains whitespace")
-                .at_line(st.line)
+                .at_line(lines.at(st.start))
                 .record(name),
         );
         return;
     }
-    let status = text(st.status, "Status", st, file, issues);
-    let version = text(st.version, "Version", st, file, issues);
+    let status = text(st.status, "Status", st, file, issues, lines);
+    let version = text(st.version, "Version", st, file, issues, lines);
     let state = match status {
         Some(s) => {
             let w: Vec<&str> = s.split_ascii_whitespace().collect();
             let [_want, eflag, state] = w[..] else {
                 issues.push(
                     Issue::new(file, IssueKind::BadInput, format!("bad Status {s:?}"))
-                        .at_line(st.line)
+                        .at_line(lines.at(st.start))
                         .record(name),
                 );
                 return;
@@ -147,7 +148,7 @@ fn finish(st: &Stanza<'_>, file: &str, distro: &Distro, status_optional: bool, o
                         IssueKind::PackageState,
                         format!("{name} has error flag {eflag} (needs reinstallation)"),
                     )
-                    .at_line(st.line)
+                    .at_line(lines.at(st.start))
                     .record(name),
                 );
             }
@@ -157,7 +158,7 @@ fn finish(st: &Stanza<'_>, file: &str, distro: &Distro, status_optional: bool, o
         None => {
             issues.push(
                 Issue::new(file, IssueKind::BadInput, "stanza without Status")
-                    .at_line(st.line)
+                    .at_line(lines.at(st.start))
                     .record(name),
             );
             return;
@@ -178,7 +179,7 @@ fn finish(st: &Stanza<'_>, file: &str, distro: &Distro, status_optional: bool, o
                         version.unwrap_or("(no version)")
                     ),
                 )
-                .at_line(st.line)
+                .at_line(lines.at(st.start))
                 .record(name),
             );
             return;
@@ -190,7 +191,7 @@ fn finish(st: &Stanza<'_>, file: &str, distro: &Distro, status_optional: bool, o
                     IssueKind::BadInput,
                     format!("unknown package state {other:?}"),
                 )
-                .at_line(st.line)
+                .at_line(lines.at(st.start))
                 .record(name),
             );
             return;
@@ -203,19 +204,14 @@ fn finish(st: &Stanza<'_>, file: &str, distro: &Distro, status_optional: bool, o
                 IssueKind::BadInput,
                 "installed package without Version",
             )
-            .at_line(st.line)
+            .at_line(lines.at(st.start))
             .record(name),
         );
         return;
     };
-    let arch = text(st.arch, "Architecture", st, file, issues);
-    let (src_name, src_version) = match text(st.source, "Source", st, file, issues) {
-        Some(s) => {
-            let (n, v) = parse_source(s);
-            (if n.is_empty() { name } else { n }, v.unwrap_or(version))
-        }
-        None => (name, version),
-    };
+    let arch = text(st.arch, "Architecture", st, file, issues, lines);
+    let source = text(st.source, "Source", st, file, issues, lines);
+    let (src_name, src_version) = deb822::source_of(source, name, version);
     let upstream = if src_name == name && src_version == version {
         String::new()
     } else if src_version == version {
@@ -259,73 +255,64 @@ pub fn parse_status(
     limits: &Limits,
 ) -> Parsed {
     let mut out = Parsed::default();
-    let mut st = Stanza::default();
-    for (n, line) in lines(bytes) {
-        if line.len() > limits.max_line_bytes {
-            out.issues.push(
-                Issue::new(
-                    file,
-                    IssueKind::Limit,
-                    format!("line longer than {} bytes skipped", limits.max_line_bytes),
-                )
-                .at_line(n),
-            );
-            continue;
-        }
-        if line.iter().all(|b| *b == b' ' || *b == b'\t') {
-            finish(&st, file, distro, status_optional, &mut out);
-            st = Stanza::default();
-            if out.limit_hit(limits) {
+    // Lines are counted only for the issues that name one.
+    let mut lines = LineNumbers::new(bytes);
+    for p in deb822::paragraphs(bytes).max_line(limits.max_line_bytes) {
+        let mut st = Stanza::default();
+        for line in p.lines() {
+            if line.kind == LineKind::TooLong {
                 out.issues.push(
                     Issue::new(
                         file,
                         IssueKind::Limit,
-                        format!("more than {} packages; rest ignored", limits.max_records),
+                        format!("line longer than {} bytes skipped", limits.max_line_bytes),
                     )
-                    .at_line(n),
+                    .at_line(lines.at(line.offset)),
                 );
-                return out;
+                continue;
             }
-            continue;
+            if !st.any {
+                st.start = line.offset;
+                st.any = true;
+            }
+            let (key, val) = match line.kind {
+                LineKind::Field { name, value } => (name, value),
+                LineKind::Malformed => {
+                    out.issues.push(
+                        Issue::new(file, IssueKind::BadInput, "expected Field: value")
+                            .at_line(lines.at(line.offset)),
+                    );
+                    continue;
+                }
+                // Continuation of a multi-line field, or a comment.
+                _ => continue,
+            };
+            let slot = match key.len() {
+                6 if key.eq_ignore_ascii_case(b"Status") => &mut st.status,
+                6 if key.eq_ignore_ascii_case(b"Source") => &mut st.source,
+                7 if key.eq_ignore_ascii_case(b"Package") => &mut st.package,
+                7 if key.eq_ignore_ascii_case(b"Version") => &mut st.version,
+                12 if key.eq_ignore_ascii_case(b"Architecture") => &mut st.arch,
+                _ => continue,
+            };
+            *slot = Some(val);
         }
-        if !st.any {
-            st.line = n;
-            st.any = true;
+        finish(&st, file, distro, status_optional, &mut out, &mut lines);
+        if let Some(end) = p.closed_at()
+            && out.limit_hit(limits)
+        {
+            out.issues.push(
+                Issue::new(
+                    file,
+                    IssueKind::Limit,
+                    format!("more than {} packages; rest ignored", limits.max_records),
+                )
+                .at_line(lines.at(end)),
+            );
+            return out;
         }
-        let first = line[0];
-        if first == b' ' || first == b'\t' || first == b'#' {
-            continue; // continuation of a multi-line field, or a comment
-        }
-        let Some(colon) = line.iter().position(|&b| b == b':') else {
-            out.issues
-                .push(Issue::new(file, IssueKind::BadInput, "expected Field: value").at_line(n));
-            continue;
-        };
-        let (key, val) = (&line[..colon], trim(&line[colon + 1..]));
-        let slot = match key.len() {
-            6 if key.eq_ignore_ascii_case(b"Status") => &mut st.status,
-            6 if key.eq_ignore_ascii_case(b"Source") => &mut st.source,
-            7 if key.eq_ignore_ascii_case(b"Package") => &mut st.package,
-            7 if key.eq_ignore_ascii_case(b"Version") => &mut st.version,
-            12 if key.eq_ignore_ascii_case(b"Architecture") => &mut st.arch,
-            _ => continue,
-        };
-        *slot = Some(val);
     }
-    finish(&st, file, distro, status_optional, &mut out);
     out
-}
-
-fn trim(b: &[u8]) -> &[u8] {
-    let s = b
-        .iter()
-        .position(|c| !c.is_ascii_whitespace())
-        .unwrap_or(b.len());
-    let e = b
-        .iter()
-        .rposition(|c| !c.is_ascii_whitespace())
-        .map_or(s, |e| e + 1);
-    &b[s..e.max(s)]
 }
 
 #[cfg(test)]

@@ -42,6 +42,13 @@ pub trait HostAccess {
     /// Read at most the first `n` bytes of a regular file (`Ok(None)` when absent).
     fn read_head(&self, path: &str, n: u64) -> Result<Option<Vec<u8>>, Error>;
 
+    /// Open a regular file to read it as a stream, for files too large to hold whole (an apt
+    /// index is 50 MB once decompressed). `Ok(None)` when it does not exist;
+    /// [`Error::NotRegular`] for FIFOs, devices, dirs, refused before opening. The reader
+    /// yields at most `max_bytes`, then fails with [`std::io::ErrorKind::FileTooLarge`]
+    /// (carrying [`Error::TooLarge`]) if the file has more: never a silent truncation.
+    fn open(&self, path: &str, max_bytes: u64) -> Result<Option<Box<dyn Read + '_>>, Error>;
+
     /// Whether a path exists (after resolving symlinks inside the root).
     fn exists(&self, path: &str) -> bool;
 
@@ -214,6 +221,12 @@ impl HostAccess for FsHost {
         Ok(Some(buf))
     }
 
+    fn open(&self, path: &str, max_bytes: u64) -> Result<Option<Box<dyn Read + '_>>, Error> {
+        Ok(self
+            .open_regular(path)?
+            .map(|f| Box::new(Bounded::new(f, path, max_bytes)) as Box<dyn Read>))
+    }
+
     fn exists(&self, path: &str) -> bool {
         self.resolve(path)
             .map(|p| std::fs::metadata(p).is_ok())
@@ -294,6 +307,54 @@ impl HostAccess for FsHost {
     }
 }
 
+/// A reader of at most `limit` bytes of `inner` that fails, rather than stops, when there are
+/// more.
+struct Bounded<R> {
+    inner: R,
+    left: u64,
+    limit: u64,
+    path: String,
+}
+
+impl<R: Read> Bounded<R> {
+    fn new(inner: R, path: &str, limit: u64) -> Bounded<R> {
+        Bounded {
+            inner,
+            left: limit,
+            limit,
+            path: path.to_string(),
+        }
+    }
+}
+
+impl<R: Read> Read for Bounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        if self.left == 0 {
+            // At the bound: the end of the file, or one byte too many.
+            let mut probe = [0u8; 1];
+            return match self.inner.read(&mut probe)? {
+                0 => Ok(0),
+                _ => Err(std::io::Error::new(
+                    std::io::ErrorKind::FileTooLarge,
+                    Error::TooLarge {
+                        path: self.path.clone(),
+                        limit: self.limit,
+                    },
+                )),
+            };
+        }
+        let n = buf
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let got = self.inner.read(&mut buf[..n])?;
+        self.left -= got as u64;
+        Ok(got)
+    }
+}
+
 /// An in-memory host for tests and fuzzing: a map of root-relative paths to contents.
 #[derive(Debug, Clone, Default)]
 pub struct MemHost {
@@ -339,6 +400,13 @@ impl HostAccess for MemHost {
             .files
             .get(&MemHost::key(path))
             .map(|b| b[..b.len().min(n as usize)].to_vec()))
+    }
+
+    fn open(&self, path: &str, max_bytes: u64) -> Result<Option<Box<dyn Read + '_>>, Error> {
+        Ok(self
+            .files
+            .get(&MemHost::key(path))
+            .map(|b| Box::new(Bounded::new(&b[..], path, max_bytes)) as Box<dyn Read>))
     }
 
     fn exists(&self, path: &str) -> bool {
@@ -429,6 +497,58 @@ mod tests {
         }
         let h = FsHost::new(dir.path());
         assert!(matches!(h.read("fifo", 10), Err(Error::NotRegular { .. })));
+    }
+
+    fn read_all(r: Option<Box<dyn Read + '_>>) -> std::io::Result<Vec<u8>> {
+        let mut out = Vec::new();
+        r.expect("a file").read_to_end(&mut out).map(|_| out)
+    }
+
+    #[test]
+    fn open_streams_a_file_inside_the_root_up_to_a_bound() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("root");
+        std::fs::create_dir_all(root.join("usr/lib")).unwrap();
+        std::fs::create_dir_all(root.join("etc")).unwrap();
+        std::fs::write(root.join("usr/lib/os-release"), "ID=inside\n").unwrap();
+        std::fs::write(dir.path().join("outside"), "ID=outside\n").unwrap();
+        std::os::unix::fs::symlink("/usr/lib/os-release", root.join("etc/os-release")).unwrap();
+        std::os::unix::fs::symlink("../../outside", root.join("etc/up")).unwrap();
+        std::os::unix::fs::symlink(dir.path().join("outside"), root.join("etc/abs")).unwrap();
+        let mem = MemHost::new().with("etc/os-release", "ID=inside\n");
+        let fs = FsHost::new(&root);
+        for h in [&fs as &dyn HostAccess, &mem] {
+            let what = h.describe();
+            assert_eq!(
+                read_all(h.open("/etc/os-release", 100).unwrap()).unwrap(),
+                b"ID=inside\n",
+                "{what}"
+            );
+            // Exactly the bound is whole; one byte over is an error, not a cut copy.
+            assert_eq!(
+                read_all(h.open("etc/os-release", 10).unwrap()).unwrap(),
+                b"ID=inside\n"
+            );
+            let e = read_all(h.open("etc/os-release", 9).unwrap()).unwrap_err();
+            assert_eq!(e.kind(), std::io::ErrorKind::FileTooLarge, "{what}");
+            assert!(e.to_string().contains("limit of 9 bytes"), "{e}");
+            assert!(h.open("etc/missing", 100).unwrap().is_none(), "{what}");
+        }
+        // `..` and absolute links stay in the root: both name files that are not there.
+        assert!(fs.open("etc/up", 100).unwrap().is_none());
+        assert!(fs.open("etc/abs", 100).unwrap().is_none());
+        assert!(matches!(fs.open("etc", 100), Err(Error::NotRegular { .. })));
+    }
+
+    #[test]
+    fn open_refuses_a_fifo_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let made = std::process::Command::new("mkfifo")
+            .arg(dir.path().join("fifo"))
+            .status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+        let h = FsHost::new(dir.path());
+        assert!(matches!(h.open("fifo", 10), Err(Error::NotRegular { .. })));
     }
 
     #[test]

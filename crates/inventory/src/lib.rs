@@ -2,9 +2,10 @@
 //! into an [`Inventory`](caulk_model::inventory::Inventory).
 //!
 //! It owns host access ([`HostAccess`], [`FsHost`], [`MemHost`]), OS facts ([`os`]), the
-//! package databases ([`dpkg`], [`rpm`], [`apk`]), lockfiles ([`lockfile`]) and SBOMs
-//! ([`sbom`]); writing an inventory as CycloneDX is `caulk-report`'s. Every parser is a pure function of
-//! bytes (fuzzed); the entry points [`inventory_host`], [`scan_path`] and [`read_sbom`] wire
+//! one reader of Debian control files ([`deb822`]), the package databases ([`dpkg`], [`rpm`],
+//! [`apk`]), apt's candidate lists ([`apt`]), lockfiles ([`lockfile`]) and SBOMs
+//! ([`sbom`]); writing an inventory as CycloneDX is `caulk-report`'s. Every parser is a pure
+//! function of bytes (fuzzed); the entry points [`inventory_host`], [`scan_path`] and [`read_sbom`] wire
 //! them to a [`HostAccess`].
 //!
 //! The traps: an image's absolute symlinks must resolve inside its root, not on the machine
@@ -16,6 +17,8 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod apk;
+pub mod apt;
+pub mod deb822;
 pub mod dpkg;
 mod host;
 pub mod lockfile;

@@ -1,7 +1,8 @@
 //! Shared domain types of caulk: the words of the glossary (host, package, ecosystem,
 //! advisory, finding, …) as Rust types, used by every stage crate.
 //!
-//! Modules: [`inventory`] (what a host has), [`advisory`] (what the feeds say), [`finding`]
+//! Modules: [`inventory`] (what a host has), [`apt`] (what its apt indexes offer for it),
+//! [`advisory`] (what the feeds say), [`finding`]
 //! (the scan result: findings, priorities, remediations), [`purl`] (package URLs), [`identity`] (which ids name one vulnerability: the one merge
 //! rule the database import and the in-memory source share), [`source`] (the
 //! [`source::AdvisorySource`] read trait every advisory store implements, and
@@ -15,6 +16,7 @@ pub use caulk_version::{Ecosystem, EcosystemKind, Scheme};
 pub use day::Day;
 
 pub mod advisory;
+pub mod apt;
 pub mod day;
 pub mod finding;
 pub mod identity;
