@@ -321,6 +321,21 @@ def seed_apk(c, data):
     seed_stanza_files(c, "inventory_apk", files)
 
 
+def seed_apt(c, data):
+    """Stanza groups of the recorded apt `Packages` lists (decompressed), and this host's
+    dpkg status (the same deb822 format) for the apt index reader."""
+    if not c.wanted("inventory_apt"):
+        return
+    import lzma
+    for f in sorted((data / "debian" / "apt-lists").glob("*_Packages.xz")):
+        text = lzma.decompress(f.read_bytes()).decode("utf-8", "replace")
+        blocks = stanzas(text)[:2000]
+        groups = ["\n".join(blocks[i:i + STANZAS_PER_SEED])
+                  for i in range(0, len(blocks), STANZAS_PER_SEED)]
+        for g in spread(groups, 15):
+            c.add("inventory_apt", g)
+
+
 # rpm header tags and types (crates/inventory/src/rpm.rs)
 TAG_NAME, TAG_VERSION, TAG_RELEASE, TAG_EPOCH = 1000, 1001, 1002, 1003
 TAG_VENDOR, TAG_ARCH, TAG_SOURCERPM = 1011, 1022, 1044
@@ -545,7 +560,7 @@ def main():
         sys.exit(f"error: {data} is not the shared data (no versions/ in it)")
     only = {t for t in args.only.split(",") if t}
     c = Corpus(args.out, args.clean, only)
-    for step in [seed_versions, seed_range, seed_osv, seed_dpkg, seed_apk, seed_rpm,
+    for step in [seed_versions, seed_range, seed_osv, seed_dpkg, seed_apt, seed_apk, seed_rpm,
                  seed_os_release, seed_sbom, seed_lockfile, seed_purl]:
         step(c, data)
     for t, (n, size) in sorted(c.counts.items()):
