@@ -557,6 +557,9 @@ pub fn import_dir(dir: &Path, db: &Path, opts: &Options) -> Result<Report, Error
         });
     }
     // Read what we need from the previous database before a new one is started.
+    // One writer per database at a time, from before the previous database is read until
+    // the new one is in place.
+    let _lock = crate::store::WriteLock::acquire(db)?;
     let (previous, old_status, old_fetch) = match readable_previous(db) {
         Some(store) => {
             let status = store.feeds().unwrap_or_default();

@@ -48,6 +48,7 @@ pub struct FetchMeta {
 /// the validators of these feeds in place. One small SQLite transaction: the rows of the
 /// feeds are not touched, so the file need not be rebuilt.
 pub fn update_fetch_meta(path: &Path, metas: &[(String, FetchMeta)]) -> Result<(), StoreError> {
+    let _lock = WriteLock::acquire(path)?;
     let sql = |source| StoreError::Sql {
         path: path.to_path_buf(),
         source,
@@ -159,6 +160,41 @@ fn parse_severity(s: &str) -> Severity {
         "medium" => Severity::Medium,
         "high" => Severity::High,
         _ => Severity::Critical,
+    }
+}
+
+/// Held while the database at a path is rebuilt or updated in place: writers of one path take
+/// turns (a second `caulk db import` waits for the first, then builds on its result), so
+/// they never share the temporary file or read a half-replaced database. An advisory lock
+/// (`flock`) on `<db>.lock`, released when dropped or when the process dies.
+#[derive(Debug)]
+pub struct WriteLock {
+    _file: std::fs::File,
+}
+
+impl WriteLock {
+    /// Wait for, then take, the write lock of the database at `db`.
+    pub fn acquire(db: &Path) -> Result<WriteLock, StoreError> {
+        let mut name = db.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+        name.push(".lock");
+        let path = db.with_file_name(name);
+        let io = |source| StoreError::Io {
+            path: path.clone(),
+            source,
+        };
+        if let Some(dir) = db.parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir).map_err(io)?;
+        }
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(io)?;
+        file.lock().map_err(io)?;
+        Ok(WriteLock { _file: file })
     }
 }
 

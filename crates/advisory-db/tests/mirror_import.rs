@@ -322,3 +322,32 @@ fn set_reads_answer_as_single_reads(store: &Store, db: &std::path::Path) {
     assert_eq!(epss, single);
     assert!(!epss.is_empty());
 }
+
+/// Two imports into one path at once take turns (a write lock on `<db>.lock`): both
+/// succeed and the database is whole, where they used to delete each other's temporary
+/// file ("No such file or directory").
+#[test]
+fn concurrent_imports_into_one_database_take_turns() {
+    let Some(sample) = caulk_testkit::data("ubuntu/osv-sample.zip") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tmp");
+    let mirror = tmp.path().join("mirror");
+    std::fs::create_dir_all(mirror.join("osv/Ubuntu")).expect("mkdir");
+    std::fs::copy(&sample, mirror.join("osv/Ubuntu/all.zip")).expect("copy");
+    let db = tmp.path().join("adv.db");
+    std::thread::scope(|s| {
+        let runs: Vec<_> = (0..4)
+            .map(|_| s.spawn(|| import_dir(&mirror, &db, &Options::default())))
+            .collect();
+        for r in runs {
+            let report = r.join().expect("no panic").expect("import");
+            assert!(report.failed.is_empty(), "{:?}", report.failed);
+        }
+    });
+    let store = Store::open(&db).expect("open");
+    let feeds = store.feeds().expect("feeds");
+    assert_eq!(feeds.len(), 1);
+    assert_eq!(feeds[0].records, 8);
+    assert!(!tmp.path().join("adv.db.new").exists());
+}
