@@ -70,10 +70,28 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("caulk: {e:#}");
+            eprintln!("caulk: {}", error_chain(&e));
             ExitCode::from(2)
         }
     }
+}
+
+/// The error and its causes, `: `-joined as anyhow's `{:#}` does, but each said once: a
+/// library error whose message already quotes its cause (SQLite's does, with the path) is
+/// not followed by the cause again.
+fn error_chain(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if text.is_empty() || out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
@@ -179,4 +197,34 @@ fn batch(scheme: Scheme) -> Result<()> {
     }
     out.flush().context("writing stdout")?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug)]
+    struct Quoting(std::io::Error);
+    impl std::fmt::Display for Quoting {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "advisory database x.db: {}", self.0)
+        }
+    }
+    impl std::error::Error for Quoting {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn a_cause_is_said_once() {
+        let e = anyhow::Error::new(Quoting(std::io::Error::other("Permission denied")))
+            .context("importing m into x.db");
+        assert_eq!(
+            error_chain(&e),
+            "importing m into x.db: advisory database x.db: Permission denied"
+        );
+        let plain = anyhow::Error::new(std::io::Error::other("gone")).context("reading f");
+        assert_eq!(error_chain(&plain), "reading f: gone");
+    }
 }
