@@ -110,6 +110,17 @@ impl ListsDir {
         }
     }
 
+    /// When the archive last published what these lists say (the newest `Date:` of their
+    /// `Release` files), if any says.
+    pub fn release_date(&self) -> Option<jiff::civil::Date> {
+        apt::release_date(&self.host, &self.dir)
+    }
+
+    /// The path the lists are named by in messages.
+    pub fn shown(&self) -> &Path {
+        &self.shown
+    }
+
     /// Whether it holds any `Packages` list.
     pub fn has_lists(&self) -> bool {
         apt::list_names(&self.host, &self.dir).is_ok_and(|n| n.is_some_and(|n| !n.is_empty()))

@@ -107,6 +107,24 @@ pub fn scan(req: &ScanRequest, notice: &dyn Fn(&str)) -> Result<ScanOutcome> {
             .map(apt_lists::ListsDir::in_root)
             .filter(apt_lists::ListsDir::has_lists),
     };
+    // Old lists make "not installable" mean "not known yet": say how old they are.
+    if let Some(l) = &lists
+        && let Some(published) = l.release_date()
+    {
+        let age = (today - published).get_days();
+        let max = loaded.policy.max_feed_age_days;
+        if i64::from(age) > max {
+            issues.push(caulk_model::finding::ScanIssue {
+                stage: caulk_model::finding::IssueStage::Installability,
+                kind: caulk_model::finding::ScanIssueKind::Stale,
+                file: Some(l.shown().display().to_string()),
+                record: None,
+                reason: format!(
+                    "the apt lists were published {published} ({age} days before {today}, more than {max}): run `apt update`; what they call not installable may be available"
+                ),
+            });
+        }
+    }
     let apt = lists
         .map(|l| l.read(&inv, &mut issues, req.cache_dir.as_deref()))
         .transpose()?;

@@ -13,6 +13,33 @@ use caulk_model::finding::Installable;
 use caulk_version::Scheme;
 use std::cmp::Ordering;
 
+/// Why [`installable`] found nothing: no binary of `source` is in the lists at all, or the
+/// highest source version they offer (and where from) is below `target`.
+pub fn not_installable(
+    index: &AptIndex,
+    source: &str,
+    binaries: &[(String, Option<String>)],
+) -> String {
+    let cmp = |a: &str, b: &str| Scheme::Dpkg.compare_lenient(a, b);
+    let mut best: Option<&AptCandidate> = None;
+    for (name, _) in binaries {
+        for c in index.of(name).iter().filter(|c| c.source == source) {
+            if best.is_none_or(|b| {
+                cmp(&c.source_version, &b.source_version) == Some(Ordering::Greater)
+            }) {
+                best = Some(c);
+            }
+        }
+    }
+    match best {
+        None => "not in the apt lists".to_string(),
+        Some(c) => format!(
+            "the lists offer {} at most ({}); run apt update, or the fix is not published for this release yet",
+            c.source_version, c.origin
+        ),
+    }
+}
+
 /// The best candidate of `index` for upgrading `source` to `target` (a source version)
 /// through any of `binaries` (`(name, arch)` as installed): the highest source version at or
 /// above the target; ties go to the origin read first.

@@ -1151,9 +1151,14 @@ fn remediate(findings: &mut [Finding], opts: &ScanOptions<'_>) -> Vec<Remediatio
             id.push_str(" in ");
             id.push_str(&file);
         }
-        let installable = match (opts.apt, Ecosystem::parse(&eco).scheme()) {
-            (Some(index), Some(Scheme::Dpkg)) => apt::installable(index, &pkg, &target, &bin_arch),
-            _ => None,
+        let (installable, not_installable) = match (opts.apt, Ecosystem::parse(&eco).scheme()) {
+            (Some(index), Some(Scheme::Dpkg)) => {
+                match apt::installable(index, &pkg, &target, &bin_arch) {
+                    Some(i) => (Some(i), None),
+                    None => (None, Some(apt::not_installable(index, &pkg, &bin_arch))),
+                }
+            }
+            _ => (None, None),
         };
         for &i in &idxs {
             findings[i].remediation = Some(id.clone());
@@ -1180,6 +1185,7 @@ fn remediate(findings: &mut [Finding], opts: &ScanOptions<'_>) -> Vec<Remediatio
             due_date: due,
             risk_removed: (risk * 10.0).round() / 10.0,
             installable,
+            not_installable,
         });
     }
     out.sort_by(|a, b| {

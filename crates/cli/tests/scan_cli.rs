@@ -605,8 +605,41 @@ fn apt_lists_say_what_is_installable() {
     // glibc's candidate is older than the fix: not installable.
     let glibc = rem.iter().find(|m| m["package"] == "glibc").unwrap();
     assert_eq!(glibc["installable"], Value::Null);
+    // … and the report says why: what the lists offer at most.
+    assert_eq!(
+        glibc["not_installable"],
+        "the lists offer 2.36-9+deb12u2 at most (bookworm-security/main); run apt update, or the fix is not published for this release yet"
+    );
     assert_eq!(r["summary"]["installability_checked"], true);
     assert_eq!(r["summary"]["remediations_installable"], 1);
+    assert!(
+        !r["issues"].to_string().contains("apt update"),
+        "no release date, no age: {}",
+        r["issues"]
+    );
+
+    // Lists whose release file is old say so (the data's own date, not the file's).
+    std::fs::write(
+        lists.join("deb.debian.org_debian-security_dists_bookworm-security_InRelease"),
+        "Origin: Debian\nDate: Sat, 16 May 2026 10:54:28 UTC\n",
+    )
+    .unwrap();
+    let r = json_of(d, &["--apt-lists", "lists", "--no-cache"]);
+    let stale: Vec<&Value> = r["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["stage"] == "installability" && i["kind"] == "stale")
+        .collect();
+    assert_eq!(stale.len(), 1, "{}", r["issues"]);
+    assert!(
+        stale[0]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("the apt lists were published 2026-05-16 ("),
+        "{}",
+        stale[0]
+    );
 }
 
 /// The apt lists are read through a cache (`~/.cache/caulk/apt-*.bin`): a second scan gives

@@ -63,6 +63,35 @@ pub fn list_names(host: &dyn HostAccess, dir: &str) -> Result<Option<Vec<String>
     }))
 }
 
+/// The newest `Date:` of the `Release`/`InRelease` files of the lists directory `dir` of
+/// `host`: when the archive last published what the lists say (the lists are as old as their
+/// newest release file, whatever their file times). `None` without any dated release file.
+pub fn release_date(host: &dyn HostAccess, dir: &str) -> Option<jiff::civil::Date> {
+    let entries = host.read_dir(dir).ok()??;
+    let mut newest: Option<jiff::civil::Date> = None;
+    for (name, _) in entries {
+        if !(name.ends_with("InRelease") || name.ends_with("_Release")) {
+            continue;
+        }
+        // The `Date:` field is in the first few hundred bytes; signatures come after.
+        let Ok(Some(head)) = host.read_head(&list_path(dir, &name), 64 << 10) else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(&head);
+        let date = text
+            .lines()
+            .find_map(|l| l.strip_prefix("Date:"))
+            .and_then(|d| jiff::fmt::rfc2822::parse(d.trim()).ok())
+            .map(|z| z.with_time_zone(jiff::tz::TimeZone::UTC).date());
+        if let Some(d) = date
+            && newest.is_none_or(|n| d > n)
+        {
+            newest = Some(d);
+        }
+    }
+    newest
+}
+
 /// Something wrong with one list: `list` is its place in the names read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListIssue {
@@ -650,5 +679,31 @@ mod tests {
             assert_eq!(bad, want_bad, "pieces of {size}");
             assert_eq!(got, whole, "pieces of {size}");
         }
+    }
+}
+
+#[cfg(test)]
+mod release_date_tests {
+    use super::*;
+    use crate::MemHost;
+
+    #[test]
+    fn the_newest_release_date_of_the_lists() {
+        let host = MemHost::new()
+            .with(
+                "/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_InRelease",
+                "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\nOrigin: Debian\nDate: Sat, 11 Jul 2026 10:16:37 UTC\nValid-Until: x\n",
+            )
+            .with(
+                "/var/lib/apt/lists/deb.debian.org_debian-security_dists_bookworm-security_InRelease",
+                "Origin: Debian\nDate: Wed, 25 Nov 2026 22:33:12 UTC\n",
+            )
+            .with("/var/lib/apt/lists/x_Release", "Date: not a date\n")
+            .with("/var/lib/apt/lists/x_main_binary-amd64_Packages", "Date: Thu, 31 Dec 2099 00:00:00 +0000\n");
+        assert_eq!(
+            release_date(&host, "/var/lib/apt/lists"),
+            Some(jiff::civil::date(2026, 11, 25))
+        );
+        assert_eq!(release_date(&MemHost::new(), "/var/lib/apt/lists"), None);
     }
 }

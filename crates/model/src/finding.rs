@@ -753,6 +753,10 @@ pub struct Remediation {
     /// [`ScanReport::summary`]`.installability_checked`.
     #[serde(default)]
     pub installable: Option<Installable>,
+    /// Why not, when the lists were checked and offer no such version: `not in the apt
+    /// lists`, or the highest version they offer (`the lists offer 1.2-3 at most`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_installable: Option<String>,
 }
 
 impl Default for Remediation {
@@ -774,6 +778,7 @@ impl Default for Remediation {
             due_date: None,
             risk_removed: 0.0,
             installable: None,
+            not_installable: None,
         }
     }
 }

@@ -279,7 +279,10 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> Result<String
                     score1(r.risk_removed),
                     match &r.installable {
                         Some(c) => format!("{} from {}", code(&c.version), text(&c.origin)),
-                        None if s.installability_checked => "not available".into(),
+                        None if s.installability_checked => match &r.not_installable {
+                            Some(why) => format!("not available: {}", text(why)),
+                            None => "not available".into(),
+                        },
                         None => "–".into(),
                     },
                 ]

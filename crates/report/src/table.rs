@@ -201,7 +201,10 @@ fn scan_table(r: &ScanReport, details: bool, width: u16, out: &mut String) -> fm
             if s.installability_checked {
                 row.push(match &m.installable {
                     Some(x) => format!("{} ({})", x.version, x.origin),
-                    None => "no".into(),
+                    None => match &m.not_installable {
+                        Some(why) => format!("no: {why}"),
+                        None => "no".into(),
+                    },
                 });
             }
             rows.push(row);

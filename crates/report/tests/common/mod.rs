@@ -617,6 +617,7 @@ fn remediation(
         due_date: due.map(day),
         risk_removed: risk,
         installable: None,
+        not_installable: None,
     }
 }
 
