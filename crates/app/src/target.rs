@@ -186,7 +186,13 @@ pub fn unread(spec: &TargetSpec, inv: &Inventory) -> Vec<Unread> {
             IssueKind::Unsupported => named.contains(&i.file),
             _ => false,
         };
-        if whole && !gave.contains(i.file.as_str()) {
+        // OS facts (os-release, machine-id, …) and directories met on a walk are not inputs
+        // packages come from: their issues are reported, not counted as lost input.
+        let facts = ["/etc/", "/proc/", "/sys/", "/run/"]
+            .iter()
+            .any(|p| i.file.starts_with(p));
+        let dir = std::path::Path::new(&i.file).is_dir();
+        if whole && !facts && !dir && !gave.contains(i.file.as_str()) {
             lost.entry(i.file.as_str()).or_insert(i.reason.as_str());
         }
     }
