@@ -804,10 +804,6 @@ impl Pool {
         })
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// A store of this caller's own: an idle one, else a new connection.
     pub fn get(&self) -> Result<Pooled<'_>, StoreError> {
         let idle = self.idle.lock().ok().and_then(|mut v| v.pop());

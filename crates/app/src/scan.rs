@@ -219,11 +219,6 @@ pub fn failing(r: &ScanReport, level: FailOn) -> Vec<&caulk_model::finding::Find
         .collect()
 }
 
-/// Whether an active finding is at or above `level`.
-pub fn fails(r: &ScanReport, level: FailOn) -> bool {
-    !failing(r, level).is_empty()
-}
-
 /// Why `--fail-on level` failed, in one line: the first finding and how many there are.
 pub fn failure_reason(r: &ScanReport, level: FailOn) -> Option<String> {
     let hits = failing(r, level);

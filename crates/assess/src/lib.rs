@@ -545,13 +545,6 @@ impl std::fmt::Debug for Evidence {
     }
 }
 
-impl Evidence {
-    /// How many distinct (ecosystem, name, version) lookups were matched.
-    pub fn distinct(&self) -> usize {
-        self.groups.len()
-    }
-}
-
 /// Match every package: every lookup of the inventory read per ecosystem in one go, then
 /// each distinct lookup set evaluated once (the lookup, the JSON of its ranges and their
 /// evaluation are the scan's main cost: `linux` alone has ~2,000 entries).

@@ -46,11 +46,7 @@ struct DbArg {
 
 impl DbArg {
     fn path(&self) -> Result<PathBuf> {
-        match &self.db {
-            Some(p) => Ok(p.clone()),
-            None => caulk_advisory_db::default_db_path()
-                .context("no --db given and neither XDG_DATA_HOME nor HOME is set"),
-        }
+        Ok(caulk_app::feeds::db_path(self.db.as_deref())?)
     }
 }
 

@@ -1,7 +1,7 @@
 //! Where advisories come from: the [`AdvisorySource`] trait the scan reads through, and
 //! [`MemSource`], an in-memory implementation for tests and small fixtures.
 //!
-//! The CLI implements the trait over the SQLite store (`caulk_advisory_db::store::Store`); this
+//! `caulk_advisory_db::store::Store` implements the trait over the SQLite database; this
 //! crate never touches a file.
 
 use crate::advisory::{Advisory, AdvisoryFacts, CvssScore, EpssScore, KevEntry, Vulnerability};
