@@ -38,6 +38,7 @@ fn fixed_in(eco: &str, name: &str, fixed: &str) -> AffectedPackage {
         )],
         versions: vec![],
         informational: None,
+        cves: None,
     }
 }
 
@@ -52,6 +53,7 @@ fn adv(id: &str, affected: Vec<AffectedPackage>) -> Advisory {
         upstream: vec![],
         related: vec![],
         severity: vec![],
+        vendor_severity: vec![],
         affected,
         source: RecordSource {
             feed: "osv/Test".into(),
@@ -398,6 +400,7 @@ fn two_entries_of_one_advisory_both_count() {
         )],
         versions: vec![],
         informational: None,
+        cves: None,
     };
     let mut src = MemSource::new();
     src.add(adv(
@@ -431,6 +434,7 @@ fn crates_io_and_npm_use_semver_ranges() {
         )],
         versions: vec![],
         informational: None,
+        cves: None,
     }];
     rs.aliases = vec!["CVE-2020-26235".into(), "GHSA-wcg3-cvx6-7396".into()];
     src.add(rs);
@@ -445,6 +449,7 @@ fn crates_io_and_npm_use_semver_ranges() {
         )],
         versions: vec![],
         informational: None,
+        cves: None,
     }];
     src.add(npm);
     let inv = inventory(vec![
@@ -566,6 +571,7 @@ fn unfixed_and_last_affected_are_unfixed_without_remediation() {
         ranges: vec![range("ECOSYSTEM", &[(EventKind::Introduced, "0")])],
         versions: vec![],
         informational: None,
+        cves: None,
     }];
     src.add(a);
     let mut b = adv("OPEN-2", vec![]);
@@ -582,6 +588,7 @@ fn unfixed_and_last_affected_are_unfixed_without_remediation() {
         )],
         versions: vec![],
         informational: None,
+        cves: None,
     }];
     src.add(b);
     let inv = inventory(vec![pkg(
@@ -774,6 +781,7 @@ fn undetermined_ranges_and_bad_versions_are_issues_not_findings() {
         }],
         versions: vec![],
         informational: None,
+        cves: None,
     }];
     src.add(a);
     src.add(adv("A-1", vec![fixed_in("Debian:12", "foo", "1.0-2")]));
