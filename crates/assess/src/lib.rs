@@ -610,12 +610,28 @@ pub fn match_packages(inv: &Inventory, src: &dyn AdvisorySource) -> Evidence {
             )
         })
         .collect();
+    // The Ubuntu Pro streams each ecosystem is also matched against on a Pro host.
+    let pro = inv.host.os.as_ref().and_then(|o| o.ubuntu_pro.as_ref());
+    let streams: BTreeMap<&str, Vec<String>> = inv
+        .packages
+        .iter()
+        .map(|p| {
+            (
+                p.ecosystem.as_str(),
+                matching::pro_streams(pro, &p.ecosystem),
+            )
+        })
+        .collect();
     let mut names: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for (eco, ls) in &keys {
-        names
-            .entry(eco.as_str())
-            .or_default()
-            .extend(ls.iter().map(|l| l.0.as_str()));
+        for e in
+            std::iter::once(eco.as_str()).chain(streams[eco.as_str()].iter().map(String::as_str))
+        {
+            names
+                .entry(e)
+                .or_default()
+                .extend(ls.iter().map(|l| l.0.as_str()));
+        }
     }
     for (eco, ns) in &names {
         lookups.prefetch(src, eco, ns);
@@ -625,7 +641,12 @@ pub fn match_packages(inv: &Inventory, src: &dyn AdvisorySource) -> Evidence {
         let m = match memo.get(&key) {
             Some(m) => m.clone(),
             None => {
-                let m = matching::match_package_cached(p, src, &mut lookups);
+                let m = matching::match_package_in(
+                    p,
+                    &streams[p.ecosystem.as_str()],
+                    src,
+                    &mut lookups,
+                );
                 for e in m.errors {
                     cache.errors.insert(e.to_string());
                 }

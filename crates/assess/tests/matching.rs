@@ -1317,3 +1317,108 @@ fn informational_only_findings_are_marked_and_mixed_ones_are_not() {
         assert!(f.get("informational").is_some(), "{f}");
     }
 }
+
+/// Item 10 of issue 11: on an Ubuntu Pro host the `Ubuntu:Pro:<release>:LTS` stream is
+/// consulted too, and it is the newer word for the release: an advisory whose plain entry
+/// knows no fix but whose Pro entry finds the installed `+esm` version fixed is no finding;
+/// one whose Pro entry still finds it affected takes the Pro fix. Without Pro (or with
+/// only services that have no stream) nothing changes.
+#[test]
+fn a_pro_host_is_judged_against_the_pro_stream() {
+    use caulk_model::inventory::{OsInfo, UbuntuPro};
+    let unfixed = |eco: &str, name: &str| AffectedPackage {
+        ranges: vec![range("ECOSYSTEM", &[(EventKind::Introduced, "0")])],
+        ..fixed_in(eco, name, "0")
+    };
+    let mut src = MemSource::new();
+    src.add(adv(
+        "UBUNTU-CVE-2024-0001",
+        vec![
+            unfixed("Ubuntu:20.04:LTS", "libxml2"),
+            fixed_in(
+                "Ubuntu:Pro:20.04:LTS",
+                "libxml2",
+                "2.9.10+dfsg-5ubuntu0.20.04.7+esm1",
+            ),
+        ],
+    ));
+    src.add(adv(
+        "UBUNTU-CVE-2024-0002",
+        vec![fixed_in(
+            "Ubuntu:Pro:20.04:LTS",
+            "libxml2",
+            "2.9.10+dfsg-5ubuntu0.20.04.7+esm2",
+        )],
+    ));
+    let installed = "2.9.10+dfsg-5ubuntu0.20.04.7+esm1";
+    let host = |enabled: &[&str]| {
+        let mut inv = inventory(vec![pkg(
+            "Ubuntu:20.04:LTS",
+            "libxml2",
+            installed,
+            Some(("libxml2", installed)),
+        )]);
+        inv.host.os = Some(OsInfo {
+            id: Some("ubuntu".into()),
+            ecosystem: Some("Ubuntu:20.04:LTS".into()),
+            ubuntu_pro: Some(UbuntuPro {
+                attached: true,
+                enabled: enabled.iter().map(|s| s.to_string()).collect(),
+                file: "/var/lib/ubuntu-advantage/status.json".into(),
+            }),
+            ..OsInfo::default()
+        });
+        inv
+    };
+    let ids = |r: &ScanReport| -> Vec<(String, Option<String>)> {
+        r.findings
+            .iter()
+            .map(|f| {
+                (
+                    f.vulnerability.id.clone(),
+                    f.fixed_version.as_deref().map(str::to_string),
+                )
+            })
+            .collect()
+    };
+    let r = run_with(&host(&["esm-infra"]), &src, None, &[]);
+    assert_eq!(
+        ids(&r),
+        [(
+            "CVE-2024-0002".to_string(),
+            Some("2.9.10+dfsg-5ubuntu0.20.04.7+esm2".to_string())
+        )]
+    );
+    // Not Pro (nothing enabled that has a stream): the plain stream alone, which knows no fix.
+    for enabled in [&[][..], &["livepatch"][..]] {
+        let r = run_with(&host(enabled), &src, None, &[]);
+        assert_eq!(
+            ids(&r),
+            [("CVE-2024-0001".to_string(), None)],
+            "{enabled:?}"
+        );
+    }
+    assert_eq!(
+        caulk_assess::matching::pro_streams(
+            host(&["fips-updates", "esm-apps"])
+                .host
+                .os
+                .as_ref()
+                .and_then(|o| o.ubuntu_pro.as_ref()),
+            "Ubuntu:20.04:LTS"
+        ),
+        ["Ubuntu:Pro:20.04:LTS", "Ubuntu:Pro:FIPS-updates:20.04:LTS"]
+    );
+    // Not for a non-LTS release, another distro, or a Pro stream itself.
+    let pro = UbuntuPro {
+        attached: true,
+        enabled: vec!["esm-infra".into()],
+        file: String::new(),
+    };
+    for eco in ["Ubuntu:23.10", "Debian:12", "Ubuntu:Pro:20.04:LTS"] {
+        assert!(
+            caulk_assess::matching::pro_streams(Some(&pro), eco).is_empty(),
+            "{eco}"
+        );
+    }
+}

@@ -443,3 +443,71 @@ fn a_merged_vulnerability_takes_scores_from_every_record() {
     );
     assert_eq!(f["cvss"], Value::Null);
 }
+
+const XENIAL: &str = "NAME=\"Ubuntu\"\nVERSION=\"16.04.7 LTS (Xenial Xerus)\"\nVERSION_ID=\"16.04\"\nID=ubuntu\nID_LIKE=debian\nVERSION_CODENAME=xenial\n";
+
+/// The Pro client's status cache of an attached machine with ESM Infra enabled (the shape
+/// of client 27+).
+const PRO_STATUS: &str = r#"{"_schema_version": "0.1", "attached": true,
+  "services": [{"name": "esm-apps", "entitled": "yes", "status": "disabled"},
+               {"name": "esm-infra", "entitled": "yes", "status": "enabled"},
+               {"name": "fips", "entitled": "yes", "status": "n/a"}]}"#;
+
+/// Item 10: 16.04 gets its fixes only in the `Ubuntu:Pro:16.04:LTS` stream. A Pro host
+/// (status file under `/var/lib/ubuntu-advantage/`) is matched against it: tar and sudo
+/// below their `+esm` fixes are findings, fixed in the `+esm` version; an installed `+esm`
+/// fix is judged against the Pro stream and is no finding. The inventory says which
+/// services are enabled.
+#[test]
+fn a_pro_host_is_matched_against_the_pro_stream() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    if ubuntu_mirror(d).is_none() {
+        return;
+    }
+    root(
+        d,
+        XENIAL,
+        &[
+            dpkg("tar", "tar", "1.28-2.1ubuntu0.1"),
+            dpkg("sudo", "sudo", "1.8.16-0ubuntu1.10+esm1"),
+        ],
+    );
+    write(
+        &d.join("root/var/lib/ubuntu-advantage/status.json"),
+        PRO_STATUS,
+    );
+    let r = scan_json(d, &["--root", "root"]);
+    assert_eq!(
+        r["target"]["host"]["os"]["ubuntu_pro"],
+        json!({"attached": true, "enabled": ["esm-infra"],
+               "file": "/var/lib/ubuntu-advantage/status.json"})
+    );
+    let f = finding(&r, "tar", "CVE-2022-48303");
+    assert_eq!(f["fixed_version"], "1.28-2.1ubuntu0.2+esm2");
+    assert_eq!(
+        f["advisory_ids"],
+        json!(["UBUNTU-CVE-2022-48303", "USN-5900-1"])
+    );
+    assert!(
+        f["provenance"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["ecosystem"] == "Ubuntu:Pro:16.04:LTS"),
+        "{}",
+        f["provenance"]
+    );
+    assert_eq!(
+        r["remediations"][0]["id"],
+        "Ubuntu:16.04:LTS/tar@1.28-2.1ubuntu0.2+esm2"
+    );
+    // The installed `+esm1` sudo has the Pro fix.
+    assert_eq!(vulns(&r, "sudo"), Vec::<String>::new());
+
+    // Without Pro the host is not matched against the Pro streams.
+    std::fs::remove_file(d.join("root/var/lib/ubuntu-advantage/status.json")).unwrap();
+    let r = scan_json(d, &["--root", "root"]);
+    assert_eq!(r["target"]["host"]["os"]["ubuntu_pro"], Value::Null);
+    assert_eq!(vulns(&r, "tar"), Vec::<String>::new());
+}
