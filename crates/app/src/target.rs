@@ -129,8 +129,35 @@ pub fn collect(spec: &TargetSpec) -> Result<Collected> {
 }
 
 /// Every input named on the command line exists and is of the right kind, before anything
-/// is read: a typo must be an error, not a clean scan of nothing.
-fn preflight(spec: &TargetSpec) -> Result<()> {
+/// is read or written (a scan checks it before importing a mirror): a typo must be an
+/// error, not a clean scan of nothing.
+pub fn preflight(spec: &TargetSpec) -> Result<()> {
+    if let Some(f) = &spec.inventory
+        && !f.is_file()
+    {
+        return Err(Error::msg(format!(
+            "--inventory {}: {}",
+            f.display(),
+            if f.exists() {
+                "not a regular file"
+            } else {
+                "no such file"
+            }
+        )));
+    }
+    if let Some(r) = &spec.root
+        && !r.is_dir()
+    {
+        return Err(Error::msg(format!(
+            "--root {}: {}",
+            r.display(),
+            if r.exists() {
+                "not a directory"
+            } else {
+                "no such directory"
+            }
+        )));
+    }
     for p in &spec.paths {
         if !p.is_dir() {
             return Err(Error::msg(format!(
@@ -182,7 +209,7 @@ pub fn unread(spec: &TargetSpec, inv: &Inventory) -> Vec<Unread> {
     let mut lost: BTreeMap<&str, &str> = BTreeMap::new();
     for i in &inv.issues {
         let whole = match i.kind {
-            IssueKind::BadInput | IssueKind::Unreadable => true,
+            IssueKind::BadInput | IssueKind::Unreadable | IssueKind::Limit => true,
             IssueKind::Unsupported => named.contains(&i.file),
             _ => false,
         };

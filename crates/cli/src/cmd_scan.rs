@@ -202,15 +202,46 @@ pub fn run(args: Args) -> Result<ExitCode> {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
         r => r.context("writing stdout")?,
     }
-    // An input that could not be read makes the scan no proof of anything: said on stderr,
-    // and exit 2 whatever `--fail-on` says (the report above still shows what was read).
-    for u in &outcome.unread {
+    // An input that could not be read, advisories that could not be read, or nothing
+    // checkable make the scan no proof of anything: said on stderr, and exit 2 whatever
+    // `--fail-on` says (the report above still shows what was read).
+    for u in &outcome.incomplete {
         eprintln!("caulk: {} gave nothing to check: {}", u.input, u.reason);
     }
-    let code = if !outcome.unread.is_empty() {
+    // The report's issues are at the end of stdout, where a pipeline may not look: packages
+    // left unchecked and old feeds are said here too, in a line each.
+    use caulk_model::finding::{IssueStage, ScanIssueKind};
+    let db_issues = |k: ScanIssueKind| {
+        report
+            .issues
+            .iter()
+            .filter(move |i| i.stage == IssueStage::Database && i.kind == k)
+    };
+    for i in db_issues(ScanIssueKind::Unsupported) {
+        eprintln!("caulk: warning: {}", i.reason);
+    }
+    let stale: Vec<String> = db_issues(ScanIssueKind::Stale)
+        .filter_map(|i| {
+            let feed = i.record.as_deref()?;
+            let age = report
+                .database
+                .feeds
+                .iter()
+                .find(|f| f.feed == feed)?
+                .age_days?;
+            Some(format!("{feed} {age} d"))
+        })
+        .collect();
+    if !stale.is_empty() {
+        eprintln!(
+            "caulk: warning: old feed data ({}): newer advisories are missing",
+            stale.join(", ")
+        );
+    }
+    let code = if !outcome.incomplete.is_empty() {
         eprintln!(
             "caulk: the scan is incomplete: {} input(s) gave nothing to check",
-            outcome.unread.len()
+            outcome.incomplete.len()
         );
         ExitCode::from(2)
     } else {
