@@ -691,6 +691,28 @@ pub fn import_dir(dir: &Path, db: &Path, opts: &Options) -> Result<Report, Error
         b.put_feed(&acc.status, &acc.rejections)?;
         statuses.push(acc.status);
     }
+    // A database without advisories answers "clean" for everything (a scan refuses it): a
+    // source that gives none (a KEV- or EPSS-only mirror, OSV zips that all failed or are
+    // empty) never replaces a database.
+    if !statuses
+        .iter()
+        .any(|s| s.feed.starts_with("osv/") && s.records > 0)
+    {
+        let failed = if report.failed.is_empty() {
+            String::new()
+        } else {
+            let why: Vec<String> = report
+                .failed
+                .iter()
+                .map(|(f, r)| format!("{f}: {r}"))
+                .collect();
+            format!(" ({})", why.join("; "))
+        };
+        return Err(Error::Import(format!(
+            "{}: no advisories (no osv/<Ecosystem>/all.zip with records){failed}; a database without them would call every package clean, so the database is left as it was",
+            dir.display()
+        )));
+    }
     // The identity merge (pure) runs beside the index build (SQLite, this thread); the big
     // maps are freed beside the final commit.
     let links = b.links()?;

@@ -963,9 +963,24 @@ fn an_empty_source_keeps_the_database_and_an_empty_database_is_refused() {
     )
     .unwrap();
     caulk(d)
-        .args(["db", "import", "--source", "kev-only", "--db", "kev.db"])
+        .args(["db", "import", "--source", "kev-only", "--db", "adv.db"])
         .assert()
-        .success();
+        .code(2)
+        .stderr(
+            predicates::str::contains("no advisories")
+                .and(predicates::str::contains("left as it was")),
+        );
+    assert!(
+        std::fs::read(d.join("adv.db")).unwrap() == before,
+        "the database changed"
+    );
+    // A database that lost its advisory feeds anyway (edited by hand, an old caulk): the
+    // scan refuses it.
+    std::fs::copy(d.join("adv.db"), d.join("kev.db")).unwrap();
+    rusqlite::Connection::open(d.join("kev.db"))
+        .unwrap()
+        .execute_batch("DELETE FROM feeds WHERE feed LIKE 'osv/%';")
+        .unwrap();
     caulk(d)
         .args([
             "scan",
