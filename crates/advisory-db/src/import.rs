@@ -197,10 +197,29 @@ fn mtime_unix(path: &Path) -> Option<i64> {
 struct Acc {
     status: FeedStatus,
     rejections: Vec<Rejection>,
+    /// The day after the import's: a record dated later (a clock gone wrong, a typo) must
+    /// not make the feed look fresh.
+    not_after: Option<jiff::civil::Date>,
 }
 
 impl Acc {
-    fn new(feed: &str, source: String, fetched: Option<i64>) -> Acc {
+    /// Take a record's date into the feed's data date, unless it is in the future.
+    fn saw_date(&mut self, text: &str) {
+        let future = text
+            .get(..10)
+            .and_then(|d| d.parse::<jiff::civil::Date>().ok())
+            .zip(self.not_after)
+            .is_some_and(|(d, limit)| d > limit);
+        if !future {
+            self.status.saw_date(text);
+        }
+    }
+
+    fn new(feed: &str, source: String, fetched: Option<i64>, now_unix: i64) -> Acc {
+        let not_after = jiff::Timestamp::from_second(now_unix)
+            .ok()
+            .map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date())
+            .and_then(|d| d.tomorrow().ok());
         Acc {
             status: FeedStatus {
                 feed: feed.to_string(),
@@ -217,6 +236,7 @@ impl Acc {
                 data_date: None,
             },
             rejections: vec![],
+            not_after,
         }
     }
     fn reject(&mut self, file: &str, id: Option<&str>, reason: String) {
@@ -404,7 +424,7 @@ fn apply(
         acc.warn(&r.name, Some(&r.id), r.warnings.join("; "));
     }
     b.put_row(&r.row, &r.raw, replace)?;
-    acc.status.saw_date(&r.modified);
+    acc.saw_date(&r.modified);
     seen.insert(
         std::mem::take(&mut r.id),
         Seen {
@@ -590,7 +610,7 @@ pub fn import_dir(dir: &Path, db: &Path, opts: &Options) -> Result<Report, Error
         let fetched = info
             .map(|i| i.fetched_at_unix)
             .or_else(|| mtime_unix(&f.path));
-        accs.push(Acc::new(&f.feed, source, fetched));
+        accs.push(Acc::new(&f.feed, source, fetched, now));
         accs.len() - 1
     };
     // A feed that failed keeps its old rows; its other files are skipped.
@@ -787,7 +807,7 @@ fn import_file(
         }
         acc.status.records += k.entries.len() as u64;
         if let Some(d) = &k.date_released {
-            acc.status.saw_date(d);
+            acc.saw_date(d);
         }
         for (_, id, reason) in k.rejected {
             acc.reject(&f.rel, id.as_deref(), reason);
@@ -805,7 +825,7 @@ fn import_file(
             .iter()
             .chain(e.scores.iter().filter_map(|s| s.score_date.as_ref()))
         {
-            acc.status.saw_date(d);
+            acc.saw_date(d);
         }
         for (_, reason) in e.rejected {
             acc.reject(&f.rel, None, reason);

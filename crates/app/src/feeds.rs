@@ -149,11 +149,13 @@ pub fn host_distro(os_release: Option<&Path>) -> HostDistro {
                 HostDistro {
                     described: format!("{}: ID={}", path.display(), rel.get("ID").unwrap_or("")),
                     ecosystem: os::ecosystem_for(&rel),
+                    unreadable: None,
                 }
             }
             Err(e) => HostDistro {
                 described: format!("{}: {e}", path.display()),
                 ecosystem: None,
+                unreadable: Some(format!("{}: {e}", path.display())),
             },
         },
         None => {
@@ -165,9 +167,15 @@ pub fn host_distro(os_release: Option<&Path>) -> HostDistro {
                 .map(|i| i.files.join(", "))
                 .filter(|f| !f.is_empty())
                 .unwrap_or_else(|| "/etc/os-release".into());
+            // No OS facts at all: say what went wrong reading them.
+            let unreadable = info
+                .is_none()
+                .then(|| issues.first().map(|i| format!("{}: {}", i.file, i.reason)))
+                .flatten();
             HostDistro {
                 described: format!("{files}: ID={id}"),
                 ecosystem: info.and_then(|i| i.ecosystem),
+                unreadable,
             }
         }
     }

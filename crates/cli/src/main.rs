@@ -83,7 +83,9 @@ fn error_chain(e: &anyhow::Error) -> String {
     let mut out = String::new();
     for cause in e.chain() {
         let text = cause.to_string();
-        if text.is_empty() || out.contains(&text) {
+        // A cause its parent already ends with (`opening X: Permission denied` over
+        // `Permission denied`) is said once; one that merely occurs inside it is not the same.
+        if text.is_empty() || out == text || out.ends_with(&format!(": {text}")) {
             continue;
         }
         if !out.is_empty() {
@@ -226,5 +228,9 @@ mod tests {
         );
         let plain = anyhow::Error::new(std::io::Error::other("gone")).context("reading f");
         assert_eq!(error_chain(&plain), "reading f: gone");
+        // A cause that only occurs inside the text above it is a different cause.
+        let inner = anyhow::Error::new(std::io::Error::other("denied"))
+            .context("file denied.txt: read failed");
+        assert_eq!(error_chain(&inner), "file denied.txt: read failed: denied");
     }
 }

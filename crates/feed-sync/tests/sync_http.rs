@@ -128,6 +128,7 @@ fn host_distro(path: &std::path::Path) -> sync::HostDistro {
     sync::HostDistro {
         described: format!("{}: ID={}", path.display(), rel.get("ID").unwrap_or("")),
         ecosystem: caulk_inventory::os::ecosystem_for(&rel),
+        unreadable: None,
     }
 }
 
