@@ -57,6 +57,19 @@ pub struct FetchInfo {
 pub trait Observer: Send + Sync + std::fmt::Debug {
     /// `feed` has handled `n` records so far (imported or rejected).
     fn records(&self, feed: &str, n: u64);
+    /// The import is over (done or failed): take the bars off the screen.
+    fn finished(&self) {}
+}
+
+/// Tells the observer the import is over when dropped, on every way out.
+struct Finished<'a>(Option<&'a dyn Observer>);
+
+impl Drop for Finished<'_> {
+    fn drop(&mut self) {
+        if let Some(o) = self.0 {
+            o.finished();
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -557,6 +570,7 @@ fn readable_previous(db: &Path) -> Option<crate::store::Store> {
 
 /// Import a mirror directory into the database at `db`.
 pub fn import_dir(dir: &Path, db: &Path, opts: &Options) -> Result<Report, Error> {
+    let _finished = Finished(opts.observer.as_deref());
     let mut files = discover(dir)?;
     if let Some(only) = &opts.only {
         files.retain(|f| only.contains(&f.feed));

@@ -32,6 +32,7 @@ pub fn import_unless_current(
     db: &Path,
     issues: &mut Vec<ScanIssue>,
     notice: &dyn Fn(&str),
+    observer: Option<std::sync::Arc<dyn import::Observer>>,
 ) -> Result<DatabaseImport> {
     if !dir.is_dir() {
         return Err(Error::msg(format!(
@@ -81,7 +82,11 @@ pub fn import_unless_current(
         dir.display(),
         db.display()
     ));
-    let report = import::import_dir(dir, db, &import::Options::default())
+    let opts = import::Options {
+        observer,
+        ..import::Options::default()
+    };
+    let report = import::import_dir(dir, db, &opts)
         .with_context(|| format!("importing {} into {}", dir.display(), db.display()))?;
     for (feed, reason) in &report.failed {
         issues.push(ScanIssue {

@@ -8,7 +8,7 @@ use crate::target::{self, TargetSpec};
 use caulk_advisory_db::store::Store;
 use caulk_assess::ScanOptions;
 use caulk_model::finding::{
-    Criticality, Decision, Exposure, ScanReport, Severity, Status, TargetKind, Tool,
+    Criticality, Decision, Exposure, FindingFilter, ScanReport, Severity, Status, TargetKind, Tool,
 };
 use caulk_model::inventory::Inventory;
 use std::path::{Path, PathBuf};
@@ -21,6 +21,8 @@ pub struct ScanRequest {
     pub db: PathBuf,
     /// A mirror directory to import first (skipped when the database was built from it).
     pub feeds: Option<PathBuf>,
+    /// Told how that import goes (progress bars).
+    pub import_observer: Option<std::sync::Arc<dyn caulk_advisory_db::import::Observer>>,
     /// The configuration file (`None`: `./caulk.toml` when it exists).
     pub config: Option<PathBuf>,
     /// Asset facts given on the command line (over the configuration's).
@@ -33,6 +35,8 @@ pub struct ScanRequest {
     /// The day priorities and due dates are computed for; `None`: today, and the report is
     /// stamped with the time.
     pub today: Option<jiff::civil::Date>,
+    /// Findings to leave out of the report (`--severity`, `--ignore-unfixed`).
+    pub filter: Option<FindingFilter>,
 }
 
 /// A scan's result, with the inventory it assessed.
@@ -73,6 +77,7 @@ pub fn scan(req: &ScanRequest, notice: &dyn Fn(&str)) -> Result<ScanOutcome> {
             db,
             &mut issues,
             notice,
+            req.import_observer.clone(),
         )?),
         None => None,
     };
@@ -149,6 +154,7 @@ pub fn scan(req: &ScanRequest, notice: &dyn Fn(&str)) -> Result<ScanOutcome> {
         apt: apt.as_ref(),
         today,
         generated_at,
+        filter: req.filter.clone(),
     };
     let snapshot = store
         .read_snapshot()

@@ -76,6 +76,8 @@ pub struct ScanOptions<'a> {
     pub apt: Option<&'a caulk_model::apt::AptIndex>,
     pub today: Date,
     pub generated_at: Option<String>,
+    /// Findings to leave out of the report; what was left out is said in it.
+    pub filter: Option<finding::FindingFilter>,
 }
 
 /// Per-scan memo of advisory reads. Filled per phase by the `prefetch_*` methods (one
@@ -390,6 +392,17 @@ pub fn scan(inv: &Inventory, src: &dyn AdvisorySource, opts: &ScanOptions<'_>) -
         by_exception,
     };
 
+    // The caller's filter (`--severity`, `--ignore-unfixed`), after the exceptions and
+    // before the remediations: an upgrade is ranked by what the report shows.
+    let filter = opts.filter.as_ref().map(|f| {
+        let before = findings.len();
+        findings.retain(|x| f.keeps(x));
+        finding::FilterInfo {
+            filter: f.clone(),
+            hidden: (before - findings.len()) as u64,
+        }
+    });
+
     let remediations = remediate(&mut findings, opts);
 
     for e in errors {
@@ -434,6 +447,7 @@ pub fn scan(inv: &Inventory, src: &dyn AdvisorySource, opts: &ScanOptions<'_>) -
         suppressed,
         issues,
         summary,
+        filter,
     }
 }
 

@@ -130,6 +130,7 @@ fn run_with(
         apt: None,
         today: "2026-11-27".parse().unwrap(),
         generated_at: None,
+        filter: None,
     };
     scan(inv, src, &opts)
 }
@@ -852,6 +853,7 @@ fn stale_feeds_are_reported() {
         apt: None,
         today: "2026-11-27".parse().unwrap(),
         generated_at: None,
+        filter: None,
     };
     let stale = |opts: &ScanOptions<'_>| -> Vec<String> {
         scan(&inv, &src, opts)
@@ -1027,6 +1029,7 @@ fn each_name_is_looked_up_once_per_scan() {
         apt: None,
         today: "2026-11-27".parse().unwrap(),
         generated_at: None,
+        filter: None,
     };
     let r = scan(&inv, &src, &opts);
     let mut got: Vec<String> = r

@@ -60,6 +60,8 @@ struct ImportArgs {
     /// Refuse a mirror without a valid `caulk-mirror.json`.
     #[arg(long)]
     verify: bool,
+    #[arg(long, value_enum, default_value = "auto")]
+    progress: Progress,
 }
 
 /// A duration in jiff's friendly format (`500ms`, `30s`, `5m`, `2h`, `7d`, `1h 30m`,
@@ -101,6 +103,17 @@ enum Progress {
     Bars,
     Lines,
     Quiet,
+}
+
+impl Progress {
+    fn reporter(self) -> std::sync::Arc<Reporter> {
+        std::sync::Arc::new(Reporter::new(match self {
+            Progress::Auto => ProgressMode::Auto,
+            Progress::Bars => ProgressMode::Bars,
+            Progress::Lines => ProgressMode::Lines,
+            Progress::Quiet => ProgressMode::Quiet,
+        }))
+    }
 }
 
 /// What to fetch and how.
@@ -189,12 +202,7 @@ impl NetArgs {
     }
 
     fn progress(&self) -> std::sync::Arc<Reporter> {
-        std::sync::Arc::new(Reporter::new(match self.progress {
-            Progress::Auto => ProgressMode::Auto,
-            Progress::Bars => ProgressMode::Bars,
-            Progress::Lines => ProgressMode::Lines,
-            Progress::Quiet => ProgressMode::Quiet,
-        }))
+        self.progress.reporter()
     }
 }
 
@@ -245,7 +253,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     match args.command {
         DbCommand::Import(a) => {
             let db = a.db.path()?;
-            import(&a.source, &db, a.verify)
+            import(&a.source, &db, a.verify, a.progress)
         }
         DbCommand::Sync(a) => {
             let db = a.db.path()?;
@@ -256,16 +264,20 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
 }
 
-fn import(source: &Path, db: &Path, verify: bool) -> Result<ExitCode> {
+fn import(source: &Path, db: &Path, verify: bool, progress: Progress) -> Result<ExitCode> {
     if !source.is_dir() {
         bail!("{}: not a directory", source.display());
     }
+    let reporter = progress.reporter();
     let opts = Options {
         require_manifest: verify,
+        observer: Some(reporter.clone()),
         ..Options::default()
     };
-    let report = import::import_dir(source, db, &opts)
-        .with_context(|| format!("importing {} into {}", source.display(), db.display()))?;
+    let report = import::import_dir(source, db, &opts);
+    reporter.finish();
+    let report =
+        report.with_context(|| format!("importing {} into {}", source.display(), db.display()))?;
     let mut err = std::io::stderr().lock();
     for f in &report.feeds {
         writeln!(
@@ -308,9 +320,13 @@ fn sync_cmd(a: &SyncArgs, db: &Path) -> Result<ExitCode> {
     opts.selection = a.net.selection();
     opts.offline = a.net.offline;
     opts.http = a.net.http();
-    opts.progress = a.net.progress();
+    let reporter = a.net.progress();
+    opts.progress = reporter.clone();
     opts.host = caulk_app::feeds::host_distro(a.net.os_release.as_deref());
-    let report = sync::run(&opts).with_context(|| format!("syncing {}", db.display()))?;
+    let report = sync::run(&opts);
+    // The bars go before the summary is printed.
+    reporter.finish();
+    let report = report.with_context(|| format!("syncing {}", db.display()))?;
     let mut err = std::io::stderr().lock();
     if let Some(imported) = &report.import {
         for f in &imported.feeds {
@@ -358,10 +374,12 @@ fn mirror(a: &MirrorArgs) -> Result<ExitCode> {
     opts.selection = a.net.selection();
     opts.offline = a.net.offline;
     opts.http = a.net.http();
-    opts.progress = a.net.progress();
+    let reporter = a.net.progress();
+    opts.progress = reporter.clone();
     opts.host = caulk_app::feeds::host_distro(a.net.os_release.as_deref());
-    let report =
-        sync::mirror(&opts).with_context(|| format!("writing the mirror {}", a.dir.display()))?;
+    let report = sync::mirror(&opts);
+    reporter.finish();
+    let report = report.with_context(|| format!("writing the mirror {}", a.dir.display()))?;
     eprintln!(
         "{}: {} files, manifest {}",
         a.dir.display(),

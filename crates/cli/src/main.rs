@@ -9,6 +9,7 @@ use std::process::ExitCode;
 mod cmd_db;
 mod cmd_inventory;
 mod cmd_scan;
+mod output;
 mod progress;
 
 #[derive(Debug, Parser)]

@@ -998,3 +998,84 @@ fn an_empty_source_keeps_the_database_and_an_empty_database_is_refused() {
             "has no advisories (no osv/ feed)",
         ));
 }
+
+/// Issue 11, item 12: `-o FILE`, `--severity`, `--ignore-unfixed`, colour.
+#[test]
+fn output_file_filters_and_colour() {
+    let dir = fixture();
+    let d = dir.path();
+    let all: Value = serde_json::from_str(&stdout_of(d, &["--format", "json"])).unwrap();
+    let n = all["findings"].as_array().unwrap().len();
+    assert!(all.get("filter").is_none(), "no filter, no key");
+
+    // -o: the report goes to the file, nothing to stdout; no temporary file is left.
+    let a = scan(d, &["--format", "json", "-o", "out.json"])
+        .assert()
+        .success();
+    assert!(a.get_output().stdout.is_empty());
+    let written: Value =
+        serde_json::from_slice(&std::fs::read(d.join("out.json")).unwrap()).unwrap();
+    assert!(
+        written["findings"] == all["findings"],
+        "the file holds the report"
+    );
+    assert!(
+        !std::fs::read_dir(d).unwrap().any(|e| e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .ends_with(".tmp")),
+        "a temporary file was left"
+    );
+    // A directory that does not exist: an error naming it, exit 2.
+    scan(d, &["-o", "no/such/dir/out.txt"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--output no/such/dir/out.txt"));
+
+    // --severity: only those findings, the rest counted as left out; --fail-on sees the
+    // filtered report.
+    let crit: Value = serde_json::from_str(&stdout_of(
+        d,
+        &["--format", "json", "--severity", "critical"],
+    ))
+    .unwrap();
+    let kept = crit["findings"].as_array().unwrap();
+    assert!(!kept.is_empty());
+    assert!(kept.iter().all(|f| f["severity"] == "critical"));
+    assert_eq!(
+        crit["filter"]["hidden"].as_u64().unwrap() as usize,
+        n - kept.len()
+    );
+    assert_eq!(crit["filter"]["severities"], json!(["critical"]));
+    scan(d, &["--severity", "low", "--fail-on", "any"])
+        .assert()
+        .code(0);
+    // --ignore-unfixed: no finding without a fix; the table says what was left out.
+    let fixed: Value =
+        serde_json::from_str(&stdout_of(d, &["--format", "json", "--ignore-unfixed"])).unwrap();
+    let kept = fixed["findings"].as_array().unwrap();
+    assert!(kept.len() < n);
+    assert!(
+        kept.iter()
+            .all(|f| f["status"] != "unfixed" && f["status"] != "will-not-fix")
+    );
+    let table = stdout_of(d, &["--ignore-unfixed"]);
+    assert!(
+        table.contains("filtered: only findings with a fix;"),
+        "{table}"
+    );
+
+    // Colour: never when asked, or by default into a pipe; always when asked, and NO_COLOR
+    // does not override an explicit --color always.
+    assert!(!stdout_of(d, &[]).contains('\x1b'));
+    let coloured = stdout_of(d, &["--color", "always"]);
+    assert!(coloured.contains("\x1b[1;31mact-now\x1b[0m"), "{coloured}");
+    let mut c = scan(d, &["--color", "auto"]);
+    c.env("NO_COLOR", "1");
+    assert!(
+        !String::from_utf8(c.output().unwrap().stdout)
+            .unwrap()
+            .contains('\x1b')
+    );
+}

@@ -63,6 +63,39 @@ pub struct ScanReport {
     /// lists); the scan went on.
     pub issues: Vec<ScanIssue>,
     pub summary: Summary,
+    /// The filter the caller asked for (`--severity`, `--ignore-unfixed`) and how many
+    /// findings it left out; absent when the report holds every finding.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<FilterInfo>,
+}
+
+/// Which findings a report keeps.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FindingFilter {
+    /// Keep only findings of these severities (`null`: every severity).
+    #[serde(default)]
+    pub severities: Option<Vec<Severity>>,
+    /// Leave out findings with no fix (`unfixed`, `will-not-fix`).
+    #[serde(default)]
+    pub ignore_unfixed: bool,
+}
+
+impl FindingFilter {
+    pub fn keeps(&self, f: &Finding) -> bool {
+        self.severities
+            .as_ref()
+            .is_none_or(|s| s.contains(&f.severity))
+            && !(self.ignore_unfixed && matches!(f.status, Status::Unfixed | Status::WillNotFix))
+    }
+}
+
+/// A filter applied to a report, and what it left out.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FilterInfo {
+    #[serde(flatten)]
+    pub filter: FindingFilter,
+    /// Findings left out.
+    pub hidden: u64,
 }
 
 /// Name and version of the writer.

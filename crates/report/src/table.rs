@@ -17,6 +17,66 @@ pub fn scan(report: &ScanReport, details: bool, width: u16) -> String {
     out
 }
 
+/// Colour a rendered [`scan`] table for a terminal (ANSI SGR): decisions by urgency
+/// (act-now bold red, out-of-cycle yellow), "(overdue)" red, the title and section titles
+/// bold. Only
+/// whole words are coloured, after the table was fitted: the escape sequences take no
+/// columns, so the layout is the plain one.
+pub fn colour(text: &str) -> String {
+    const BOLD: &str = "\x1b[1m";
+    const RESET: &str = "\x1b[0m";
+    let words: [(&str, &str); 3] = [
+        ("act-now", "\x1b[1;31m"),
+        ("out-of-cycle", "\x1b[33m"),
+        ("(overdue)", "\x1b[31m"),
+    ];
+    let part_of_word =
+        |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || "-_.(".contains(c));
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    for (n, line) in text.split_inclusive('\n').enumerate() {
+        let title = n == 0
+            || [
+                "Remediations",
+                "Unfixed",
+                "Suppressed",
+                "Issues",
+                "Findings",
+            ]
+            .iter()
+            .any(|t| line.starts_with(t));
+        if title {
+            let body = line.trim_end_matches('\n');
+            out.push_str(BOLD);
+            out.push_str(body);
+            out.push_str(RESET);
+            out.push_str(&line[body.len()..]);
+            continue;
+        }
+        let mut i = 0;
+        'scan: while i < line.len() {
+            let rest = &line[i..];
+            let before = line[..i].chars().next_back();
+            if !part_of_word(before) {
+                for (w, sgr) in words {
+                    if let Some(after) = rest.strip_prefix(w)
+                        && !part_of_word(after.chars().next())
+                    {
+                        out.push_str(sgr);
+                        out.push_str(w);
+                        out.push_str(RESET);
+                        i += w.len();
+                        continue 'scan;
+                    }
+                }
+            }
+            let c = rest.chars().next().unwrap_or(' ');
+            out.push(c);
+            i += c.len_utf8();
+        }
+    }
+    out
+}
+
 /// `caulk inventory --format table`: the host's facts, one line per package, the issues.
 pub fn inventory(inv: &Inventory) -> String {
     let mut out = String::new();
@@ -122,6 +182,22 @@ fn scan_table(r: &ScanReport, details: bool, width: u16, out: &mut String) -> fm
         format!("suppressed {}", s.suppressed),
     ];
     writeln!(out, "{}", table_fit::wrap_parts(&counts, " · ", width))?;
+    if let Some(f) = &r.filter {
+        let mut what = Vec::new();
+        if let Some(s) = &f.filter.severities {
+            let names: Vec<&str> = s.iter().map(|s| s.as_str()).collect();
+            what.push(format!("severity {}", names.join(", ")));
+        }
+        if f.filter.ignore_unfixed {
+            what.push("findings with a fix".to_string());
+        }
+        writeln!(
+            out,
+            "filtered: only {}; {} left out",
+            what.join(" and "),
+            plural(f.hidden as usize, "finding", "findings")
+        )?;
+    }
     // Findings from informational advisories (RustSec unmaintained, unsound, notice): said
     // apart, as cargo-audit does with its warnings; no line when there are none.
     let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
@@ -480,4 +556,28 @@ fn inventory_table(inv: &Inventory, out: &mut String) -> fmt::Result {
         writeln!(out, "issue: {}{at}: {}", i.file, i.reason)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod colour_tests {
+    #[test]
+    fn colour_marks_whole_words_and_takes_no_columns() {
+        let plain = "caulk scan of x\n\n Remediations (2)\n| 1 | act-now | 2026-01-01 (overdue) |\n| 2 | not-act-now | out-of-cycle |\n";
+        let c = super::colour(plain);
+        assert!(c.contains("\x1b[1;31mact-now\x1b[0m |"), "{c}");
+        assert!(c.contains("\x1b[31m(overdue)\x1b[0m"), "{c}");
+        assert!(c.contains("\x1b[33mout-of-cycle\x1b[0m"), "{c}");
+        // Inside another word: left alone.
+        assert!(c.contains("| not-act-now |"), "{c}");
+        // Without the escapes, the text is the plain one, byte for byte.
+        let mut stripped = String::new();
+        let mut rest = c.as_str();
+        while let Some(i) = rest.find('\x1b') {
+            stripped.push_str(&rest[..i]);
+            let end = rest[i..].find('m').map_or(rest.len(), |m| i + m + 1);
+            rest = &rest[end..];
+        }
+        stripped.push_str(rest);
+        assert_eq!(stripped, plain);
+    }
 }

@@ -883,6 +883,7 @@ pub fn report() -> ScanReport {
             suppressed: 1,
             issues: 2,
         },
+        filter: None,
     }
 }
 
