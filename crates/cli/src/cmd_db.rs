@@ -457,29 +457,53 @@ fn status(a: &StatusArgs) -> Result<ExitCode> {
             if let Some(b) = store.meta("built_at")? {
                 writeln!(out, "built at {b}")?;
             }
-            writeln!(
-                out,
-                "{:<16} {:>8} {:>8} {:>6} {:>8} {:<20} {:>5}  source",
-                "feed", "records", "rejected", "dups", "warnings", "fetched at", "age"
-            )?;
-            for (f, checked) in feeds.iter().zip(&checked) {
-                let age = checked.map(|t| now - t);
-                writeln!(
-                    out,
-                    "{:<16} {:>8} {:>8} {:>6} {:>8} {:<20} {:>5}  {}",
-                    f.feed,
-                    f.records,
-                    f.rejected,
-                    f.duplicates,
-                    f.warnings,
-                    f.fetched_at.as_deref().unwrap_or("-"),
-                    age.map(age_text).unwrap_or_else(|| "-".into()),
-                    f.source
-                )?;
+            use caulk_report::table_fit::{droppable, fit, keep};
+            let cols = [
+                keep("feed"),
+                keep("records"),
+                droppable("rejected", 4),
+                droppable("dups", 3),
+                droppable("warnings", 5),
+                keep("data date"),
+                droppable("checked at", 6),
+                keep("checked"),
+                droppable("source", 1),
+            ];
+            let rows: Vec<Vec<String>> = feeds
+                .iter()
+                .zip(&checked)
+                .map(|(f, checked)| {
+                    vec![
+                        f.feed.clone(),
+                        f.records.to_string(),
+                        f.rejected.to_string(),
+                        f.duplicates.to_string(),
+                        f.warnings.to_string(),
+                        f.data_date
+                            .map(|d| d.to_string())
+                            .unwrap_or_else(|| "-".into()),
+                        checked
+                            .map(caulk_advisory_db::rfc3339_utc)
+                            .unwrap_or_else(|| "-".into()),
+                        checked
+                            .map(|t| format!("{} ago", age_text(now - t)))
+                            .unwrap_or_else(|| "-".into()),
+                        f.source.clone(),
+                    ]
+                })
+                .collect();
+            let width = crate::terminal_width();
+            let fitted = fit(&cols, rows, width);
+            writeln!(out, "{}", fitted.table)?;
+            if let Some(note) = fitted.hidden_note(width) {
+                writeln!(out, "{note}")?;
+            }
+            for f in &feeds {
                 for r in &f.first_rejections {
                     writeln!(
                         out,
-                        "    rejected {} ({}): {}",
+                        "{} rejected {} ({}): {}",
+                        f.feed,
                         r.file,
                         r.id.as_deref().unwrap_or("no id"),
                         r.reason

@@ -129,6 +129,17 @@ pub(crate) fn terminal_width() -> u16 {
         .unwrap_or(120)
 }
 
+/// The width a plain list (`caulk inventory --format table`) fits: the terminal's, else
+/// `$COLUMNS`, else none — piped into `grep`, no column is dropped.
+pub(crate) fn list_width() -> u16 {
+    use std::io::IsTerminal;
+    if std::io::stdout().is_terminal() || std::env::var_os("COLUMNS").is_some() {
+        terminal_width()
+    } else {
+        u16::MAX
+    }
+}
+
 fn scheme_ecosystems(s: Scheme) -> &'static str {
     match s {
         Scheme::Dpkg => "Debian, Ubuntu, Echo, TuxCare",

@@ -77,10 +77,11 @@ pub fn colour(text: &str) -> String {
     out
 }
 
-/// `caulk inventory --format table`: the host's facts, one line per package, the issues.
-pub fn inventory(inv: &Inventory) -> String {
+/// `caulk inventory --format table`: the host's facts, one line per package (columns hidden
+/// to fit `width`), the issues.
+pub fn inventory(inv: &Inventory, width: u16) -> String {
     let mut out = String::new();
-    let _ = inventory_table(inv, &mut out);
+    let _ = inventory_table(inv, width, &mut out);
     out
 }
 
@@ -482,7 +483,7 @@ fn findings_table(out: &mut String, width: u16, fs: &[&Finding], fixed: bool) ->
     write_fitted(out, width, cols, table_rows)
 }
 
-fn inventory_table(inv: &Inventory, out: &mut String) -> fmt::Result {
+fn inventory_table(inv: &Inventory, width: u16, out: &mut String) -> fmt::Result {
     let h = &inv.host;
     let os = h.os.as_ref();
     let facts = [
@@ -526,10 +527,32 @@ fn inventory_table(inv: &Inventory, out: &mut String) -> fmt::Result {
             w[i] = w[i].max(c.chars().count());
         }
     }
+    // Fit the terminal: hide SOURCE, then ARCH, then ECOSYSTEM (when every package has the
+    // host's, it says nothing), and say so under the table.
+    let mut shown = [true; 5];
+    let total = |shown: &[bool; 5]| -> usize {
+        (0..5)
+            .filter(|&i| shown[i])
+            .map(|i| w[i] + 2)
+            .sum::<usize>()
+            - 2
+    };
+    let mut hidden = Vec::new();
+    for i in [4, 3, 0] {
+        if total(&shown) <= usize::from(width) {
+            break;
+        }
+        shown[i] = false;
+        hidden.push(head[i]);
+    }
+    let last = (0..5).rev().find(|&i| shown[i]).unwrap_or(0);
     let line = |cells: [&str; 5], out: &mut String| -> fmt::Result {
         let mut s = String::new();
         for (i, c) in cells.iter().enumerate() {
-            if i == 4 {
+            if !shown[i] {
+                continue;
+            }
+            if i == last {
                 s.push_str(c);
             } else {
                 s.push_str(&format!("{c:<width$}  ", width = w[i]));
@@ -540,6 +563,13 @@ fn inventory_table(inv: &Inventory, out: &mut String) -> fmt::Result {
     line(head, out)?;
     for r in &rows {
         line([&r[0], &r[1], &r[2], &r[3], &r[4]], out)?;
+    }
+    if !hidden.is_empty() {
+        writeln!(
+            out,
+            "(hidden to fit {width} columns: {}; a wider terminal or --format json shows them)",
+            hidden.join(", ")
+        )?;
     }
     writeln!(
         out,
@@ -579,5 +609,33 @@ mod colour_tests {
         }
         stripped.push_str(rest);
         assert_eq!(stripped, plain);
+    }
+}
+
+#[cfg(test)]
+mod inventory_tests {
+    use caulk_model::inventory::{Inventory, Package};
+
+    #[test]
+    fn the_package_list_fits_the_width_it_is_given() {
+        let mut inv = Inventory::default();
+        let p: Package = serde_json::from_value(serde_json::json!({
+            "ecosystem": "Debian:12", "name": "libssl3", "version": "3.0.15-1~deb12u1",
+            "arch": "amd64", "source_name": "openssl", "source_version": "3.0.15-1~deb12u1",
+            "file": "/var/lib/dpkg/status", "state": "installed", "collector": "dpkg"}))
+        .unwrap();
+        inv.packages.push(p);
+        let wide = super::inventory(&inv, u16::MAX);
+        assert!(
+            wide.contains("openssl 3.0.15-1~deb12u1") && !wide.contains("hidden"),
+            "{wide}"
+        );
+        let narrow = super::inventory(&inv, 40);
+        let table: Vec<&str> = narrow.lines().filter(|l| l.contains("libssl3")).collect();
+        assert!(table.iter().all(|l| l.chars().count() <= 40), "{narrow}");
+        assert!(
+            narrow.contains("hidden to fit 40 columns: SOURCE, ARCH"),
+            "{narrow}"
+        );
     }
 }
