@@ -613,6 +613,7 @@ mod colour_tests {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod inventory_tests {
     use caulk_model::inventory::{Inventory, Package};
 
