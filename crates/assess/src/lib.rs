@@ -24,6 +24,7 @@
 
 pub mod apt;
 pub mod config;
+pub mod kernel;
 pub mod matching;
 pub mod priority;
 
@@ -708,15 +709,23 @@ pub fn assess_evidence(
 
     // The packages of one group (the binaries of one Debian source) share the facts of each
     // vulnerability: computed once, copied into each package's finding.
-    let mut cores: HashMap<(usize, String), Rc<VulnCore>> = HashMap::new();
+    // A kernel source's binaries differ in what they are to the host (the running image,
+    // headers): each role gets its own core, as its priority differs.
+    let kernels = kernel::KernelRoles::of(inv);
+    let mut cores: HashMap<(usize, Option<kernel::KernelRole>, String), Rc<VulnCore>> =
+        HashMap::new();
     // `pending` is in package order: one shared package per run of findings.
     let mut package: Option<(usize, Arc<FindingPackage>)> = None;
     let findings: Vec<Finding> = pending
         .into_iter()
         .map(|((idx, _), pd)| {
+            let role = kernels.role(pd.package);
             let core = cores
-                .entry((pd.group, pd.vuln.clone()))
-                .or_insert_with(|| Rc::new(vuln_core(&pd, src, &mut cache, opts)))
+                .entry((pd.group, role, pd.vuln.clone()))
+                .or_insert_with(|| {
+                    let kernel = role.map(|r| (r, kernels.reason(r, pd.package)));
+                    Rc::new(vuln_core(&pd, src, &mut cache, opts, kernel))
+                })
                 .clone();
             let shared = match &package {
                 Some((i, p)) if *i == idx => p.clone(),
@@ -777,6 +786,7 @@ fn vuln_core(
     src: &dyn AdvisorySource,
     cache: &mut Cache,
     opts: &ScanOptions<'_>,
+    kernel: Option<(kernel::KernelRole, String)>,
 ) -> VulnCore {
     let p = pd.package;
     let eco = Ecosystem::parse(&p.ecosystem);
@@ -885,6 +895,7 @@ fn vuln_core(
             published,
             clock_runs: matches!(status, Status::Fixed | Status::Unfixed),
             informational: informational.as_deref(),
+            kernel: kernel.as_ref().map(|(r, why)| (*r, why.as_str())),
         },
         &opts.context,
         opts.today,

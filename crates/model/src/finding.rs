@@ -218,7 +218,7 @@ pub struct PolicyInfo {
     pub exposure: Exposure,
     /// Where criticality and exposure came from: `cli`, `config` (`caulk.toml`) or `default`.
     pub context_source: String,
-    /// Name of the decision table (`caulk-default-v3` or the name given in `caulk.toml`).
+    /// Name of the decision table (`caulk-default-v4` or the name given in `caulk.toml`).
     pub decision_table: String,
     /// Severity → days, in severity order (critical first).
     pub sla: Vec<SlaEntry>,
