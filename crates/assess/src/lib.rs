@@ -1206,10 +1206,13 @@ fn remediate(findings: &mut [Finding], opts: &ScanOptions<'_>) -> Vec<Remediatio
             not_installable,
         });
     }
+    // The most urgent decision first (an act-now KEV fix before a scheduled one, however many
+    // findings that one fixes; a deferred upgrade — a kernel's headers — last), then by the
+    // risk each removes.
     out.sort_by(|a, b| {
-        finding::OrdF64(b.risk_removed)
-            .cmp(&finding::OrdF64(a.risk_removed))
-            .then(b.decision.cmp(&a.decision))
+        b.decision
+            .cmp(&a.decision)
+            .then(finding::OrdF64(b.risk_removed).cmp(&finding::OrdF64(a.risk_removed)))
             .then_with(|| a.id.cmp(&b.id))
     });
     out

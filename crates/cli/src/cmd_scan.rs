@@ -13,7 +13,7 @@ use std::process::ExitCode;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
-    /// Remediations ranked by risk removed, unfixed findings, suppressed, issues.
+    /// Remediations ranked by decision, then risk removed, unfixed findings, suppressed, issues.
     Table,
     /// The scan report (docs/scan-format.md).
     Json,

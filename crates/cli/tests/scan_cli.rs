@@ -495,15 +495,16 @@ fn json_has_the_documented_fields() {
             .any(|i| i["record"] == "osv/npm" && i["kind"] == "unsupported")
     );
 
-    // Remediations by risk removed: two critical CVEs (62.8 + 62.7) outweigh one KEV CVE
-    // of unknown severity (10 × 5.0 × (1 + 1 + 0.5 × 0.905) × 0.8 × 0.8 = 78.5).
+    // Remediations by decision, then risk removed: one KEV CVE of unknown severity (act-now;
+    // 10 × 5.0 × (1 + 1 + 0.5 × 0.905) × 0.8 × 0.8 = 78.5) comes before two critical CVEs
+    // (out-of-cycle; 62.8 + 62.7), though they remove more risk.
     let rem = r["remediations"].as_array().unwrap();
-    assert_eq!(rem[0]["package"], "openssl");
-    assert_eq!(rem[0]["risk_removed"], 125.5);
-    assert_eq!(rem[1]["package"], "glibc");
-    assert_eq!(rem[1]["kev_count"], 1);
-    assert_eq!(rem[1]["risk_removed"], 78.5);
-    assert_eq!(rem[1]["decision"], "act-now");
+    assert_eq!(rem[0]["package"], "glibc");
+    assert_eq!(rem[0]["kev_count"], 1);
+    assert_eq!(rem[0]["risk_removed"], 78.5);
+    assert_eq!(rem[0]["decision"], "act-now");
+    assert_eq!(rem[1]["package"], "openssl");
+    assert_eq!(rem[1]["risk_removed"], 125.5);
     let ossl = rem.iter().find(|m| m["package"] == "openssl").unwrap();
     assert_eq!(ossl["binaries"], json!(["libssl3", "openssl"]));
     assert_eq!(ossl["installed_version"], "3.0.15-1~deb12u1");

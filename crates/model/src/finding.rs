@@ -55,7 +55,7 @@ pub struct ScanReport {
     /// Every finding, suppressed ones included (see [`Finding::suppression`]), sorted by
     /// [`Finding::sort_key`]: decision, score, then package and vulnerability.
     pub findings: Vec<Finding>,
-    /// Upgrades that fix the fixable, non-suppressed findings, ranked by risk removed.
+    /// Upgrades that fix the fixable, non-suppressed findings, ranked by decision, then risk removed.
     pub remediations: Vec<Remediation>,
     /// Findings hidden by exceptions, counted per exception.
     pub suppressed: SuppressedCounts,

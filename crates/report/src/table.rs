@@ -1,4 +1,4 @@
-//! The terminal tables of `caulk scan` (remediations ranked by risk removed, the findings
+//! The terminal tables of `caulk scan` (remediations ranked by decision, then risk removed, the findings
 //! under each with `details`, unfixed findings, exceptions, issues) and of `caulk inventory`,
 //! fitted to a width the caller gives ([`table_fit`]): the caller knows the terminal, this
 //! module does not look.
@@ -223,7 +223,7 @@ fn scan_table(r: &ScanReport, details: bool, width: u16, out: &mut String) -> fm
     } else {
         writeln!(
             out,
-            "Remediations ({}, ranked by risk removed{})",
+            "Remediations ({}, ranked by decision, then risk removed{})",
             r.remediations.len(),
             if s.installability_checked {
                 format!("; {} installable now", s.remediations_installable)
