@@ -1080,3 +1080,40 @@ fn output_file_filters_and_colour() {
             .contains('\x1b')
     );
 }
+
+/// Issue 11, item 12: a closed pipe (`caulk … | head`) ends quietly: exit 0, nothing on
+/// stderr. The reading end is closed before the command starts, so its first write fails.
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    let dir = fixture();
+    let d = dir.path();
+    scan(d, &[]).assert().success();
+    for args in [
+        &["db", "status", "--db", "adv.db"][..],
+        &["inventory", "--format", "table"][..],
+        &[
+            "scan",
+            "--inventory",
+            "inv.json",
+            "--db",
+            "adv.db",
+            "--today",
+            TODAY,
+        ][..],
+    ] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("caulk"))
+            .current_dir(d)
+            .env("HOME", d)
+            .env_remove("CAULK_DB")
+            .args(args)
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+        assert!(!err.contains("Broken pipe"), "{args:?}: {err}");
+    }
+}
