@@ -3,8 +3,8 @@
 //!
 //! It owns host access ([`HostAccess`], [`FsHost`], [`MemHost`]), OS facts ([`os`]), the
 //! one reader of Debian control files ([`deb822`]), the package databases ([`dpkg`], [`rpm`],
-//! [`apk`]), apt's candidate lists ([`apt`]), lockfiles ([`lockfile`]) and SBOMs
-//! ([`sbom`]); writing an inventory as CycloneDX is `caulk-report`'s. Every parser is a pure
+//! [`apk`]), the installed language packages of a root ([`lang`]: one bounded walk),
+//! apt's candidate lists ([`apt`]), lockfiles ([`lockfile`]) and SBOMs ([`sbom`]); writing an inventory as CycloneDX is `caulk-report`'s. Every parser is a pure
 //! function of bytes (fuzzed); the entry points [`inventory_host`], [`scan_path`] and [`read_sbom`] wire
 //! them to a [`HostAccess`].
 //!

@@ -6,7 +6,8 @@
 //!
 //! The walk (one per root, through [`HostAccess::walk`]) stays on the root's file system,
 //! follows no symlink, skips `/proc`, `/sys`, `/dev`, `/run`, version-control and
-//! `__pycache__` directories and every directory tagged as a cache (`CACHEDIR.TAG`, as cargo's
+//! `__pycache__` directories, documentation trees (`share/doc`, `share/man`, …) and every
+//! directory tagged as a cache (`CACHEDIR.TAG`, as cargo's
 //! `target/`, its registry and caulk's own cache are), and is bounded (entries, depth, bytes
 //! read in total): a bound hit is a `limit` issue and the rest is skipped. It reads directory
 //! entries everywhere and files only where these things live — a `*.dist-info` or
