@@ -117,7 +117,7 @@ fn a_go_binary_built_here() {
     assert_eq!(
         packages_of(&bin),
         [
-            format!("GoBinary example.com/greet v1.2.3"),
+            "GoBinary example.com/greet v1.2.3".to_string(),
             format!("GoBinary stdlib {stdlib}"),
         ]
     );
