@@ -147,6 +147,11 @@ impl Walker<'_> {
     ) -> ControlFlow<(), Vec<String>> {
         let entries = match listing {
             Ok(e) => e,
+            // Removed since its parent was listed (a build's temporary directory): nothing
+            // was there to find.
+            Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+                return ControlFlow::Continue(Vec::new());
+            }
             Err(e) => {
                 self.unreadable.push((dir.to_string(), e.to_string()));
                 return ControlFlow::Continue(Vec::new());
@@ -976,6 +981,38 @@ mod tests {
                 .any(|i| i.kind == IssueKind::Limit && i.reason.contains("bytes read"))
         );
         assert!(p.packages.len() < 3);
+    }
+
+    /// Regression: a directory removed between the listing of its parent and its own (a
+    /// build's temporary directory under `/tmp`) made `caulk scan` of `/` exit 2 now and then.
+    #[test]
+    fn a_directory_that_vanished_is_no_issue() {
+        let mut w = Walker {
+            host: &MemHost::new(),
+            limits: &Limits::default(),
+            out: Parsed::default(),
+            entries: 0,
+            bytes: 0,
+            bytes_hit: false,
+            depth_hit: false,
+            unreadable: Vec::new(),
+            no_coordinates: BTreeMap::new(),
+        };
+        let gone = Error::Io {
+            path: "/tmp/.tmpX".into(),
+            source: std::io::Error::from(std::io::ErrorKind::NotFound),
+        };
+        assert_eq!(
+            w.visit("/tmp/.tmpX", 2, Err(&gone)),
+            ControlFlow::Continue(Vec::new())
+        );
+        assert!(w.unreadable.is_empty());
+        let denied = Error::Io {
+            path: "/root".into(),
+            source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+        };
+        let _ = w.visit("/root", 1, Err(&denied));
+        assert_eq!(w.unreadable.len(), 1);
     }
 
     /// The same walk on a real directory: symlinks are not followed, the file system is
