@@ -208,6 +208,11 @@ pub fn unread(spec: &TargetSpec, inv: &Inventory) -> Vec<Unread> {
         spec.sboms.iter().filter_map(|s| absolute(s).ok()).collect();
     let mut lost: BTreeMap<&str, &str> = BTreeMap::new();
     for i in &inv.issues {
+        // A bad file met by the root walk for language packages is reported, not a lost
+        // input: nobody named it, and one broken package.json must not fail a host scan.
+        if i.collector.is_some_and(|c| c.walks_root()) {
+            continue;
+        }
         let whole = match i.kind {
             IssueKind::BadInput | IssueKind::Unreadable | IssueKind::Limit => true,
             IssueKind::Unsupported => named.contains(&i.file),
@@ -218,7 +223,13 @@ pub fn unread(spec: &TargetSpec, inv: &Inventory) -> Vec<Unread> {
         let facts = ["/etc/", "/proc/", "/sys/", "/run/"]
             .iter()
             .any(|p| i.file.starts_with(p));
-        let dir = std::path::Path::new(&i.file).is_dir();
+        // A directory of the root (`--root DIR`: collectors name paths inside it) or of
+        // the machine caulk runs on (`--path`).
+        let dir = std::path::Path::new(&i.file).is_dir()
+            || spec
+                .root
+                .as_ref()
+                .is_some_and(|r| r.join(i.file.trim_start_matches('/')).is_dir());
         if whole && !facts && !dir && !gave.contains(i.file.as_str()) {
             lost.entry(i.file.as_str()).or_insert(i.reason.as_str());
         }

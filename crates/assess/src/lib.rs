@@ -947,6 +947,12 @@ fn finish_finding(pd: Pending<'_>, package: Arc<FindingPackage>, core: &VulnCore
     if p.state == InstallState::Declared {
         medium.push(format!("declared by {}, not verified as installed", p.file));
     }
+    if let Some(owner) = &p.owned_by {
+        medium.push(format!(
+            "{} was installed by the distro package {owner}: the distro may have backported the fix without changing the upstream version (its own advisories for {owner} decide)",
+            p.file
+        ));
+    }
     if advisory_ids.iter().all(|a| a.starts_with("x_")) {
         medium.push(format!(
             "only from {} (an unregistered, derived database: x_ prefix)",

@@ -71,6 +71,7 @@ fn pkg(eco: &str, name: &str, version: &str, source: Option<(&str, &str)>) -> Pa
         purl: None,
         vendor: None,
         file: "/var/lib/dpkg/status".into(),
+        owned_by: None,
         state: InstallState::Installed,
         collector: Collector::Dpkg,
     }
@@ -80,6 +81,7 @@ fn lang(eco: &str, name: &str, version: &str, file: &str) -> Package {
     Package {
         arch: None,
         file: file.into(),
+        owned_by: None,
         state: InstallState::Declared,
         collector: Collector::Lockfile,
         ..pkg(eco, name, version, None)
