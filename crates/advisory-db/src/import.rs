@@ -57,6 +57,19 @@ pub struct FetchInfo {
 pub trait Observer: Send + Sync + std::fmt::Debug {
     /// `feed` has handled `n` records so far (imported or rejected).
     fn records(&self, feed: &str, n: u64);
+    /// The import is over (done or failed): take the bars off the screen.
+    fn finished(&self) {}
+}
+
+/// Tells the observer the import is over when dropped, on every way out.
+struct Finished<'a>(Option<&'a dyn Observer>);
+
+impl Drop for Finished<'_> {
+    fn drop(&mut self) {
+        if let Some(o) = self.0 {
+            o.finished();
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -197,10 +210,29 @@ fn mtime_unix(path: &Path) -> Option<i64> {
 struct Acc {
     status: FeedStatus,
     rejections: Vec<Rejection>,
+    /// The day after the import's: a record dated later (a clock gone wrong, a typo) must
+    /// not make the feed look fresh.
+    not_after: Option<jiff::civil::Date>,
 }
 
 impl Acc {
-    fn new(feed: &str, source: String, fetched: Option<i64>) -> Acc {
+    /// Take a record's date into the feed's data date, unless it is in the future.
+    fn saw_date(&mut self, text: &str) {
+        let future = text
+            .get(..10)
+            .and_then(|d| d.parse::<jiff::civil::Date>().ok())
+            .zip(self.not_after)
+            .is_some_and(|(d, limit)| d > limit);
+        if !future {
+            self.status.saw_date(text);
+        }
+    }
+
+    fn new(feed: &str, source: String, fetched: Option<i64>, now_unix: i64) -> Acc {
+        let not_after = jiff::Timestamp::from_second(now_unix)
+            .ok()
+            .map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date())
+            .and_then(|d| d.tomorrow().ok());
         Acc {
             status: FeedStatus {
                 feed: feed.to_string(),
@@ -217,6 +249,7 @@ impl Acc {
                 data_date: None,
             },
             rejections: vec![],
+            not_after,
         }
     }
     fn reject(&mut self, file: &str, id: Option<&str>, reason: String) {
@@ -404,7 +437,7 @@ fn apply(
         acc.warn(&r.name, Some(&r.id), r.warnings.join("; "));
     }
     b.put_row(&r.row, &r.raw, replace)?;
-    acc.status.saw_date(&r.modified);
+    acc.saw_date(&r.modified);
     seen.insert(
         std::mem::take(&mut r.id),
         Seen {
@@ -537,6 +570,7 @@ fn readable_previous(db: &Path) -> Option<crate::store::Store> {
 
 /// Import a mirror directory into the database at `db`.
 pub fn import_dir(dir: &Path, db: &Path, opts: &Options) -> Result<Report, Error> {
+    let _finished = Finished(opts.observer.as_deref());
     let mut files = discover(dir)?;
     if let Some(only) = &opts.only {
         files.retain(|f| only.contains(&f.feed));
@@ -590,7 +624,7 @@ pub fn import_dir(dir: &Path, db: &Path, opts: &Options) -> Result<Report, Error
         let fetched = info
             .map(|i| i.fetched_at_unix)
             .or_else(|| mtime_unix(&f.path));
-        accs.push(Acc::new(&f.feed, source, fetched));
+        accs.push(Acc::new(&f.feed, source, fetched, now));
         accs.len() - 1
     };
     // A feed that failed keeps its old rows; its other files are skipped.
@@ -691,6 +725,28 @@ pub fn import_dir(dir: &Path, db: &Path, opts: &Options) -> Result<Report, Error
         b.put_feed(&acc.status, &acc.rejections)?;
         statuses.push(acc.status);
     }
+    // A database without advisories answers "clean" for everything (a scan refuses it): a
+    // source that gives none (a KEV- or EPSS-only mirror, OSV zips that all failed or are
+    // empty) never replaces a database.
+    if !statuses
+        .iter()
+        .any(|s| s.feed.starts_with("osv/") && s.records > 0)
+    {
+        let failed = if report.failed.is_empty() {
+            String::new()
+        } else {
+            let why: Vec<String> = report
+                .failed
+                .iter()
+                .map(|(f, r)| format!("{f}: {r}"))
+                .collect();
+            format!(" ({})", why.join("; "))
+        };
+        return Err(Error::Import(format!(
+            "{}: no advisories (no osv/<Ecosystem>/all.zip with records){failed}; a database without them would call every package clean, so the database is left as it was",
+            dir.display()
+        )));
+    }
     // The identity merge (pure) runs beside the index build (SQLite, this thread); the big
     // maps are freed beside the final commit.
     let links = b.links()?;
@@ -765,7 +821,7 @@ fn import_file(
         }
         acc.status.records += k.entries.len() as u64;
         if let Some(d) = &k.date_released {
-            acc.status.saw_date(d);
+            acc.saw_date(d);
         }
         for (_, id, reason) in k.rejected {
             acc.reject(&f.rel, id.as_deref(), reason);
@@ -783,7 +839,7 @@ fn import_file(
             .iter()
             .chain(e.scores.iter().filter_map(|s| s.score_date.as_ref()))
         {
-            acc.status.saw_date(d);
+            acc.saw_date(d);
         }
         for (_, reason) in e.rejected {
             acc.reject(&f.rel, None, reason);

@@ -724,6 +724,15 @@ impl Drop for ReadSnapshot<'_> {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// The file's (device, inode) when it was opened: an import puts a new database in place
+    /// by renaming, and a [`Pool`] must not go on lending connections to the replaced file.
+    file_id: Option<(u64, u64)>,
+}
+
+/// A file's (device, inode), `None` when it cannot be read.
+fn file_id(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
 }
 
 /// The store as the scan's advisory source: every read names what it asked in its error.
@@ -850,9 +859,17 @@ impl Pool {
         })
     }
 
-    /// A store of this caller's own: an idle one, else a new connection.
+    /// A store of this caller's own: an idle one, else a new connection. When the file was
+    /// replaced since the idle connections were opened (an import or a sync renamed a new
+    /// database into place), they are closed and a connection to the new file is opened.
     pub fn get(&self) -> Result<Pooled<'_>, StoreError> {
-        let idle = self.idle.lock().ok().and_then(|mut v| v.pop());
+        let now = file_id(&self.path);
+        let idle = self.idle.lock().ok().and_then(|mut v| {
+            if v.iter().any(|s| s.file_id != now) {
+                v.clear();
+            }
+            v.pop()
+        });
         let store = match idle {
             Some(s) => s,
             None => Store::open(&self.path)?,
@@ -917,6 +934,9 @@ impl Store {
                 ),
             });
         }
+        // Taken before the open: if an import renames a new file in between, the id is the
+        // old one and a pool reopens once more — never the other way round.
+        let file_id = file_id(path);
         // NO_MUTEX: a `Connection` is used by one thread at a time (it is not `Sync`), so
         // SQLite need not lock it on every call (~300,000 locks in a host scan).
         let conn = Connection::open_with_flags(
@@ -942,6 +962,7 @@ impl Store {
         Ok(Store {
             conn,
             path: path.to_path_buf(),
+            file_id,
         })
     }
 

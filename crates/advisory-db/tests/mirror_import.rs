@@ -351,3 +351,41 @@ fn concurrent_imports_into_one_database_take_turns() {
     assert_eq!(feeds[0].records, 8);
     assert!(!tmp.path().join("adv.db.new").exists());
 }
+
+/// A feed is as old as its newest record, but a record dated after the import (a clock gone
+/// wrong, a typo) does not make it look fresh.
+#[test]
+fn a_record_from_the_future_does_not_make_a_feed_fresh() {
+    use std::io::Write;
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("mirror/osv/PyPI");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let mut z = zip::ZipWriter::new(std::fs::File::create(dir.join("all.zip")).expect("zip"));
+    for (id, modified) in [
+        ("PYSEC-1", "2026-03-01T00:00:00Z"),
+        ("PYSEC-2", "2099-01-01T00:00:00Z"),
+    ] {
+        z.start_file(
+            format!("{id}.json"),
+            zip::write::SimpleFileOptions::default(),
+        )
+        .expect("member");
+        let rec = format!(
+            r#"{{"id":"{id}","modified":"{modified}","affected":[{{"package":{{"ecosystem":"PyPI","name":"p"}},"ranges":[{{"type":"ECOSYSTEM","events":[{{"introduced":"0"}}]}}]}}]}}"#
+        );
+        z.write_all(rec.as_bytes()).expect("write");
+    }
+    z.finish().expect("finish");
+    let db = tmp.path().join("adv.db");
+    let opts = Options {
+        // 2026-12-06
+        now_unix: Some(1_796_515_200),
+        ..Options::default()
+    };
+    import_dir(&tmp.path().join("mirror"), &db, &opts).expect("import");
+    let feeds = Store::open(&db).expect("open").feeds().expect("feeds");
+    assert_eq!(
+        feeds[0].data_date.map(|d| d.to_string()).as_deref(),
+        Some("2026-03-01")
+    );
+}

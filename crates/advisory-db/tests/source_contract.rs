@@ -257,3 +257,41 @@ fn a_pool_serves_threads_at_once() {
         }
     });
 }
+
+/// An import renames a new database into place: a pool opened before it must not go on
+/// answering from the replaced file through its idle connections.
+#[test]
+fn a_pool_follows_a_replaced_database() {
+    let tmp = tempfile::tempdir().unwrap();
+    let record = |id: &str, cve: &str| {
+        serde_json::json!({"id": id, "modified": "2026-01-01T00:00:00Z", "aliases": [cve],
+            "affected": [{"package": {"ecosystem": "PyPI", "name": "p"},
+                          "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}]}]}]})
+        .to_string()
+        .into_bytes()
+    };
+    let mirror = |id: &str, cve: &str| {
+        let dir = tmp.path().join(id);
+        write_zip(
+            &dir.join("osv/PyPI/all.zip"),
+            &[(format!("{id}.json"), record(id, cve))],
+        );
+        dir
+    };
+    let db = tmp.path().join("advisories.db");
+    let opts = Options::default();
+    import_dir(&mirror("PYSEC-1", "CVE-2001-0001"), &db, &opts).unwrap();
+    let pool = Pool::open(&db, 4).unwrap();
+    let ids = |pool: &Pool| -> Vec<String> {
+        let s = pool.get().unwrap();
+        s.lookup("PyPI", "p")
+            .unwrap()
+            .into_iter()
+            .map(|h| h.advisory)
+            .collect()
+    };
+    assert_eq!(ids(&pool), ["PYSEC-1"]);
+    import_dir(&mirror("PYSEC-2", "CVE-2002-0002"), &db, &opts).unwrap();
+    assert_eq!(ids(&pool), ["PYSEC-2"]);
+    let _ = Store::open(&db).unwrap();
+}

@@ -32,6 +32,7 @@ pub fn import_unless_current(
     db: &Path,
     issues: &mut Vec<ScanIssue>,
     notice: &dyn Fn(&str),
+    observer: Option<std::sync::Arc<dyn import::Observer>>,
 ) -> Result<DatabaseImport> {
     if !dir.is_dir() {
         return Err(Error::msg(format!(
@@ -81,7 +82,11 @@ pub fn import_unless_current(
         dir.display(),
         db.display()
     ));
-    let report = import::import_dir(dir, db, &import::Options::default())
+    let opts = import::Options {
+        observer,
+        ..import::Options::default()
+    };
+    let report = import::import_dir(dir, db, &opts)
         .with_context(|| format!("importing {} into {}", dir.display(), db.display()))?;
     for (feed, reason) in &report.failed {
         issues.push(ScanIssue {
@@ -149,11 +154,13 @@ pub fn host_distro(os_release: Option<&Path>) -> HostDistro {
                 HostDistro {
                     described: format!("{}: ID={}", path.display(), rel.get("ID").unwrap_or("")),
                     ecosystem: os::ecosystem_for(&rel),
+                    unreadable: None,
                 }
             }
             Err(e) => HostDistro {
                 described: format!("{}: {e}", path.display()),
                 ecosystem: None,
+                unreadable: Some(format!("{}: {e}", path.display())),
             },
         },
         None => {
@@ -165,9 +172,15 @@ pub fn host_distro(os_release: Option<&Path>) -> HostDistro {
                 .map(|i| i.files.join(", "))
                 .filter(|f| !f.is_empty())
                 .unwrap_or_else(|| "/etc/os-release".into());
+            // No OS facts at all: say what went wrong reading them.
+            let unreadable = info
+                .is_none()
+                .then(|| issues.first().map(|i| format!("{}: {}", i.file, i.reason)))
+                .flatten();
             HostDistro {
                 described: format!("{files}: ID={id}"),
                 ecosystem: info.and_then(|i| i.ecosystem),
+                unreadable,
             }
         }
     }

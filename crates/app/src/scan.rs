@@ -8,7 +8,7 @@ use crate::target::{self, TargetSpec};
 use caulk_advisory_db::store::Store;
 use caulk_assess::ScanOptions;
 use caulk_model::finding::{
-    Criticality, Decision, Exposure, ScanReport, Severity, Status, TargetKind, Tool,
+    Criticality, Decision, Exposure, FindingFilter, ScanReport, Severity, Status, TargetKind, Tool,
 };
 use caulk_model::inventory::Inventory;
 use std::path::{Path, PathBuf};
@@ -21,6 +21,8 @@ pub struct ScanRequest {
     pub db: PathBuf,
     /// A mirror directory to import first (skipped when the database was built from it).
     pub feeds: Option<PathBuf>,
+    /// Told how that import goes (progress bars).
+    pub import_observer: Option<std::sync::Arc<dyn caulk_advisory_db::import::Observer>>,
     /// The configuration file (`None`: `./caulk.toml` when it exists).
     pub config: Option<PathBuf>,
     /// Asset facts given on the command line (over the configuration's).
@@ -33,6 +35,8 @@ pub struct ScanRequest {
     /// The day priorities and due dates are computed for; `None`: today, and the report is
     /// stamped with the time.
     pub today: Option<jiff::civil::Date>,
+    /// Findings to leave out of the report (`--severity`, `--ignore-unfixed`).
+    pub filter: Option<FindingFilter>,
 }
 
 /// A scan's result, with the inventory it assessed.
@@ -40,9 +44,10 @@ pub struct ScanRequest {
 pub struct ScanOutcome {
     pub report: ScanReport,
     pub inventory: Inventory,
-    /// Inputs that could not be read at all (see [`target::unread`]): the report cannot vouch
-    /// for them, so a caller must not call the scan clean.
-    pub unread: Vec<target::Unread>,
+    /// Why the report cannot vouch for the target (see [`incomplete`]): an input that could
+    /// not be read at all, advisories that could not be read, or nothing that could be
+    /// checked. A caller must not call such a scan clean.
+    pub incomplete: Vec<target::Unread>,
 }
 
 /// Run one scan. `notice` hears about slow steps before they start (a mirror import).
@@ -58,6 +63,8 @@ pub fn scan(req: &ScanRequest, notice: &dyn Fn(&str)) -> Result<ScanOutcome> {
         }
     };
 
+    // A typo in a target is an error before anything is read or written.
+    target::preflight(&req.target)?;
     let loaded = crate::config::load(req.config.as_deref())?;
     let mut issues = loaded.issues.clone();
     let (context, context_source) =
@@ -70,6 +77,7 @@ pub fn scan(req: &ScanRequest, notice: &dyn Fn(&str)) -> Result<ScanOutcome> {
             db,
             &mut issues,
             notice,
+            req.import_observer.clone(),
         )?),
         None => None,
     };
@@ -146,17 +154,100 @@ pub fn scan(req: &ScanRequest, notice: &dyn Fn(&str)) -> Result<ScanOutcome> {
         apt: apt.as_ref(),
         today,
         generated_at,
+        filter: req.filter.clone(),
     };
     let snapshot = store
         .read_snapshot()
         .with_context(|| format!("reading {}", db.display()))?;
     let report = caulk_assess::scan(&inv, &store, &opts);
     drop(snapshot);
+    let incomplete = incomplete(unread, &report);
     Ok(ScanOutcome {
         report,
         inventory: inv,
-        unread,
+        incomplete,
     })
+}
+
+/// Why a scan proves nothing about (part of) its target: `unread` (inputs that gave nothing,
+/// [`target::unread`]), then what the report says went wrong on the way — advisories that
+/// could not be read from the database, and a target of which not one package could be
+/// checked (no packages found, or none in an ecosystem the database has advisories for).
+pub fn incomplete(mut unread: Vec<target::Unread>, r: &ScanReport) -> Vec<target::Unread> {
+    use caulk_model::finding::{IssueStage, ScanIssueKind};
+    let db = &r.database.path;
+    if let Some(i) = r
+        .issues
+        .iter()
+        .find(|i| i.stage == IssueStage::Database && i.kind == ScanIssueKind::Unreadable)
+    {
+        let n = r
+            .issues
+            .iter()
+            .filter(|i| i.stage == IssueStage::Database && i.kind == ScanIssueKind::Unreadable)
+            .count();
+        let more = if n > 1 {
+            format!(" (and {} more read errors)", n - 1)
+        } else {
+            String::new()
+        };
+        unread.push(target::Unread {
+            input: format!("the advisory database {db}"),
+            reason: format!("advisories could not be read: {}{more}", i.reason),
+        });
+    }
+    let packages = r.target.packages;
+    if packages == 0 {
+        // Already explained when an input was lost.
+        if unread.is_empty() {
+            unread.push(target::Unread {
+                input: "the target".into(),
+                reason: "no packages were found in it".into(),
+            });
+        }
+    } else {
+        let unchecked: u64 = r
+            .issues
+            .iter()
+            .filter(|i| {
+                i.stage == IssueStage::Database
+                    && i.kind == ScanIssueKind::Unsupported
+                    && i.record.as_deref().is_some_and(|f| f.starts_with("osv/"))
+            })
+            .filter_map(|i| {
+                let base = i.record.as_deref()?.strip_prefix("osv/")?;
+                Some(
+                    r.target
+                        .ecosystems
+                        .iter()
+                        .filter(|e| {
+                            caulk_version::Ecosystem::parse(&e.ecosystem)
+                                .base()
+                                .to_string()
+                                == base
+                        })
+                        .map(|e| e.packages)
+                        .sum::<u64>(),
+                )
+            })
+            .sum();
+        if unchecked >= packages {
+            let names: Vec<&str> = r
+                .target
+                .ecosystems
+                .iter()
+                .map(|e| e.ecosystem.as_str())
+                .collect();
+            unread.push(target::Unread {
+                input: format!("the advisory database {db}"),
+                reason: format!(
+                    "it has no advisories for any ecosystem of the target ({}): not one of its {packages} packages was checked",
+                    names.join(", ")
+                ),
+            });
+        }
+    }
+    unread
 }
 
 /// A `--fail-on` threshold: the least an active finding (not suppressed, not

@@ -46,3 +46,19 @@ fn a_centos_host_syncs_red_hat() {
     assert_eq!(d.ecosystem, None);
     assert!(d.described.ends_with(": ID=plan9"), "{}", d.described);
 }
+
+/// An os-release that cannot be read is said to be unreadable, not "not a distribution".
+#[test]
+fn an_unreadable_os_release_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = caulk_app::feeds::host_distro(Some(&dir.path().join("missing")));
+    assert_eq!(d.ecosystem, None);
+    let why = d.unreadable.expect("unreadable");
+    assert!(
+        why.contains("missing") && why.contains("No such file"),
+        "{why}"
+    );
+    let plan9 = dir.path().join("plan9");
+    std::fs::write(&plan9, "ID=plan9\n").unwrap();
+    assert_eq!(caulk_app::feeds::host_distro(Some(&plan9)).unreadable, None);
+}

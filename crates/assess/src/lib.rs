@@ -24,6 +24,7 @@
 
 pub mod apt;
 pub mod config;
+pub mod kernel;
 pub mod matching;
 pub mod priority;
 pub mod severity;
@@ -79,6 +80,8 @@ pub struct ScanOptions<'a> {
     pub apt: Option<&'a caulk_model::apt::AptIndex>,
     pub today: Date,
     pub generated_at: Option<String>,
+    /// Findings to leave out of the report; what was left out is said in it.
+    pub filter: Option<finding::FindingFilter>,
 }
 
 /// Per-scan memo of advisory reads. Filled per phase by the `prefetch_*` methods (one
@@ -437,6 +440,17 @@ pub fn scan(inv: &Inventory, src: &dyn AdvisorySource, opts: &ScanOptions<'_>) -
         by_exception,
     };
 
+    // The caller's filter (`--severity`, `--ignore-unfixed`), after the exceptions and
+    // before the remediations: an upgrade is ranked by what the report shows.
+    let filter = opts.filter.as_ref().map(|f| {
+        let before = findings.len();
+        findings.retain(|x| f.keeps(x));
+        finding::FilterInfo {
+            filter: f.clone(),
+            hidden: (before - findings.len()) as u64,
+        }
+    });
+
     let remediations = remediate(&mut findings, opts);
 
     for e in errors {
@@ -481,6 +495,7 @@ pub fn scan(inv: &Inventory, src: &dyn AdvisorySource, opts: &ScanOptions<'_>) -
         suppressed,
         issues,
         summary,
+        filter,
     }
 }
 
@@ -777,15 +792,23 @@ pub fn assess_evidence(
 
     // The packages of one group (the binaries of one Debian source) share the facts of each
     // vulnerability: computed once, copied into each package's finding.
-    let mut cores: HashMap<(usize, String), Rc<VulnCore>> = HashMap::new();
+    // A kernel source's binaries differ in what they are to the host (the running image,
+    // headers): each role gets its own core, as its priority differs.
+    let kernels = kernel::KernelRoles::of(inv);
+    let mut cores: HashMap<(usize, Option<kernel::KernelRole>, String), Rc<VulnCore>> =
+        HashMap::new();
     // `pending` is in package order: one shared package per run of findings.
     let mut package: Option<(usize, Arc<FindingPackage>)> = None;
     let findings: Vec<Finding> = pending
         .into_iter()
         .map(|((idx, _), pd)| {
+            let role = kernels.role(pd.package);
             let core = cores
-                .entry((pd.group, pd.vuln.clone()))
-                .or_insert_with(|| Rc::new(vuln_core(&pd, src, &mut cache, opts)))
+                .entry((pd.group, role, pd.vuln.clone()))
+                .or_insert_with(|| {
+                    let kernel = role.map(|r| (r, kernels.reason(r, pd.package)));
+                    Rc::new(vuln_core(&pd, src, &mut cache, opts, kernel))
+                })
                 .clone();
             let shared = match &package {
                 Some((i, p)) if *i == idx => p.clone(),
@@ -848,6 +871,7 @@ fn vuln_core(
     src: &dyn AdvisorySource,
     cache: &mut Cache,
     opts: &ScanOptions<'_>,
+    kernel: Option<(kernel::KernelRole, String)>,
 ) -> VulnCore {
     let p = pd.package;
     let eco = Ecosystem::parse(&p.ecosystem);
@@ -975,6 +999,7 @@ fn vuln_core(
             published,
             clock_runs: matches!(status, Status::Fixed | Status::Unfixed),
             informational: informational.as_deref(),
+            kernel: kernel.as_ref().map(|(r, why)| (*r, why.as_str())),
         },
         &opts.context,
         opts.today,
@@ -1027,6 +1052,12 @@ fn finish_finding(pd: Pending<'_>, package: Arc<FindingPackage>, core: &VulnCore
     let mut medium = Vec::new();
     if p.state == InstallState::Declared {
         medium.push(format!("declared by {}, not verified as installed", p.file));
+    }
+    if let Some(owner) = &p.owned_by {
+        medium.push(format!(
+            "{} was installed by the distro package {owner}: the distro may have backported the fix without changing the upstream version (its own advisories for {owner} decide)",
+            p.file
+        ));
     }
     if advisory_ids.iter().all(|a| a.starts_with("x_")) {
         medium.push(format!(
@@ -1289,10 +1320,13 @@ fn remediate(findings: &mut [Finding], opts: &ScanOptions<'_>) -> Vec<Remediatio
             not_installable,
         });
     }
+    // The most urgent decision first (an act-now KEV fix before a scheduled one, however many
+    // findings that one fixes; a deferred upgrade — a kernel's headers — last), then by the
+    // risk each removes.
     out.sort_by(|a, b| {
-        finding::OrdF64(b.risk_removed)
-            .cmp(&finding::OrdF64(a.risk_removed))
-            .then(b.decision.cmp(&a.decision))
+        b.decision
+            .cmp(&a.decision)
+            .then(finding::OrdF64(b.risk_removed).cmp(&finding::OrdF64(a.risk_removed)))
             .then_with(|| a.id.cmp(&b.id))
     });
     out

@@ -6,6 +6,7 @@
 //! and which rule decided, in words.
 
 use crate::Error;
+use crate::kernel::KernelRole;
 use caulk_model::finding::{
     Criticality, Cvss, Decision, DueDateOrigin, Epss, Exposure, Kev, Priority, Severity, SlaClock,
     SlaEntry,
@@ -34,8 +35,61 @@ pub struct Policy {
     pub max_feed_age_days: i64,
     pub epss: EpssBands,
     pub score: ScoreWeights,
+    /// What a kernel vulnerability is worth by what the binary is (the composite score is
+    /// multiplied by it).
+    #[serde(default)]
+    pub kernel: KernelWeights,
     #[serde(rename = "rule")]
     pub rules: Vec<Rule>,
+    /// What becomes of overdue findings: tried in order, the first that applies raises the
+    /// decision. None in the built-in policy.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub escalate: Vec<Escalation>,
+}
+
+/// One `[[escalate]]` entry: a finding overdue by more than `overdue_days` whose decision is
+/// one of `from` is raised to `to`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Escalation {
+    #[serde(default)]
+    pub overdue_days: u32,
+    pub from: Vec<Decision>,
+    pub to: Decision,
+    pub why: String,
+}
+
+/// Score multipliers by [`KernelRole`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct KernelWeights {
+    pub running: f64,
+    pub next_boot: f64,
+    pub installed: f64,
+    pub other: f64,
+}
+
+impl Default for KernelWeights {
+    fn default() -> Self {
+        KernelWeights {
+            running: 1.0,
+            next_boot: 1.0,
+            installed: 0.5,
+            other: 0.1,
+        }
+    }
+}
+
+impl KernelWeights {
+    pub fn of(&self, r: KernelRole) -> f64 {
+        match r {
+            KernelRole::Running => self.running,
+            KernelRole::NextBoot => self.next_boot,
+            KernelRole::Installed => self.installed,
+            KernelRole::Other => self.other,
+            KernelRole::None => 1.0,
+        }
+    }
 }
 
 /// Which gives a finding's severity when its CVSS score and its vendor's rating (Ubuntu
@@ -209,6 +263,10 @@ pub struct Rule {
     pub criticality: Option<Vec<Criticality>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exposure: Option<Vec<Exposure>>,
+    /// What the package is when it is built from a kernel source: running | next-boot |
+    /// installed | other; `none` for every other package.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kernel: Option<Vec<KernelRole>>,
     pub decision: Decision,
     pub why: String,
     /// `false`: the findings this rule decides get no SLA clock (no due date, never
@@ -216,6 +274,10 @@ pub struct Rule {
     /// clock runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sla: Option<bool>,
+    /// With `sla = false`, `false` drops a KEV due date too (a kernel's headers: the KEV
+    /// deadline is the kernel's). Left out: a KEV due date stands.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kev_due: Option<bool>,
 }
 
 impl Rule {
@@ -230,6 +292,7 @@ impl Rule {
             && within(&self.epss, &i.epss)
             && within(&self.criticality, &i.criticality)
             && within(&self.exposure, &i.exposure)
+            && within(&self.kernel, &i.kernel)
     }
 }
 
@@ -246,6 +309,7 @@ pub struct Inputs {
     pub epss: EpssBand,
     pub criticality: Criticality,
     pub exposure: Exposure,
+    pub kernel: KernelRole,
 }
 
 impl Policy {
@@ -341,6 +405,10 @@ impl Policy {
             ("score.exposure.isolated", x.isolated),
             ("score.exposure.internal", x.internal),
             ("score.exposure.internet", x.internet),
+            ("kernel.running", self.kernel.running),
+            ("kernel.next-boot", self.kernel.next_boot),
+            ("kernel.installed", self.kernel.installed),
+            ("kernel.other", self.kernel.other),
         ] {
             if !v.is_finite() || v < 0.0 {
                 return Err(format!("{key} = {v}: must be a finite number >= 0"));
@@ -413,6 +481,8 @@ pub struct Facts<'a> {
     /// The informational kind (`unmaintained`, `unsound`, `notice`, …) when every matching
     /// advisory entry is informational.
     pub informational: Option<&'a str>,
+    /// What the package is to the host when it is built from a kernel source, and why.
+    pub kernel: Option<(KernelRole, &'a str)>,
 }
 
 /// The asset's context.
@@ -486,6 +556,15 @@ pub fn prioritize(policy: &Policy, f: &Facts<'_>, ctx: &AssetContext, today: Dat
         ctx.criticality.as_str(),
         ctx.exposure.as_str()
     ));
+    let kernel = f.kernel.map_or(KernelRole::None, |(r, _)| r);
+    if let Some((r, why)) = f.kernel {
+        let w = policy.kernel.of(r);
+        reasons.push(if w == 1.0 {
+            why.to_string()
+        } else {
+            format!("{why} (kernel weight {w} for {})", r.as_str())
+        });
+    }
     let inputs = Inputs {
         kev: f.kev.is_some(),
         informational: f.informational.is_some(),
@@ -494,6 +573,7 @@ pub fn prioritize(policy: &Policy, f: &Facts<'_>, ctx: &AssetContext, today: Dat
         epss: band,
         criticality: ctx.criticality,
         exposure: ctx.exposure,
+        kernel,
     };
     let (decision, rule) = policy.decide(&inputs);
     match rule {
@@ -518,7 +598,8 @@ pub fn prioritize(policy: &Policy, f: &Facts<'_>, ctx: &AssetContext, today: Dat
             * cvss_score
             * threat
             * policy.criticality_weight(ctx.criticality)
-            * policy.exposure_weight(ctx.exposure))
+            * policy.exposure_weight(ctx.exposure)
+            * policy.kernel.of(kernel))
         .clamp(0.0, 100.0),
     );
 
@@ -536,7 +617,9 @@ pub fn prioritize(policy: &Policy, f: &Facts<'_>, ctx: &AssetContext, today: Dat
     }
     let kev_due = f.kev.and_then(|k| parse_date(&k.due_date));
     if let Some(n) = rule.filter(|&n| policy.rules[n].sla == Some(false)) {
-        // No SLA clock; a KEV due date (a federal deadline, not ours) still stands.
+        // No SLA clock; a KEV due date (a federal deadline, not ours) still stands unless the
+        // rule says it is not this package's.
+        let kev_due = kev_due.filter(|_| policy.rules[n].kev_due != Some(false));
         match kev_due {
             Some(k) => {
                 p.reasons.push(format!(
@@ -548,8 +631,9 @@ pub fn prioritize(policy: &Policy, f: &Facts<'_>, ctx: &AssetContext, today: Dat
                 p.due_date = Some(k.into());
                 if k < today {
                     p.overdue = true;
-                    p.reasons
-                        .push(format!("overdue by {} days", (today - k).get_days()));
+                    let late = (today - k).get_days();
+                    p.reasons.push(format!("overdue by {late} days"));
+                    escalate(policy, &mut p, late);
                 }
             }
             None => p.reasons.push(format!(
@@ -599,9 +683,32 @@ pub fn prioritize(policy: &Policy, f: &Facts<'_>, ctx: &AssetContext, today: Dat
             p.overdue = true;
             let late = (today - d).get_days();
             p.reasons.push(format!("overdue by {late} days"));
+            escalate(policy, &mut p, late);
         }
     }
     p
+}
+
+/// Raise an overdue finding's decision by the first `[[escalate]]` entry that applies (policy
+/// data): never lowers one.
+fn escalate(policy: &Policy, p: &mut Priority, late_days: i32) {
+    let Some((n, e)) = policy.escalate.iter().enumerate().find(|(_, e)| {
+        i64::from(late_days) > i64::from(e.overdue_days)
+            && e.from.contains(&p.decision)
+            && e.to > p.decision
+    }) else {
+        return;
+    };
+    p.reasons.push(format!(
+        "{}: escalated from {} by escalation {} of {}: overdue by more than {} days: {}",
+        e.to.as_str(),
+        p.decision.as_str(),
+        n + 1,
+        policy.name,
+        e.overdue_days,
+        e.why
+    ));
+    p.decision = e.to;
 }
 
 #[cfg(test)]
@@ -642,6 +749,7 @@ mod tests {
             published: Some(date("2026-11-01")),
             clock_runs: true,
             informational: None,
+            kernel: None,
         }
     }
 
@@ -655,7 +763,7 @@ mod tests {
     #[test]
     fn builtin_policy_parses_and_has_the_default_sla() {
         let p = Policy::builtin();
-        assert_eq!(p.name, "caulk-default-v3");
+        assert_eq!(p.name, "caulk-default-v4");
         assert_eq!(
             (p.sla.critical, p.sla.high, p.sla.medium, p.sla.low),
             (15, 30, 90, 180)
@@ -665,6 +773,121 @@ mod tests {
     }
 
     /// The decision table, row by row, for the cases that matter.
+    /// Issue 11, item 4: a kernel flaw matters where the kernel runs. The headers and tools
+    /// of the kernel source are deferred with no clock, even in KEV; the running image is
+    /// ranked as any package; an old installed image weighs half.
+    #[test]
+    fn kernel_findings_rank_by_what_the_binary_is() {
+        let p = Policy::builtin();
+        let ctx = AssetContext::default();
+        let today = date("2026-12-01");
+        let high = cvss(7.8, Severity::High);
+        let k = kev();
+        let with = |role: KernelRole, why: &'static str| Facts {
+            kernel: Some((role, why)),
+            ..facts(Some(&high), Some(&k), None)
+        };
+        let running = prioritize(
+            &p,
+            &with(KernelRole::Running, "the running kernel"),
+            &ctx,
+            today,
+        );
+        let plain = prioritize(&p, &facts(Some(&high), Some(&k), None), &ctx, today);
+        assert_eq!(running.decision, plain.decision);
+        assert_eq!(running.score, plain.score);
+        assert!(running.reasons.iter().any(|r| r == "the running kernel"));
+        let headers = prioritize(
+            &p,
+            &with(KernelRole::Other, "linux-libc-dev: headers"),
+            &ctx,
+            today,
+        );
+        assert_eq!(headers.decision, Decision::Defer);
+        assert!(
+            headers.due_date.is_none() && !headers.overdue,
+            "{headers:?}"
+        );
+        assert!(
+            (headers.score - plain.score * 0.1).abs() < 0.11,
+            "{headers:?}"
+        );
+        assert!(
+            headers
+                .reasons
+                .iter()
+                .any(|r| r.contains("kernel weight 0.1 for other")),
+            "{:?}",
+            headers.reasons
+        );
+        let old = prioritize(&p, &with(KernelRole::Installed, "old image"), &ctx, today);
+        assert!(old.score < running.score && old.score > headers.score);
+        let next = prioritize(&p, &with(KernelRole::NextBoot, "next boot"), &ctx, today);
+        assert_eq!(next.decision, running.decision);
+        // A site can weigh differently, in data.
+        let mut o = toml::Table::new();
+        o.insert(
+            "kernel".into(),
+            toml::Value::Table(
+                toml::from_str("running = 1.0\nnext-boot = 1.0\ninstalled = 1.0\nother = 1.0")
+                    .unwrap(),
+            ),
+        );
+        let flat = Policy::from_toml(DEFAULT_POLICY, Some(&o), "caulk.toml").unwrap();
+        let h = prioritize(&flat, &with(KernelRole::Other, "h"), &ctx, today);
+        assert_eq!(h.score, plain.score);
+    }
+
+    /// Issue 11, item 5: overdue findings may be escalated, by policy data.
+    #[test]
+    fn overdue_findings_escalate_by_policy_data() {
+        let ctx = AssetContext::default();
+        let med = cvss(5.5, Severity::Medium);
+        let f = facts(Some(&med), None, None);
+        // Published 2026-11-01, medium: due 2027-01-30.
+        let builtin = Policy::builtin();
+        let late = prioritize(&builtin, &f, &ctx, date("2027-06-01"));
+        assert!(late.overdue);
+        assert_eq!(
+            late.decision,
+            Decision::Scheduled,
+            "the built-in policy escalates nothing"
+        );
+        let o: toml::Table = toml::from_str(
+            r#"
+[[escalate]]
+overdue_days = 90
+from = ["scheduled", "defer"]
+to = "out-of-cycle"
+why = "the maintenance window has passed more than once"
+"#,
+        )
+        .unwrap();
+        let p = Policy::from_toml(DEFAULT_POLICY, Some(&o), "caulk.toml").unwrap();
+        // 30 days late: not yet.
+        let r = prioritize(&p, &f, &ctx, date("2027-03-01"));
+        assert_eq!(r.decision, Decision::Scheduled);
+        // 122 days late: escalated, with the reason.
+        let r = prioritize(&p, &f, &ctx, date("2027-06-01"));
+        assert_eq!(r.decision, Decision::OutOfCycle);
+        assert!(
+            r.reasons.last().unwrap().starts_with(
+                "out-of-cycle: escalated from scheduled by escalation 1 of caulk-default-v4: overdue by more than 90 days"
+            ),
+            "{:?}",
+            r.reasons
+        );
+        // Never lowered: an act-now KEV finding stays act-now.
+        let k = kev();
+        let r = prioritize(
+            &p,
+            &facts(Some(&med), Some(&k), None),
+            &ctx,
+            date("2027-06-01"),
+        );
+        assert_eq!(r.decision, Decision::ActNow);
+    }
+
     #[test]
     fn decision_table() {
         let p = Policy::builtin();
@@ -814,7 +1037,7 @@ mod tests {
         assert!(
             pr.reasons
                 .iter()
-                .any(|r| r.starts_with("defer: rule 3 of caulk-default-v3: informational")),
+                .any(|r| r.starts_with("defer: rule 4 of caulk-default-v4: informational")),
             "{:?}",
             pr.reasons
         );
@@ -859,7 +1082,7 @@ mod tests {
         );
         assert_eq!(
             pr.reasons.last().map(String::as_str),
-            Some("no due date: rule 3 of caulk-default-v3 runs no SLA clock")
+            Some("no due date: rule 4 of caulk-default-v4 runs no SLA clock")
         );
         // The same advisory with a CVSS score is a vulnerability to fix: its clock runs.
         let c = cvss(9.8, Severity::Critical);

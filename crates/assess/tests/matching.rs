@@ -73,6 +73,7 @@ fn pkg(eco: &str, name: &str, version: &str, source: Option<(&str, &str)>) -> Pa
         purl: None,
         vendor: None,
         file: "/var/lib/dpkg/status".into(),
+        owned_by: None,
         state: InstallState::Installed,
         collector: Collector::Dpkg,
     }
@@ -82,6 +83,7 @@ fn lang(eco: &str, name: &str, version: &str, file: &str) -> Package {
     Package {
         arch: None,
         file: file.into(),
+        owned_by: None,
         state: InstallState::Declared,
         collector: Collector::Lockfile,
         ..pkg(eco, name, version, None)
@@ -132,6 +134,7 @@ fn run_with(
         apt: None,
         today: "2026-11-27".parse().unwrap(),
         generated_at: None,
+        filter: None,
     };
     scan(inv, src, &opts)
 }
@@ -860,6 +863,7 @@ fn stale_feeds_are_reported() {
         apt: None,
         today: "2026-11-27".parse().unwrap(),
         generated_at: None,
+        filter: None,
     };
     let stale = |opts: &ScanOptions<'_>| -> Vec<String> {
         scan(&inv, &src, opts)
@@ -1035,6 +1039,7 @@ fn each_name_is_looked_up_once_per_scan() {
         apt: None,
         today: "2026-11-27".parse().unwrap(),
         generated_at: None,
+        filter: None,
     };
     let r = scan(&inv, &src, &opts);
     let mut got: Vec<String> = r

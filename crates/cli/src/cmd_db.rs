@@ -60,6 +60,8 @@ struct ImportArgs {
     /// Refuse a mirror without a valid `caulk-mirror.json`.
     #[arg(long)]
     verify: bool,
+    #[arg(long, value_enum, default_value = "auto")]
+    progress: Progress,
 }
 
 /// A duration in jiff's friendly format (`500ms`, `30s`, `5m`, `2h`, `7d`, `1h 30m`,
@@ -101,6 +103,17 @@ enum Progress {
     Bars,
     Lines,
     Quiet,
+}
+
+impl Progress {
+    fn reporter(self) -> std::sync::Arc<Reporter> {
+        std::sync::Arc::new(Reporter::new(match self {
+            Progress::Auto => ProgressMode::Auto,
+            Progress::Bars => ProgressMode::Bars,
+            Progress::Lines => ProgressMode::Lines,
+            Progress::Quiet => ProgressMode::Quiet,
+        }))
+    }
 }
 
 /// What to fetch and how.
@@ -189,12 +202,7 @@ impl NetArgs {
     }
 
     fn progress(&self) -> std::sync::Arc<Reporter> {
-        std::sync::Arc::new(Reporter::new(match self.progress {
-            Progress::Auto => ProgressMode::Auto,
-            Progress::Bars => ProgressMode::Bars,
-            Progress::Lines => ProgressMode::Lines,
-            Progress::Quiet => ProgressMode::Quiet,
-        }))
+        self.progress.reporter()
     }
 }
 
@@ -245,7 +253,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     match args.command {
         DbCommand::Import(a) => {
             let db = a.db.path()?;
-            import(&a.source, &db, a.verify)
+            import(&a.source, &db, a.verify, a.progress)
         }
         DbCommand::Sync(a) => {
             let db = a.db.path()?;
@@ -256,16 +264,20 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
 }
 
-fn import(source: &Path, db: &Path, verify: bool) -> Result<ExitCode> {
+fn import(source: &Path, db: &Path, verify: bool, progress: Progress) -> Result<ExitCode> {
     if !source.is_dir() {
         bail!("{}: not a directory", source.display());
     }
+    let reporter = progress.reporter();
     let opts = Options {
         require_manifest: verify,
+        observer: Some(reporter.clone()),
         ..Options::default()
     };
-    let report = import::import_dir(source, db, &opts)
-        .with_context(|| format!("importing {} into {}", source.display(), db.display()))?;
+    let report = import::import_dir(source, db, &opts);
+    reporter.finish();
+    let report =
+        report.with_context(|| format!("importing {} into {}", source.display(), db.display()))?;
     let mut err = std::io::stderr().lock();
     for f in &report.feeds {
         writeln!(
@@ -308,9 +320,13 @@ fn sync_cmd(a: &SyncArgs, db: &Path) -> Result<ExitCode> {
     opts.selection = a.net.selection();
     opts.offline = a.net.offline;
     opts.http = a.net.http();
-    opts.progress = a.net.progress();
+    let reporter = a.net.progress();
+    opts.progress = reporter.clone();
     opts.host = caulk_app::feeds::host_distro(a.net.os_release.as_deref());
-    let report = sync::run(&opts).with_context(|| format!("syncing {}", db.display()))?;
+    let report = sync::run(&opts);
+    // The bars go before the summary is printed.
+    reporter.finish();
+    let report = report.with_context(|| format!("syncing {}", db.display()))?;
     let mut err = std::io::stderr().lock();
     if let Some(imported) = &report.import {
         for f in &imported.feeds {
@@ -358,10 +374,12 @@ fn mirror(a: &MirrorArgs) -> Result<ExitCode> {
     opts.selection = a.net.selection();
     opts.offline = a.net.offline;
     opts.http = a.net.http();
-    opts.progress = a.net.progress();
+    let reporter = a.net.progress();
+    opts.progress = reporter.clone();
     opts.host = caulk_app::feeds::host_distro(a.net.os_release.as_deref());
-    let report =
-        sync::mirror(&opts).with_context(|| format!("writing the mirror {}", a.dir.display()))?;
+    let report = sync::mirror(&opts);
+    reporter.finish();
+    let report = report.with_context(|| format!("writing the mirror {}", a.dir.display()))?;
     eprintln!(
         "{}: {} files, manifest {}",
         a.dir.display(),
@@ -439,29 +457,53 @@ fn status(a: &StatusArgs) -> Result<ExitCode> {
             if let Some(b) = store.meta("built_at")? {
                 writeln!(out, "built at {b}")?;
             }
-            writeln!(
-                out,
-                "{:<16} {:>8} {:>8} {:>6} {:>8} {:<20} {:>5}  source",
-                "feed", "records", "rejected", "dups", "warnings", "fetched at", "age"
-            )?;
-            for (f, checked) in feeds.iter().zip(&checked) {
-                let age = checked.map(|t| now - t);
-                writeln!(
-                    out,
-                    "{:<16} {:>8} {:>8} {:>6} {:>8} {:<20} {:>5}  {}",
-                    f.feed,
-                    f.records,
-                    f.rejected,
-                    f.duplicates,
-                    f.warnings,
-                    f.fetched_at.as_deref().unwrap_or("-"),
-                    age.map(age_text).unwrap_or_else(|| "-".into()),
-                    f.source
-                )?;
+            use caulk_report::table_fit::{droppable, fit, keep};
+            let cols = [
+                keep("feed"),
+                keep("records"),
+                droppable("rejected", 4),
+                droppable("dups", 3),
+                droppable("warnings", 5),
+                keep("data date"),
+                droppable("checked at", 6),
+                keep("checked"),
+                droppable("source", 1),
+            ];
+            let rows: Vec<Vec<String>> = feeds
+                .iter()
+                .zip(&checked)
+                .map(|(f, checked)| {
+                    vec![
+                        f.feed.clone(),
+                        f.records.to_string(),
+                        f.rejected.to_string(),
+                        f.duplicates.to_string(),
+                        f.warnings.to_string(),
+                        f.data_date
+                            .map(|d| d.to_string())
+                            .unwrap_or_else(|| "-".into()),
+                        checked
+                            .map(caulk_advisory_db::rfc3339_utc)
+                            .unwrap_or_else(|| "-".into()),
+                        checked
+                            .map(|t| format!("{} ago", age_text(now - t)))
+                            .unwrap_or_else(|| "-".into()),
+                        f.source.clone(),
+                    ]
+                })
+                .collect();
+            let width = crate::terminal_width();
+            let fitted = fit(&cols, rows, width);
+            writeln!(out, "{}", fitted.table)?;
+            if let Some(note) = fitted.hidden_note(width) {
+                writeln!(out, "{note}")?;
+            }
+            for f in &feeds {
                 for r in &f.first_rejections {
                     writeln!(
                         out,
-                        "    rejected {} ({}): {}",
+                        "{} rejected {} ({}): {}",
+                        f.feed,
                         r.file,
                         r.id.as_deref().unwrap_or("no id"),
                         r.reason

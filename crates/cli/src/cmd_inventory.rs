@@ -60,7 +60,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 serde_json::to_writer_pretty(&mut out, &bom)?;
                 writeln!(out)?;
             }
-            Format::Table => out.write_all(caulk_report::table::inventory(&inv).as_bytes())?,
+            Format::Table => {
+                out.write_all(caulk_report::table::inventory(&inv, crate::list_width()).as_bytes())?
+            }
         }
         out.flush()
     })();

@@ -5,13 +5,15 @@ use anyhow::{Context, Result};
 use caulk_app::scan::{ScanRequest, failure_reason};
 use caulk_app::target::TargetSpec;
 use caulk_model::finding::{Criticality, Exposure};
+use caulk_model::finding::{FindingFilter, Severity};
+use std::io::IsTerminal;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
-    /// Remediations ranked by risk removed, unfixed findings, suppressed, issues.
+    /// Remediations ranked by decision, then risk removed, unfixed findings, suppressed, issues.
     Table,
     /// The scan report (docs/scan-format.md).
     Json,
@@ -80,9 +82,24 @@ pub struct Args {
     /// List the findings under each remediation.
     #[arg(long)]
     details: bool,
-    /// Exit 1 when an active finding is at or above this.
+    /// Exit 1 when an active finding is at or above this (among the findings the filters
+    /// below keep).
     #[arg(long, value_enum)]
     fail_on: Option<FailOn>,
+    /// Keep only findings of these severities (comma-separated); the report says how many
+    /// were left out.
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "SEVERITY,...")]
+    severity: Vec<SeverityArg>,
+    /// Leave out findings that have no fix (unfixed, will-not-fix).
+    #[arg(long)]
+    ignore_unfixed: bool,
+    /// Write the report to this file instead of stdout (replaced whole, never left half
+    /// written).
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Colour in the table: `auto` when stdout is a terminal and NO_COLOR is not set.
+    #[arg(long, value_enum, default_value = "auto")]
+    color: ColorArg,
     /// Asset criticality [default: caulk.toml, else medium].
     #[arg(long, value_enum)]
     criticality: Option<CriticalityArg>,
@@ -106,6 +123,42 @@ pub struct Args {
     /// report then has no timestamp, so it is byte-for-byte reproducible.
     #[arg(long, value_name = "DATE", hide = true)]
     today: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum SeverityArg {
+    Critical,
+    High,
+    Medium,
+    Low,
+    /// CVSS 0.0.
+    None,
+    /// Nothing rates it: no CVSS score, no vendor rating.
+    Unknown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorArg {
+    /// Whether to colour output going to a terminal (`to_terminal`): `auto` colours only
+    /// there, and never when `NO_COLOR` is set to anything non-empty (no-color.org) or
+    /// `TERM=dumb`.
+    pub fn enabled(self, to_terminal: bool) -> bool {
+        match self {
+            ColorArg::Always => true,
+            ColorArg::Never => false,
+            ColorArg::Auto => {
+                to_terminal
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -157,22 +210,48 @@ pub fn run(args: Args) -> Result<ExitCode> {
             .then(caulk_app::scan::default_cache_dir)
             .flatten(),
         today,
+        filter: (!args.severity.is_empty() || args.ignore_unfixed).then(|| FindingFilter {
+            severities: (!args.severity.is_empty()).then(|| {
+                args.severity
+                    .iter()
+                    .map(|s| match s {
+                        SeverityArg::Critical => Severity::Critical,
+                        SeverityArg::High => Severity::High,
+                        SeverityArg::Medium => Severity::Medium,
+                        SeverityArg::Low => Severity::Low,
+                        SeverityArg::None => Severity::None,
+                        SeverityArg::Unknown => Severity::Unknown,
+                    })
+                    .collect()
+            }),
+            ignore_unfixed: args.ignore_unfixed,
+        }),
+        import_observer: Some(crate::progress::Reporter::for_import()),
     };
     let outcome = caulk_app::scan::scan(&req, &|m| eprintln!("caulk: {m}"))?;
     let report = outcome.report;
 
     let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
+    let to_terminal = args.output.is_none() && stdout.is_terminal();
+    let colour = args.color.enabled(to_terminal);
+    let mut sink = crate::output::Sink::open(args.output.as_deref())?;
+    let mut out = std::io::BufWriter::new(&mut sink);
     let written: std::io::Result<()> = (|| {
         match args.format {
             Format::Json => {
                 serde_json::to_writer_pretty(&mut out, &report)?;
                 writeln!(out)?;
             }
-            Format::Table => out.write_all(
-                caulk_report::table::scan(&report, args.details, crate::terminal_width())
-                    .as_bytes(),
-            )?,
+            Format::Table => {
+                let text =
+                    caulk_report::table::scan(&report, args.details, crate::terminal_width());
+                let text = if colour {
+                    caulk_report::table::colour(&text)
+                } else {
+                    text
+                };
+                out.write_all(text.as_bytes())?
+            }
             Format::Sarif
             | Format::Csv
             | Format::Cyclonedx
@@ -198,19 +277,52 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
         out.flush()
     })();
+    drop(out);
     match written {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-        r => r.context("writing stdout")?,
+        r => r.with_context(|| sink.describe())?,
     }
-    // An input that could not be read makes the scan no proof of anything: said on stderr,
-    // and exit 2 whatever `--fail-on` says (the report above still shows what was read).
-    for u in &outcome.unread {
+    sink.commit()?;
+    // An input that could not be read, advisories that could not be read, or nothing
+    // checkable make the scan no proof of anything: said on stderr, and exit 2 whatever
+    // `--fail-on` says (the report above still shows what was read).
+    for u in &outcome.incomplete {
         eprintln!("caulk: {} gave nothing to check: {}", u.input, u.reason);
     }
-    let code = if !outcome.unread.is_empty() {
+    // The report's issues are at the end of stdout, where a pipeline may not look: packages
+    // left unchecked and old feeds are said here too, in a line each.
+    use caulk_model::finding::{IssueStage, ScanIssueKind};
+    let db_issues = |k: ScanIssueKind| {
+        report
+            .issues
+            .iter()
+            .filter(move |i| i.stage == IssueStage::Database && i.kind == k)
+    };
+    for i in db_issues(ScanIssueKind::Unsupported) {
+        eprintln!("caulk: warning: {}", i.reason);
+    }
+    let stale: Vec<String> = db_issues(ScanIssueKind::Stale)
+        .filter_map(|i| {
+            let feed = i.record.as_deref()?;
+            let age = report
+                .database
+                .feeds
+                .iter()
+                .find(|f| f.feed == feed)?
+                .age_days?;
+            Some(format!("{feed} {age} d"))
+        })
+        .collect();
+    if !stale.is_empty() {
+        eprintln!(
+            "caulk: warning: old feed data ({}): newer advisories are missing",
+            stale.join(", ")
+        );
+    }
+    let code = if !outcome.incomplete.is_empty() {
         eprintln!(
             "caulk: the scan is incomplete: {} input(s) gave nothing to check",
-            outcome.unread.len()
+            outcome.incomplete.len()
         );
         ExitCode::from(2)
     } else {

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 mod cmd_db;
 mod cmd_inventory;
 mod cmd_scan;
+mod output;
 mod progress;
 
 #[derive(Debug, Parser)]
@@ -69,11 +70,21 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
+        // The reader went away (`caulk db status | head`): nothing more to say to anyone.
+        Err(e) if closed_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("caulk: {}", error_chain(&e));
             ExitCode::from(2)
         }
     }
+}
+
+/// Whether `e` comes from writing to a pipe whose reader has gone.
+fn closed_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// The error and its causes, `: `-joined as anyhow's `{:#}` does, but each said once: a
@@ -83,7 +94,9 @@ fn error_chain(e: &anyhow::Error) -> String {
     let mut out = String::new();
     for cause in e.chain() {
         let text = cause.to_string();
-        if text.is_empty() || out.contains(&text) {
+        // A cause its parent already ends with (`opening X: Permission denied` over
+        // `Permission denied`) is said once; one that merely occurs inside it is not the same.
+        if text.is_empty() || out == text || out.ends_with(&format!(": {text}")) {
             continue;
         }
         if !out.is_empty() {
@@ -124,6 +137,17 @@ pub(crate) fn terminal_width() -> u16 {
         .and_then(|c| c.parse::<u16>().ok())
         .filter(|w| *w >= 40)
         .unwrap_or(120)
+}
+
+/// The width a plain list (`caulk inventory --format table`) fits: the terminal's, else
+/// `$COLUMNS`, else none — piped into `grep`, no column is dropped.
+pub(crate) fn list_width() -> u16 {
+    use std::io::IsTerminal;
+    if std::io::stdout().is_terminal() || std::env::var_os("COLUMNS").is_some() {
+        terminal_width()
+    } else {
+        u16::MAX
+    }
 }
 
 fn scheme_ecosystems(s: Scheme) -> &'static str {
@@ -226,5 +250,9 @@ mod tests {
         );
         let plain = anyhow::Error::new(std::io::Error::other("gone")).context("reading f");
         assert_eq!(error_chain(&plain), "reading f: gone");
+        // A cause that only occurs inside the text above it is a different cause.
+        let inner = anyhow::Error::new(std::io::Error::other("denied"))
+            .context("file denied.txt: read failed");
+        assert_eq!(error_chain(&inner), "file denied.txt: read failed: denied");
     }
 }

@@ -50,6 +50,16 @@ impl Reporter {
         }
     }
 
+    /// The observer of an import a scan runs first (`scan --feeds`): bars on a terminal,
+    /// nothing otherwise (the scan says on stderr that it imports).
+    pub fn for_import() -> std::sync::Arc<dyn caulk_advisory_db::import::Observer> {
+        let mode = match ProgressMode::Auto.resolve() {
+            ProgressMode::Bars => ProgressMode::Bars,
+            _ => ProgressMode::Quiet,
+        };
+        std::sync::Arc::new(Reporter::new(mode))
+    }
+
     /// A reporter that draws bars into nothing (tests of the bar code paths).
     #[cfg(test)]
     pub fn hidden_bars() -> Reporter {
@@ -57,6 +67,24 @@ impl Reporter {
             mode: ProgressMode::Bars,
             multi: Some(MultiProgress::with_draw_target(ProgressDrawTarget::hidden())),
             bars: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    /// Take every bar off the screen: called before the caller prints its summary, so no
+    /// finished bar is left between the summary lines.
+    pub fn finish(&self) {
+        let bars: Vec<ProgressBar> = match self.bars.lock() {
+            Ok(mut b) => std::mem::take(&mut *b).into_values().collect(),
+            Err(_) => vec![],
+        };
+        for b in bars {
+            b.finish_and_clear();
+            if let Some(m) = &self.multi {
+                m.remove(&b);
+            }
+        }
+        if let Some(m) = &self.multi {
+            let _ = m.clear();
         }
     }
 
@@ -124,6 +152,10 @@ impl Progress for Reporter {
 }
 
 impl caulk_advisory_db::import::Observer for Reporter {
+    fn finished(&self) {
+        self.finish();
+    }
+
     fn records(&self, feed: &str, n: u64) {
         let Some(m) = &self.multi else { return };
         let key = format!("import {feed}");
@@ -193,5 +225,7 @@ mod tests {
             ["import kev", "kev"]
         );
         r.note("done");
+        r.finish();
+        assert!(r.bars.lock().expect("lock").is_empty());
     }
 }

@@ -95,6 +95,24 @@ fn import_then_status_json() {
     for f in ["osv/crates.io", "kev", "epss"] {
         assert!(text.contains(f), "{text}");
     }
+    // It fits the terminal's width (issue 11, item 12), naming what it hid, and shows the
+    // data's own date.
+    let out = caulk()
+        .env("COLUMNS", "64")
+        .args(["db", "status", "--db"])
+        .arg(&db)
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.lines()
+            .all(|l| l.chars().count() <= 64 || l.starts_with("database ")),
+        "{text}"
+    );
+    assert!(
+        text.contains("hidden to fit 64 columns: ") && text.contains("2025-08-25"),
+        "{text}"
+    );
 }
 
 #[test]

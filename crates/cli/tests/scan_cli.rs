@@ -292,7 +292,7 @@ fn fail_on_exit_codes() {
     // The reason is one line on stderr: the threshold, the first finding, how many more.
     scan(d, &["--fail-on", "kev"]).assert().code(1).stderr(
         predicates::str::is_match(
-            "^caulk: --fail-on kev: CVE-2023-4911 in libc6 2.36-9\\+deb12u1: in CISA KEV\n$",
+            "\ncaulk: --fail-on kev: CVE-2023-4911 in libc6 2.36-9\\+deb12u1: in CISA KEV\n$",
         )
         .unwrap(),
     );
@@ -300,7 +300,7 @@ fn fail_on_exit_codes() {
     scan_on(d, "2020-01-01", &["--fail-on", "overdue"])
         .assert()
         .code(0)
-        .stderr("");
+        .stderr(predicates::str::contains("--fail-on").not());
     // Isolated: the KEV finding is out-of-cycle, nothing is act-now.
     scan(d, &["--fail-on", "act-now", "--exposure", "isolated"])
         .assert()
@@ -495,15 +495,16 @@ fn json_has_the_documented_fields() {
             .any(|i| i["record"] == "osv/npm" && i["kind"] == "unsupported")
     );
 
-    // Remediations by risk removed: two critical CVEs (62.8 + 62.7) outweigh one KEV CVE
-    // of unknown severity (10 × 5.0 × (1 + 1 + 0.5 × 0.905) × 0.8 × 0.8 = 78.5).
+    // Remediations by decision, then risk removed: one KEV CVE of unknown severity (act-now;
+    // 10 × 5.0 × (1 + 1 + 0.5 × 0.905) × 0.8 × 0.8 = 78.5) comes before two critical CVEs
+    // (out-of-cycle; 62.8 + 62.7), though they remove more risk.
     let rem = r["remediations"].as_array().unwrap();
-    assert_eq!(rem[0]["package"], "openssl");
-    assert_eq!(rem[0]["risk_removed"], 125.5);
-    assert_eq!(rem[1]["package"], "glibc");
-    assert_eq!(rem[1]["kev_count"], 1);
-    assert_eq!(rem[1]["risk_removed"], 78.5);
-    assert_eq!(rem[1]["decision"], "act-now");
+    assert_eq!(rem[0]["package"], "glibc");
+    assert_eq!(rem[0]["kev_count"], 1);
+    assert_eq!(rem[0]["risk_removed"], 78.5);
+    assert_eq!(rem[0]["decision"], "act-now");
+    assert_eq!(rem[1]["package"], "openssl");
+    assert_eq!(rem[1]["risk_removed"], 125.5);
     let ossl = rem.iter().find(|m| m["package"] == "openssl").unwrap();
     assert_eq!(ossl["binaries"], json!(["libssl3", "openssl"]));
     assert_eq!(ossl["installed_version"], "3.0.15-1~deb12u1");
@@ -660,8 +661,14 @@ fn apt_list_cache_answers_as_the_lists_do() {
         .unwrap()
     };
     let cache_files = || -> Vec<PathBuf> {
+        // The cache's files but its CACHEDIR.TAG.
         std::fs::read_dir(d.join(".cache/caulk"))
-            .map(|rd| rd.flatten().map(|e| e.path()).collect())
+            .map(|rd| {
+                rd.flatten()
+                    .map(|e| e.path())
+                    .filter(|p| !p.ends_with("CACHEDIR.TAG"))
+                    .collect()
+            })
             .unwrap_or_default()
     };
     let installable = |r: &Value| {
@@ -852,6 +859,56 @@ fn unreadable_targets_never_scan_clean() {
             incomplete,
         ],
     );
+    // Read, but not one package could be checked: a host root with an OS and no package
+    // database, an SBOM of an ecosystem the database has no advisories for.
+    std::fs::create_dir_all(d.join("os-only/etc")).unwrap();
+    std::fs::write(
+        d.join("os-only/etc/os-release"),
+        "ID=debian\nVERSION_ID=\"12\"\nPRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\n",
+    )
+    .unwrap();
+    bad(
+        &["--root", "os-only"],
+        &["the target gave nothing to check: no packages were found in it"],
+    );
+    std::fs::write(d.join("npm.cdx.json"), &cdx).unwrap();
+    bad(
+        &["--sbom", "npm.cdx.json"],
+        &[
+            "has no advisories for any ecosystem of the target (npm): not one of its 1 packages was checked",
+            "warning: the database has no osv/npm feed: 1 npm package(s) not checked",
+        ],
+    );
+    // A named input is checked before a mirror is imported: the database is not touched.
+    let before = std::fs::read(d.join("adv.db")).unwrap();
+    caulk(d)
+        .args(["scan", "--sbom", "missing.json", "--feeds", "empty-root"])
+        .args(["--db", "adv.db"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "--sbom missing.json: no such file",
+        ));
+    assert!(std::fs::read(d.join("adv.db")).unwrap() == before);
+    // A database whose advisories cannot be read (a table gone: what a damaged file or a
+    // half-applied manual change gives) is not a clean answer.
+    std::fs::copy(d.join("adv.db"), d.join("broken.db")).unwrap();
+    rusqlite::Connection::open(d.join("broken.db"))
+        .unwrap()
+        .execute_batch("DROP TABLE affected;")
+        .unwrap();
+    let a = caulk(d)
+        .args(["scan", "--inventory", "inv.json", "--db", "broken.db"])
+        .args(["--today", TODAY])
+        .assert();
+    let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    let status = a.get_output().status.code();
+    assert_eq!(status, Some(2), "{err}");
+    assert!(
+        err.contains("broken.db gave nothing to check: advisories could not be read")
+            && err.contains("no such table: affected"),
+        "{err}"
+    );
     // The report is still written: the issue is in it.
     let out = caulk(d)
         .args([
@@ -913,9 +970,24 @@ fn an_empty_source_keeps_the_database_and_an_empty_database_is_refused() {
     )
     .unwrap();
     caulk(d)
-        .args(["db", "import", "--source", "kev-only", "--db", "kev.db"])
+        .args(["db", "import", "--source", "kev-only", "--db", "adv.db"])
         .assert()
-        .success();
+        .code(2)
+        .stderr(
+            predicates::str::contains("no advisories")
+                .and(predicates::str::contains("left as it was")),
+        );
+    assert!(
+        std::fs::read(d.join("adv.db")).unwrap() == before,
+        "the database changed"
+    );
+    // A database that lost its advisory feeds anyway (edited by hand, an old caulk): the
+    // scan refuses it.
+    std::fs::copy(d.join("adv.db"), d.join("kev.db")).unwrap();
+    rusqlite::Connection::open(d.join("kev.db"))
+        .unwrap()
+        .execute_batch("DELETE FROM feeds WHERE feed LIKE 'osv/%';")
+        .unwrap();
     caulk(d)
         .args([
             "scan",
@@ -932,4 +1004,122 @@ fn an_empty_source_keeps_the_database_and_an_empty_database_is_refused() {
         .stderr(predicates::str::contains(
             "has no advisories (no osv/ feed)",
         ));
+}
+
+/// Issue 11, item 12: `-o FILE`, `--severity`, `--ignore-unfixed`, colour.
+#[test]
+fn output_file_filters_and_colour() {
+    let dir = fixture();
+    let d = dir.path();
+    let all: Value = serde_json::from_str(&stdout_of(d, &["--format", "json"])).unwrap();
+    let n = all["findings"].as_array().unwrap().len();
+    assert!(all.get("filter").is_none(), "no filter, no key");
+
+    // -o: the report goes to the file, nothing to stdout; no temporary file is left.
+    let a = scan(d, &["--format", "json", "-o", "out.json"])
+        .assert()
+        .success();
+    assert!(a.get_output().stdout.is_empty());
+    let written: Value =
+        serde_json::from_slice(&std::fs::read(d.join("out.json")).unwrap()).unwrap();
+    assert!(
+        written["findings"] == all["findings"],
+        "the file holds the report"
+    );
+    assert!(
+        !std::fs::read_dir(d).unwrap().any(|e| e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .ends_with(".tmp")),
+        "a temporary file was left"
+    );
+    // A directory that does not exist: an error naming it, exit 2.
+    scan(d, &["-o", "no/such/dir/out.txt"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--output no/such/dir/out.txt"));
+
+    // --severity: only those findings, the rest counted as left out; --fail-on sees the
+    // filtered report.
+    let crit: Value = serde_json::from_str(&stdout_of(
+        d,
+        &["--format", "json", "--severity", "critical"],
+    ))
+    .unwrap();
+    let kept = crit["findings"].as_array().unwrap();
+    assert!(!kept.is_empty());
+    assert!(kept.iter().all(|f| f["severity"] == "critical"));
+    assert_eq!(
+        crit["filter"]["hidden"].as_u64().unwrap() as usize,
+        n - kept.len()
+    );
+    assert_eq!(crit["filter"]["severities"], json!(["critical"]));
+    scan(d, &["--severity", "low", "--fail-on", "any"])
+        .assert()
+        .code(0);
+    // --ignore-unfixed: no finding without a fix; the table says what was left out.
+    let fixed: Value =
+        serde_json::from_str(&stdout_of(d, &["--format", "json", "--ignore-unfixed"])).unwrap();
+    let kept = fixed["findings"].as_array().unwrap();
+    assert!(kept.len() < n);
+    assert!(
+        kept.iter()
+            .all(|f| f["status"] != "unfixed" && f["status"] != "will-not-fix")
+    );
+    let table = stdout_of(d, &["--ignore-unfixed"]);
+    assert!(
+        table.contains("filtered: only findings with a fix;"),
+        "{table}"
+    );
+
+    // Colour: never when asked, or by default into a pipe; always when asked, and NO_COLOR
+    // does not override an explicit --color always.
+    assert!(!stdout_of(d, &[]).contains('\x1b'));
+    let coloured = stdout_of(d, &["--color", "always"]);
+    assert!(coloured.contains("\x1b[1;31mact-now\x1b[0m"), "{coloured}");
+    let mut c = scan(d, &["--color", "auto"]);
+    c.env("NO_COLOR", "1");
+    assert!(
+        !String::from_utf8(c.output().unwrap().stdout)
+            .unwrap()
+            .contains('\x1b')
+    );
+}
+
+/// Issue 11, item 12: a closed pipe (`caulk … | head`) ends quietly: exit 0, nothing on
+/// stderr. The reading end is closed before the command starts, so its first write fails.
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    let dir = fixture();
+    let d = dir.path();
+    scan(d, &[]).assert().success();
+    for args in [
+        &["db", "status", "--db", "adv.db"][..],
+        &["inventory", "--format", "table"][..],
+        &[
+            "scan",
+            "--inventory",
+            "inv.json",
+            "--db",
+            "adv.db",
+            "--today",
+            TODAY,
+        ][..],
+    ] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("caulk"))
+            .current_dir(d)
+            .env("HOME", d)
+            .env_remove("CAULK_DB")
+            .args(args)
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+        assert!(!err.contains("Broken pipe"), "{args:?}: {err}");
+    }
 }

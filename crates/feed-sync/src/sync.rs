@@ -104,6 +104,9 @@ pub struct HostDistro {
     /// distribution caulk knows (the default, so a caller that did not look gets a clear
     /// error rather than a guess).
     pub ecosystem: Option<String>,
+    /// Why the distribution could not be read at all (an unreadable os-release), as opposed
+    /// to read and not known.
+    pub unreadable: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -278,10 +281,15 @@ struct Item {
 fn host_or_error(host: &HostDistro) -> Result<Vec<String>, Error> {
     match &host.ecosystem {
         Some(e) => Ok(base_names(std::slice::from_ref(e))),
-        None => Err(Error::Config(format!(
-            "{} is not a distribution with an OSV ecosystem caulk knows; give --ecosystem NAME or --all",
-            host.described
-        ))),
+        None => Err(Error::Config(match &host.unreadable {
+            Some(why) => format!(
+                "cannot tell this host's distribution: {why}; give --ecosystem NAME or --all"
+            ),
+            None => format!(
+                "{} is not a distribution with an OSV ecosystem caulk knows; give --ecosystem NAME or --all",
+                host.described
+            ),
+        })),
     }
 }
 

@@ -128,6 +128,7 @@ fn host_distro(path: &std::path::Path) -> sync::HostDistro {
     sync::HostDistro {
         described: format!("{}: ID={}", path.display(), rel.get("ID").unwrap_or("")),
         ecosystem: caulk_inventory::os::ecosystem_for(&rel),
+        unreadable: None,
     }
 }
 
@@ -313,6 +314,20 @@ fn a_server_error_is_retried_and_counted() {
 fn retries_are_bounded() {
     let fx = Fixture::new();
     fx.server.always(ZIP, Fault::Status(503));
+    // A first sync whose only advisory feed fails writes no database: one with KEV alone
+    // would call every package clean.
+    let err = sync::run(&fx.opts())
+        .expect_err("no advisories")
+        .to_string();
+    assert!(err.contains("no advisories"), "{err}");
+    assert!(!fx.db().exists());
+    assert_eq!(fx.server.requests(ZIP).len(), 3);
+    // With a database to keep: the feed fails after a bounded number of attempts, its old
+    // rows stay, and the others are imported.
+    let fx = Fixture::new();
+    sync::run(&fx.opts()).expect("first sync");
+    let before = fx.server.requests(ZIP).len();
+    fx.server.always(ZIP, Fault::Status(503));
     let r = sync::run(&fx.opts()).expect("sync");
     let FeedOutcome::Failed { reason } = outcome(&r, "osv/Debian") else {
         panic!("{:?}", r.feeds)
@@ -321,8 +336,8 @@ fn retries_are_bounded() {
         reason.contains("503") && reason.contains("3 attempts"),
         "{reason}"
     );
-    assert_eq!(fx.server.requests(ZIP).len(), 3);
-    // The others are imported.
+    assert_eq!(fx.server.requests(ZIP).len(), before + 3);
+    assert_eq!(records(&fx.db(), "osv/Debian"), 3);
     assert_eq!(records(&fx.db(), "kev"), 2);
 }
 

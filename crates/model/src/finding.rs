@@ -55,7 +55,7 @@ pub struct ScanReport {
     /// Every finding, suppressed ones included (see [`Finding::suppression`]), sorted by
     /// [`Finding::sort_key`]: decision, score, then package and vulnerability.
     pub findings: Vec<Finding>,
-    /// Upgrades that fix the fixable, non-suppressed findings, ranked by risk removed.
+    /// Upgrades that fix the fixable, non-suppressed findings, ranked by decision, then risk removed.
     pub remediations: Vec<Remediation>,
     /// Findings hidden by exceptions, counted per exception.
     pub suppressed: SuppressedCounts,
@@ -63,6 +63,39 @@ pub struct ScanReport {
     /// lists); the scan went on.
     pub issues: Vec<ScanIssue>,
     pub summary: Summary,
+    /// The filter the caller asked for (`--severity`, `--ignore-unfixed`) and how many
+    /// findings it left out; absent when the report holds every finding.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<FilterInfo>,
+}
+
+/// Which findings a report keeps.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FindingFilter {
+    /// Keep only findings of these severities (`null`: every severity).
+    #[serde(default)]
+    pub severities: Option<Vec<Severity>>,
+    /// Leave out findings with no fix (`unfixed`, `will-not-fix`).
+    #[serde(default)]
+    pub ignore_unfixed: bool,
+}
+
+impl FindingFilter {
+    pub fn keeps(&self, f: &Finding) -> bool {
+        self.severities
+            .as_ref()
+            .is_none_or(|s| s.contains(&f.severity))
+            && !(self.ignore_unfixed && matches!(f.status, Status::Unfixed | Status::WillNotFix))
+    }
+}
+
+/// A filter applied to a report, and what it left out.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FilterInfo {
+    #[serde(flatten)]
+    pub filter: FindingFilter,
+    /// Findings left out.
+    pub hidden: u64,
 }
 
 /// Name and version of the writer.
@@ -185,7 +218,7 @@ pub struct PolicyInfo {
     pub exposure: Exposure,
     /// Where criticality and exposure came from: `cli`, `config` (`caulk.toml`) or `default`.
     pub context_source: String,
-    /// Name of the decision table (`caulk-default-v3` or the name given in `caulk.toml`).
+    /// Name of the decision table (`caulk-default-v4` or the name given in `caulk.toml`).
     pub decision_table: String,
     /// Severity → days, in severity order (critical first).
     pub sla: Vec<SlaEntry>,

@@ -110,6 +110,21 @@ fn display_key(id: &str) -> (bool, &str) {
     (!id.starts_with("CVE-"), id)
 }
 
+/// A record's upstream ids that say something: not empty, not the record itself, each once
+/// (a record listing one CVE twice is still a re-publication of that one CVE, and an empty
+/// id would otherwise join every record that has one into one vulnerability).
+fn upstream_of<'a>(r: &Links<'a>) -> Vec<&'a str> {
+    let mut ups: Vec<&'a str> = r
+        .upstream
+        .iter()
+        .map(String::as_str)
+        .filter(|u| !u.is_empty() && *u != r.id)
+        .collect();
+    ups.sort_unstable();
+    ups.dedup();
+    ups
+}
+
 /// Merge the ids of `records`.
 pub fn merge<'a>(records: impl IntoIterator<Item = Links<'a>>) -> Identity {
     let mut uf = Uf::default();
@@ -120,11 +135,12 @@ pub fn merge<'a>(records: impl IntoIterator<Item = Links<'a>>) -> Identity {
             let j = uf.add_named(a);
             uf.union(me, j);
         }
-        if let [only] = r.upstream {
+        let ups = upstream_of(r);
+        if let [only] = ups.as_slice() {
             let j = uf.add_named(only);
             uf.union(me, j);
         } else {
-            for u in r.upstream {
+            for u in ups {
                 uf.add_named(u);
             }
         }
@@ -154,9 +170,10 @@ pub fn merge<'a>(records: impl IntoIterator<Item = Links<'a>>) -> Identity {
         if let Some(v) = out.vuln_of.get(r.id) {
             set.insert(v.clone());
         }
-        if r.upstream.len() > 1 {
-            for u in r.upstream {
-                if let Some(v) = out.vuln_of.get(u.as_str()) {
+        let ups = upstream_of(r);
+        if ups.len() > 1 {
+            for u in ups {
+                if let Some(v) = out.vuln_of.get(u) {
                     set.insert(v.clone());
                 }
             }
@@ -175,6 +192,35 @@ mod tests {
 
     fn s(v: &[&str]) -> Vec<String> {
         v.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn empty_and_repeated_upstream_ids_say_nothing() {
+        let empty = s(&[""]);
+        let twice = s(&["CVE-2024-7", "CVE-2024-7", ""]);
+        let none: Vec<String> = vec![];
+        let id = merge([
+            Links {
+                id: "A-1",
+                aliases: &none,
+                upstream: &empty,
+            },
+            Links {
+                id: "B-1",
+                aliases: &none,
+                upstream: &empty,
+            },
+            Links {
+                id: "C-1",
+                aliases: &none,
+                upstream: &twice,
+            },
+        ]);
+        // Two records with an empty upstream id are not one vulnerability.
+        assert_ne!(id.vuln_of["A-1"], id.vuln_of["B-1"]);
+        assert!(!id.vuln_of.contains_key(""));
+        // One CVE listed twice is still one upstream: a re-publication of it.
+        assert_eq!(id.vuln_of["C-1"], "CVE-2024-7");
     }
 
     #[test]

@@ -44,7 +44,7 @@ mod markdown;
 mod openvex;
 mod sarif;
 pub mod table;
-mod table_fit;
+pub mod table_fit;
 
 pub use common::derived_purl;
 pub use cyclonedx::inventory_bom;

@@ -1,5 +1,5 @@
 //! Markdown: the report a person reads (a ticket, a pull request, a wiki page) — summary
-//! counts, the remediations ranked by risk removed, the findings no upgrade fixes, the
+//! counts, the remediations ranked by decision, then risk removed, the findings no upgrade fixes, the
 //! findings exceptions hide (with owner and expiry), and the issues of the scan.
 //!
 //! The trap: names, versions and advisory text are data, not markup. Identifiers go in code
@@ -254,7 +254,7 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> Result<String
     )?;
 
     md.line(format!(
-        "## Remediations ({}, ranked by risk removed)",
+        "## Remediations ({}, ranked by decision, then risk removed)",
         report.remediations.len()
     ))?;
     md.line("")?;

@@ -1,4 +1,4 @@
-//! The terminal tables of `caulk scan` (remediations ranked by risk removed, the findings
+//! The terminal tables of `caulk scan` (remediations ranked by decision, then risk removed, the findings
 //! under each with `details`, unfixed findings, exceptions, issues) and of `caulk inventory`,
 //! fitted to a width the caller gives ([`table_fit`]): the caller knows the terminal, this
 //! module does not look.
@@ -17,10 +17,71 @@ pub fn scan(report: &ScanReport, details: bool, width: u16) -> String {
     out
 }
 
-/// `caulk inventory --format table`: the host's facts, one line per package, the issues.
-pub fn inventory(inv: &Inventory) -> String {
+/// Colour a rendered [`scan`] table for a terminal (ANSI SGR): decisions by urgency
+/// (act-now bold red, out-of-cycle yellow), "(overdue)" red, the title and section titles
+/// bold. Only
+/// whole words are coloured, after the table was fitted: the escape sequences take no
+/// columns, so the layout is the plain one.
+pub fn colour(text: &str) -> String {
+    const BOLD: &str = "\x1b[1m";
+    const RESET: &str = "\x1b[0m";
+    let words: [(&str, &str); 3] = [
+        ("act-now", "\x1b[1;31m"),
+        ("out-of-cycle", "\x1b[33m"),
+        ("(overdue)", "\x1b[31m"),
+    ];
+    let part_of_word =
+        |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || "-_.(".contains(c));
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    for (n, line) in text.split_inclusive('\n').enumerate() {
+        let title = n == 0
+            || [
+                "Remediations",
+                "Unfixed",
+                "Suppressed",
+                "Issues",
+                "Findings",
+            ]
+            .iter()
+            .any(|t| line.starts_with(t));
+        if title {
+            let body = line.trim_end_matches('\n');
+            out.push_str(BOLD);
+            out.push_str(body);
+            out.push_str(RESET);
+            out.push_str(&line[body.len()..]);
+            continue;
+        }
+        let mut i = 0;
+        'scan: while i < line.len() {
+            let rest = &line[i..];
+            let before = line[..i].chars().next_back();
+            if !part_of_word(before) {
+                for (w, sgr) in words {
+                    if let Some(after) = rest.strip_prefix(w)
+                        && !part_of_word(after.chars().next())
+                    {
+                        out.push_str(sgr);
+                        out.push_str(w);
+                        out.push_str(RESET);
+                        i += w.len();
+                        continue 'scan;
+                    }
+                }
+            }
+            let c = rest.chars().next().unwrap_or(' ');
+            out.push(c);
+            i += c.len_utf8();
+        }
+    }
+    out
+}
+
+/// `caulk inventory --format table`: the host's facts, one line per package (columns hidden
+/// to fit `width`), the issues.
+pub fn inventory(inv: &Inventory, width: u16) -> String {
     let mut out = String::new();
-    let _ = inventory_table(inv, &mut out);
+    let _ = inventory_table(inv, width, &mut out);
     out
 }
 
@@ -122,6 +183,22 @@ fn scan_table(r: &ScanReport, details: bool, width: u16, out: &mut String) -> fm
         format!("suppressed {}", s.suppressed),
     ];
     writeln!(out, "{}", table_fit::wrap_parts(&counts, " · ", width))?;
+    if let Some(f) = &r.filter {
+        let mut what = Vec::new();
+        if let Some(s) = &f.filter.severities {
+            let names: Vec<&str> = s.iter().map(|s| s.as_str()).collect();
+            what.push(format!("severity {}", names.join(", ")));
+        }
+        if f.filter.ignore_unfixed {
+            what.push("findings with a fix".to_string());
+        }
+        writeln!(
+            out,
+            "filtered: only {}; {} left out",
+            what.join(" and "),
+            plural(f.hidden as usize, "finding", "findings")
+        )?;
+    }
     // Findings from informational advisories (RustSec unmaintained, unsound, notice): said
     // apart, as cargo-audit does with its warnings; no line when there are none.
     let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
@@ -146,7 +223,7 @@ fn scan_table(r: &ScanReport, details: bool, width: u16, out: &mut String) -> fm
     } else {
         writeln!(
             out,
-            "Remediations ({}, ranked by risk removed{})",
+            "Remediations ({}, ranked by decision, then risk removed{})",
             r.remediations.len(),
             if s.installability_checked {
                 format!("; {} installable now", s.remediations_installable)
@@ -403,7 +480,7 @@ fn findings_table(out: &mut String, width: u16, fs: &[&Finding], fixed: bool) ->
     write_fitted(out, width, cols, table_rows)
 }
 
-fn inventory_table(inv: &Inventory, out: &mut String) -> fmt::Result {
+fn inventory_table(inv: &Inventory, width: u16, out: &mut String) -> fmt::Result {
     let h = &inv.host;
     let os = h.os.as_ref();
     let facts = [
@@ -447,10 +524,32 @@ fn inventory_table(inv: &Inventory, out: &mut String) -> fmt::Result {
             w[i] = w[i].max(c.chars().count());
         }
     }
+    // Fit the terminal: hide SOURCE, then ARCH, then ECOSYSTEM (when every package has the
+    // host's, it says nothing), and say so under the table.
+    let mut shown = [true; 5];
+    let total = |shown: &[bool; 5]| -> usize {
+        (0..5)
+            .filter(|&i| shown[i])
+            .map(|i| w[i] + 2)
+            .sum::<usize>()
+            - 2
+    };
+    let mut hidden = Vec::new();
+    for i in [4, 3, 0] {
+        if total(&shown) <= usize::from(width) {
+            break;
+        }
+        shown[i] = false;
+        hidden.push(head[i]);
+    }
+    let last = (0..5).rev().find(|&i| shown[i]).unwrap_or(0);
     let line = |cells: [&str; 5], out: &mut String| -> fmt::Result {
         let mut s = String::new();
         for (i, c) in cells.iter().enumerate() {
-            if i == 4 {
+            if !shown[i] {
+                continue;
+            }
+            if i == last {
                 s.push_str(c);
             } else {
                 s.push_str(&format!("{c:<width$}  ", width = w[i]));
@@ -461,6 +560,13 @@ fn inventory_table(inv: &Inventory, out: &mut String) -> fmt::Result {
     line(head, out)?;
     for r in &rows {
         line([&r[0], &r[1], &r[2], &r[3], &r[4]], out)?;
+    }
+    if !hidden.is_empty() {
+        writeln!(
+            out,
+            "(hidden to fit {width} columns: {}; a wider terminal or --format json shows them)",
+            hidden.join(", ")
+        )?;
     }
     writeln!(
         out,
@@ -494,5 +600,58 @@ fn severity_cell(f: &Finding) -> String {
         ),
         _ if f.severity == caulk_model::finding::Severity::Unknown => "unknown".into(),
         _ => f.severity.as_str().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod colour_tests {
+    #[test]
+    fn colour_marks_whole_words_and_takes_no_columns() {
+        let plain = "caulk scan of x\n\n Remediations (2)\n| 1 | act-now | 2026-01-01 (overdue) |\n| 2 | not-act-now | out-of-cycle |\n";
+        let c = super::colour(plain);
+        assert!(c.contains("\x1b[1;31mact-now\x1b[0m |"), "{c}");
+        assert!(c.contains("\x1b[31m(overdue)\x1b[0m"), "{c}");
+        assert!(c.contains("\x1b[33mout-of-cycle\x1b[0m"), "{c}");
+        // Inside another word: left alone.
+        assert!(c.contains("| not-act-now |"), "{c}");
+        // Without the escapes, the text is the plain one, byte for byte.
+        let mut stripped = String::new();
+        let mut rest = c.as_str();
+        while let Some(i) = rest.find('\x1b') {
+            stripped.push_str(&rest[..i]);
+            let end = rest[i..].find('m').map_or(rest.len(), |m| i + m + 1);
+            rest = &rest[end..];
+        }
+        stripped.push_str(rest);
+        assert_eq!(stripped, plain);
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod inventory_tests {
+    use caulk_model::inventory::{Inventory, Package};
+
+    #[test]
+    fn the_package_list_fits_the_width_it_is_given() {
+        let mut inv = Inventory::default();
+        let p: Package = serde_json::from_value(serde_json::json!({
+            "ecosystem": "Debian:12", "name": "libssl3", "version": "3.0.15-1~deb12u1",
+            "arch": "amd64", "source_name": "openssl", "source_version": "3.0.15-1~deb12u1",
+            "file": "/var/lib/dpkg/status", "state": "installed", "collector": "dpkg"}))
+        .unwrap();
+        inv.packages.push(p);
+        let wide = super::inventory(&inv, u16::MAX);
+        assert!(
+            wide.contains("openssl 3.0.15-1~deb12u1") && !wide.contains("hidden"),
+            "{wide}"
+        );
+        let narrow = super::inventory(&inv, 40);
+        let table: Vec<&str> = narrow.lines().filter(|l| l.contains("libssl3")).collect();
+        assert!(table.iter().all(|l| l.chars().count() <= 40), "{narrow}");
+        assert!(
+            narrow.contains("hidden to fit 40 columns: SOURCE, ARCH"),
+            "{narrow}"
+        );
     }
 }

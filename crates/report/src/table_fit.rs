@@ -37,6 +37,7 @@ pub const fn droppable(head: &'static str, rank: u8) -> Column {
 }
 
 /// A table fitted to a width, and the columns it hides.
+#[derive(Debug)]
 pub struct Fitted {
     pub table: Table,
     pub hidden: Vec<&'static str>,

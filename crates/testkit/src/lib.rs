@@ -37,6 +37,48 @@ pub fn missing(what: impl Display) {
         panic!("{REQUIRE_VAR}=1 but {what}");
     }
     eprintln!("SKIP: {what}");
+    record_skip(&what.to_string());
+}
+
+/// Where `scripts/test` asks the skips of a run to be written (one file per test), so it
+/// can count and name them after nextest's summary, which counts a test that returned
+/// early as passed.
+pub const SKIP_LEDGER_VAR: &str = "CAULK_SKIP_LEDGER";
+
+/// Write `what` into the ledger (when one was asked for) under this test's name: nextest's
+/// `NEXTEST_BINARY_ID` and `NEXTEST_TEST_NAME`, else the thread's name (libtest names it
+/// after the test).
+fn record_skip(what: &str) {
+    if let Some(dir) = std::env::var_os(SKIP_LEDGER_VAR).filter(|d| !d.is_empty()) {
+        record_skip_in(&PathBuf::from(dir), what);
+    }
+}
+
+fn record_skip_in(dir: &std::path::Path, what: &str) {
+    let binary = std::env::var("NEXTEST_BINARY_ID").unwrap_or_default();
+    let test = std::env::var("NEXTEST_TEST_NAME")
+        .ok()
+        .or_else(|| std::thread::current().name().map(str::to_string))
+        .unwrap_or_else(|| "?".into());
+    let name = if binary.is_empty() {
+        test
+    } else {
+        format!("{binary} {test}")
+    };
+    let file: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    let _ = std::fs::create_dir_all(dir);
+    // One line per skip; a test that skips two parts says both.
+    use std::io::Write;
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join(file))
+    {
+        let _ = writeln!(f, "{name}\t{what}");
+    }
 }
 
 /// The workspace root (the directory of the workspace `Cargo.toml`).
@@ -77,4 +119,26 @@ pub fn data_text(rel: &str) -> Option<String> {
         std::fs::read_to_string(&p)
             .unwrap_or_else(|e| panic!("read shared data {}: {e}", p.display())),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_skip_is_written_to_the_ledger_when_one_is_asked_for() {
+        let dir = std::env::temp_dir().join(format!("caulk-skip-ledger-{}", std::process::id()));
+        super::record_skip_in(&dir, "the rpm CLI is absent");
+        let text: String = std::fs::read_dir(&dir)
+            .map(|rd| {
+                rd.filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(
+            text.contains(
+                "a_skip_is_written_to_the_ledger_when_one_is_asked_for\tthe rpm CLI is absent"
+            ),
+            "{text}"
+        );
+    }
 }

@@ -901,6 +901,7 @@ pub fn report() -> ScanReport {
             suppressed: 1,
             issues: 2,
         },
+        filter: None,
     }
 }
 
