@@ -24,6 +24,7 @@ mod host;
 pub mod lang;
 pub mod lockfile;
 pub mod os;
+pub mod pro;
 /// Package URLs live in `caulk-model` (the report renderers build them too); re-exported here
 /// for the collectors and the fuzz target.
 pub use caulk_model::purl;
@@ -248,6 +249,15 @@ pub fn inventory_host(host: &dyn HostAccess, limits: &Limits) -> Inventory {
     kernel.installed.dedup();
     inv.host.reboot_required = os::detect_reboot(host, &kernel, &mut issues, limits);
     inv.host.kernel = kernel;
+    let mut os_info = os_info;
+    if let Some(os) = &mut os_info
+        && os
+            .ecosystem
+            .as_deref()
+            .is_some_and(|e| e.starts_with("Ubuntu:"))
+    {
+        os.ubuntu_pro = pro::detect(host, &mut issues);
+    }
     inv.host.os = os_info;
     inv.issues = issues;
     inv.normalize();

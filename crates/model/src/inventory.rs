@@ -105,6 +105,30 @@ pub struct OsInfo {
     /// The files the facts came from, in the order they were read.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<String>,
+    /// Ubuntu Pro, when the machine has its client's status file
+    /// (`/var/lib/ubuntu-advantage/status.json`): its fixes come in the `Ubuntu:Pro:…`
+    /// streams. Absent: no status file (not attached, or not Ubuntu).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ubuntu_pro: Option<UbuntuPro>,
+}
+
+/// What the Ubuntu Pro client says about the machine.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UbuntuPro {
+    /// Attached to a Pro subscription.
+    pub attached: bool,
+    /// The services whose status is `enabled` (`esm-infra`, `esm-apps`, `fips`,
+    /// `fips-updates`, …), sorted. Empty when not attached.
+    #[serde(default)]
+    pub enabled: Vec<String>,
+    /// The file it was read from.
+    pub file: String,
+}
+
+impl UbuntuPro {
+    pub fn is_enabled(&self, service: &str) -> bool {
+        self.attached && self.enabled.iter().any(|s| s == service)
+    }
 }
 
 /// Kernels: the one running (live host only) and the ones installed as packages.
