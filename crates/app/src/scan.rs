@@ -197,55 +197,31 @@ pub fn incomplete(mut unread: Vec<target::Unread>, r: &ScanReport) -> Vec<target
         });
     }
     let packages = r.target.packages;
+    // Read whole, and declaring nothing (an SBOM without components, an inventory of an
+    // empty image) is an answer; a host or a source tree in which nothing was found is not.
+    let may_be_empty = matches!(r.target.kind, TargetKind::Sbom | TargetKind::Inventory);
     if packages == 0 {
         // Already explained when an input was lost.
-        if unread.is_empty() {
+        if unread.is_empty() && !may_be_empty {
             unread.push(target::Unread {
                 input: "the target".into(),
                 reason: "no packages were found in it".into(),
             });
         }
-    } else {
-        let unchecked: u64 = r
-            .issues
+    } else if r.summary.packages_not_checked >= packages {
+        let names: Vec<&str> = r
+            .target
+            .ecosystems
             .iter()
-            .filter(|i| {
-                i.stage == IssueStage::Database
-                    && i.kind == ScanIssueKind::Unsupported
-                    && i.record.as_deref().is_some_and(|f| f.starts_with("osv/"))
-            })
-            .filter_map(|i| {
-                let base = i.record.as_deref()?.strip_prefix("osv/")?;
-                Some(
-                    r.target
-                        .ecosystems
-                        .iter()
-                        .filter(|e| {
-                            caulk_version::Ecosystem::parse(&e.ecosystem)
-                                .base()
-                                .to_string()
-                                == base
-                        })
-                        .map(|e| e.packages)
-                        .sum::<u64>(),
-                )
-            })
-            .sum();
-        if unchecked >= packages {
-            let names: Vec<&str> = r
-                .target
-                .ecosystems
-                .iter()
-                .map(|e| e.ecosystem.as_str())
-                .collect();
-            unread.push(target::Unread {
-                input: format!("the advisory database {db}"),
-                reason: format!(
-                    "it has no advisories for any ecosystem of the target ({}): not one of its {packages} packages was checked",
-                    names.join(", ")
-                ),
-            });
-        }
+            .map(|e| e.ecosystem.as_str())
+            .collect();
+        unread.push(target::Unread {
+            input: format!("the advisory database {db}"),
+            reason: format!(
+                "not one of the target's {packages} packages could be checked ({}): see the issues",
+                names.join(", ")
+            ),
+        });
     }
     unread
 }

@@ -75,14 +75,22 @@ fn kernel_source(base: &str, source: &str) -> bool {
                 ]
                 .iter()
                 .any(|p| {
-                    source
-                        .strip_prefix(p)
-                        .is_some_and(|rest| rest.is_empty() || rest.starts_with('-'))
+                    source.strip_prefix(p).is_some_and(|rest| {
+                        rest.is_empty()
+                            || rest.starts_with('-')
+                            || rest.starts_with(|c: char| c.is_ascii_digit())
+                    })
                 })
+                // Debian's LTS kernels: `linux-5.10` (buster), `linux-6.1` (bullseye).
+                || source
+                    .strip_prefix("linux-")
+                    .is_some_and(|v| v.starts_with(|c: char| c.is_ascii_digit()))
         }
+        // aports: `linux-lts` builds the `lts` and `virt` flavours, `linux-edge`, `linux-rpi`,
+        // `linux-stable` their own.
         "Alpine" => matches!(
             source,
-            "linux-lts" | "linux-virt" | "linux-edge" | "linux-rpi" | "linux-stable"
+            "linux-lts" | "linux-edge" | "linux-rpi" | "linux-stable"
         ),
         // The RPM family.
         _ => matches!(source, "kernel" | "kernel-rt" | "kernel-uek" | "kernel-alt"),
@@ -100,6 +108,14 @@ fn image_release(base: &str, p: &Package) -> Option<String> {
             if rest.ends_with("-dbg") || rest.ends_with("-dbgsym") {
                 return None;
             }
+            // Ubuntu's `linux-modules-extra-<release>` (most drivers) and other module
+            // packages named `linux-modules-<what>-<release>`.
+            let rest = match rest.find(|c: char| c.is_ascii_digit()) {
+                Some(i) if i > 0 && rest[..i].ends_with('-') && !rest.starts_with("unsigned-") => {
+                    &rest[i..]
+                }
+                _ => rest,
+            };
             let rest = rest.strip_prefix("unsigned-").unwrap_or(rest);
             let rest = rest.strip_suffix("-unsigned").unwrap_or(rest);
             // `linux-image-amd64` is a metapackage: no kernel of its own.
@@ -107,8 +123,10 @@ fn image_release(base: &str, p: &Package) -> Option<String> {
                 .then(|| rest.to_string())
         }
         "Alpine" => {
+            // `linux-<flavour>` is the image (`linux-lts`, `linux-virt`); `-dev`, `-doc`
+            // and the like are not.
             let flavor = p.name.strip_prefix("linux-")?;
-            if Some(p.name.as_str()) != p.source_name.as_deref() {
+            if flavor.is_empty() || flavor.contains('-') {
                 return None;
             }
             // 6.6.31-r0 installs 6.6.31-0-lts.
@@ -131,6 +149,10 @@ fn image_release(base: &str, p: &Package) -> Option<String> {
                     | "kernel-uek-modules"
                     | "kernel-64k"
                     | "kernel-64k-core"
+                    | "kernel-64k-modules"
+                    | "kernel-debug"
+                    | "kernel-debug-core"
+                    | "kernel-debug-modules"
             );
             if !image {
                 return None;
@@ -139,10 +161,18 @@ fn image_release(base: &str, p: &Package) -> Option<String> {
                 .version
                 .split_once(':')
                 .map_or(p.version.as_str(), |x| x.1);
-            Some(match &p.arch {
+            let mut release = match &p.arch {
                 Some(a) => format!("{v}.{a}"),
                 None => v.to_string(),
-            })
+            };
+            // RHEL 9 names these flavours in `uname -r`: `….x86_64+rt`, `+64k`, `+debug`.
+            for flavour in ["rt", "64k", "debug"] {
+                if p.name.starts_with(&format!("kernel-{flavour}")) {
+                    release.push('+');
+                    release.push_str(flavour);
+                }
+            }
+            Some(release)
         }
     }
 }
@@ -151,14 +181,15 @@ fn image_release(base: &str, p: &Package) -> Option<String> {
 #[derive(Debug, Default)]
 pub struct KernelRoles {
     running: Option<String>,
-    /// The newest installed image's release, per ecosystem.
-    newest: Vec<(String, String)>,
+    /// The newest installed image's release, per ecosystem and flavour (a host boots its
+    /// flavour: `generic` or `lowlatency`, `kernel` or `kernel-rt`).
+    newest: Vec<((String, String), String)>,
 }
 
 impl KernelRoles {
     pub fn of(inv: &Inventory) -> KernelRoles {
         let Kernel { running, .. } = &inv.host.kernel;
-        let mut newest: Vec<(String, String, &Package)> = Vec::new();
+        let mut newest: Vec<((String, String), String, &Package)> = Vec::new();
         for p in &inv.packages {
             let eco = Ecosystem::parse(&p.ecosystem);
             let base = eco.base().to_string();
@@ -185,15 +216,16 @@ impl KernelRoles {
                     }
                 }
             };
-            match newest.iter_mut().find(|(e, _, _)| *e == p.ecosystem) {
-                Some(slot) if newer(slot.2) => *slot = (p.ecosystem.clone(), release, p),
+            let key = (p.ecosystem.clone(), flavour_of(&release));
+            match newest.iter_mut().find(|(k, _, _)| *k == key) {
+                Some(slot) if newer(slot.2) => *slot = (key, release, p),
                 Some(_) => {}
-                None => newest.push((p.ecosystem.clone(), release, p)),
+                None => newest.push((key, release, p)),
             }
         }
         KernelRoles {
             running: running.clone(),
-            newest: newest.into_iter().map(|(e, r, _)| (e, r)).collect(),
+            newest: newest.into_iter().map(|(k, r, _)| (k, r)).collect(),
         }
     }
 
@@ -207,13 +239,18 @@ impl KernelRoles {
         let Some(release) = image_release(&base, p) else {
             return Some(KernelRole::Other);
         };
-        if self.running.as_deref() == Some(release.as_str()) {
+        // RHEL 8's real-time kernel has no `+rt` in `uname -r`; RHEL 9's has.
+        let plain = release.split_once('+').map_or(release.as_str(), |(r, _)| r);
+        if let Some(running) = self.running.as_deref()
+            && (running == release || running == plain)
+        {
             return Some(KernelRole::Running);
         }
+        let key = (p.ecosystem.clone(), flavour_of(&release));
         let newest = self
             .newest
             .iter()
-            .find(|(e, _)| *e == p.ecosystem)
+            .find(|(k, _)| *k == key)
             .map(|(_, r)| r.as_str());
         Some(if newest == Some(release.as_str()) {
             KernelRole::NextBoot
@@ -250,6 +287,20 @@ impl KernelRoles {
             KernelRole::None => String::new(),
         }
     }
+}
+
+/// The flavour part of a kernel release: after a `+` (`…x86_64+rt`), else its `-`
+/// segments that do not start with a digit (`6.1.0-28-cloud-amd64` → `cloud-amd64`,
+/// `5.15.0-91-generic` → `generic`, `6.6.31-0-virt` → `virt`; RPM's plain release → ``).
+fn flavour_of(release: &str) -> String {
+    if let Some((_, f)) = release.split_once('+') {
+        return f.to_string();
+    }
+    release
+        .split('-')
+        .filter(|seg| !seg.starts_with(|c: char| c.is_ascii_digit()))
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 /// Kernel releases compared segment by segment (digits numerically), as `rpmvercmp` does.
@@ -430,6 +481,110 @@ mod tests {
         let r = KernelRoles::of(&inv(Some("6.6.31-0-lts"), vec![lts.clone(), dev.clone()]));
         assert_eq!(r.role(&lts), Some(KernelRole::Running));
         assert_eq!(r.role(&dev), Some(KernelRole::Other));
+    }
+
+    /// Review findings: Alpine's `linux-virt` (origin `linux-lts`), Ubuntu's
+    /// `linux-modules-extra-*`, RHEL's real-time kernel, Debian's LTS kernel sources, and the
+    /// newest image counted per flavour.
+    #[test]
+    fn subpackages_flavours_and_lts_sources() {
+        let virt = pkg(
+            "Alpine:v3.20",
+            "linux-virt",
+            "6.6.31-r0",
+            "linux-lts",
+            "x86_64",
+        );
+        let lts = pkg(
+            "Alpine:v3.20",
+            "linux-lts",
+            "6.6.31-r0",
+            "linux-lts",
+            "x86_64",
+        );
+        let r = KernelRoles::of(&inv(Some("6.6.31-0-virt"), vec![virt.clone(), lts.clone()]));
+        assert_eq!(r.role(&virt), Some(KernelRole::Running));
+        assert_eq!(
+            r.role(&lts),
+            Some(KernelRole::NextBoot),
+            "the newest lts image"
+        );
+
+        let extra = pkg(
+            "Ubuntu:22.04:LTS",
+            "linux-modules-extra-5.15.0-91-generic",
+            "5.15.0-91.101",
+            "linux",
+            "amd64",
+        );
+        let low = pkg(
+            "Ubuntu:22.04:LTS",
+            "linux-image-5.15.0-92-lowlatency",
+            "5.15.0-92.102",
+            "linux-signed-lowlatency",
+            "amd64",
+        );
+        let generic = pkg(
+            "Ubuntu:22.04:LTS",
+            "linux-image-5.15.0-91-generic",
+            "5.15.0-91.101",
+            "linux-signed",
+            "amd64",
+        );
+        let r = KernelRoles::of(&inv(
+            Some("5.15.0-91-generic"),
+            vec![extra.clone(), low.clone(), generic.clone()],
+        ));
+        assert_eq!(r.role(&extra), Some(KernelRole::Running));
+        assert_eq!(r.role(&generic), Some(KernelRole::Running));
+        // The newest lowlatency image is that flavour's next boot, not an "older image".
+        assert_eq!(r.role(&low), Some(KernelRole::NextBoot));
+
+        let rt9 = pkg(
+            "AlmaLinux:9",
+            "kernel-rt-core",
+            "5.14.0-427.13.1.el9_4",
+            "kernel-rt",
+            "x86_64",
+        );
+        let r = KernelRoles::of(&inv(
+            Some("5.14.0-427.13.1.el9_4.x86_64+rt"),
+            vec![rt9.clone()],
+        ));
+        assert_eq!(r.role(&rt9), Some(KernelRole::Running));
+        let rt8 = pkg(
+            "AlmaLinux:8",
+            "kernel-rt-core",
+            "4.18.0-513.5.1.rt7.307.el8_9",
+            "kernel-rt",
+            "x86_64",
+        );
+        let r = KernelRoles::of(&inv(
+            Some("4.18.0-513.5.1.rt7.307.el8_9.x86_64"),
+            vec![rt8.clone()],
+        ));
+        assert_eq!(r.role(&rt8), Some(KernelRole::Running));
+
+        let lts_headers = pkg(
+            "Debian:11",
+            "linux-headers-6.1.0-0.deb11.21-common",
+            "6.1.90-1~deb11u1",
+            "linux-6.1",
+            "all",
+        );
+        let r = KernelRoles::of(&inv(None, vec![lts_headers.clone()]));
+        assert_eq!(r.role(&lts_headers), Some(KernelRole::Other));
+        let raspi = pkg(
+            "Ubuntu:20.04:LTS",
+            "linux-libc-dev",
+            "5.4.0-1100.112",
+            "linux-raspi2",
+            "arm64",
+        );
+        assert_eq!(
+            KernelRoles::of(&inv(None, vec![])).role(&raspi),
+            Some(KernelRole::Other)
+        );
     }
 
     #[test]

@@ -418,9 +418,19 @@ pub fn scan(inv: &Inventory, src: &dyn AdvisorySource, opts: &ScanOptions<'_>) -
     let mut issues = opts.issues.clone();
     issues.extend(inventory_issues(inv));
     let target = target_of(inv, opts);
-    issues.extend(database_issues(&target, opts));
+    let (db_issues, no_feed) = database_issues(&target, opts);
+    issues.extend(db_issues);
 
     let evidence = match_packages(inv, src);
+    // Packages no advisory could be asked about: skipped by matching, or of an ecosystem the
+    // database has no feed for (those are never skipped: their lookups just find nothing).
+    let not_checked = no_feed
+        + evidence
+            .of_package
+            .iter()
+            .zip(&inv.packages)
+            .filter(|(m, p)| m.skipped.is_some() && !lacks_feed(opts, &p.ecosystem))
+            .count() as u64;
     let (mut findings, errors, found) = assess_evidence(inv, evidence, src, opts);
     issues.extend(found);
 
@@ -466,7 +476,7 @@ pub fn scan(inv: &Inventory, src: &dyn AdvisorySource, opts: &ScanOptions<'_>) -
     issues.dedup();
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
 
-    let summary = summarize(
+    let mut summary = summarize(
         inv,
         &findings,
         &remediations,
@@ -474,6 +484,7 @@ pub fn scan(inv: &Inventory, src: &dyn AdvisorySource, opts: &ScanOptions<'_>) -
         &issues,
         opts.apt.is_some(),
     );
+    summary.packages_not_checked = not_checked;
     ScanReport {
         format_version: finding::FORMAT_VERSION,
         tool: opts.tool.clone(),
@@ -538,8 +549,22 @@ fn target_of(inv: &Inventory, opts: &ScanOptions<'_>) -> Target {
 /// What the database cannot answer for this target: ecosystems it has no feed for (reported,
 /// not silently clean) and feeds older than the policy allows (a clean scan on old data
 /// means little).
-fn database_issues(target: &Target, opts: &ScanOptions<'_>) -> Vec<ScanIssue> {
+/// Whether the database has feeds but none for `ecosystem`'s base.
+fn lacks_feed(opts: &ScanOptions<'_>, ecosystem: &str) -> bool {
+    let base = Ecosystem::parse(ecosystem).base().to_string();
+    !opts.database.feeds.is_empty()
+        && !opts
+            .database
+            .feeds
+            .iter()
+            .any(|f| f.feed.strip_prefix("osv/") == Some(base.as_str()))
+}
+
+/// What the database cannot answer for the target (no feed for an ecosystem, old feeds), and
+/// how many packages it has no feed for.
+fn database_issues(target: &Target, opts: &ScanOptions<'_>) -> (Vec<ScanIssue>, u64) {
     let mut issues = Vec::new();
+    let mut no_feed = 0;
     if !opts.database.feeds.is_empty() {
         let feeds: BTreeSet<&str> = opts
             .database
@@ -555,6 +580,7 @@ fn database_issues(target: &Target, opts: &ScanOptions<'_>) -> Vec<ScanIssue> {
             }
         }
         for (base, n) in missing {
+            no_feed += n;
             issues.push(ScanIssue {
                 stage: IssueStage::Database,
                 kind: ScanIssueKind::Unsupported,
@@ -583,7 +609,7 @@ fn database_issues(target: &Target, opts: &ScanOptions<'_>) -> Vec<ScanIssue> {
             });
         }
     }
-    issues
+    (issues, no_feed)
 }
 
 /// The matches of an inventory: per distinct (ecosystem, lookups) — the binaries of one
@@ -959,12 +985,23 @@ fn vuln_core(
     }
     // A handful of ids: a linear check beats a set.
     let mut scored: Vec<&str> = Vec::with_capacity(advisory_ids.len() + ids.len());
+    let base = eco.base().to_string();
+    let distro = matches!(scheme, Scheme::Dpkg | Scheme::Rpm | Scheme::Apk);
     for id in advisory_ids.iter().chain(ids.iter()) {
         if !scored.contains(&id.as_str()) {
             scored.push(id);
             cvss_cands.extend_from_slice(cache.cvss(src, id));
             let tier = if advisory_ids.contains(id) { 1 } else { 2 };
-            vendor_cands.extend(cache.vendor(src, id).iter().map(|v| (tier, v.clone())));
+            // Another record's rating counts only where it rates this kind of package: Ubuntu's
+            // priority rates Ubuntu's build, not Debian's; GitHub's rates the library
+            // ecosystems, not a distribution's package.
+            vendor_cands.extend(
+                cache
+                    .vendor(src, id)
+                    .iter()
+                    .filter(|v| tier < 2 || severity::rates(&v.kind, &base, distro))
+                    .map(|v| (tier, v.clone())),
+            );
         }
     }
     let cvss = best_cvss(&cvss_cands);

@@ -31,6 +31,32 @@ pub struct Rated {
 }
 
 /// `severity medium from Ubuntu priority (medium) in USN-5844-1`.
+/// Whether a rating of kind `kind` (`Ubuntu priority`, `AlmaLinux severity`, `GHSA
+/// severity`, …) rates a package of ecosystem `base` (`distro`: a distribution's package).
+/// A distribution's rating rates its own packages only; a database's (GHSA, a language
+/// database) rates library packages, never a distribution's build of the code.
+pub fn rates(kind: &str, base: &str, distro: bool) -> bool {
+    if kind
+        .strip_prefix(base)
+        .is_some_and(|rest| rest.starts_with(' '))
+    {
+        return true;
+    }
+    let of_a_distro = [
+        "Ubuntu ",
+        "Debian ",
+        "AlmaLinux ",
+        "Rocky Linux ",
+        "Red Hat ",
+        "Oracle Linux ",
+        "SUSE ",
+        "Alpine ",
+    ]
+    .iter()
+    .any(|d| kind.starts_with(d));
+    !of_a_distro && !distro
+}
+
 fn vendor_words(v: &VendorSeverity) -> String {
     format!("{} ({}) in {}", v.kind, v.label, v.record())
 }
@@ -226,5 +252,24 @@ mod tests {
         let r = rate(&p, Some(&c), Some(&ubuntu("high", Severity::High)));
         assert_eq!((r.severity, r.score), (Severity::High, 7.4));
         assert!(r.reasons[1].ends_with("agrees: high"), "{:?}", r.reasons);
+    }
+}
+
+#[cfg(test)]
+mod rates_tests {
+    use super::rates;
+
+    /// Review finding: a Debian finding took Ubuntu's priority (or GitHub's rating) of the
+    /// same CVE through the merged identity.
+    #[test]
+    fn a_rating_rates_only_its_own_kind_of_package() {
+        assert!(rates("Ubuntu priority", "Ubuntu", true));
+        assert!(!rates("Ubuntu priority", "Debian", true));
+        assert!(!rates("GHSA severity", "Debian", true));
+        assert!(rates("GHSA severity", "PyPI", false));
+        assert!(rates("AlmaLinux severity", "AlmaLinux", true));
+        assert!(!rates("AlmaLinux severity", "Rocky Linux", true));
+        assert!(!rates("Ubuntu priority", "PyPI", false));
+        assert!(rates("PYSEC severity", "PyPI", false));
     }
 }

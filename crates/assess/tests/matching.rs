@@ -1427,3 +1427,86 @@ fn a_pro_host_is_judged_against_the_pro_stream() {
         );
     }
 }
+
+fn cvss98_nvd() -> caulk_model::advisory::CvssScore {
+    caulk_model::advisory::CvssScore {
+        version: caulk_model::advisory::CvssVersion::V3_1,
+        vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H".into(),
+        base_score: 9.8,
+        severity: caulk_model::advisory::Severity::Critical,
+        published_score: Some(9.8),
+        source: "nvd".into(),
+    }
+}
+
+/// Review finding: a Debian finding took its severity from Ubuntu's priority (or GitHub's
+/// rating) of the same CVE through the merged identity. A distribution's rating rates its
+/// own packages only.
+#[test]
+fn a_debian_finding_never_takes_ubuntus_or_githubs_rating() {
+    use caulk_model::advisory::VendorSeverity;
+    let mut src = MemSource::new();
+    let mut deb = adv(
+        "DEBIAN-CVE-2024-1111",
+        vec![fixed_in("Debian:12", "glibc", "2.36-9+deb12u4")],
+    );
+    deb.upstream = vec!["CVE-2024-1111".into()];
+    src.add(deb);
+    src.add_cvss("CVE-2024-1111", cvss98_nvd());
+    let mut ubu = adv(
+        "UBUNTU-CVE-2024-1111",
+        vec![fixed_in("Ubuntu:22.04:LTS", "glibc", "2.35-0ubuntu3.5")],
+    );
+    ubu.upstream = vec!["CVE-2024-1111".into()];
+    ubu.vendor_severity = vec![VendorSeverity {
+        severity: caulk_model::advisory::Severity::Low,
+        label: "negligible".into(),
+        kind: "Ubuntu priority".into(),
+        source: "osv:UBUNTU-CVE-2024-1111".into(),
+    }];
+    src.add(ubu);
+    let mut ghsa = adv("GHSA-aaaa-bbbb-cccc", vec![]);
+    ghsa.aliases = vec!["CVE-2024-1111".into()];
+    ghsa.vendor_severity = vec![VendorSeverity {
+        severity: caulk_model::advisory::Severity::Low,
+        label: "LOW".into(),
+        kind: "GHSA severity".into(),
+        source: "osv:GHSA-aaaa-bbbb-cccc".into(),
+    }];
+    src.add(ghsa);
+    let inv = inventory(vec![pkg(
+        "Debian:12",
+        "libc6",
+        "2.36-9+deb12u3",
+        Some(("glibc", "2.36-9+deb12u3")),
+    )]);
+    let r = run(&inv, &src);
+    assert_eq!(r.findings.len(), 1, "{:?}", ids(&r));
+    let f = &r.findings[0];
+    assert_eq!(
+        f.severity,
+        caulk_model::advisory::Severity::Critical,
+        "{:?}",
+        f.priority.reasons
+    );
+    assert!(f.vendor_severity.is_none(), "{:?}", f.vendor_severity);
+}
+
+/// Review finding: packages matching skips (an Ubuntu host caulk cannot place) are counted
+/// as not checked, so a scan of nothing else is incomplete.
+#[test]
+fn packages_matching_skips_are_counted_as_not_checked() {
+    let src = MemSource::new();
+    let inv = inventory(vec![pkg(
+        "Ubuntu",
+        "libc6",
+        "2.35-0ubuntu3.4",
+        Some(("glibc", "2.35-0ubuntu3.4")),
+    )]);
+    let r = run_with(&inv, &src, None, &["osv/Ubuntu"]);
+    assert_eq!(r.target.packages, 1);
+    assert_eq!(r.summary.packages_not_checked, 1, "{:#?}", r.issues);
+    // With no feed for the ecosystem, counted once, not twice.
+    let r = run_with(&inv, &src, None, &["osv/Debian"]);
+    assert_eq!(r.summary.packages_not_checked, 1, "{:#?}", r.issues);
+}

@@ -423,7 +423,7 @@ fn status(a: &StatusArgs) -> Result<ExitCode> {
             .max();
         checked.push(at);
     }
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::output::stdout();
     match a.format {
         Format::Json => {
             let list: Vec<serde_json::Value> = feeds

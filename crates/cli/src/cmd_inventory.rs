@@ -47,8 +47,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         inventory: None,
     })?
     .inventory;
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut out = std::io::BufWriter::new(crate::output::stdout());
     let written: std::io::Result<()> = (|| {
         match args.format {
             Format::Json => {

@@ -93,8 +93,9 @@ pub struct Args {
     /// Leave out findings that have no fix (unfixed, will-not-fix).
     #[arg(long)]
     ignore_unfixed: bool,
-    /// Write the report to this file instead of stdout (replaced whole, never left half
-    /// written).
+    /// Write the report to this file instead of stdout (`-`: stdout). A regular file is
+    /// replaced whole, never left half written, keeping its permissions; a symlink is written
+    /// through; a device or FIFO is written in place.
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
     /// Colour in the table: `auto` when stdout is a terminal and NO_COLOR is not set.
@@ -232,7 +233,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let report = outcome.report;
 
     let stdout = std::io::stdout();
-    let to_terminal = args.output.is_none() && stdout.is_terminal();
+    let to_stdout = args.output.as_deref().is_none_or(|p| p.as_os_str() == "-");
+    let to_terminal = to_stdout && stdout.is_terminal();
     let colour = args.color.enabled(to_terminal);
     let mut sink = crate::output::Sink::open(args.output.as_deref())?;
     let mut out = std::io::BufWriter::new(&mut sink);

@@ -71,7 +71,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         // The reader went away (`caulk db status | head`): nothing more to say to anyone.
-        Err(e) if closed_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) if output::stdout_closed() && closed_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("caulk: {}", error_chain(&e));
             ExitCode::from(2)
@@ -79,7 +79,7 @@ fn main() -> ExitCode {
     }
 }
 
-/// Whether `e` comes from writing to a pipe whose reader has gone.
+/// Whether `e` comes from a broken pipe (the caller checks it was stdout's).
 fn closed_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
         c.downcast_ref::<std::io::Error>()
@@ -114,7 +114,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Db(args) => cmd_db::run(args),
         Command::Scan(args) => cmd_scan::run(args),
         Command::Version(VersionCommand::Schemes) => {
-            let mut out = std::io::stdout().lock();
+            let mut out = output::stdout();
             for s in Scheme::ALL {
                 writeln!(out, "{}\t{}", s.name(), scheme_ecosystems(s))?;
             }
@@ -188,7 +188,7 @@ fn compare(args: CompareArgs) -> Result<ExitCode> {
 /// `error:` line, never the end of the run.
 fn batch(scheme: Scheme) -> Result<()> {
     let stdin = std::io::stdin().lock();
-    let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let mut out = BufWriter::with_capacity(1 << 16, output::stdout());
     let mut reader = std::io::BufReader::with_capacity(1 << 16, stdin);
     let mut buf = Vec::with_capacity(256);
     let mut line_no = 0usize;

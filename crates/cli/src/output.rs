@@ -6,8 +6,49 @@ use anyhow::{Context, Result};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// Set when a write to stdout failed because its reader had gone (`caulk … | head`): only
+/// then does a broken pipe end the command quietly — a broken pipe elsewhere (a socket, a
+/// child's stdin) is an error like any other.
+static STDOUT_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether a write to stdout met a closed pipe.
+pub fn stdout_closed() -> bool {
+    STDOUT_CLOSED.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Stdout, noting a closed pipe (see [`stdout_closed`]). Every command writes its output
+/// through this.
+pub struct Stdout(std::io::StdoutLock<'static>);
+
+pub fn stdout() -> Stdout {
+    Stdout(std::io::stdout().lock())
+}
+
+fn note<T>(r: std::io::Result<T>) -> std::io::Result<T> {
+    if let Err(e) = &r
+        && e.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        STDOUT_CLOSED.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+    r
+}
+
+impl Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        note(self.0.write(buf))
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        note(self.0.flush())
+    }
+}
+
 pub enum Sink {
-    Stdout(std::io::StdoutLock<'static>),
+    Stdout(Stdout),
+    /// Not a regular file (`/dev/null`, a FIFO, a terminal): written in place, never replaced.
+    Direct {
+        file: std::fs::File,
+        path: PathBuf,
+    },
     File {
         file: std::fs::File,
         tmp: PathBuf,
@@ -19,9 +60,36 @@ pub enum Sink {
 impl Sink {
     /// Stdout when `path` is `None`, else a temporary file beside `path`.
     pub fn open(path: Option<&Path>) -> Result<Sink> {
-        let Some(path) = path else {
-            return Ok(Sink::Stdout(std::io::stdout().lock()));
+        let Some(given) = path.filter(|p| p.as_os_str() != "-") else {
+            return Ok(Sink::Stdout(stdout()));
         };
+        // A symlink is written through: the file it names is replaced, not the link.
+        let resolved;
+        let path = match std::fs::symlink_metadata(given) {
+            Ok(m) if m.file_type().is_symlink() => {
+                resolved = std::fs::canonicalize(given).with_context(|| {
+                    format!("--output {}: a symlink to nothing", given.display())
+                })?;
+                resolved.as_path()
+            }
+            _ => given,
+        };
+        let existing = std::fs::metadata(path).ok();
+        if let Some(m) = &existing
+            && !m.is_file()
+        {
+            if m.is_dir() {
+                anyhow::bail!("--output {}: a directory", given.display());
+            }
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .with_context(|| format!("--output {}", given.display()))?;
+            return Ok(Sink::Direct {
+                file,
+                path: given.to_path_buf(),
+            });
+        }
         let name = path
             .file_name()
             .with_context(|| format!("--output {}: not a file name", path.display()))?;
@@ -38,6 +106,10 @@ impl Sink {
             .create_new(true)
             .open(&tmp)
             .with_context(|| format!("--output {}: creating {}", path.display(), tmp.display()))?;
+        // The report keeps the permissions of the file it replaces (a 0600 report stays one).
+        if let Some(m) = &existing {
+            let _ = file.set_permissions(m.permissions());
+        }
         Ok(Sink::File {
             file,
             tmp,
@@ -50,7 +122,9 @@ impl Sink {
     pub fn describe(&self) -> String {
         match self {
             Sink::Stdout(_) => "writing stdout".into(),
-            Sink::File { path, .. } => format!("writing {}", path.display()),
+            Sink::File { path, .. } | Sink::Direct { path, .. } => {
+                format!("writing {}", path.display())
+            }
         }
     }
 
@@ -82,13 +156,13 @@ impl Write for Sink {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         match self {
             Sink::Stdout(s) => s.write(buf),
-            Sink::File { file, .. } => file.write(buf),
+            Sink::File { file, .. } | Sink::Direct { file, .. } => file.write(buf),
         }
     }
     fn flush(&mut self) -> std::io::Result<()> {
         match self {
             Sink::Stdout(s) => s.flush(),
-            Sink::File { file, .. } => file.flush(),
+            Sink::File { file, .. } | Sink::Direct { file, .. } => file.flush(),
         }
     }
 }

@@ -875,9 +875,41 @@ fn unreadable_targets_never_scan_clean() {
     bad(
         &["--sbom", "npm.cdx.json"],
         &[
-            "has no advisories for any ecosystem of the target (npm): not one of its 1 packages was checked",
+            "not one of the target's 1 packages could be checked (npm)",
             "warning: the database has no osv/npm feed: 1 npm package(s) not checked",
         ],
+    );
+    // An SBOM read whole that declares nothing is an answer, not a lost input.
+    std::fs::write(
+        d.join("empty.cdx.json"),
+        json!({"bomFormat": "CycloneDX", "specVersion": "1.6", "components": []}).to_string(),
+    )
+    .unwrap();
+    caulk(d)
+        .args([
+            "scan",
+            "--sbom",
+            "empty.cdx.json",
+            "--db",
+            "adv.db",
+            "--today",
+            TODAY,
+        ])
+        .args(["--fail-on", "high"])
+        .assert()
+        .code(0);
+    // An Ubuntu host caulk cannot place (no release): every package skipped by matching.
+    std::fs::create_dir_all(d.join("ubuntu-nover/etc")).unwrap();
+    std::fs::create_dir_all(d.join("ubuntu-nover/var/lib/dpkg")).unwrap();
+    std::fs::write(d.join("ubuntu-nover/etc/os-release"), "ID=ubuntu\n").unwrap();
+    std::fs::write(
+        d.join("ubuntu-nover/var/lib/dpkg/status"),
+        "Package: bash\nStatus: install ok installed\nVersion: 5.1-6ubuntu1\nArchitecture: amd64\n\n",
+    )
+    .unwrap();
+    bad(
+        &["--root", "ubuntu-nover"],
+        &["not one of the target's 1 packages could be checked"],
     );
     // A named input is checked before a mirror is imported: the database is not touched.
     let before = std::fs::read(d.join("adv.db")).unwrap();
@@ -1033,6 +1065,49 @@ fn output_file_filters_and_colour() {
             .to_string_lossy()
             .ends_with(".tmp")),
         "a temporary file was left"
+    );
+    // `-` is stdout; a symlink is written through (the link stays); a FIFO (as /dev/null
+    // would be, a device) is written in place, never replaced by a regular file.
+    let out = scan(d, &["--format", "json", "-o", "-"]).output().unwrap();
+    assert!(serde_json::from_slice::<Value>(&out.stdout).is_ok());
+    std::fs::write(d.join("real.json"), "old").unwrap();
+    std::os::unix::fs::symlink(d.join("real.json"), d.join("link.json")).unwrap();
+    scan(d, &["--format", "json", "-o", "link.json"])
+        .assert()
+        .success();
+    assert!(
+        std::fs::symlink_metadata(d.join("link.json"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let through: Value =
+        serde_json::from_slice(&std::fs::read(d.join("real.json")).unwrap()).unwrap();
+    assert!(through["findings"] == all["findings"]);
+    let fifo = d.join("fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    scan(d, &["--format", "json", "-o", "fifo"])
+        .assert()
+        .success();
+    let got = reader.join().unwrap();
+    assert!(serde_json::from_slice::<Value>(&got).is_ok());
+    use std::os::unix::fs::FileTypeExt;
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo(),
+        "the FIFO was replaced"
     );
     // A directory that does not exist: an error naming it, exit 2.
     scan(d, &["-o", "no/such/dir/out.txt"])

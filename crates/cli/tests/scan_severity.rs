@@ -420,9 +420,9 @@ fn a_merged_vulnerability_takes_scores_from_every_record() {
     let f = finding(&r, "python3-urllib3", "CVE-2026-2001");
     assert_eq!(f["advisory_ids"], json!(["DSA-9100-1"]));
     assert_eq!(f["cvss"]["source"], "osv:GHSA-aaaa-bbbb-cccc");
-    // Several vendors rate it: the most severe of the other records' ratings is shown.
-    assert_eq!(f["vendor_severity"]["source"], "osv:GHSA-aaaa-bbbb-cccc");
-    assert_eq!(f["vendor_severity"]["kind"], "GHSA severity");
+    // Other records rate it (GitHub for the PyPI package, Ubuntu for Ubuntu's build): their
+    // words do not rate Debian's package; the CVSS vector of the vulnerability does.
+    assert_eq!(f["vendor_severity"], Value::Null);
     assert_eq!(
         (&f["severity"], &f["severity_source"]),
         (&json!("medium"), &json!("cvss"))

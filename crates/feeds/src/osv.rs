@@ -703,7 +703,7 @@ fn check_cves_map(a: &Affected, ai: usize, out: &mut Vec<Finding>) {
         warn(
             out,
             format!(
-                "a map of {:?} in an entry of {:?}",
+                "a map of {:?} in an entry of {:?}: not used, the entry covers every vulnerability of the record",
                 me.chars().take(60).collect::<String>(),
                 p.ecosystem
             ),
@@ -809,6 +809,13 @@ impl Affected {
         let Some(Ok(map)) = self.database_specific.as_ref()?.cves_map.as_ref() else {
             return None;
         };
+        // A map says which CVEs apply to *its* release: one for another release decides
+        // nothing about this entry's.
+        if let (Some(me), Some(p)) = (&map.ecosystem, &self.package)
+            && me.trim() != p.ecosystem.trim()
+        {
+            return None;
+        }
         let cves: Vec<EntryCve> = map
             .cves
             .iter()
@@ -1225,9 +1232,11 @@ mod tests {
             ("null".into(), None, 0),
             (r#"{"cves":null}"#.into(), None, 1),
             (r#"{"cves":[{"id":""},{"id":"CVE-2023-2"}]}"#.into(), Some(1), 1),
+            // A map of another release: warned about and not used (review finding: it
+            // decided which CVEs this release's entry covers).
             (
                 r#"{"ecosystem":"Ubuntu:22.04:LTS","cves":[{"id":"CVE-2023-2"}]}"#.into(),
-                Some(1),
+                None,
                 1,
             ),
             (

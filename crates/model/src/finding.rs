@@ -973,6 +973,11 @@ pub struct Summary {
     pub installability_checked: bool,
     pub suppressed: u64,
     pub issues: u64,
+    /// Packages that could not be checked at all: matching skipped them (a distro release
+    /// caulk cannot place, an ecosystem with no version order) or the database has no feed
+    /// for their ecosystem. The issues say why. Added within format 1.
+    #[serde(default)]
+    pub packages_not_checked: u64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

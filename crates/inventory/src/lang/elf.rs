@@ -43,7 +43,13 @@ impl Elf {
             .iter()
             .filter(|s| !s.nobits && s.addr != 0)
             .find(|s| addr >= s.addr && addr - s.addr < s.size)
-            .map(|s| (s.offset + (addr - s.addr), s.size - (addr - s.addr)))
+            // A hostile section offset must not overflow (a panic in debug and fuzz builds).
+            .and_then(|s| {
+                Some((
+                    s.offset.checked_add(addr - s.addr)?,
+                    s.size - (addr - s.addr),
+                ))
+            })
     }
 
     /// Read a whole section, at most `max` bytes (`Err` past it).

@@ -289,12 +289,14 @@ impl Walker<'_> {
         self.bytes = self.bytes.saturating_add(n);
         if self.bytes > self.limits.max_root_read_bytes {
             self.bytes_hit = true;
+            // About the walk, not the file it was reading: named after the root, like the
+            // walk's other bounds, so it never reads as a lost input.
             self.out.issues.push(
                 Issue::new(
-                    file,
+                    "/",
                     IssueKind::Limit,
                     format!(
-                        "more than {} bytes read for language packages; the rest of the walk reads no file",
+                        "more than {} bytes read for language packages (at {file}); the rest of the walk reads no file",
                         self.limits.max_root_read_bytes
                     ),
                 ),

@@ -900,6 +900,7 @@ pub fn report() -> ScanReport {
             installability_checked: true,
             suppressed: 1,
             issues: 2,
+            packages_not_checked: 0,
         },
         filter: None,
     }
