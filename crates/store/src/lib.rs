@@ -283,9 +283,14 @@ impl Store {
         dispatch!(self.fleet_packages(after, limit))
     }
 
-    /// The hosts that have a package, by id.
-    pub async fn hosts_with_package(&self, package: PackageId) -> Result<Vec<HostId>> {
-        dispatch!(self.hosts_with_package(package))
+    /// Which hosts have which of `packages`: (package, host) pairs sorted. One pass over the
+    /// links (there is no index by package, see the schema): ask once per assessment with
+    /// every affected package, not once per package.
+    pub async fn hosts_with_packages(
+        &self,
+        packages: &[PackageId],
+    ) -> Result<Vec<(PackageId, HostId)>> {
+        dispatch!(self.hosts_with_packages(packages))
     }
 
     /// Row counts (hosts, distinct packages, host→package links).

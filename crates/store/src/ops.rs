@@ -949,16 +949,21 @@ macro_rules! ops {
             .collect()
         }
 
-        pub(crate) async fn hosts_with_package(pool: &Pool, pid: PackageId) -> Result<Vec<HostId>> {
-            Ok(sqlx::query_scalar::<_, i64>(
-                "SELECT host_id FROM host_package WHERE package_id = $1 ORDER BY host_id",
-            )
-            .bind(pid.0)
-            .fetch_all(pool)
-            .await?
-            .into_iter()
-            .map(HostId)
-            .collect())
+        pub(crate) async fn hosts_with_packages(
+            pool: &Pool,
+            packages: &[PackageId],
+        ) -> Result<Vec<(PackageId, HostId)>> {
+            if packages.is_empty() {
+                return Ok(Vec::new());
+            }
+            let ids: Vec<i64> = packages.iter().map(|p| p.0).collect();
+            let mut out: Vec<(PackageId, HostId)> = super::links_of_packages(pool, &ids)
+                .await?
+                .into_iter()
+                .map(|(p, h)| (PackageId(p), HostId(h)))
+                .collect();
+            out.sort_unstable();
+            Ok(out)
         }
 
         pub(crate) async fn stats(pool: &Pool) -> Result<StoreStats> {

@@ -121,6 +121,15 @@ pub(crate) async fn insert_changes(
     Ok(())
 }
 
+pub(crate) async fn links_of_packages(pool: &PgPool, ids: &[i64]) -> Result<Vec<(i64, i64)>> {
+    Ok(
+        sqlx::query_as("SELECT package_id, host_id FROM host_package WHERE package_id = ANY($1)")
+            .bind(ids)
+            .fetch_all(pool)
+            .await?,
+    )
+}
+
 pub(crate) mod ops {
     crate::ops::ops!(sqlx::Postgres);
 }

@@ -246,30 +246,38 @@ pub fn snapshot_packages() -> Option<Vec<Package>> {
 /// packages; some lag a version behind on a few, some miss a few, some have a package of
 /// their own — as hosts of one image drift in real life.
 pub fn fleet_inventory(base: &[Package], i: usize) -> Inventory {
+    let mut inv = fleet_variant(base, i / 3, i);
+    inv.host.hostname = Some(format!("host-{i}"));
+    if i.is_multiple_of(10) {
+        let mut p = base[0].clone();
+        p.name = format!("local-tool-{i}");
+        inv.packages.push(p);
+    }
+    inv
+}
+
+/// The shared part of [`fleet_inventory`]: depends on `generation % 5` and `missing % 7`
+/// only (35 variants), so a bench can build each once.
+pub fn fleet_variant(base: &[Package], generation: usize, missing: usize) -> Inventory {
     let mut packages: Vec<Package> = Vec::with_capacity(base.len() + 1);
     for (j, p) in base.iter().enumerate() {
         // About 1 host in 7 misses package j for a small set of j.
-        if j % 97 == 0 && (i + j).is_multiple_of(7) {
+        if j % 97 == 0 && (missing + j).is_multiple_of(7) {
             continue;
         }
         let mut p = p.clone();
         // One of 5 version generations of every 50th package.
         if j % 50 == 0 {
-            let generation = (i / 3 + j) % 5;
-            if generation > 0 {
-                p.version = format!("{}+fleet{generation}", p.version);
+            let g = (generation + j) % 5;
+            if g > 0 {
+                p.version = format!("{}+fleet{g}", p.version);
             }
         }
         packages.push(p);
     }
-    if i.is_multiple_of(10) {
-        let mut p = base[0].clone();
-        p.name = format!("local-tool-{i}");
-        packages.push(p);
-    }
     Inventory {
         host: Host {
-            hostname: Some(format!("host-{i}")),
+            hostname: None,
             arch: Some("x86_64".into()),
             os: Some(OsInfo {
                 id: Some("debian".into()),
