@@ -34,6 +34,13 @@ mod types;
 mod validate;
 
 pub use digest::package_key;
+
+/// The hash the store keeps of an inventory: packages as a set (order and exact duplicates
+/// do not count), host facts and issues in canonical order. An agent computes it to check in
+/// without sending an unchanged inventory ([`Store::check_in_unchanged`]).
+pub fn inventory_hash(inventory: &Inventory) -> Result<[u8; 32]> {
+    Ok(digest::prepare(inventory)?.hash)
+}
 pub use secret::{NewSecret, TokenKind};
 pub use sqlite::SqliteOptions;
 pub use types::*;
@@ -111,6 +118,47 @@ enum Backend {
 #[derive(Debug, Clone)]
 pub struct Store {
     backend: Backend,
+    packages: std::sync::Arc<PackageCache>,
+}
+
+/// Package key → package row id, of committed rows only. Package rows are never deleted or
+/// changed, so an entry never goes stale; a fleet's shared packages then cost no SQL at all
+/// when a host stores its first inventory. Bounded: cleared when full.
+#[derive(Debug, Default)]
+pub(crate) struct PackageCache(std::sync::Mutex<std::collections::HashMap<[u8; 32], i64>>);
+
+impl PackageCache {
+    const MAX: usize = 2_000_000;
+
+    /// The ids known for `keys`, and the keys not known.
+    pub(crate) fn lookup(
+        &self,
+        keys: &[[u8; 32]],
+    ) -> (std::collections::HashMap<[u8; 32], i64>, Vec<[u8; 32]>) {
+        let map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let mut found = std::collections::HashMap::with_capacity(keys.len());
+        let mut missing = Vec::new();
+        for k in keys {
+            match map.get(k) {
+                Some(id) => {
+                    found.insert(*k, *id);
+                }
+                None => missing.push(*k),
+            }
+        }
+        (found, missing)
+    }
+
+    /// Remember committed rows.
+    pub(crate) fn remember(&self, rows: impl IntoIterator<Item = ([u8; 32], i64)>) {
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        for (k, id) in rows {
+            if map.len() >= Self::MAX {
+                map.clear();
+            }
+            map.insert(k, id);
+        }
+    }
 }
 
 /// Run `ops::$f` on whichever backend the store has.
@@ -148,6 +196,7 @@ impl Store {
         sqlite::ops::migrate(&pool).await?;
         Ok(Store {
             backend: Backend::Sqlite(pool),
+            packages: Default::default(),
         })
     }
 
@@ -164,6 +213,7 @@ impl Store {
         postgres::ops::migrate(&pool).await?;
         Ok(Store {
             backend: Backend::Postgres(pool),
+            packages: Default::default(),
         })
     }
 
@@ -260,7 +310,19 @@ impl Store {
         inventory: &Inventory,
         now: Timestamp,
     ) -> Result<InventoryOutcome> {
-        dispatch!(self.record_inventory(id, inventory, now))
+        dispatch!(self.record_inventory(&self.packages, id, inventory, now))
+    }
+
+    /// The cheap check-in of an agent that sends only its inventory's hash
+    /// ([`inventory_hash`]): `true` (and last seen written) when it is the stored one;
+    /// `false` means the agent must send the whole inventory.
+    pub async fn check_in_unchanged(
+        &self,
+        id: HostId,
+        hash: &[u8; 32],
+        now: Timestamp,
+    ) -> Result<bool> {
+        dispatch!(self.check_in_unchanged(id, hash, now))
     }
 
     /// The host's current inventory (packages in canonical order), `None` before its first.

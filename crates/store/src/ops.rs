@@ -674,8 +674,27 @@ macro_rules! ops {
             })
         }
 
+        pub(crate) async fn check_in_unchanged(
+            pool: &Pool,
+            id: HostId,
+            hash: &[u8; 32],
+            now: Timestamp,
+        ) -> Result<bool> {
+            let n = sqlx::query(
+                "UPDATE host SET last_seen = $1 WHERE id = $2 AND inventory_hash = $3",
+            )
+            .bind(us(now))
+            .bind(id.0)
+            .bind(&hash[..])
+            .execute(pool)
+            .await?
+            .rows_affected();
+            Ok(n == 1)
+        }
+
         pub(crate) async fn record_inventory(
             pool: &Pool,
+            cache: &PackageCache,
             id: HostId,
             inv: &Inventory,
             now: Timestamp,
@@ -683,16 +702,23 @@ macro_rules! ops {
             validate::inventory(inv)?;
             let prep = digest::prepare(inv)?;
             // The unchanged check-in: one statement, no transaction of ours.
-            let n = sqlx::query("UPDATE host SET last_seen = $1 WHERE id = $2 AND inventory_hash = $3")
-                .bind(us(now))
-                .bind(id.0)
-                .bind(&prep.hash[..])
-                .execute(pool)
-                .await?
-                .rows_affected();
-            if n == 1 {
+            if check_in_unchanged(pool, id, &prep.hash, now).await? {
                 return Ok(InventoryOutcome::Unchanged);
             }
+            // Package ids of committed rows, found before the write transaction (the cache,
+            // then one read): only what is new is looked up while holding the write lock.
+            let keys: Vec<[u8; 32]> = prep.packages.iter().map(|p| p.0).collect();
+            let (mut ids, unknown) = cache.lookup(&keys);
+            if !unknown.is_empty() {
+                let mut conn = pool.acquire().await?;
+                let mut found = Vec::new();
+                for (pid, key) in super::package_ids(&mut conn, &unknown).await? {
+                    found.push((hash32(key, "package key")?, pid));
+                }
+                cache.remember(found.iter().copied());
+                ids.extend(found);
+            }
+
             let mut tx = super::begin_write(pool).await?;
             let stored: Option<Option<Vec<u8>>> =
                 sqlx::query_scalar("SELECT inventory_hash FROM host WHERE id = $1")
@@ -717,24 +743,21 @@ macro_rules! ops {
             }
             let first = stored.is_none();
 
-            // Package rows: find the known ones, insert the others (shared from then on).
-            let keys: Vec<[u8; 32]> = prep.packages.iter().map(|p| p.0).collect();
-            let mut ids: HashMap<[u8; 32], i64> = HashMap::with_capacity(keys.len());
-            for (pid, key) in super::package_ids(&mut tx, &keys).await? {
-                ids.insert(hash32(key, "package key")?, pid);
-            }
+            // New package rows (shared from then on); remembered only once committed.
             let missing: Vec<([u8; 32], &Package)> = prep
                 .packages
                 .iter()
                 .filter(|(k, _)| !ids.contains_key(k))
                 .copied()
                 .collect();
+            let mut inserted = Vec::new();
             if !missing.is_empty() {
                 super::insert_packages(&mut tx, &missing).await?;
                 let mk: Vec<[u8; 32]> = missing.iter().map(|m| m.0).collect();
                 for (pid, key) in super::package_ids(&mut tx, &mk).await? {
-                    ids.insert(hash32(key, "package key")?, pid);
+                    inserted.push((hash32(key, "package key")?, pid));
                 }
+                ids.extend(inserted.iter().copied());
             }
             let mut new: HashMap<PackageId, Identity> = HashMap::with_capacity(keys.len());
             for (k, p) in &prep.packages {
@@ -816,6 +839,7 @@ macro_rules! ops {
                 }
             }
             tx.commit().await?;
+            cache.remember(inserted);
             Ok(if first {
                 InventoryOutcome::First {
                     packages: new.len() as u64,

@@ -28,14 +28,14 @@ pub(crate) async fn migration_lock(tx: &mut sqlx::Transaction<'static, Postgres>
 }
 
 pub(crate) async fn package_ids(
-    tx: &mut sqlx::Transaction<'static, Postgres>,
+    conn: &mut sqlx::PgConnection,
     keys: &[[u8; 32]],
 ) -> Result<Vec<(i64, Vec<u8>)>> {
     let keys: Vec<Vec<u8>> = keys.iter().map(|k| k.to_vec()).collect();
     Ok(
         sqlx::query_as("SELECT id, key FROM package WHERE key = ANY($1)")
             .bind(keys)
-            .fetch_all(&mut **tx)
+            .fetch_all(&mut *conn)
             .await?,
     )
 }

@@ -78,7 +78,7 @@ fn json_ids(ids: &[i64]) -> String {
 }
 
 pub(crate) async fn package_ids(
-    tx: &mut sqlx::Transaction<'static, Sqlite>,
+    conn: &mut sqlx::SqliteConnection,
     keys: &[[u8; 32]],
 ) -> Result<Vec<(i64, Vec<u8>)>> {
     let hexes: Vec<String> = keys.iter().map(|k| hex(k)).collect();
@@ -87,7 +87,7 @@ pub(crate) async fn package_ids(
         "SELECT id, key FROM package WHERE key IN (SELECT unhex(value) FROM json_each($1))",
     )
     .bind(json)
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *conn)
     .await?)
 }
 

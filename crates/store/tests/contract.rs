@@ -778,11 +778,17 @@ async fn an_unchanged_check_in_is_detected_and_only_touches_last_seen() {
             1,
             "no event for unchanged"
         );
+        // An agent that sends only the hash.
+        let hash = inventory_hash(&inv).unwrap();
+        assert_eq!(hash, inventory_hash(&shuffled).unwrap());
+        assert!(s.check_in_unchanged(h, &hash, at(4)).await.unwrap());
+        assert!(!s.check_in_unchanged(h, &[7; 32], at(5)).await.unwrap());
+        assert_eq!(s.host(h).await.unwrap().last_seen, at(4));
         // A changed fact (not a package) is a change.
         let mut rebooted = inv.clone();
         rebooted.host.kernel.running = Some("6.1.0-99-amd64".into());
         assert_eq!(
-            s.record_inventory(h, &rebooted, at(4)).await.unwrap(),
+            s.record_inventory(h, &rebooted, at(6)).await.unwrap(),
             InventoryOutcome::Changed {
                 added: 0,
                 removed: 0,
