@@ -225,6 +225,7 @@ async fn baseline(
                     .filename(path)
                     .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
                     .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
+                    .pragma("cache_size", "-32768")
                     .busy_timeout(Duration::from_secs(30)),
             )
             .await

@@ -55,9 +55,13 @@ CREATE TABLE package (
 );
 CREATE INDEX package_triple ON package (ecosystem, name, version);
 
+-- No foreign keys on the links: they would check two parent rows per link (SQLite) or fire
+-- two triggers per link (PostgreSQL) — most of a first inventory's time — for ids the store
+-- itself just read or inserted in the same transaction. Deleting a host must delete its
+-- links and history explicitly.
 CREATE TABLE host_package (
-    host_id    INTEGER NOT NULL REFERENCES host (id) ON DELETE CASCADE,
-    package_id INTEGER NOT NULL REFERENCES package (id),
+    host_id    INTEGER NOT NULL,
+    package_id INTEGER NOT NULL,
     PRIMARY KEY (host_id, package_id)
 ) WITHOUT ROWID;
 -- No (package_id, host_id) index: a host's links are contiguous in the primary key, so
@@ -83,8 +87,8 @@ CREATE INDEX inventory_event_host ON inventory_event (host_id, id);
 CREATE TABLE inventory_change (
     event_id       INTEGER NOT NULL REFERENCES inventory_event (id) ON DELETE CASCADE,
     kind           TEXT    NOT NULL CHECK (kind IN ('added', 'removed', 'changed')),
-    package_id     INTEGER NOT NULL REFERENCES package (id),
-    old_package_id INTEGER REFERENCES package (id)
+    package_id     INTEGER NOT NULL,  -- package (id), unchecked like the links
+    old_package_id INTEGER
 );
 CREATE INDEX inventory_change_event ON inventory_change (event_id);
 
