@@ -720,11 +720,15 @@ macro_rules! ops {
             }
 
             let mut tx = super::begin_write(pool).await?;
-            let stored: Option<Option<Vec<u8>>> =
-                sqlx::query_scalar("SELECT inventory_hash FROM host WHERE id = $1")
-                    .bind(id.0)
-                    .fetch_optional(&mut *tx)
-                    .await?;
+            // An UPDATE, not a SELECT: it takes the host's row lock (PostgreSQL), so two
+            // check-ins of one host take turns and the second sees the first's inventory.
+            let stored: Option<Option<Vec<u8>>> = sqlx::query_scalar(
+                "UPDATE host SET last_seen = $2 WHERE id = $1 RETURNING inventory_hash",
+            )
+            .bind(id.0)
+            .bind(us(now))
+            .fetch_optional(&mut *tx)
+            .await?;
             let Some(stored) = stored else {
                 return Err(Error::NotFound {
                     what: "host",
@@ -733,11 +737,6 @@ macro_rules! ops {
             };
             if stored.as_deref() == Some(&prep.hash[..]) {
                 // Another check-in of the same inventory got here first.
-                sqlx::query("UPDATE host SET last_seen = $1 WHERE id = $2")
-                    .bind(us(now))
-                    .bind(id.0)
-                    .execute(&mut *tx)
-                    .await?;
                 tx.commit().await?;
                 return Ok(InventoryOutcome::Unchanged);
             }

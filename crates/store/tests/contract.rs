@@ -1001,3 +1001,89 @@ async fn backends_agree_on_the_same_history() {
         assert_eq!(a, p);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_inventories_share_new_package_rows_and_one_host_takes_turns() {
+    for b in backends("concurrent_inv").await {
+        let s = &b.store;
+        // Eight hosts at once, each with the same 50 packages nobody stored yet.
+        let shared: Vec<_> = (0..50)
+            .map(|i| tiny_package(&format!("fresh-{i:02}")))
+            .collect();
+        let mut ids = Vec::new();
+        for i in 0..8 {
+            ids.push(
+                s.create_host(&admin(), &host(&format!("c{i}")), at(0))
+                    .await
+                    .unwrap()
+                    .id,
+            );
+        }
+        let tasks: Vec<_> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, &h)| {
+                let s = s.clone();
+                let mut packages = shared.clone();
+                packages.push(tiny_package(&format!("own-{i}")));
+                tokio::spawn(async move {
+                    let inv = Inventory {
+                        packages,
+                        ..Default::default()
+                    };
+                    s.record_inventory(h, &inv, at(1)).await
+                })
+            })
+            .collect();
+        for t in tasks {
+            assert_eq!(
+                t.await.unwrap().unwrap(),
+                InventoryOutcome::First { packages: 51 },
+                "{}",
+                b.name()
+            );
+        }
+        let st = s.stats().await.unwrap();
+        assert_eq!(
+            (st.packages, st.host_packages),
+            (58, 8 * 51),
+            "{}",
+            b.name()
+        );
+
+        // One host, six different inventories at once: each is stored whole, in turn.
+        let h = ids[0];
+        let tasks: Vec<_> = (0..6)
+            .map(|k| {
+                let s = s.clone();
+                let mut packages = shared.clone();
+                packages.truncate(40 + k);
+                tokio::spawn(async move {
+                    let inv = Inventory {
+                        packages,
+                        ..Default::default()
+                    };
+                    (k, s.record_inventory(h, &inv, at(2 + k as i64)).await)
+                })
+            })
+            .collect();
+        for t in tasks {
+            let (k, r) = t.await.unwrap();
+            assert!(
+                matches!(r, Ok(InventoryOutcome::Changed { .. })),
+                "{}: {k}: {r:?}",
+                b.name()
+            );
+        }
+        let now = s.inventory(h).await.unwrap().unwrap();
+        assert!((40..46).contains(&now.packages.len()));
+        let hist = s.inventory_history(h, 100).await.unwrap();
+        assert_eq!(hist.len(), 7, "{}", b.name());
+        assert_eq!(
+            hist[0].packages,
+            now.packages.len() as u64,
+            "the newest event is the stored inventory"
+        );
+        b.cleanup().await;
+    }
+}
