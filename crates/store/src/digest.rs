@@ -63,34 +63,72 @@ pub(crate) fn collector_parse(s: &str) -> Result<Collector> {
 /// share a row only when they are equal in every field).
 pub fn package_key(p: &Package) -> [u8; 32] {
     let mut h = Sha256::new();
-    put(&mut h, &p.ecosystem);
-    put(&mut h, &p.name);
-    put(&mut h, &p.version);
-    put_opt(&mut h, p.arch.as_deref());
-    put_opt(&mut h, p.source_name.as_deref());
-    put_opt(&mut h, p.source_version.as_deref());
-    put_opt(&mut h, p.purl.as_deref());
-    put_opt(&mut h, p.vendor.as_deref());
-    put(&mut h, &p.file);
-    put(&mut h, state_str(p.state));
-    put(&mut h, collector_str(p.collector));
+    put_package(&mut h, p);
     h.finalize().into()
 }
 
-/// An inventory ready to store: distinct packages with their keys (sorted by key), the
-/// facts and issues as JSON, and the hash of it all.
+/// An inventory ready to store: its distinct packages in canonical order, the facts and
+/// issues as JSON, and the hash of it all. The package keys are computed only when the
+/// inventory changed ([`Prepared::keyed`]): an unchanged check-in hashes the inventory in one
+/// stream instead of 700 small SHA-256 computations.
 pub(crate) struct Prepared<'a> {
-    pub packages: Vec<([u8; 32], &'a Package)>,
+    pub packages: Vec<&'a Package>,
     pub facts: String,
     pub issues: String,
     pub hash: [u8; 32],
 }
 
+impl<'a> Prepared<'a> {
+    /// The distinct packages with their row keys, sorted by key (the order rows are
+    /// inserted in, so that concurrent writers lock index entries in one order).
+    pub(crate) fn keyed(&self) -> Vec<([u8; 32], &'a Package)> {
+        let mut v: Vec<([u8; 32], &Package)> =
+            self.packages.iter().map(|p| (package_key(p), *p)).collect();
+        v.sort_unstable_by_key(|a| a.0);
+        v
+    }
+}
+
+/// Every field, for the canonical order (ties on `sort_key` broken by the rest).
+#[allow(clippy::type_complexity)]
+fn full_key(
+    p: &Package,
+) -> (
+    (&str, &str, &str, &str, &str),
+    (Option<&str>, Option<&str>, Option<&str>, Option<&str>),
+    (Option<&str>, InstallState, Collector),
+) {
+    (
+        p.sort_key(),
+        (
+            p.source_name.as_deref(),
+            p.source_version.as_deref(),
+            p.purl.as_deref(),
+            p.vendor.as_deref(),
+        ),
+        (p.arch.as_deref(), p.state, p.collector),
+    )
+}
+
+fn put_package(h: &mut Sha256, p: &Package) {
+    put(h, &p.ecosystem);
+    put(h, &p.name);
+    put(h, &p.version);
+    put_opt(h, p.arch.as_deref());
+    put_opt(h, p.source_name.as_deref());
+    put_opt(h, p.source_version.as_deref());
+    put_opt(h, p.purl.as_deref());
+    put_opt(h, p.vendor.as_deref());
+    put(h, &p.file);
+    put(h, state_str(p.state));
+    put(h, collector_str(p.collector));
+}
+
 pub(crate) fn prepare(inv: &Inventory) -> Result<Prepared<'_>> {
-    let mut packages: Vec<([u8; 32], &Package)> =
-        inv.packages.iter().map(|p| (package_key(p), p)).collect();
-    packages.sort_unstable_by_key(|a| a.0);
-    packages.dedup_by(|a, b| a.0 == b.0);
+    let mut packages: Vec<&Package> = inv.packages.iter().collect();
+    // Usually sorted already (collectors normalise): the sort is then one pass.
+    packages.sort_by(|a, b| full_key(a).cmp(&full_key(b)));
+    packages.dedup_by(|a, b| a == b);
     // Facts and issues in canonical order, so that an equal inventory hashes equal.
     let mut host = inv.host.clone();
     host.kernel.installed.sort();
@@ -105,8 +143,8 @@ pub(crate) fn prepare(inv: &Inventory) -> Result<Prepared<'_>> {
     put(&mut h, &facts);
     put(&mut h, &issues);
     h.update((packages.len() as u64).to_be_bytes());
-    for (k, _) in &packages {
-        h.update(k);
+    for p in &packages {
+        put_package(&mut h, p);
     }
     Ok(Prepared {
         packages,

@@ -707,7 +707,8 @@ macro_rules! ops {
             }
             // Package ids of committed rows, found before the write transaction (the cache,
             // then one read): only what is new is looked up while holding the write lock.
-            let keys: Vec<[u8; 32]> = prep.packages.iter().map(|p| p.0).collect();
+            let keyed = prep.keyed();
+            let keys: Vec<[u8; 32]> = keyed.iter().map(|p| p.0).collect();
             let (mut ids, unknown) = cache.lookup(&keys);
             if !unknown.is_empty() {
                 let mut conn = pool.acquire().await?;
@@ -743,8 +744,7 @@ macro_rules! ops {
             let first = stored.is_none();
 
             // New package rows (shared from then on); remembered only once committed.
-            let missing: Vec<([u8; 32], &Package)> = prep
-                .packages
+            let missing: Vec<([u8; 32], &Package)> = keyed
                 .iter()
                 .filter(|(k, _)| !ids.contains_key(k))
                 .copied()
@@ -759,7 +759,7 @@ macro_rules! ops {
                 ids.extend(inserted.iter().copied());
             }
             let mut new: HashMap<PackageId, Identity> = HashMap::with_capacity(keys.len());
-            for (k, p) in &prep.packages {
+            for (k, p) in &keyed {
                 let pid = ids
                     .get(k)
                     .ok_or_else(|| Error::Corrupt("a package row vanished while storing".into()))?;
