@@ -26,6 +26,13 @@ What each target gets (the input shape is the target's, see fuzz/fuzz_targets/):
   files and one small lockfile of each of the 13 kinds, filled with the real package names and
   versions of osv-api-oracle/;
 - inventory_purl: the package URLs of the SBOMs and OSV samples.
+- inventory_python / _npm / _gem: core metadata, package.json and gemspecs (file name line
+  first) of real PyPI, npm and RubyGems names and versions from osv-api-oracle/;
+- inventory_jar: zip archives (zipfile) with pom.properties of real Maven coordinates, one
+  with a nested archive;
+- inventory_binary: small ELF64 files with a `.go.buildinfo` section in both layouts (inline
+  varints; pointers to Go string headers in `.data`) and a cargo-auditable `.dep-v0`
+  section, built by elf64() below.
 
 Python 3 standard library only. The data root is --data, else $CAULK_SHARED_DATA, else
 ../shared/data beside the repository.
@@ -546,6 +553,93 @@ def seed_purl(c, data):
         c.add("inventory_purl", p)
 
 
+def elf64(sections):
+    """A little-endian ELF64 file with the given (name, address, bytes) sections and a
+    section-name table: what the binary collector reads (headers and sections only)."""
+    names = b"\0"
+    offs = []
+    for name, _, _ in sections + [(".shstrtab", 0, b"")]:
+        offs.append(len(names))
+        names += name.encode() + b"\0"
+    body = b""
+    placed = []
+    for (name, addr, data) in sections + [(".shstrtab", 0, names)]:
+        placed.append((64 + len(body), len(data), addr))
+        body += data + b"\0" * (-len(data) % 16)
+    shoff = 64 + len(body)
+    hdr = b"\x7fELF" + bytes([2, 1, 1]) + b"\0" * 9
+    hdr += struct.pack("<HHIQQQIHHHHHH", 2, 62, 1, 0, 0, shoff, 0, 64, 56, 0, 64,
+                       len(sections) + 2, len(sections) + 1)
+    sh = b"\0" * 64
+    for i, (off, size, addr) in enumerate(placed):
+        sh += struct.pack("<IIQQQQIIQQ", offs[i], 1, 2, addr, off, size, 0, 0, 16, 0)
+    return hdr + body + sh
+
+
+def go_modinfo(mods):
+    lines = "path\texample.com/cmd\nmod\texample.com\tv1.0.0\t\n"
+    lines += "".join(f"dep\t{n}\t{v}\th1:x=\n" for n, v in mods)
+    return b"0w\xaf\x0c\x92t\x08\x02A\xe1\xc1\x07\xe6\xd6\x18\xe6" + lines.encode() + \
+        b"\xf92C1\x86\x18 r\x00\x82B\x10A\x16\xd8\xf2"
+
+
+def uvarint(n):
+    out = b""
+    while True:
+        b = n & 0x7f
+        n >>= 7
+        out += bytes([b | (0x80 if n else 0)])
+        if not n:
+            return out
+
+
+def seed_lang(c, data):
+    import zlib
+    pypi = oracle_packages(data, "PyPI")[:40]
+    for i in range(0, len(pypi), 4):
+        for n, v in pypi[i:i + 4]:
+            c.add("inventory_python",
+                  f"Metadata-Version: 2.1\nName: {n}\nVersion: {v}\nSummary: s\n\nbody\n")
+    for n, v in oracle_packages(data, "npm")[:30]:
+        c.add("inventory_npm", json.dumps({"name": n, "version": v, "dependencies": {"a": "1"}}))
+    for n, v in oracle_packages(data, "RubyGems")[:30]:
+        c.add("inventory_gem", f"{n}-{v}.gemspec\nGem::Specification.new do |s|\n"
+                               f"  s.name = \"{n}\".freeze\n  s.version = \"{v}\"\nend\n")
+    maven = [(n, v) for n, v in oracle_packages(data, "Maven") if ":" in n][:20]
+    for i in range(0, len(maven), 2):
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\n")
+            for n, v in maven[i:i + 2]:
+                g, a = n.split(":", 1)
+                z.writestr(f"META-INF/maven/{g}/{a}/pom.properties",
+                           f"groupId={g}\nartifactId={a}\nversion={v}\n")
+        c.add("inventory_jar", buf.getvalue())
+        outer = io.BytesIO()
+        with zipfile.ZipFile(outer, "w", zipfile.ZIP_STORED) as z:
+            z.writestr("BOOT-INF/lib/inner.jar", buf.getvalue())
+        c.add("inventory_jar", outer.getvalue())
+    gomods = [(n, v if v.startswith("v") else "v" + v)
+              for n, v in oracle_packages(data, "Go")][:12]
+    crates = oracle_packages(data, "crates.io")[:12]
+    for i in range(0, max(len(gomods), 1), 4):
+        mod = go_modinfo(gomods[i:i + 4])
+        vers = b"go1.21.5"
+        inline = b"\xff Go buildinf:" + bytes([8, 2]) + b"\0" * 16 + \
+            uvarint(len(vers)) + vers + uvarint(len(mod)) + mod
+        deps = {"packages": [{"name": n, "version": v, "source": "crates.io"}
+                             for n, v in crates[i:i + 4]]}
+        dep = zlib.compress(json.dumps(deps).encode())
+        c.add("inventory_binary", elf64([(".go.buildinfo", 0x500000, inline),
+                                         (".dep-v0", 0, dep)]))
+        # Before Go 1.18: two pointers to string headers (address, length) in .data.
+        base = 0x600000
+        strs = struct.pack("<QQQQ", base + 32, len(vers), base + 32 + len(vers), len(mod))
+        ptr = b"\xff Go buildinf:" + bytes([8, 0]) + struct.pack("<QQ", base, base + 16)
+        c.add("inventory_binary", elf64([(".go.buildinfo", 0x500000, ptr),
+                                         (".data", base, strs + vers + mod)]))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, help="the shared data root")
@@ -561,7 +655,7 @@ def main():
     only = {t for t in args.only.split(",") if t}
     c = Corpus(args.out, args.clean, only)
     for step in [seed_versions, seed_range, seed_osv, seed_dpkg, seed_apt, seed_apk, seed_rpm,
-                 seed_os_release, seed_sbom, seed_lockfile, seed_purl]:
+                 seed_os_release, seed_sbom, seed_lockfile, seed_purl, seed_lang]:
         step(c, data)
     for t, (n, size) in sorted(c.counts.items()):
         files = len(list((args.out / t).iterdir()))

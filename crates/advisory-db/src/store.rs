@@ -9,7 +9,7 @@
 
 use caulk_model::advisory::{
     Advisory, AdvisoryFacts, AffectedPackage, CvssScore, CvssVersion, EpssScore, FeedStatus,
-    KevEntry, RansomwareUse, RecordSource, Severity, Vulnerability,
+    KevEntry, RansomwareUse, RecordSource, Severity, VendorSeverity, Vulnerability,
 };
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use std::path::{Path, PathBuf};
@@ -19,7 +19,10 @@ use std::path::{Path, PathBuf};
 /// and `advisory_vulns` are `WITHOUT ROWID`; `meta` holds `fetch:<feed>` validators.
 /// 3: `affected.informational` (nullable) keeps RustSec's informational kind of an entry
 /// (`unmaintained`, `unsound`, `notice`, …); NULL for a vulnerability entry.
-pub const SCHEMA_VERSION: i64 = 3;
+/// 4: `affected.cves` (nullable JSON) keeps an entry's own CVE list with its scores (Ubuntu's
+/// per-release `cves_map`); `vendor_severity` holds the ratings in words (Ubuntu priority,
+/// AlmaLinux severity, GHSA severity) of each record.
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// The `meta` key prefix of a feed's HTTP validators.
 const FETCH_META_PREFIX: &str = "fetch:";
@@ -110,10 +113,13 @@ CREATE TABLE advisories(
 CREATE TABLE affected(
   advisory TEXT NOT NULL, ord INTEGER NOT NULL, ecosystem TEXT NOT NULL, name TEXT NOT NULL,
   purl TEXT, ranges TEXT NOT NULL, versions TEXT NOT NULL, withdrawn INTEGER NOT NULL,
-  informational TEXT);
+  informational TEXT, cves TEXT);
 CREATE TABLE cvss(
   id TEXT NOT NULL, version TEXT NOT NULL, vector TEXT NOT NULL, base_score REAL NOT NULL,
   severity TEXT NOT NULL, published_score REAL, source TEXT NOT NULL);
+CREATE TABLE vendor_severity(
+  id TEXT NOT NULL, severity TEXT NOT NULL, label TEXT NOT NULL, kind TEXT NOT NULL,
+  source TEXT NOT NULL);
 CREATE TABLE ids(id TEXT PRIMARY KEY, vuln TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE advisory_vulns(advisory TEXT NOT NULL, vuln TEXT NOT NULL, PRIMARY KEY(advisory, vuln))
   WITHOUT ROWID;
@@ -134,6 +140,7 @@ const INDEXES: &str = "
 CREATE INDEX affected_pkg ON affected(ecosystem, name);
 CREATE INDEX affected_adv ON affected(advisory);
 CREATE INDEX cvss_id ON cvss(id);
+CREATE INDEX vendor_severity_id ON vendor_severity(id);
 CREATE INDEX rejections_feed ON rejections(feed);
 ";
 
@@ -155,6 +162,7 @@ fn parse_version(s: &str) -> CvssVersion {
 
 fn parse_severity(s: &str) -> Severity {
     match s {
+        "unknown" => Severity::Unknown,
         "none" => Severity::None,
         "low" => Severity::Low,
         "medium" => Severity::Medium,
@@ -219,8 +227,8 @@ pub struct AdvisoryRow {
     aliases: String,
     upstream: String,
     related: String,
-    /// Per affected entry: `(ranges, versions)`.
-    affected: Vec<(String, String)>,
+    /// Per affected entry: `(ranges, versions, cves)`.
+    affected: Vec<(String, String, Option<String>)>,
 }
 
 impl AdvisoryRow {
@@ -238,6 +246,7 @@ impl AdvisoryRow {
                     (
                         serde_json::to_string(&p.ranges).unwrap_or_else(|_| "[]".into()),
                         j(&p.versions),
+                        p.cves.as_ref().and_then(|c| serde_json::to_string(c).ok()),
                     )
                 })
                 .collect(),
@@ -354,6 +363,8 @@ impl Builder {
                     .execute(params![a.id])?;
                 c.prepare_cached("DELETE FROM cvss WHERE id = ?1 AND source LIKE 'osv:%'")?
                     .execute(params![a.id])?;
+                c.prepare_cached("DELETE FROM vendor_severity WHERE id = ?1")?
+                    .execute(params![a.id])?;
             }
             c.prepare_cached(
                 "INSERT OR REPLACE INTO advisories(id, feed, file, modified, published, withdrawn,
@@ -374,9 +385,11 @@ impl Builder {
             ])?;
             let mut ins = c.prepare_cached(
                 "INSERT INTO affected(advisory, ord, ecosystem, name, purl, ranges, versions, withdrawn,
-                 informational) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+                 informational, cves) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
             )?;
-            for (i, (p, (ranges, versions))) in a.affected.iter().zip(&row.affected).enumerate() {
+            for (i, (p, (ranges, versions, cves))) in
+                a.affected.iter().zip(&row.affected).enumerate()
+            {
                 ins.execute(params![
                     a.id,
                     i as i64,
@@ -386,7 +399,20 @@ impl Builder {
                     ranges,
                     versions,
                     a.withdrawn.is_some(),
-                    p.informational
+                    p.informational,
+                    cves
+                ])?;
+            }
+            let mut ins = c.prepare_cached(
+                "INSERT INTO vendor_severity(id, severity, label, kind, source) VALUES (?1,?2,?3,?4,?5)",
+            )?;
+            for v in &a.vendor_severity {
+                ins.execute(params![
+                    a.id,
+                    v.severity.as_str(),
+                    v.label,
+                    v.kind,
+                    v.source
                 ])?;
             }
             Ok(())
@@ -527,6 +553,11 @@ impl Builder {
                     params![feed],
                 )?;
                 c.execute(
+                    "INSERT INTO vendor_severity SELECT s.* FROM old.vendor_severity s
+                     JOIN main.advisories d ON d.id = s.id WHERE d.feed=?1",
+                    params![feed],
+                )?;
+                c.execute(
                     "INSERT INTO rejections SELECT * FROM old.rejections WHERE feed=?1",
                     params![feed],
                 )?;
@@ -558,6 +589,10 @@ impl Builder {
             )?;
             c.execute(
                 "DELETE FROM cvss WHERE source LIKE 'osv:%' AND id IN (SELECT id FROM advisories WHERE feed=?1)",
+                params![feed],
+            )?;
+            c.execute(
+                "DELETE FROM vendor_severity WHERE id IN (SELECT id FROM advisories WHERE feed=?1)",
                 params![feed],
             )?;
             c.execute("DELETE FROM advisories WHERE feed=?1", params![feed])?;
@@ -754,6 +789,17 @@ impl AdvisorySource for Store {
     fn cvss_many(&self, ids: &[&str]) -> Result<Vec<(String, CvssScore)>, SourceError> {
         Store::cvss_many(self, ids)
             .map_err(|e| SourceError::new(format!("CVSS of {} ids", ids.len()), e))
+    }
+    fn vendor_severity(&self, id: &str) -> Result<Vec<VendorSeverity>, SourceError> {
+        Store::vendor_severity(self, id)
+            .map_err(|e| SourceError::new(format!("vendor severity of {id}"), e))
+    }
+    fn vendor_severity_many(
+        &self,
+        ids: &[&str],
+    ) -> Result<Vec<(String, VendorSeverity)>, SourceError> {
+        Store::vendor_severity_many(self, ids)
+            .map_err(|e| SourceError::new(format!("vendor severity of {} ids", ids.len()), e))
     }
     fn kev_many(&self, cves: &[&str]) -> Result<Vec<KevEntry>, SourceError> {
         Store::kev_many(self, cves)
@@ -974,8 +1020,8 @@ impl Store {
         let mut st = self
             .conn
             .prepare_cached(
-                "SELECT advisory, ecosystem, name, purl, ranges, versions, informational FROM affected
-                 WHERE ecosystem=?1 AND name=?2 AND withdrawn=0 ORDER BY advisory, ord",
+                "SELECT advisory, ecosystem, name, purl, ranges, versions, informational, cves
+                 FROM affected WHERE ecosystem=?1 AND name=?2 AND withdrawn=0 ORDER BY advisory, ord",
             )
             .map_err(|e| self.sql(e))?;
         let rows = st
@@ -988,12 +1034,13 @@ impl Store {
                     r.get::<_, String>(4)?,
                     r.get::<_, String>(5)?,
                     r.get::<_, Option<String>>(6)?,
+                    r.get::<_, Option<String>>(7)?,
                 ))
             })
             .map_err(|e| self.sql(e))?;
         let mut out = Vec::new();
         for row in rows {
-            let (advisory, ecosystem, name, purl, ranges, versions, informational) =
+            let (advisory, ecosystem, name, purl, ranges, versions, informational, cves) =
                 row.map_err(|e| self.sql(e))?;
             out.push(AffectedHit {
                 package: AffectedPackage {
@@ -1001,6 +1048,7 @@ impl Store {
                     name,
                     purl,
                     informational,
+                    cves: self.cves_of(&advisory, cves.as_deref())?,
                     ranges: self.json_of(&advisory, "ranges", &ranges)?,
                     versions: self.json_of(&advisory, "versions", &versions)?,
                 },
@@ -1050,7 +1098,7 @@ impl Store {
         let mut st = self
             .conn
             .prepare_cached(
-                "SELECT ecosystem, name, purl, ranges, versions, informational FROM affected
+                "SELECT ecosystem, name, purl, ranges, versions, informational, cves FROM affected
                  WHERE advisory=?1 ORDER BY ord",
             )
             .map_err(|e| self.sql(e))?;
@@ -1063,14 +1111,16 @@ impl Store {
                     r.get::<_, String>(3)?,
                     r.get::<_, String>(4)?,
                     r.get::<_, Option<String>>(5)?,
+                    r.get::<_, Option<String>>(6)?,
                 ))
             })
             .map_err(|e| self.sql(e))?;
         let mut affected = Vec::new();
         for row in rows {
-            let (ecosystem, name, purl, ranges, versions, informational) =
+            let (ecosystem, name, purl, ranges, versions, informational, cves) =
                 row.map_err(|e| self.sql(e))?;
             affected.push(AffectedPackage {
+                cves: self.cves_of(&id, cves.as_deref())?,
                 ecosystem,
                 name,
                 purl,
@@ -1081,6 +1131,7 @@ impl Store {
         }
         Ok(Some(Advisory {
             severity: self.cvss(&id)?,
+            vendor_severity: self.vendor_severity(&id)?,
             aliases: self.json_of(&id, "aliases", &aliases)?,
             upstream: self.json_of(&id, "upstream", &upstream)?,
             related: self.json_of(&id, "related", &related)?,
@@ -1149,6 +1200,53 @@ impl Store {
             .query_map(params![id], |r| cvss_row(r, 0))
             .map_err(|e| self.sql(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
+    }
+
+    /// An entry's stored CVE list (`affected.cves`), decoded.
+    fn cves_of(
+        &self,
+        advisory: &str,
+        cves: Option<&str>,
+    ) -> Result<Option<Vec<caulk_model::advisory::EntryCve>>, StoreError> {
+        cves.map(|c| self.json_of(advisory, "cves", c)).transpose()
+    }
+
+    /// The ratings in words stored under `id` (its record's own), in (source, kind, label)
+    /// order.
+    pub fn vendor_severity(&self, id: &str) -> Result<Vec<VendorSeverity>, StoreError> {
+        Ok(self
+            .vendor_severity_many(&[id])?
+            .into_iter()
+            .map(|(_, v)| v)
+            .collect())
+    }
+
+    /// [`Store::vendor_severity`] for several ids: `(id, rating)` pairs in (id, source, kind,
+    /// label) order.
+    pub fn vendor_severity_many(
+        &self,
+        ids: &[&str],
+    ) -> Result<Vec<(String, VendorSeverity)>, StoreError> {
+        let mut out = self.query_keys(
+            "SELECT v.id, v.severity, v.label, v.kind, v.source
+             FROM json_each(?1) k CROSS JOIN vendor_severity v WHERE v.id=k.value",
+            ids,
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    VendorSeverity {
+                        severity: parse_severity(&r.get::<_, String>(1)?),
+                        label: r.get(2)?,
+                        kind: r.get(3)?,
+                        source: r.get(4)?,
+                    },
+                ))
+            },
+        )?;
+        out.sort_by(|(ai, a), (bi, b)| {
+            (ai, &a.source, &a.kind, &a.label).cmp(&(bi, &b.source, &b.kind, &b.label))
+        });
+        Ok(out)
     }
 
     /// The vulnerability an id belongs to, with all its ids.
@@ -1240,7 +1338,7 @@ impl Store {
                 // No ORDER BY: SQLite would copy every row, ranges and all, through a
                 // temporary B-tree (a third of the read); sorted below instead.
                 "SELECT a.advisory, a.ecosystem, a.name, a.purl, a.ranges, a.versions,
-                        a.informational, a.ord
+                        a.informational, a.ord, a.cves
                  FROM json_each(?2) k CROSS JOIN affected a
                  WHERE a.ecosystem=?1 AND a.name=k.value AND a.withdrawn=0",
             )
@@ -1264,6 +1362,10 @@ impl Store {
                     name: r.get(2).map_err(|e| self.sql(e))?,
                     purl: r.get(3).map_err(|e| self.sql(e))?,
                     informational: r.get(6).map_err(|e| self.sql(e))?,
+                    cves: {
+                        let c = r.get_ref(8).and_then(|v| Ok(v.as_str_or_null()?));
+                        self.cves_of(&advisory, c.map_err(|e| self.sql(e))?)?
+                    },
                     ranges: self.json_of(&advisory, "ranges", ranges)?,
                     versions: if versions == "[]" {
                         Vec::new()
@@ -1441,7 +1543,8 @@ impl Store {
 
     /// Number of rows in a table (`advisories`, `affected`, `kev`, …) for reports and tests.
     pub fn count(&self, table: &str) -> Result<u64, StoreError> {
-        const TABLES: [&str; 8] = [
+        const TABLES: [&str; 9] = [
+            "vendor_severity",
             "advisories",
             "affected",
             "cvss",
@@ -1484,6 +1587,7 @@ mod tests {
             }],
             versions: vec![],
             informational: informational.map(str::to_string),
+            cves: None,
         }
     }
 
@@ -1498,6 +1602,7 @@ mod tests {
             upstream: vec![],
             related: vec![],
             severity: vec![],
+            vendor_severity: vec![],
             affected,
             source: RecordSource {
                 feed: feed.into(),
@@ -1588,6 +1693,63 @@ mod tests {
             kinds(&s.lookup("crates.io", "time").unwrap()),
             [("time", None)]
         );
+    }
+
+    /// An entry's own CVE list (Ubuntu's `cves_map`, with scores) and a record's ratings in
+    /// words are stored, read back by every read path, and carried over with their feed.
+    #[test]
+    fn entry_cves_and_vendor_ratings_round_trip() {
+        use caulk_model::advisory::{EntryCve, VendorSeverity};
+        let tmp = tempfile::tempdir().unwrap();
+        let old = tmp.path().join("old.db");
+        let rating = |label: &str, sev: Severity| VendorSeverity {
+            severity: sev,
+            label: label.into(),
+            kind: "Ubuntu priority".into(),
+            source: "osv:USN-1-1".into(),
+        };
+        let mut e = entry("openssl", None);
+        e.ecosystem = "Ubuntu:20.04:LTS".into();
+        e.cves = Some(vec![EntryCve {
+            id: "CVE-2023-0286".into(),
+            cvss: vec![CvssScore {
+                version: CvssVersion::V3_1,
+                vector: "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:N/A:H".into(),
+                base_score: 7.4,
+                severity: Severity::High,
+                published_score: None,
+                source: "osv:USN-1-1".into(),
+            }],
+            vendor: vec![rating("high", Severity::High)],
+        }]);
+        let mut a = advisory(
+            "USN-1-1",
+            "osv/Ubuntu",
+            vec![e.clone(), entry("curl", None)],
+        );
+        a.vendor_severity = vec![rating("negligible", Severity::Low)];
+        let b = Builder::create(&old).unwrap();
+        b.put_advisory(&a, b"", false).unwrap();
+        b.commit().unwrap();
+        let db = tmp.path().join("adv.db");
+        let b = Builder::create(&db).unwrap();
+        assert_eq!(b.carry_over(&old, "osv/Ubuntu").unwrap(), 1);
+        b.commit().unwrap();
+        for path in [&old, &db] {
+            let s = Store::open(path).unwrap();
+            let hits = s.lookup("Ubuntu:20.04:LTS", "openssl").unwrap();
+            assert_eq!(hits[0].package.cves, e.cves);
+            let hits = s.lookup_many("Ubuntu:20.04:LTS", &["openssl"]).unwrap();
+            assert_eq!(hits[0].package.cves, e.cves);
+            let got = s.advisory("USN-1-1").unwrap().unwrap();
+            assert_eq!(got.affected[0].cves, e.cves);
+            assert_eq!(got.affected[1].cves, None);
+            assert_eq!(got.vendor_severity, a.vendor_severity);
+            assert_eq!(
+                s.vendor_severity_many(&["USN-1-1", "CVE-0"]).unwrap(),
+                [("USN-1-1".to_string(), rating("negligible", Severity::Low))]
+            );
+        }
     }
 
     /// A schema-2 file (no `affected.informational`) is not read: the error says which

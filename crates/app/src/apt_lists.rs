@@ -496,6 +496,17 @@ fn store(cache_dir: &Path, path: &Path, key: &[u8], lists: &Lists) -> Option<()>
     if !private(cache_dir) {
         return None;
     }
+    // The Cache Directory Tagging mark: a root scan's language-package walk (and backup
+    // tools) skip a tagged directory, so caulk never inventories its own cache.
+    let tag = cache_dir.join("CACHEDIR.TAG");
+    if std::fs::symlink_metadata(&tag).is_err() {
+        let _ = std::fs::write(
+            &tag,
+            "Signature: 8a477f597d28d172789f06886806bc55\n\
+             # This file is a cache directory tag created by caulk.\n\
+             # For information about cache directory tags, see https://bford.info/cachedir/\n",
+        );
+    }
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(format!(".tmp.{}", std::process::id()));
     let tmp = PathBuf::from(tmp);
@@ -544,6 +555,7 @@ mod tests {
                 purl: None,
                 vendor: None,
                 file: "/var/lib/dpkg/status".into(),
+                owned_by: None,
                 state: InstallState::Installed,
                 collector: Collector::Dpkg,
             });
@@ -576,9 +588,15 @@ mod tests {
         (index, issues, outcome)
     }
 
+    /// The cache's files but its `CACHEDIR.TAG`.
     fn cache_files(cache: &Path) -> Vec<PathBuf> {
         let mut v: Vec<PathBuf> = std::fs::read_dir(cache)
-            .map(|rd| rd.flatten().map(|e| e.path()).collect())
+            .map(|rd| {
+                rd.flatten()
+                    .map(|e| e.path())
+                    .filter(|p| !p.ends_with("CACHEDIR.TAG"))
+                    .collect()
+            })
             .unwrap_or_default();
         v.sort();
         v
@@ -658,6 +676,9 @@ mod tests {
         assert_eq!(files.len(), 1, "{files:?}");
         let name = files[0].file_name().unwrap().to_string_lossy().to_string();
         assert!(name.starts_with("apt-") && name.ends_with(".bin"), "{name}");
+        // Tagged as a cache: a root scan's walk (and backup tools) skip it.
+        let tag = std::fs::read(cache.join("CACHEDIR.TAG")).unwrap();
+        assert!(tag.starts_with(b"Signature: 8a477f597d28d172789f06886806bc55"));
 
         let (got, issues, o) = read(&lists, &inv, Some(&cache));
         assert_eq!(o, CacheOutcome::Hit);

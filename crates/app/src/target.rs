@@ -132,57 +132,34 @@ pub fn collect(spec: &TargetSpec) -> Result<Collected> {
 /// is read or written (a scan checks it before importing a mirror): a typo must be an
 /// error, not a clean scan of nothing.
 pub fn preflight(spec: &TargetSpec) -> Result<()> {
-    if let Some(f) = &spec.inventory
-        && !f.is_file()
-    {
-        return Err(Error::msg(format!(
-            "--inventory {}: {}",
-            f.display(),
-            if f.exists() {
-                "not a regular file"
-            } else {
-                "no such file"
-            }
-        )));
+    /// `flag path` must be a directory (`dir`) or a regular file.
+    fn check(flag: &str, p: &Path, dir: bool) -> Result<()> {
+        let (ok, kind) = if dir {
+            (p.is_dir(), "directory")
+        } else {
+            (p.is_file(), "file")
+        };
+        if ok {
+            return Ok(());
+        }
+        let why = match (p.exists(), dir) {
+            (false, _) => format!("no such {kind}"),
+            (true, true) => "not a directory".into(),
+            (true, false) => "not a regular file".into(),
+        };
+        Err(Error::msg(format!("{flag} {}: {why}", p.display())))
     }
-    if let Some(r) = &spec.root
-        && !r.is_dir()
-    {
-        return Err(Error::msg(format!(
-            "--root {}: {}",
-            r.display(),
-            if r.exists() {
-                "not a directory"
-            } else {
-                "no such directory"
-            }
-        )));
+    if let Some(f) = &spec.inventory {
+        check("--inventory", f, false)?;
+    }
+    if let Some(r) = &spec.root {
+        check("--root", r, true)?;
     }
     for p in &spec.paths {
-        if !p.is_dir() {
-            return Err(Error::msg(format!(
-                "--path {}: {}",
-                p.display(),
-                if p.exists() {
-                    "not a directory"
-                } else {
-                    "no such directory"
-                }
-            )));
-        }
+        check("--path", p, true)?;
     }
     for s in &spec.sboms {
-        if !s.is_file() {
-            return Err(Error::msg(format!(
-                "--sbom {}: {}",
-                s.display(),
-                if s.exists() {
-                    "not a regular file"
-                } else {
-                    "no such file"
-                }
-            )));
-        }
+        check("--sbom", s, false)?;
     }
     Ok(())
 }
@@ -208,6 +185,11 @@ pub fn unread(spec: &TargetSpec, inv: &Inventory) -> Vec<Unread> {
         spec.sboms.iter().filter_map(|s| absolute(s).ok()).collect();
     let mut lost: BTreeMap<&str, &str> = BTreeMap::new();
     for i in &inv.issues {
+        // A bad file met by the root walk for language packages is reported, not a lost
+        // input: nobody named it, and one broken package.json must not fail a host scan.
+        if i.collector.is_some_and(|c| c.walks_root()) {
+            continue;
+        }
         let whole = match i.kind {
             IssueKind::BadInput | IssueKind::Unreadable | IssueKind::Limit => true,
             IssueKind::Unsupported => named.contains(&i.file),
@@ -218,7 +200,13 @@ pub fn unread(spec: &TargetSpec, inv: &Inventory) -> Vec<Unread> {
         let facts = ["/etc/", "/proc/", "/sys/", "/run/"]
             .iter()
             .any(|p| i.file.starts_with(p));
-        let dir = std::path::Path::new(&i.file).is_dir();
+        // A directory of the root (`--root DIR`: collectors name paths inside it) or of
+        // the machine caulk runs on (`--path`).
+        let dir = std::path::Path::new(&i.file).is_dir()
+            || spec
+                .root
+                .as_ref()
+                .is_some_and(|r| r.join(i.file.trim_start_matches('/')).is_dir());
         if whole && !facts && !dir && !gave.contains(i.file.as_str()) {
             lost.entry(i.file.as_str()).or_insert(i.reason.as_str());
         }

@@ -27,12 +27,15 @@ pub mod config;
 pub mod kernel;
 pub mod matching;
 pub mod priority;
+pub mod severity;
 
 pub use caulk_model::source::{self, AdvisorySource, Hit, MemSource, SourceError};
 pub use config::{Config, Exception};
 pub use priority::{AssetContext, Policy};
 
-use caulk_model::advisory::{AdvisoryFacts, CvssScore, CvssVersion, Severity, Vulnerability};
+use caulk_model::advisory::{
+    AdvisoryFacts, CvssScore, CvssVersion, Severity, VendorSeverity, Vulnerability,
+};
 use caulk_model::finding::{
     self, Confidence, ConfidenceLevel, Cvss, DatabaseInfo, Decision, EcosystemCount, Epss, Finding,
     FindingPackage, IssueStage, Kev, MatchedBy, PolicyInfo, Provenance, Remediation, ScanIssue,
@@ -93,6 +96,7 @@ struct Cache {
     /// `vulnerability` as the source answers it.
     vulnerability: HashMap<String, Option<Vulnerability>>,
     cvss: HashMap<String, Vec<CvssScore>>,
+    vendor: HashMap<String, Vec<VendorSeverity>>,
     kev: HashMap<String, Option<caulk_model::advisory::KevEntry>>,
     epss: HashMap<String, Option<caulk_model::advisory::EpssScore>>,
     errors: BTreeSet<String>,
@@ -191,6 +195,12 @@ impl Cache {
             |k| src.cvss_many(k),
             |m, (id, c)| m.entry(id).or_default().push(c),
         );
+        fill(
+            &mut self.vendor,
+            ids.clone(),
+            |k| src.vendor_severity_many(k),
+            |m, (id, v)| m.entry(id).or_default().push(v),
+        );
         let cves = || ids.clone().into_iter().filter(|i| i.starts_with("CVE-"));
         fill(
             &mut self.kev,
@@ -262,6 +272,20 @@ impl Cache {
         v
     }
 
+    /// Whether an affected entry is about vulnerability `vuln` (a display id): always,
+    /// unless the entry lists its own CVEs (Ubuntu's per-release `cves_map`); then when one
+    /// of them belongs to `vuln`.
+    fn entry_covers(
+        &mut self,
+        src: &dyn AdvisorySource,
+        entry: &caulk_model::advisory::AffectedPackage,
+        vuln: &str,
+    ) -> bool {
+        let Some(map) = &entry.cves else { return true };
+        map.iter()
+            .any(|c| c.id == vuln || self.vulnerability(src, &c.id).is_some_and(|v| v.id == vuln))
+    }
+
     /// Every id of a vulnerability (display id included), sorted.
     fn ids_of(&mut self, src: &dyn AdvisorySource, vuln: &str) -> Vec<String> {
         let mut ids = self
@@ -282,6 +306,15 @@ impl Cache {
             self.cvss.insert(id.to_string(), v);
         }
         self.cvss.get(id).map(Vec::as_slice).unwrap_or_default()
+    }
+
+    fn vendor(&mut self, src: &dyn AdvisorySource, id: &str) -> &[VendorSeverity] {
+        if !self.vendor.contains_key(id) {
+            let got = src.vendor_severity(id);
+            let v = self.note(got);
+            self.vendor.insert(id.to_string(), v);
+        }
+        self.vendor.get(id).map(Vec::as_slice).unwrap_or_default()
     }
 
     fn kev(
@@ -337,6 +370,20 @@ fn best_cvss(cands: &[CvssScore]) -> Option<Cvss> {
         severity: c.severity,
         source: c.source.clone(),
     })
+}
+
+/// The vendor rating a finding shows: the lowest tier (the matching entry's own rating for
+/// this release, then the matching advisories', then the other records of the
+/// vulnerability), then the most severe, then kind, label and source for determinism.
+fn best_vendor(cands: Vec<(u8, VendorSeverity)>) -> Option<VendorSeverity> {
+    cands
+        .into_iter()
+        .min_by(|(ta, a), (tb, b)| {
+            ta.cmp(tb)
+                .then(b.severity.cmp(&a.severity))
+                .then_with(|| (&a.kind, &a.label, &a.source).cmp(&(&b.kind, &b.label, &b.source)))
+        })
+        .map(|(_, v)| v)
 }
 
 /// One vulnerability in one package, while its evidence is collected.
@@ -578,12 +625,28 @@ pub fn match_packages(inv: &Inventory, src: &dyn AdvisorySource) -> Evidence {
             )
         })
         .collect();
+    // The Ubuntu Pro streams each ecosystem is also matched against on a Pro host.
+    let pro = inv.host.os.as_ref().and_then(|o| o.ubuntu_pro.as_ref());
+    let streams: BTreeMap<&str, Vec<String>> = inv
+        .packages
+        .iter()
+        .map(|p| {
+            (
+                p.ecosystem.as_str(),
+                matching::pro_streams(pro, &p.ecosystem),
+            )
+        })
+        .collect();
     let mut names: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for (eco, ls) in &keys {
-        names
-            .entry(eco.as_str())
-            .or_default()
-            .extend(ls.iter().map(|l| l.0.as_str()));
+        for e in
+            std::iter::once(eco.as_str()).chain(streams[eco.as_str()].iter().map(String::as_str))
+        {
+            names
+                .entry(e)
+                .or_default()
+                .extend(ls.iter().map(|l| l.0.as_str()));
+        }
     }
     for (eco, ns) in &names {
         lookups.prefetch(src, eco, ns);
@@ -593,7 +656,12 @@ pub fn match_packages(inv: &Inventory, src: &dyn AdvisorySource) -> Evidence {
         let m = match memo.get(&key) {
             Some(m) => m.clone(),
             None => {
-                let m = matching::match_package_cached(p, src, &mut lookups);
+                let m = matching::match_package_in(
+                    p,
+                    &streams[p.ecosystem.as_str()],
+                    src,
+                    &mut lookups,
+                );
                 for e in m.errors {
                     cache.errors.insert(e.to_string());
                 }
@@ -641,6 +709,16 @@ pub fn assess_evidence(
             .iter()
             .flat_map(|m| m.matches.iter().map(|rm| rm.hit.advisory.as_str())),
     );
+    // The CVEs of the entries' own per-release lists (Ubuntu's `cves_map`), to know which of
+    // an advisory's vulnerabilities each entry is about.
+    cache.prefetch_vulnerabilities(
+        src,
+        groups
+            .iter()
+            .flat_map(|m| m.matches.iter())
+            .flat_map(|rm| rm.hit.package.cves.iter().flatten())
+            .map(|c| c.id.as_str()),
+    );
     for (idx, (p, m)) in inv.packages.iter().zip(&matched).enumerate() {
         if let Some(why) = &m.skipped {
             skipped
@@ -662,6 +740,11 @@ pub fn assess_evidence(
         }
         for rm in &m.matches {
             for v in cache.vulns_of(src, &rm.hit.advisory) {
+                if !cache.entry_covers(src, &rm.hit.package, &v) {
+                    // A USN lists the CVEs of every release in `upstream`; this release's
+                    // entry names the ones that apply to it.
+                    continue;
+                }
                 pending
                     .entry((idx, v.clone()))
                     .or_insert_with(|| Pending {
@@ -760,6 +843,8 @@ struct VulnCore {
     unfixed_entries: Vec<String>,
     cvss: Option<Cvss>,
     severity: Severity,
+    severity_source: Option<finding::SeveritySource>,
+    vendor_severity: Option<VendorSeverity>,
     epss: Option<Epss>,
     kev: Option<Kev>,
     priority: Arc<finding::Priority>,
@@ -856,16 +941,34 @@ fn vuln_core(
     // Scores: everything stored under the matching advisories' ids (their own severity) and
     // the vulnerability's other ids (NVD under CVE ids; the severity of aliased advisories
     // that did not match).
+    // An entry's own per-release scores (Ubuntu's `cves_map`) count for the CVEs of this
+    // vulnerability it names.
     let mut cvss_cands: Vec<CvssScore> = Vec::new();
+    // Vendor ratings by tier: 0, the matching entries' own (per release); 1, the matching
+    // advisories'; 2, the other records of the vulnerability (a UBUNTU-CVE record, a GHSA).
+    let mut vendor_cands: Vec<(u8, VendorSeverity)> = Vec::new();
+    for m in &pd.evidence {
+        for c in m.hit.package.cves.iter().flatten() {
+            if ids.iter().any(|i| {
+                *i == c.id || caulk_model::identity::named_cve(i).is_some_and(|n| n == c.id)
+            }) {
+                cvss_cands.extend_from_slice(&c.cvss);
+                vendor_cands.extend(c.vendor.iter().map(|v| (0, v.clone())));
+            }
+        }
+    }
     // A handful of ids: a linear check beats a set.
     let mut scored: Vec<&str> = Vec::with_capacity(advisory_ids.len() + ids.len());
     for id in advisory_ids.iter().chain(ids.iter()) {
         if !scored.contains(&id.as_str()) {
             scored.push(id);
             cvss_cands.extend_from_slice(cache.cvss(src, id));
+            let tier = if advisory_ids.contains(id) { 1 } else { 2 };
+            vendor_cands.extend(cache.vendor(src, id).iter().map(|v| (tier, v.clone())));
         }
     }
     let cvss = best_cvss(&cvss_cands);
+    let vendor = best_vendor(vendor_cands);
     let cves: Vec<&String> = ids.iter().filter(|i| i.starts_with("CVE-")).collect();
     let kev = cves.iter().find_map(|c| cache.kev(src, c)).map(|k| Kev {
         cve_id: k.cve_id,
@@ -885,11 +988,12 @@ fn vuln_core(
             date: e.score_date,
             model_version: e.model_version,
         });
-    let severity = cvss.as_ref().map_or(Severity::None, |c| c.severity);
+    let rated = severity::rate(opts.policy, cvss.as_ref(), vendor.as_ref());
     let priority = priority::prioritize(
         opts.policy,
         &priority::Facts {
             cvss: cvss.as_ref(),
+            vendor: vendor.as_ref(),
             kev: kev.as_ref(),
             epss: epss.as_ref(),
             published,
@@ -912,7 +1016,9 @@ fn vuln_core(
         fixed: fixed.map(Arc::from),
         unfixed_entries,
         cvss,
-        severity,
+        severity: rated.severity,
+        severity_source: rated.source,
+        vendor_severity: vendor,
         epss,
         kev,
         priority,
@@ -946,6 +1052,12 @@ fn finish_finding(pd: Pending<'_>, package: Arc<FindingPackage>, core: &VulnCore
     let mut medium = Vec::new();
     if p.state == InstallState::Declared {
         medium.push(format!("declared by {}, not verified as installed", p.file));
+    }
+    if let Some(owner) = &p.owned_by {
+        medium.push(format!(
+            "{} was installed by the distro package {owner}: the distro may have backported the fix without changing the upstream version (its own advisories for {owner} decide)",
+            p.file
+        ));
     }
     if advisory_ids.iter().all(|a| a.starts_with("x_")) {
         medium.push(format!(
@@ -996,6 +1108,8 @@ fn finish_finding(pd: Pending<'_>, package: Arc<FindingPackage>, core: &VulnCore
         fixed_version: core.fixed.clone(),
         cvss: core.cvss.clone(),
         severity: core.severity,
+        severity_source: core.severity_source,
+        vendor_severity: core.vendor_severity.clone(),
         epss: core.epss.clone(),
         kev: core.kev.clone(),
         priority: core.priority.clone(),
@@ -1080,7 +1194,7 @@ fn remediate(findings: &mut [Finding], opts: &ScanOptions<'_>) -> Vec<Remediatio
         let mut per_vuln: BTreeMap<&str, f64> = BTreeMap::new();
         let mut kev = BTreeSet::new();
         let mut max_cvss: Option<f64> = None;
-        let mut max_sev = Severity::None;
+        let mut max_sev = Severity::Unknown;
         let mut decision = Decision::Defer;
         let mut due: Option<caulk_model::Day> = None;
         // `a` above `b`, as `Scheme::compare_lenient` would say it (unparsable: not above).
@@ -1264,6 +1378,7 @@ fn summarize(
             Severity::Medium => s.by_severity.medium += 1,
             Severity::Low => s.by_severity.low += 1,
             Severity::None => s.by_severity.none += 1,
+            Severity::Unknown => s.by_severity.unknown += 1,
         }
         match f.priority.decision {
             Decision::ActNow => s.by_decision.act_now += 1,

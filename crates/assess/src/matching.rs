@@ -7,7 +7,7 @@
 //! up in their ecosystem under the ecosystem's name normalisation ([`normalize_name`]).
 
 use caulk_model::finding::MatchedBy;
-use caulk_model::inventory::Package;
+use caulk_model::inventory::{Package, UbuntuPro};
 use caulk_model::source::{AdvisorySource, Hit, SourceError};
 use caulk_version::range::{self, Match, RangeKind, RangeOutcome, Verdict};
 use caulk_version::{Ecosystem, EcosystemKind, Scheme};
@@ -208,6 +208,42 @@ impl LookupCache {
     }
 }
 
+/// The Ubuntu Pro streams a package of `ecosystem` is also matched against on a host whose
+/// Pro client says so ([`UbuntuPro`]): `Ubuntu:Pro:<release>:LTS` when `esm-infra` or
+/// `esm-apps` is enabled (ESM fixes, `+esm` versions), `Ubuntu:Pro:FIPS:<release>:LTS` with
+/// `fips`, `Ubuntu:Pro:FIPS-updates:<release>:LTS` with `fips-updates`,
+/// `Ubuntu:Pro:FIPS-preview:<release>:LTS` with `fips-preview`,
+/// `Ubuntu:Pro:<release>:LTS:Realtime:Kernel` with `realtime-kernel`. Only for an LTS
+/// release's own ecosystem; nothing without Pro.
+pub fn pro_streams(pro: Option<&UbuntuPro>, ecosystem: &str) -> Vec<String> {
+    let Some(pro) = pro.filter(|p| p.attached) else {
+        return Vec::new();
+    };
+    let eco = Ecosystem::parse(ecosystem);
+    let (EcosystemKind::Ubuntu, Some(release), false, true) =
+        (&eco.kind, &eco.release, eco.pro, eco.lts)
+    else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    if pro.is_enabled("esm-infra") || pro.is_enabled("esm-apps") {
+        out.push(format!("Ubuntu:Pro:{release}:LTS"));
+    }
+    for (service, stream) in [
+        ("fips", "FIPS"),
+        ("fips-updates", "FIPS-updates"),
+        ("fips-preview", "FIPS-preview"),
+    ] {
+        if pro.is_enabled(service) {
+            out.push(format!("Ubuntu:Pro:{stream}:{release}:LTS"));
+        }
+    }
+    if pro.is_enabled("realtime-kernel") {
+        out.push(format!("Ubuntu:Pro:{release}:LTS:Realtime:Kernel"));
+    }
+    out
+}
+
 /// Match one package. Pure apart from the source reads.
 pub fn match_package(p: &Package, src: &dyn AdvisorySource) -> PackageMatches {
     match_package_cached(p, src, &mut LookupCache::default())
@@ -216,6 +252,19 @@ pub fn match_package(p: &Package, src: &dyn AdvisorySource) -> PackageMatches {
 /// [`match_package`], reading lookups through `cache`.
 pub fn match_package_cached(
     p: &Package,
+    src: &dyn AdvisorySource,
+    cache: &mut LookupCache,
+) -> PackageMatches {
+    match_package_in(p, &[], src, cache)
+}
+
+/// [`match_package_cached`] in the package's own ecosystem and in `streams` too (the
+/// [`pro_streams`] of a Pro host). An advisory whose entry in one of `streams` says the
+/// installed version is fixed (an `+esm` version) is not a finding from its entry in the
+/// plain release either: the Pro stream is the newer word for that release.
+pub fn match_package_in(
+    p: &Package,
+    streams: &[String],
     src: &dyn AdvisorySource,
     cache: &mut LookupCache,
 ) -> PackageMatches {
@@ -239,6 +288,8 @@ pub fn match_package_cached(
     // Matches by advisory, to drop a hit seen twice without comparing it with every earlier
     // match (`linux` has ~2,000).
     let mut by_advisory: HashMap<String, Vec<usize>> = HashMap::new();
+    // Advisories whose entry in one of `streams` finds the installed version fixed.
+    let mut fixed_in_stream: std::collections::BTreeSet<String> = Default::default();
     for (name, how, version) in lookups(p, &eco) {
         if scheme.parse_lenient(&version).is_err() {
             out.skipped = Some(format!(
@@ -247,74 +298,86 @@ pub fn match_package_cached(
             ));
             return out;
         }
-        let hits = match cache.get(src, &p.ecosystem, &name) {
-            Ok(h) => h,
-            Err(e) => {
-                out.errors.push(e);
-                continue;
-            }
-        };
-        for (hit, prepared) in hits.iter() {
-            // Spelling variants must normalise to the installed name; release scoping is
-            // the lookup's, checked again here.
-            if hit.package.ecosystem != p.ecosystem
-                || (how == MatchedBy::Name && normalize_name(&eco.kind, &hit.package.name) != norm)
-            {
-                continue;
-            }
-            if by_advisory.get(&hit.advisory).is_some_and(|ix| {
-                // The same stored entry (the cache hands out one `Rc` per row), not an equal
-                // one: two entries of one advisory can be equal once their ranges have been
-                // moved out into `prepared`, and each must still count.
-                ix.iter().any(|&i| {
-                    let m = &out.matches[i];
-                    Rc::ptr_eq(&m.hit, hit) && m.matched_by == how
-                })
-            }) {
-                continue;
-            }
-            // Prepared for the lookup's ecosystem, which is the package's (`p.ecosystem`).
-            let ev = prepared.evaluate(&version);
-            match ev.verdict {
-                Verdict::Affected => {
-                    if let Some(m) = ev.matched {
-                        let used = match &m {
-                            Match::InRange {
-                                kind: RangeKind::Semver,
-                                ..
-                            } if !matches!(scheme, Scheme::Go | Scheme::Pub) => Scheme::SemVer,
-                            _ => scheme,
-                        };
-                        by_advisory
-                            .entry(hit.advisory.clone())
-                            .or_default()
-                            .push(out.matches.len());
-                        out.matches.push(RawMatch {
-                            hit: hit.clone(),
-                            matched_by: how,
-                            compared_version: version.clone(),
-                            matched: m,
-                            scheme: used,
+        for stream in std::iter::once(&p.ecosystem).chain(streams) {
+            let hits = match cache.get(src, stream, &name) {
+                Ok(h) => h,
+                Err(e) => {
+                    out.errors.push(e);
+                    continue;
+                }
+            };
+            for (hit, prepared) in hits.iter() {
+                // Spelling variants must normalise to the installed name; release scoping is
+                // the lookup's, checked again here.
+                if hit.package.ecosystem != *stream
+                    || (how == MatchedBy::Name
+                        && normalize_name(&eco.kind, &hit.package.name) != norm)
+                {
+                    continue;
+                }
+                if by_advisory.get(&hit.advisory).is_some_and(|ix| {
+                    // The same stored entry (the cache hands out one `Rc` per row), not an equal
+                    // one: two entries of one advisory can be equal once their ranges have been
+                    // moved out into `prepared`, and each must still count.
+                    ix.iter().any(|&i| {
+                        let m = &out.matches[i];
+                        Rc::ptr_eq(&m.hit, hit) && m.matched_by == how
+                    })
+                }) {
+                    continue;
+                }
+                // Prepared for the lookup's ecosystem, which is the package's (`p.ecosystem`).
+                let ev = prepared.evaluate(&version);
+                match ev.verdict {
+                    Verdict::Affected => {
+                        if let Some(m) = ev.matched {
+                            let used = match &m {
+                                Match::InRange {
+                                    kind: RangeKind::Semver,
+                                    ..
+                                } if !matches!(scheme, Scheme::Go | Scheme::Pub) => Scheme::SemVer,
+                                _ => scheme,
+                            };
+                            by_advisory
+                                .entry(hit.advisory.clone())
+                                .or_default()
+                                .push(out.matches.len());
+                            out.matches.push(RawMatch {
+                                hit: hit.clone(),
+                                matched_by: how,
+                                compared_version: version.clone(),
+                                matched: m,
+                                scheme: used,
+                            });
+                        }
+                    }
+                    Verdict::Undetermined => {
+                        let why: Vec<String> = ev
+                            .ranges
+                            .iter()
+                            .filter_map(|o| match o {
+                                RangeOutcome::NotEvaluable(u) => Some(u.to_string()),
+                                _ => None,
+                            })
+                            .collect();
+                        out.undetermined.push(Undetermined {
+                            advisory: hit.advisory.clone(),
+                            reason: why.join("; "),
                         });
                     }
+                    Verdict::NotAffected => {
+                        if stream != &p.ecosystem {
+                            fixed_in_stream.insert(hit.advisory.clone());
+                        }
+                    }
                 }
-                Verdict::Undetermined => {
-                    let why: Vec<String> = ev
-                        .ranges
-                        .iter()
-                        .filter_map(|o| match o {
-                            RangeOutcome::NotEvaluable(u) => Some(u.to_string()),
-                            _ => None,
-                        })
-                        .collect();
-                    out.undetermined.push(Undetermined {
-                        advisory: hit.advisory.clone(),
-                        reason: why.join("; "),
-                    });
-                }
-                Verdict::NotAffected => {}
             }
         }
+    }
+    if !fixed_in_stream.is_empty() {
+        out.matches.retain(|m| {
+            m.hit.package.ecosystem != p.ecosystem || !fixed_in_stream.contains(&m.hit.advisory)
+        });
     }
     out
 }

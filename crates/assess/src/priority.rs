@@ -23,8 +23,11 @@ pub const DEFAULT_POLICY: &str = include_str!("policy.toml");
 pub struct Policy {
     pub name: String,
     pub clock: SlaClock,
-    /// The severity a finding with no CVSS score is treated as.
+    /// The severity a finding nothing rates (no CVSS score, no vendor rating) is treated as.
     pub unknown_severity: Severity,
+    /// Which gives the severity when a CVSS score and a vendor's rating disagree.
+    #[serde(default)]
+    pub severity_preference: SeverityPreference,
     pub sla: Sla,
     /// A feed fetched longer ago than this many days is reported as stale (an issue; the
     /// scan goes on).
@@ -89,6 +92,53 @@ impl KernelWeights {
     }
 }
 
+/// Which gives a finding's severity when its CVSS score and its vendor's rating (Ubuntu
+/// priority, AlmaLinux severity, GHSA severity) fall in different bands.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SeverityPreference {
+    /// The vendor's rating: the distribution rates the package as it ships it.
+    #[default]
+    Vendor,
+    /// The CVSS score's band.
+    Cvss,
+}
+
+/// The CVSS score standing for each severity band, for a finding that only a vendor's rating
+/// rates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BandScores {
+    pub low: f64,
+    pub medium: f64,
+    pub high: f64,
+    pub critical: f64,
+}
+
+impl Default for BandScores {
+    fn default() -> Self {
+        BandScores {
+            low: 2.0,
+            medium: 5.5,
+            high: 8.0,
+            critical: 9.5,
+        }
+    }
+}
+
+impl BandScores {
+    /// The score of band `s` (`none` is 0.0; `unknown` has no band and scores as medium).
+    pub fn of(&self, s: Severity) -> f64 {
+        match s {
+            Severity::None => 0.0,
+            Severity::Low => self.low,
+            Severity::High => self.high,
+            Severity::Critical => self.critical,
+            _ => self.medium,
+        }
+    }
+}
+
 fn default_max_feed_age_days() -> i64 {
     7
 }
@@ -111,7 +161,8 @@ impl Sla {
         match s {
             Severity::Critical => self.critical,
             Severity::High => self.high,
-            Severity::Medium => self.medium,
+            // Unknown is mapped to `unknown_severity` before a due date is computed.
+            Severity::Medium | Severity::Unknown => self.medium,
             Severity::Low | Severity::None => self.low,
         }
     }
@@ -165,6 +216,9 @@ impl EpssBand {
 #[serde(deny_unknown_fields)]
 pub struct ScoreWeights {
     pub unknown_cvss: f64,
+    /// The CVSS score of each band, for findings only a vendor's rating rates.
+    #[serde(default)]
+    pub severity_cvss: BandScores,
     pub kev: f64,
     pub epss: f64,
     pub criticality: CriticalityWeights,
@@ -302,6 +356,20 @@ impl Policy {
         if !(0.0..=1.0).contains(&self.epss.high) || !(0.0..=1.0).contains(&self.epss.medium) {
             return Err("epss bands must be percentiles in 0..=1".into());
         }
+        if self.unknown_severity == Severity::Unknown {
+            return Err("unknown_severity must be a severity (critical, high, medium, low)".into());
+        }
+        let b = &self.score.severity_cvss;
+        for (key, v) in [
+            ("score.severity_cvss.low", b.low),
+            ("score.severity_cvss.medium", b.medium),
+            ("score.severity_cvss.high", b.high),
+            ("score.severity_cvss.critical", b.critical),
+        ] {
+            if !v.is_finite() || !(0.0..=10.0).contains(&v) {
+                return Err(format!("{key} = {v}: a CVSS score, 0 to 10"));
+            }
+        }
         if self.epss.medium > self.epss.high {
             return Err("epss.medium must not exceed epss.high".into());
         }
@@ -402,6 +470,8 @@ fn merge(base: &mut toml::Table, over: &toml::Table) {
 #[derive(Debug, Clone, Copy)]
 pub struct Facts<'a> {
     pub cvss: Option<&'a Cvss>,
+    /// The vendor's rating in words, when one is known.
+    pub vendor: Option<&'a caulk_model::finding::VendorSeverity>,
     pub kev: Option<&'a Kev>,
     pub epss: Option<&'a Epss>,
     /// Earliest publication date of the advisories that matched.
@@ -450,36 +520,9 @@ pub fn prioritize(policy: &Policy, f: &Facts<'_>, ctx: &AssetContext, today: Dat
     if let Some(kind) = f.informational {
         reasons.push(informational_reason(kind));
     }
-    let (cvss_score, severity) = match f.cvss {
-        Some(c) => {
-            reasons.push(format!(
-                "CVSS {} {} ({}) from {}",
-                c.version.as_str(),
-                c.score,
-                c.severity.as_str(),
-                c.source
-            ));
-            let sev = if c.severity == Severity::None {
-                Severity::Low
-            } else {
-                c.severity
-            };
-            (c.score, sev)
-        }
-        None => {
-            reasons.push(format!(
-                "no CVSS score known: treated as {} (score {})",
-                policy.unknown_severity.as_str(),
-                policy.score.unknown_cvss
-            ));
-            let sev = if policy.unknown_severity == Severity::None {
-                Severity::Low
-            } else {
-                policy.unknown_severity
-            };
-            (policy.score.unknown_cvss, sev)
-        }
-    };
+    let rated = crate::severity::rate(policy, f.cvss, f.vendor);
+    let (cvss_score, severity) = (rated.score, rated.effective);
+    reasons.extend(rated.reasons);
     if let Some(k) = f.kev {
         let ransomware = if k
             .known_ransomware_campaign_use
@@ -700,6 +743,7 @@ mod tests {
     fn facts<'a>(c: Option<&'a Cvss>, k: Option<&'a Kev>, e: Option<&'a Epss>) -> Facts<'a> {
         Facts {
             cvss: c,
+            vendor: None,
             kev: k,
             epss: e,
             published: Some(date("2026-11-01")),

@@ -38,6 +38,7 @@ fn fixed_in(eco: &str, name: &str, fixed: &str) -> AffectedPackage {
         )],
         versions: vec![],
         informational: None,
+        cves: None,
     }
 }
 
@@ -52,6 +53,7 @@ fn adv(id: &str, affected: Vec<AffectedPackage>) -> Advisory {
         upstream: vec![],
         related: vec![],
         severity: vec![],
+        vendor_severity: vec![],
         affected,
         source: RecordSource {
             feed: "osv/Test".into(),
@@ -71,6 +73,7 @@ fn pkg(eco: &str, name: &str, version: &str, source: Option<(&str, &str)>) -> Pa
         purl: None,
         vendor: None,
         file: "/var/lib/dpkg/status".into(),
+        owned_by: None,
         state: InstallState::Installed,
         collector: Collector::Dpkg,
     }
@@ -80,6 +83,7 @@ fn lang(eco: &str, name: &str, version: &str, file: &str) -> Package {
     Package {
         arch: None,
         file: file.into(),
+        owned_by: None,
         state: InstallState::Declared,
         collector: Collector::Lockfile,
         ..pkg(eco, name, version, None)
@@ -399,6 +403,7 @@ fn two_entries_of_one_advisory_both_count() {
         )],
         versions: vec![],
         informational: None,
+        cves: None,
     };
     let mut src = MemSource::new();
     src.add(adv(
@@ -432,6 +437,7 @@ fn crates_io_and_npm_use_semver_ranges() {
         )],
         versions: vec![],
         informational: None,
+        cves: None,
     }];
     rs.aliases = vec!["CVE-2020-26235".into(), "GHSA-wcg3-cvx6-7396".into()];
     src.add(rs);
@@ -446,6 +452,7 @@ fn crates_io_and_npm_use_semver_ranges() {
         )],
         versions: vec![],
         informational: None,
+        cves: None,
     }];
     src.add(npm);
     let inv = inventory(vec![
@@ -567,6 +574,7 @@ fn unfixed_and_last_affected_are_unfixed_without_remediation() {
         ranges: vec![range("ECOSYSTEM", &[(EventKind::Introduced, "0")])],
         versions: vec![],
         informational: None,
+        cves: None,
     }];
     src.add(a);
     let mut b = adv("OPEN-2", vec![]);
@@ -583,6 +591,7 @@ fn unfixed_and_last_affected_are_unfixed_without_remediation() {
         )],
         versions: vec![],
         informational: None,
+        cves: None,
     }];
     src.add(b);
     let inv = inventory(vec![pkg(
@@ -775,6 +784,7 @@ fn undetermined_ranges_and_bad_versions_are_issues_not_findings() {
         }],
         versions: vec![],
         informational: None,
+        cves: None,
     }];
     src.add(a);
     src.add(adv("A-1", vec![fixed_in("Debian:12", "foo", "1.0-2")]));
@@ -1310,5 +1320,110 @@ fn informational_only_findings_are_marked_and_mixed_ones_are_not() {
     let j = serde_json::to_value(&r).unwrap();
     for f in j["findings"].as_array().unwrap() {
         assert!(f.get("informational").is_some(), "{f}");
+    }
+}
+
+/// Item 10 of issue 11: on an Ubuntu Pro host the `Ubuntu:Pro:<release>:LTS` stream is
+/// consulted too, and it is the newer word for the release: an advisory whose plain entry
+/// knows no fix but whose Pro entry finds the installed `+esm` version fixed is no finding;
+/// one whose Pro entry still finds it affected takes the Pro fix. Without Pro (or with
+/// only services that have no stream) nothing changes.
+#[test]
+fn a_pro_host_is_judged_against_the_pro_stream() {
+    use caulk_model::inventory::{OsInfo, UbuntuPro};
+    let unfixed = |eco: &str, name: &str| AffectedPackage {
+        ranges: vec![range("ECOSYSTEM", &[(EventKind::Introduced, "0")])],
+        ..fixed_in(eco, name, "0")
+    };
+    let mut src = MemSource::new();
+    src.add(adv(
+        "UBUNTU-CVE-2024-0001",
+        vec![
+            unfixed("Ubuntu:20.04:LTS", "libxml2"),
+            fixed_in(
+                "Ubuntu:Pro:20.04:LTS",
+                "libxml2",
+                "2.9.10+dfsg-5ubuntu0.20.04.7+esm1",
+            ),
+        ],
+    ));
+    src.add(adv(
+        "UBUNTU-CVE-2024-0002",
+        vec![fixed_in(
+            "Ubuntu:Pro:20.04:LTS",
+            "libxml2",
+            "2.9.10+dfsg-5ubuntu0.20.04.7+esm2",
+        )],
+    ));
+    let installed = "2.9.10+dfsg-5ubuntu0.20.04.7+esm1";
+    let host = |enabled: &[&str]| {
+        let mut inv = inventory(vec![pkg(
+            "Ubuntu:20.04:LTS",
+            "libxml2",
+            installed,
+            Some(("libxml2", installed)),
+        )]);
+        inv.host.os = Some(OsInfo {
+            id: Some("ubuntu".into()),
+            ecosystem: Some("Ubuntu:20.04:LTS".into()),
+            ubuntu_pro: Some(UbuntuPro {
+                attached: true,
+                enabled: enabled.iter().map(|s| s.to_string()).collect(),
+                file: "/var/lib/ubuntu-advantage/status.json".into(),
+            }),
+            ..OsInfo::default()
+        });
+        inv
+    };
+    let ids = |r: &ScanReport| -> Vec<(String, Option<String>)> {
+        r.findings
+            .iter()
+            .map(|f| {
+                (
+                    f.vulnerability.id.clone(),
+                    f.fixed_version.as_deref().map(str::to_string),
+                )
+            })
+            .collect()
+    };
+    let r = run_with(&host(&["esm-infra"]), &src, None, &[]);
+    assert_eq!(
+        ids(&r),
+        [(
+            "CVE-2024-0002".to_string(),
+            Some("2.9.10+dfsg-5ubuntu0.20.04.7+esm2".to_string())
+        )]
+    );
+    // Not Pro (nothing enabled that has a stream): the plain stream alone, which knows no fix.
+    for enabled in [&[][..], &["livepatch"][..]] {
+        let r = run_with(&host(enabled), &src, None, &[]);
+        assert_eq!(
+            ids(&r),
+            [("CVE-2024-0001".to_string(), None)],
+            "{enabled:?}"
+        );
+    }
+    assert_eq!(
+        caulk_assess::matching::pro_streams(
+            host(&["fips-updates", "esm-apps"])
+                .host
+                .os
+                .as_ref()
+                .and_then(|o| o.ubuntu_pro.as_ref()),
+            "Ubuntu:20.04:LTS"
+        ),
+        ["Ubuntu:Pro:20.04:LTS", "Ubuntu:Pro:FIPS-updates:20.04:LTS"]
+    );
+    // Not for a non-LTS release, another distro, or a Pro stream itself.
+    let pro = UbuntuPro {
+        attached: true,
+        enabled: vec!["esm-infra".into()],
+        file: String::new(),
+    };
+    for eco in ["Ubuntu:23.10", "Debian:12", "Ubuntu:Pro:20.04:LTS"] {
+        assert!(
+            caulk_assess::matching::pro_streams(Some(&pro), eco).is_empty(),
+            "{eco}"
+        );
     }
 }

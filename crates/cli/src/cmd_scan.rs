@@ -131,8 +131,10 @@ enum SeverityArg {
     High,
     Medium,
     Low,
-    /// CVSS 0.0, or no severity known.
+    /// CVSS 0.0.
     None,
+    /// Nothing rates it: no CVSS score, no vendor rating.
+    Unknown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -218,6 +220,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                         SeverityArg::Medium => Severity::Medium,
                         SeverityArg::Low => Severity::Low,
                         SeverityArg::None => Severity::None,
+                        SeverityArg::Unknown => Severity::Unknown,
                     })
                     .collect()
             }),

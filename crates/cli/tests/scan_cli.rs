@@ -661,8 +661,14 @@ fn apt_list_cache_answers_as_the_lists_do() {
         .unwrap()
     };
     let cache_files = || -> Vec<PathBuf> {
+        // The cache's files but its CACHEDIR.TAG.
         std::fs::read_dir(d.join(".cache/caulk"))
-            .map(|rd| rd.flatten().map(|e| e.path()).collect())
+            .map(|rd| {
+                rd.flatten()
+                    .map(|e| e.path())
+                    .filter(|p| !p.ends_with("CACHEDIR.TAG"))
+                    .collect()
+            })
             .unwrap_or_default()
     };
     let installable = |r: &Value| {

@@ -17,3 +17,4 @@ pub mod kev;
 pub mod nvd;
 pub mod osv;
 pub mod score;
+pub mod vendor;

@@ -11,8 +11,10 @@
 //!
 //! Pure: no I/O.
 
+use crate::vendor::{self, Scale};
 use caulk_model::advisory::{
-    AffectedPackage, AffectedRange, EventKind, MAX_INFORMATIONAL_LEN, RangeEvent, RecordSource,
+    AffectedPackage, AffectedRange, EntryCve, EventKind, MAX_ENTRY_CVE_LEN, MAX_ENTRY_CVES,
+    MAX_INFORMATIONAL_LEN, RangeEvent, RecordSource, VendorSeverity,
 };
 use serde::{Deserialize, Deserializer};
 use std::fmt;
@@ -68,9 +70,105 @@ pub struct Record {
     pub references: Vec<Reference>,
     #[serde(default, deserialize_with = "null_list")]
     pub credits: Vec<Credit>,
+    /// Read for its `severity` key only (GHSA's `LOW`/`MODERATE`/`HIGH`/`CRITICAL`).
     #[serde(default)]
-    pub database_specific: Option<Opaque>,
+    pub database_specific: Option<RecordSpecific>,
 }
+
+/// What caulk reads of a record's `database_specific`: a `severity` word (GitHub's records
+/// write one). Any other shape parses and gives nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecordSpecific {
+    pub severity: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for RecordSpecific {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut out = RecordSpecific::default();
+        pick_keys(d, |key, v| {
+            if key == "severity" {
+                out.severity = v.as_str().map(|s| s.trim().to_string());
+            }
+        })?;
+        Ok(out)
+    }
+}
+
+/// Read a JSON object key by key, handing each key whose value caulk may want to `take` as a
+/// [`serde_json::Value`] (only the keys in [`PICKED_KEYS`]; the others are skipped
+/// unparsed). A value that is not an object gives nothing.
+fn pick_keys<'de, D: Deserializer<'de>>(
+    d: D,
+    take: impl FnMut(&str, serde_json::Value),
+) -> Result<(), D::Error> {
+    use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+    /// A map key, kept only when it is one caulk reads.
+    struct Key(Option<&'static str>);
+    impl<'de> Deserialize<'de> for Key {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct K;
+            impl Visitor<'_> for K {
+                type Value = Key;
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("a key")
+                }
+                fn visit_str<E: de::Error>(self, v: &str) -> Result<Key, E> {
+                    Ok(Key(PICKED_KEYS.iter().copied().find(|k| *k == v)))
+                }
+            }
+            d.deserialize_str(K)
+        }
+    }
+
+    struct V<F>(F);
+    impl<'de, F: FnMut(&str, serde_json::Value)> Visitor<'de> for V<F> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_map<A: MapAccess<'de>>(mut self, mut a: A) -> Result<(), A::Error> {
+            while let Some(Key(k)) = a.next_key()? {
+                match k {
+                    Some(k) => {
+                        let v: serde_json::Value = a.next_value()?;
+                        (self.0)(k, v);
+                    }
+                    None => {
+                        a.next_value::<IgnoredAny>()?;
+                    }
+                }
+            }
+            Ok(())
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, a: A) -> Result<(), A::Error> {
+            IgnoredAny.visit_seq(a).map(|_| ())
+        }
+        fn visit_str<E>(self, _: &str) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_unit<E>(self) -> Result<(), E> {
+            Ok(())
+        }
+    }
+    d.deserialize_any(V(take))
+}
+
+/// The `database_specific` keys caulk reads (record: `severity`; entry: `informational`,
+/// `cves_map`).
+const PICKED_KEYS: [&str; 3] = ["severity", "informational", "cves_map"];
 
 /// `severity[]`: `type` is `CVSS_V2`, `CVSS_V3`, `CVSS_V4`, `Ubuntu`, or something newer.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -108,121 +206,63 @@ impl Affected {
 }
 
 /// What caulk reads of an `affected[].database_specific` object: RustSec's `informational`
-/// kind (`unmaintained`, `unsound`, `notice`) and nothing else. Whatever the value is, it
+/// kind (`unmaintained`, `unsound`, `notice`) and Ubuntu's `cves_map` (the CVEs of a notice
+/// that apply to this entry's release, with their scores). Whatever the value is, it
 /// parses: other keys are skipped unparsed, a value that is not an object (the schema wants
 /// one) is skipped, and so is an `informational` that is not a non-empty string: that is a
 /// vulnerability entry, as before caulk read the key.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EntrySpecific {
     pub informational: Option<String>,
+    /// `None`: no map. `Some(Err(why))`: a map caulk cannot use (the entry then covers every
+    /// vulnerability of the record, and [`validate`] warns).
+    pub cves_map: Option<Result<CvesMap, String>>,
+}
+
+/// Ubuntu's per-entry `cves_map`: `{"ecosystem": "Ubuntu:20.04:LTS", "cves": [{"id":
+/// "CVE-…", "severity": [{"type": "CVSS_V3", …}, {"type": "Ubuntu", "score": "medium"}]}]}`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct CvesMap {
+    #[serde(default)]
+    pub ecosystem: Option<String>,
+    #[serde(default, deserialize_with = "null_list")]
+    pub cves: Vec<MapCve>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct MapCve {
+    #[serde(default)]
+    pub id: String,
+    #[serde(default, deserialize_with = "null_list")]
+    pub severity: Vec<Severity>,
+}
+
+impl PartialEq for Severity {
+    fn eq(&self, o: &Severity) -> bool {
+        self.kind == o.kind && self.score == o.score
+    }
 }
 
 impl<'de> Deserialize<'de> for EntrySpecific {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
-
-        /// A map key: is it `informational`? Compared in place, never copied.
-        struct IsInformational(bool);
-        impl<'de> Deserialize<'de> for IsInformational {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                struct K;
-                impl Visitor<'_> for K {
-                    type Value = IsInformational;
-                    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                        f.write_str("a key")
-                    }
-                    fn visit_str<E: de::Error>(self, v: &str) -> Result<IsInformational, E> {
-                        Ok(IsInformational(v == "informational"))
-                    }
-                }
-                d.deserialize_str(K)
+        let mut out = EntrySpecific::default();
+        pick_keys(d, |key, v| match key {
+            // A repeated key: the last one wins, as serde_json's maps do.
+            "informational" => {
+                out.informational = v
+                    .as_str()
+                    .map(str::trim)
+                    .filter(|k| !k.is_empty())
+                    .map(str::to_string);
             }
-        }
-
-        /// The value of `informational`: a string, else nothing.
-        struct Kind(Option<String>);
-        impl<'de> Deserialize<'de> for Kind {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                struct V;
-                impl<'de> Visitor<'de> for V {
-                    type Value = Kind;
-                    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                        f.write_str("any JSON value")
-                    }
-                    fn visit_str<E: de::Error>(self, v: &str) -> Result<Kind, E> {
-                        let v = v.trim();
-                        Ok(Kind((!v.is_empty()).then(|| v.to_string())))
-                    }
-                    fn visit_bool<E>(self, _: bool) -> Result<Kind, E> {
-                        Ok(Kind(None))
-                    }
-                    fn visit_i64<E>(self, _: i64) -> Result<Kind, E> {
-                        Ok(Kind(None))
-                    }
-                    fn visit_u64<E>(self, _: u64) -> Result<Kind, E> {
-                        Ok(Kind(None))
-                    }
-                    fn visit_f64<E>(self, _: f64) -> Result<Kind, E> {
-                        Ok(Kind(None))
-                    }
-                    fn visit_unit<E>(self) -> Result<Kind, E> {
-                        Ok(Kind(None))
-                    }
-                    fn visit_none<E>(self) -> Result<Kind, E> {
-                        Ok(Kind(None))
-                    }
-                    fn visit_seq<A: SeqAccess<'de>>(self, a: A) -> Result<Kind, A::Error> {
-                        IgnoredAny.visit_seq(a).map(|_| Kind(None))
-                    }
-                    fn visit_map<A: MapAccess<'de>>(self, a: A) -> Result<Kind, A::Error> {
-                        IgnoredAny.visit_map(a).map(|_| Kind(None))
-                    }
-                }
-                d.deserialize_any(V)
+            "cves_map" if !v.is_null() => {
+                out.cves_map = Some(
+                    serde_json::from_value::<CvesMap>(v).map_err(|e| format!("cves_map: {e}")),
+                );
             }
-        }
-
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = EntrySpecific;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("any JSON value")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<EntrySpecific, A::Error> {
-                let mut out = EntrySpecific::default();
-                while let Some(IsInformational(is)) = a.next_key()? {
-                    if is {
-                        // A repeated key: the last one wins, as serde_json's maps do.
-                        out.informational = a.next_value::<Kind>()?.0;
-                    } else {
-                        a.next_value::<IgnoredAny>()?;
-                    }
-                }
-                Ok(out)
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, a: A) -> Result<EntrySpecific, A::Error> {
-                IgnoredAny.visit_seq(a).map(|_| EntrySpecific::default())
-            }
-            fn visit_str<E>(self, _: &str) -> Result<EntrySpecific, E> {
-                Ok(EntrySpecific::default())
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<EntrySpecific, E> {
-                Ok(EntrySpecific::default())
-            }
-            fn visit_i64<E>(self, _: i64) -> Result<EntrySpecific, E> {
-                Ok(EntrySpecific::default())
-            }
-            fn visit_u64<E>(self, _: u64) -> Result<EntrySpecific, E> {
-                Ok(EntrySpecific::default())
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<EntrySpecific, E> {
-                Ok(EntrySpecific::default())
-            }
-            fn visit_unit<E>(self) -> Result<EntrySpecific, E> {
-                Ok(EntrySpecific::default())
-            }
-        }
-        d.deserialize_any(V)
+            _ => {}
+        })?;
+        Ok(out)
     }
 }
 
@@ -461,6 +501,32 @@ pub fn validate(r: &Record) -> Vec<Finding> {
             }
         }
     }
+    for (i, sv) in r.severity.iter().enumerate() {
+        if let Some(why) = word_warning(sv) {
+            out.push(finding(
+                Level::Warn,
+                "SEV:001",
+                format!("severity[{i}]"),
+                why,
+            ));
+        }
+    }
+    if let Some(w) = r
+        .database_specific
+        .as_ref()
+        .and_then(|d| d.severity.as_deref())
+        && Scale::Ghsa.rate(w, "", id).is_none()
+    {
+        out.push(finding(
+            Level::Warn,
+            "SEV:001",
+            "database_specific.severity".into(),
+            format!(
+                "{:?} is not a severity caulk knows (LOW, MODERATE, HIGH, CRITICAL): not used",
+                w.chars().take(40).collect::<String>()
+            ),
+        ));
+    }
     if r.affected.is_empty() && r.withdrawn.is_none() {
         out.push(finding(
             Level::Warn,
@@ -502,6 +568,7 @@ pub fn validate(r: &Record) -> Vec<Finding> {
                 ),
             ));
         }
+        check_cves_map(a, ai, &mut out);
         for (ri, rg) in a.ranges.iter().enumerate() {
             // Built only for a finding: most ranges have none.
             let path = || format!("affected[{ai}].ranges[{ri}]");
@@ -573,6 +640,131 @@ pub fn validate(r: &Record) -> Vec<Finding> {
     out
 }
 
+/// Why a `severity[]` entry in words cannot be used (an `Ubuntu` priority that is not one);
+/// `None` for a usable one and for vectors (scored, and reported, by the import).
+fn word_warning(s: &Severity) -> Option<String> {
+    (s.kind == "Ubuntu"
+        && !vendor::ubuntu_unrated(&s.score)
+        && Scale::UbuntuPriority
+            .rate(&s.score, vendor::UBUNTU_PRIORITY, "")
+            .is_none())
+    .then(|| {
+        format!(
+            "Ubuntu priority {:?} is not one (negligible, low, medium, high, critical): not used",
+            s.score.chars().take(40).collect::<String>()
+        )
+    })
+}
+
+/// Warnings about an entry's `cves_map` (code `UBU:001`): a map caulk cannot use, an empty
+/// or oversized one, one for another ecosystem, ids that are not ids, scores that do not
+/// score. None of them rejects the record: an unusable map means the entry covers every
+/// vulnerability of the record, as before caulk read maps.
+fn check_cves_map(a: &Affected, ai: usize, out: &mut Vec<Finding>) {
+    let Some(m) = a
+        .database_specific
+        .as_ref()
+        .and_then(|d| d.cves_map.as_ref())
+    else {
+        return;
+    };
+    let path = || format!("affected[{ai}].database_specific.cves_map");
+    let warn = |out: &mut Vec<Finding>, msg: String| {
+        out.push(finding(Level::Warn, "UBU:001", path(), msg));
+    };
+    let map = match m {
+        Ok(map) => map,
+        Err(e) => {
+            warn(
+                out,
+                format!("{e}: the entry covers every vulnerability of the record"),
+            );
+            return;
+        }
+    };
+    if map.cves.is_empty() {
+        warn(
+            out,
+            "an empty map: the entry covers every vulnerability of the record".into(),
+        );
+    }
+    if map.cves.len() > MAX_ENTRY_CVES {
+        warn(
+            out,
+            format!(
+                "{} CVEs: only the first {MAX_ENTRY_CVES} are kept",
+                map.cves.len()
+            ),
+        );
+    }
+    if let (Some(me), Some(p)) = (&map.ecosystem, &a.package)
+        && me.trim() != p.ecosystem.trim()
+    {
+        warn(
+            out,
+            format!(
+                "a map of {:?} in an entry of {:?}",
+                me.chars().take(60).collect::<String>(),
+                p.ecosystem
+            ),
+        );
+    }
+    for (ci, c) in map.cves.iter().take(MAX_ENTRY_CVES).enumerate() {
+        if !is_entry_cve_id(&c.id) {
+            warn(
+                out,
+                format!(
+                    "cves[{ci}]: id {:?} is not an id: skipped",
+                    c.id.chars().take(60).collect::<String>()
+                ),
+            );
+            continue;
+        }
+        for (si, sv) in c.severity.iter().enumerate() {
+            let why = match crate::score::score_osv(&sv.kind, &sv.score) {
+                Err(e) => Some(e.to_string()),
+                Ok(_) => word_warning(sv),
+            };
+            if let Some(why) = why {
+                warn(out, format!("cves[{ci}].severity[{si}]: {why}"));
+            }
+        }
+    }
+}
+
+/// An id a `cves_map` may name: non-empty, bounded, no spaces or control characters.
+fn is_entry_cve_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= MAX_ENTRY_CVE_LEN
+        && !id.chars().any(|c| c.is_control() || c.is_whitespace())
+}
+
+/// The scores of one `cves_map` CVE: its vectors scored (those that do not score are
+/// dropped; [`validate`] reported them) and its Ubuntu priority, all with the record as
+/// source.
+fn entry_cve(c: &MapCve, record: &str) -> EntryCve {
+    let mut cvss = Vec::new();
+    let mut words = Vec::new();
+    for sv in &c.severity {
+        if let Ok(Some(sc)) = crate::score::score_osv(&sv.kind, &sv.score) {
+            let m = sc.to_model(format!("osv:{record}"), None);
+            if !cvss.contains(&m) {
+                cvss.push(m);
+            }
+        } else if sv.kind == "Ubuntu"
+            && let Some(v) = Scale::UbuntuPriority.rate(&sv.score, vendor::UBUNTU_PRIORITY, record)
+            && !words.contains(&v)
+        {
+            words.push(v);
+        }
+    }
+    EntryCve {
+        id: c.id.clone(),
+        cvss,
+        vendor: words,
+    }
+}
+
 /// The osv-linter's offline verdict (its `offline` collection: RNG:001 introduced-event-exists,
 /// RNG:002 range-is-distinct) plus our rejections: every finding here is an error for the
 /// linter. The import uses [`validate`] levels instead (RNG:002 is a warning there, see the
@@ -611,8 +803,25 @@ impl Event {
 }
 
 impl Affected {
+    /// The entry's per-release CVE list: a usable, non-empty `cves_map` (bounded; ids that
+    /// are not ids skipped), else `None`.
+    fn entry_cves(&self, record: &str) -> Option<Vec<EntryCve>> {
+        let Some(Ok(map)) = self.database_specific.as_ref()?.cves_map.as_ref() else {
+            return None;
+        };
+        let cves: Vec<EntryCve> = map
+            .cves
+            .iter()
+            .take(MAX_ENTRY_CVES)
+            .filter(|c| is_entry_cve_id(&c.id))
+            .map(|c| entry_cve(c, record))
+            .collect();
+        (!cves.is_empty()).then_some(cves)
+    }
+
     /// [`Record::affected_packages`] for one entry, moving its strings.
-    fn into_package(self) -> AffectedPackage {
+    fn into_package(self, record: &str) -> AffectedPackage {
+        let cves = self.entry_cves(record);
         let (ecosystem, name, purl) = match self.package {
             Some(p) => (trimmed(p.ecosystem), trimmed(p.name), p.purl),
             None => (String::new(), String::new(), None),
@@ -620,6 +829,7 @@ impl Affected {
         let informational = match self.database_specific {
             Some(EntrySpecific {
                 informational: Some(k),
+                ..
             }) if kept_informational(Some(&k)).is_some() => Some(k),
             _ => None,
         };
@@ -628,6 +838,7 @@ impl Affected {
             name,
             purl,
             informational,
+            cves,
             ranges: self
                 .ranges
                 .into_iter()
@@ -669,6 +880,7 @@ impl Record {
                     name,
                     purl,
                     informational: kept_informational(a.informational()).map(str::to_string),
+                    cves: a.entry_cves(self.id()),
                     ranges: a
                         .ranges
                         .iter()
@@ -708,6 +920,35 @@ impl Record {
         out
     }
 
+    /// The record's ratings in words, deduplicated, in this order: Ubuntu priorities of
+    /// `severity[]` (record, then entries), the `database_specific.severity` word, the
+    /// severity an erratum's summary starts with. Words not on their scale are left out
+    /// ([`validate`] warns).
+    pub fn vendor_severities(&self) -> Vec<VendorSeverity> {
+        let id = self.id();
+        let mut out: Vec<VendorSeverity> = Vec::new();
+        let ubuntu = self
+            .severity_vectors()
+            .into_iter()
+            .filter(|s| s.kind == "Ubuntu")
+            .filter_map(|s| Scale::UbuntuPriority.rate(&s.score, vendor::UBUNTU_PRIORITY, id));
+        let database = self
+            .database_specific
+            .as_ref()
+            .and_then(|d| d.severity.as_deref())
+            .and_then(|w| Scale::Ghsa.rate(w, &vendor::database_kind(id), id));
+        let summary = self
+            .summary
+            .as_deref()
+            .and_then(|s| vendor::summary_rating(id, s));
+        for v in ubuntu.chain(database).chain(summary) {
+            if !out.contains(&v) {
+                out.push(v);
+            }
+        }
+        out
+    }
+
     /// Convert to the stored form, moving the strings. Call after [`validate`] found no
     /// `Reject`.
     pub fn into_advisory(
@@ -715,13 +956,16 @@ impl Record {
         source: RecordSource,
         severity: Vec<caulk_model::advisory::CvssScore>,
     ) -> caulk_model::advisory::Advisory {
+        let vendor_severity = self.vendor_severities();
+        let id = self.id.unwrap_or_default();
         let affected = self
             .affected
             .into_iter()
-            .map(Affected::into_package)
+            .map(|a| a.into_package(&id))
             .collect();
         caulk_model::advisory::Advisory {
-            id: self.id.unwrap_or_default(),
+            vendor_severity,
+            id,
             modified: self.modified.unwrap_or_default(),
             published: self.published,
             withdrawn: self.withdrawn,
@@ -744,6 +988,7 @@ impl Record {
         severity: Vec<caulk_model::advisory::CvssScore>,
     ) -> caulk_model::advisory::Advisory {
         caulk_model::advisory::Advisory {
+            vendor_severity: self.vendor_severities(),
             id: self.id().to_string(),
             modified: self.modified.clone().unwrap_or_default(),
             published: self.published.clone(),
@@ -926,6 +1171,150 @@ mod tests {
         )
         .expect("parses");
         assert_eq!(r.affected_packages()[0].informational, None);
+    }
+
+    /// Ubuntu's per-entry `cves_map` (the real USN-5844-1 shape, cut down): the entry keeps
+    /// the CVEs of its release with their scored CVSS and Ubuntu priority; every odd shape
+    /// parses, warns, and leaves the entry covering every vulnerability of the record.
+    #[test]
+    fn cves_map_is_read_and_odd_shapes_are_tolerated() {
+        let rec = |map: &str| {
+            format!(
+                r#"{{"id":"USN-5844-1","modified":"2026-04-27T14:11:29Z",
+                "upstream":["UBUNTU-CVE-2022-4203","UBUNTU-CVE-2023-0286"],
+                "affected":[{{"package":{{"ecosystem":"Ubuntu:20.04:LTS","name":"openssl"}},
+                  "ranges":[{{"type":"ECOSYSTEM","events":[{{"introduced":"0"}},{{"fixed":"1.1.1f-1ubuntu2.17"}}]}}],
+                  "database_specific":{{"cves_map":{map}}}}}]}}"#
+            )
+        };
+        let good = r#"{"ecosystem":"Ubuntu:20.04:LTS","cves":[{"id":"CVE-2023-0286","severity":[
+            {"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:N/A:H"},
+            {"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:N/A:H"},
+            {"type":"Ubuntu","score":"high"}]}]}"#;
+        let r = parse(rec(good).as_bytes()).expect("parses");
+        assert!(validate(&r).is_empty(), "{:?}", validate(&r));
+        let src = RecordSource {
+            feed: "osv/Ubuntu".into(),
+            file: "USN-5844-1.json".into(),
+        };
+        let a = r.clone().into_advisory(src.clone(), vec![]);
+        assert_eq!(a, r.to_advisory(src.clone(), vec![]));
+        let cves = a.affected[0].cves.as_ref().expect("a map");
+        assert_eq!(cves.len(), 1);
+        assert_eq!(cves[0].id, "CVE-2023-0286");
+        assert_eq!(cves[0].cvss.len(), 1, "the repeated vector is one score");
+        assert_eq!(cves[0].cvss[0].base_score, 7.4);
+        assert_eq!(cves[0].cvss[0].source, "osv:USN-5844-1");
+        assert_eq!(
+            (
+                cves[0].vendor[0].label.as_str(),
+                cves[0].vendor[0].kind.as_str()
+            ),
+            ("high", "Ubuntu priority")
+        );
+
+        let many = format!(
+            r#"{{"cves":[{}]}}"#,
+            vec![r#"{"id":"CVE-2023-1"}"#; MAX_ENTRY_CVES + 1].join(",")
+        );
+        for (map, kept, warns) in [
+            (r#""not a map""#.to_string(), None, 1),
+            (r#"{"cves":"CVE-1"}"#.into(), None, 1),
+            (r#"{"cves":[{"id":42}]}"#.into(), None, 1),
+            (r#"{"cves":[]}"#.into(), None, 1),
+            ("null".into(), None, 0),
+            (r#"{"cves":null}"#.into(), None, 1),
+            (r#"{"cves":[{"id":""},{"id":"CVE-2023-2"}]}"#.into(), Some(1), 1),
+            (
+                r#"{"ecosystem":"Ubuntu:22.04:LTS","cves":[{"id":"CVE-2023-2"}]}"#.into(),
+                Some(1),
+                1,
+            ),
+            (
+                r#"{"cves":[{"id":"CVE-2023-2","severity":[{"type":"Ubuntu","score":"severe"},
+                   {"type":"CVSS_V3","score":"CVSS:3.1/AV:N"},{"type":"Ubuntu","score":"untriaged"}]}]}"#
+                    .into(),
+                Some(1),
+                2,
+            ),
+            (many, Some(MAX_ENTRY_CVES), 1),
+        ] {
+            let r = parse(rec(&map).as_bytes()).unwrap_or_else(|e| panic!("{map}: {e}"));
+            let f = validate(&r);
+            assert!(f.iter().all(|f| f.level == Level::Warn), "{map}: {f:?}");
+            assert_eq!(
+                f.iter().filter(|f| f.code == "UBU:001").count(),
+                warns,
+                "{map}: {f:?}"
+            );
+            let a = r.into_advisory(src.clone(), vec![]);
+            let got = a.affected[0].cves.as_ref().map(Vec::len);
+            assert_eq!(got, kept, "{}", &map[..map.len().min(80)]);
+            if let Some(c) = a.affected[0].cves.as_ref() {
+                assert!(c[0].vendor.is_empty() && c[0].cvss.is_empty());
+            }
+        }
+    }
+
+    /// Ratings in words: Ubuntu priority in `severity[]`, GHSA's `database_specific.severity`,
+    /// the impact an AlmaLinux summary starts with; words off their scale warn and are left out.
+    #[test]
+    fn ratings_in_words_are_read_with_their_source() {
+        let r = parse(
+            br#"{"id":"UBUNTU-CVE-2025-6491","modified":"2026-01-01T00:00:00Z",
+            "severity":[{"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:N/I:N/A:H"},
+                        {"type":"Ubuntu","score":"medium"}]}"#,
+        )
+        .expect("parses");
+        let v = r.vendor_severities();
+        assert_eq!(v.len(), 1);
+        assert_eq!(
+            (v[0].severity, v[0].source.as_str()),
+            (
+                caulk_model::advisory::Severity::Medium,
+                "osv:UBUNTU-CVE-2025-6491"
+            )
+        );
+        let r = parse(
+            br#"{"id":"GHSA-xxxx-yyyy-zzzz","modified":"2026-01-01T00:00:00Z",
+            "database_specific":{"cwe_ids":["CWE-79"],"severity":"MODERATE","github_reviewed":true}}"#,
+        )
+        .expect("parses");
+        let v = r.vendor_severities();
+        assert_eq!(
+            (v[0].label.as_str(), v[0].kind.as_str()),
+            ("MODERATE", "GHSA severity")
+        );
+        for odd in [
+            r#"{"severity":3}"#,
+            r#"{"severity":["HIGH"]}"#,
+            r#""HIGH""#,
+            r#"[1,2]"#,
+            r#"{"severity":{"score":"HIGH"}}"#,
+        ] {
+            let json = format!(
+                r#"{{"id":"GHSA-1","modified":"2026-01-01T00:00:00Z","database_specific":{odd}}}"#
+            );
+            let r = parse(json.as_bytes()).unwrap_or_else(|e| panic!("{odd}: {e}"));
+            assert!(r.vendor_severities().is_empty(), "{odd}");
+        }
+        let r = parse(
+            br#"{"id":"GHSA-2","modified":"2026-01-01T00:00:00Z","database_specific":{"severity":"SEVERE"},
+            "severity":[{"type":"Ubuntu","score":"urgent"}]}"#,
+        )
+        .expect("parses");
+        assert!(r.vendor_severities().is_empty());
+        let codes: Vec<&str> = validate(&r).iter().map(|f| f.code).collect();
+        assert_eq!(
+            codes.iter().filter(|c| **c == "SEV:001").count(),
+            2,
+            "{codes:?}"
+        );
+        let r = parse(
+            br#"{"id":"ALSA-2024:0265","modified":"2026-01-01T00:00:00Z","summary":"Moderate: tar security update"}"#,
+        )
+        .expect("parses");
+        assert_eq!(r.vendor_severities()[0].kind, "AlmaLinux severity");
     }
 
     #[test]

@@ -62,6 +62,7 @@ fn finish(b: &Block<'_>, file: &str, distro: &Distro, out: &mut Parsed) {
         purl: Some(purl),
         vendor: None,
         file: file.to_string(),
+        owned_by: None,
         state: InstallState::Installed,
         collector: Collector::Apk,
     });

@@ -240,6 +240,7 @@ fn finish(
         purl: Some(purl),
         vendor: None,
         file: file.to_string(),
+        owned_by: None,
         state: InstallState::Installed,
         collector: Collector::Dpkg,
     });

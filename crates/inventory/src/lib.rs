@@ -3,8 +3,8 @@
 //!
 //! It owns host access ([`HostAccess`], [`FsHost`], [`MemHost`]), OS facts ([`os`]), the
 //! one reader of Debian control files ([`deb822`]), the package databases ([`dpkg`], [`rpm`],
-//! [`apk`]), apt's candidate lists ([`apt`]), lockfiles ([`lockfile`]) and SBOMs
-//! ([`sbom`]); writing an inventory as CycloneDX is `caulk-report`'s. Every parser is a pure
+//! [`apk`]), the installed language packages of a root ([`lang`]: one bounded walk),
+//! apt's candidate lists ([`apt`]), lockfiles ([`lockfile`]) and SBOMs ([`sbom`]); writing an inventory as CycloneDX is `caulk-report`'s. Every parser is a pure
 //! function of bytes (fuzzed); the entry points [`inventory_host`], [`scan_path`] and [`read_sbom`] wire
 //! them to a [`HostAccess`].
 //!
@@ -21,8 +21,10 @@ pub mod apt;
 pub mod deb822;
 pub mod dpkg;
 mod host;
+pub mod lang;
 pub mod lockfile;
 pub mod os;
+pub mod pro;
 /// Package URLs live in `caulk-model` (the report renderers build them too); re-exported here
 /// for the collectors and the fuzz target.
 pub use caulk_model::purl;
@@ -30,7 +32,10 @@ pub mod rpm;
 pub mod sbom;
 pub mod sqlite;
 
-pub use host::{CommandOutput, EntryKind, FsHost, HostAccess, MemHost};
+pub use host::{
+    CommandOutput, DirEntries, EntryKind, FsHost, HostAccess, MemHost, Meta, RandomRead, WalkStep,
+    WalkVisitor,
+};
 
 use caulk_model::inventory::{Inventory, Issue, IssueKind, OsInfo, Package};
 use caulk_version::{Ecosystem, Scheme};
@@ -91,6 +96,15 @@ pub struct Limits {
     pub max_walk_entries: usize,
     /// Nesting depth of JSON/XML/YAML documents.
     pub max_nesting: usize,
+    /// Directory entries looked at by the language-package walk of a root ([`lang`]).
+    pub max_root_walk_entries: usize,
+    /// Directory depth of that walk.
+    pub max_root_depth: usize,
+    /// Bytes that walk reads from files in total (metadata, headers, sections, zip
+    /// directories and entries).
+    pub max_root_read_bytes: u64,
+    /// Largest executable looked into (only its headers and two sections are read).
+    pub max_binary_bytes: u64,
 }
 
 impl Default for Limits {
@@ -103,6 +117,10 @@ impl Default for Limits {
             max_depth: 12,
             max_walk_entries: 500_000,
             max_nesting: 128,
+            max_root_walk_entries: 10_000_000,
+            max_root_depth: 48,
+            max_root_read_bytes: 2 << 30,
+            max_binary_bytes: 4 << 30,
         }
     }
 }
@@ -183,8 +201,8 @@ fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
     hay.iter().position(|&b| b == needle)
 }
 
-/// Inventory a host or image: OS facts, then every distro package database found, then
-/// kernels and reboot state. Nothing is executed unless `host.is_live()`.
+/// Inventory a host or image: OS facts, then every distro package database found, then the
+/// installed language packages (a walk of the root, [`lang`]), then kernels and reboot state. Nothing is executed unless `host.is_live()`.
 pub fn inventory_host(host: &dyn HostAccess, limits: &Limits) -> Inventory {
     let mut inv = Inventory::default();
     let mut issues = Vec::new();
@@ -220,6 +238,10 @@ pub fn inventory_host(host: &dyn HostAccess, limits: &Limits) -> Inventory {
             "distro release unknown: distro packages carry an ecosystem without release",
         ));
     }
+    let mut lang = lang::collect(host, limits);
+    lang::mark_dpkg_owned(host, limits, &mut lang.packages);
+    inv.packages.extend(lang.packages);
+    issues.extend(lang.issues);
     kernel
         .installed
         .extend(inv.packages.iter().filter_map(installed_kernel));
@@ -227,6 +249,15 @@ pub fn inventory_host(host: &dyn HostAccess, limits: &Limits) -> Inventory {
     kernel.installed.dedup();
     inv.host.reboot_required = os::detect_reboot(host, &kernel, &mut issues, limits);
     inv.host.kernel = kernel;
+    let mut os_info = os_info;
+    if let Some(os) = &mut os_info
+        && os
+            .ecosystem
+            .as_deref()
+            .is_some_and(|e| e.starts_with("Ubuntu:"))
+    {
+        os.ubuntu_pro = pro::detect(host, &mut issues);
+    }
     inv.host.os = os_info;
     inv.issues = issues;
     inv.normalize();

@@ -215,6 +215,7 @@ impl Ctx<'_> {
             purl: Some(purl),
             vendor: None,
             file: self.file.to_string(),
+            owned_by: None,
             state: InstallState::Declared,
             collector: Collector::Lockfile,
         });

@@ -393,6 +393,7 @@ pub fn os_info(rel: &OsRelease, files: Vec<String>) -> OsInfo {
         version_codename: rel.get("VERSION_CODENAME").map(str::to_string),
         ecosystem: ecosystem_for(rel),
         files,
+        ubuntu_pro: None,
     }
 }
 

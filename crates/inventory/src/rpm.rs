@@ -186,6 +186,7 @@ pub fn to_package(h: &Header, file: &str, distro: &Distro) -> Option<Package> {
         purl: Some(purl),
         vendor: h.vendor.clone(),
         file: file.to_string(),
+        owned_by: None,
         state: InstallState::Installed,
         collector: Collector::Rpm,
     })

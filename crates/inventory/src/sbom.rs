@@ -242,6 +242,7 @@ fn to_package(e: &Entry<'_>, file: &str, hint: &OsHint, out: &mut Parsed) {
         purl: Some(purl_s.to_string()),
         vendor: None,
         file: file.to_string(),
+        owned_by: None,
         state: InstallState::Declared,
         collector: Collector::Sbom,
     });

@@ -25,6 +25,10 @@ pub struct Advisory {
     pub upstream: Vec<String>,
     pub related: Vec<String>,
     pub severity: Vec<CvssScore>,
+    /// The record's own ratings in words (Ubuntu priority, a Red Hat-style severity in an
+    /// AlmaLinux summary, GHSA's `database_specific.severity`), each with its source.
+    #[serde(default)]
+    pub vendor_severity: Vec<VendorSeverity>,
     pub affected: Vec<AffectedPackage>,
     /// Where it came from: feed name and member path.
     pub source: RecordSource,
@@ -80,7 +84,7 @@ impl AdvisoryFacts {
 }
 
 /// One `affected[]` entry: a package of one ecosystem and the versions it is affected in.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AffectedPackage {
     /// The OSV ecosystem string as written (`Debian:12`, `PyPI`, `AlmaLinux:9`).
     pub ecosystem: String,
@@ -96,7 +100,28 @@ pub struct AffectedPackage {
     /// entry: a vulnerability. cargo-audit reports informational advisories as warnings.
     #[serde(default)]
     pub informational: Option<String>,
+    /// The vulnerabilities this entry is about, when the record says so per entry: Ubuntu's
+    /// `affected[].database_specific.cves_map` lists the CVEs of a notice that apply to *this*
+    /// release (a USN's `upstream` lists those of every release), each with its own CVSS and
+    /// Ubuntu priority. `None`: the entry is about every vulnerability of the record.
+    #[serde(default)]
+    pub cves: Option<Vec<EntryCve>>,
 }
+
+/// One CVE of an entry's per-release map, with the scores the map gives it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EntryCve {
+    pub id: String,
+    #[serde(default)]
+    pub cvss: Vec<CvssScore>,
+    #[serde(default)]
+    pub vendor: Vec<VendorSeverity>,
+}
+
+/// The most CVEs kept from one entry's map, and the longest id (a notice for a kernel lists
+/// a few hundred; more is not data).
+pub const MAX_ENTRY_CVES: usize = 4096;
+pub const MAX_ENTRY_CVE_LEN: usize = 64;
 
 /// The informational kinds RustSec defines. Other values are kept as written.
 pub const INFORMATIONAL_KINDS: [&str; 3] = ["unmaintained", "unsound", "notice"];
@@ -185,11 +210,15 @@ impl CvssVersion {
     }
 }
 
-/// Qualitative severity of a CVSS score (v2 has no None/Critical bands in its spec; we use
-/// the NVD v2 bands Low/Medium/High).
+/// Qualitative severity: the band of a CVSS score (v2 has no None/Critical bands in its
+/// spec; we use the NVD v2 bands Low/Medium/High), or a vendor's rating mapped to a band.
+/// `Unknown` is no rating at all — never the same as `None`, CVSS 0.0's band; it orders
+/// below every known band, so "the highest severity" of a set is a known one when there is
+/// one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    Unknown,
     None,
     Low,
     Medium,
@@ -200,6 +229,7 @@ pub enum Severity {
 impl Severity {
     pub fn as_str(self) -> &'static str {
         match self {
+            Severity::Unknown => "unknown",
             Severity::None => "none",
             Severity::Low => "low",
             Severity::Medium => "medium",
@@ -222,6 +252,29 @@ pub struct CvssScore {
     pub published_score: Option<f64>,
     /// `osv:<advisory id>`, `nvd:<source identifier>`.
     pub source: String,
+}
+
+/// A severity a vendor or database gave in words rather than as a CVSS vector: Ubuntu's
+/// priority, a Red Hat-style impact (AlmaLinux summaries), GHSA's severity, Debian's urgency.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct VendorSeverity {
+    /// The band the rating maps to (`negligible` → low, `Important`/`HIGH` → high, …).
+    pub severity: Severity,
+    /// The rating as written (`negligible`, `Important`, `MODERATE`).
+    pub label: String,
+    /// Whose scale it is: `Ubuntu priority`, `AlmaLinux severity`, `GHSA severity`, …
+    pub kind: String,
+    /// `osv:<record id>`: the record that gave it.
+    pub source: String,
+}
+
+impl VendorSeverity {
+    /// The record id of [`VendorSeverity::source`] (`osv:USN-5844-1` → `USN-5844-1`).
+    pub fn record(&self) -> &str {
+        self.source
+            .split_once(':')
+            .map_or(self.source.as_str(), |(_, r)| r)
+    }
 }
 
 /// CISA Known Exploited Vulnerabilities: one catalogue entry.

@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::sync::Arc;
 
-pub use crate::advisory::{CvssVersion, Severity};
+pub use crate::advisory::{CvssVersion, Severity, VendorSeverity};
 
 /// Version of the scan-result JSON format. Bumped on any change a reader must know about;
 /// adding a field or an enum value is not such a change.
@@ -330,8 +330,17 @@ pub struct Finding {
     /// The best CVSS score known (see `docs/scan-format.md` for the order of preference).
     #[serde(default)]
     pub cvss: Option<Cvss>,
-    /// The qualitative severity used for the SLA: the CVSS severity, else `none`.
+    /// The qualitative severity used for the SLA: from the CVSS score or a vendor's rating
+    /// ([`Finding::severity_source`] says which, the policy's `severity_preference` which
+    /// wins when they disagree); `unknown` when nothing rates it (`none` is CVSS 0.0's band).
     pub severity: Severity,
+    /// Where [`Finding::severity`] came from; `null` when it is `unknown`.
+    #[serde(default)]
+    pub severity_source: Option<SeveritySource>,
+    /// The vendor's own rating in words (Ubuntu priority, AlmaLinux/Red Hat severity, GHSA
+    /// severity), with the record that gave it, whether or not it decided the severity.
+    #[serde(default)]
+    pub vendor_severity: Option<VendorSeverity>,
     #[serde(default)]
     pub epss: Option<Epss>,
     #[serde(default)]
@@ -400,6 +409,26 @@ impl Finding {
                 self.package.file.as_deref().unwrap_or(""),
             ),
         )
+    }
+}
+
+/// What a finding's severity was taken from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum SeveritySource {
+    /// The CVSS score's band ([`Finding::cvss`]).
+    Cvss,
+    /// The vendor's rating ([`Finding::vendor_severity`]).
+    Vendor,
+}
+
+impl SeveritySource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SeveritySource::Cvss => "cvss",
+            SeveritySource::Vendor => "vendor",
+        }
     }
 }
 
@@ -806,7 +835,7 @@ impl Default for Remediation {
             findings: 0,
             kev_count: 0,
             max_cvss: None,
-            max_severity: Severity::None,
+            max_severity: Severity::Unknown,
             decision: Decision::Defer,
             due_date: None,
             risk_removed: 0.0,
@@ -960,8 +989,12 @@ pub struct SeverityCounts {
     pub high: u64,
     pub medium: u64,
     pub low: u64,
-    /// No CVSS score known.
+    /// CVSS 0.0 (the CVSS band `none`). Before caulk knew `unknown`, findings with no
+    /// score were counted here.
     pub none: u64,
+    /// Nothing rates it: no CVSS score, no vendor rating.
+    #[serde(default)]
+    pub unknown: u64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -987,7 +1020,9 @@ mod tests {
             status,
             fixed_version: fixed.map(Arc::from),
             cvss: None,
-            severity: Severity::None,
+            severity: Severity::Unknown,
+            severity_source: None,
+            vendor_severity: None,
             epss: None,
             kev: None,
             priority: Arc::default(),

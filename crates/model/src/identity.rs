@@ -10,7 +10,9 @@
 //! * `related` is not identity (a different vulnerability, a sibling bug): never unioned.
 //! * A distro's record *named after* a CVE (`UBUNTU-CVE-2023-4911`, `DEBIAN-CVE-…`) is that
 //!   CVE, even when its record names the CVE only in `related` (Ubuntu's older layout) or
-//!   nowhere: union with the CVE of its name.
+//!   nowhere: union with the CVE of its name. So is such an id named in another record's
+//!   `aliases` or `upstream` (a USN's `upstream` lists `UBUNTU-CVE-…` ids) when no record of
+//!   that name is in the database.
 //!
 //! Union-find over ids with path compression; the display id of a group is its lowest CVE id
 //! (ids compare as strings), else its lowest id, so the result is deterministic whatever the
@@ -35,6 +37,16 @@ struct Uf {
 }
 
 impl Uf {
+    /// [`Uf::add`], and the CVE an id is named after ([`named_cve`]) is the same.
+    fn add_named(&mut self, id: &str) -> usize {
+        let me = self.add(id);
+        if let Some(cve) = named_cve(id) {
+            let j = self.add(cve);
+            self.union(me, j);
+        }
+        me
+    }
+
     fn add(&mut self, id: &str) -> usize {
         if let Some(&i) = self.index.get(id) {
             return i;
@@ -118,22 +130,18 @@ pub fn merge<'a>(records: impl IntoIterator<Item = Links<'a>>) -> Identity {
     let mut uf = Uf::default();
     let records: Vec<Links<'a>> = records.into_iter().collect();
     for r in &records {
-        let me = uf.add(r.id);
-        if let Some(cve) = named_cve(r.id) {
-            let j = uf.add(cve);
-            uf.union(me, j);
-        }
+        let me = uf.add_named(r.id);
         for a in r.aliases.iter().filter(|a| !a.is_empty()) {
-            let j = uf.add(a);
+            let j = uf.add_named(a);
             uf.union(me, j);
         }
         let ups = upstream_of(r);
         if let [only] = ups.as_slice() {
-            let j = uf.add(only);
+            let j = uf.add_named(only);
             uf.union(me, j);
         } else {
             for u in ups {
-                uf.add(u);
+                uf.add_named(u);
             }
         }
     }
@@ -303,6 +311,25 @@ mod tests {
         ] {
             assert_eq!(named_cve(not), None, "{not}");
         }
+    }
+
+    /// A USN names `UBUNTU-CVE-…` ids in `upstream`; without those records in the database
+    /// each must still be its CVE, or the notice's findings carry `UBUNTU-CVE-…` display ids
+    /// and miss the CVE's NVD score, KEV and EPSS.
+    #[test]
+    fn a_named_id_in_upstream_is_its_cve_without_its_own_record() {
+        let up = s(&["UBUNTU-CVE-2022-4304", "UBUNTU-CVE-2023-0286"]);
+        let none: Vec<String> = vec![];
+        let id = merge([Links {
+            id: "USN-5844-1",
+            aliases: &none,
+            upstream: &up,
+        }]);
+        assert_eq!(id.vuln_of["UBUNTU-CVE-2022-4304"], "CVE-2022-4304");
+        assert_eq!(
+            id.advisory_vulns["USN-5844-1"].iter().collect::<Vec<_>>(),
+            ["CVE-2022-4304", "CVE-2023-0286", "USN-5844-1"]
+        );
     }
 
     #[test]

@@ -105,6 +105,30 @@ pub struct OsInfo {
     /// The files the facts came from, in the order they were read.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<String>,
+    /// Ubuntu Pro, when the machine has its client's status file
+    /// (`/var/lib/ubuntu-advantage/status.json`): its fixes come in the `Ubuntu:Pro:…`
+    /// streams. Absent: no status file (not attached, or not Ubuntu).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ubuntu_pro: Option<UbuntuPro>,
+}
+
+/// What the Ubuntu Pro client says about the machine.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UbuntuPro {
+    /// Attached to a Pro subscription.
+    pub attached: bool,
+    /// The services whose status is `enabled` (`esm-infra`, `esm-apps`, `fips`,
+    /// `fips-updates`, …), sorted. Empty when not attached.
+    #[serde(default)]
+    pub enabled: Vec<String>,
+    /// The file it was read from.
+    pub file: String,
+}
+
+impl UbuntuPro {
+    pub fn is_enabled(&self, service: &str) -> bool {
+        self.attached && self.enabled.iter().any(|s| s == service)
+    }
 }
 
 /// Kernels: the one running (live host only) and the ones installed as packages.
@@ -149,6 +173,31 @@ pub enum Collector {
     Apk,
     Lockfile,
     Sbom,
+    /// Installed language packages found by walking a root (`caulk_inventory::lang`): Python
+    /// `*.dist-info`/`*.egg-info`, `node_modules/*/package.json`, RubyGems specifications, Go
+    /// build information and cargo-auditable sections of binaries, Java archives.
+    Python,
+    Npm,
+    Gem,
+    GoBinary,
+    RustBinary,
+    Jar,
+}
+
+impl Collector {
+    /// Whether the collector found the package by walking a root for language packages (a
+    /// bad file met that way is reported, not a lost input: nobody named it).
+    pub fn walks_root(self) -> bool {
+        matches!(
+            self,
+            Collector::Python
+                | Collector::Npm
+                | Collector::Gem
+                | Collector::GoBinary
+                | Collector::RustBinary
+                | Collector::Jar
+        )
+    }
 }
 
 /// One package.
@@ -176,8 +225,15 @@ pub struct Package {
     /// rpm `VENDOR`, apk maintainer-independent origin repository, … when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vendor: Option<String>,
-    /// The file the package was read from (inside `--root` for distro databases).
+    /// The file the package was read from (inside `--root` for distro databases; for a
+    /// language package the dist-info directory, `package.json`, gemspec, binary or archive —
+    /// `outer.jar!/inner.jar` for a nested archive).
     pub file: String,
+    /// The distro package whose file list holds `file` (dpkg's `info/*.list`): a language
+    /// package installed by the distro, whose version may carry the distro's backported
+    /// fixes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owned_by: Option<String>,
     pub state: InstallState,
     pub collector: Collector,
 }
@@ -225,6 +281,10 @@ pub struct Issue {
     pub record: Option<String>,
     pub kind: IssueKind,
     pub reason: String,
+    /// The collector that met the problem, when it is a root walk's (see
+    /// [`Collector::walks_root`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collector: Option<Collector>,
 }
 
 impl Issue {
@@ -235,7 +295,13 @@ impl Issue {
             record: None,
             kind,
             reason: reason.into(),
+            collector: None,
         }
+    }
+
+    pub fn collector(mut self, c: Collector) -> Issue {
+        self.collector = Some(c);
+        self
     }
 
     pub fn at_line(mut self, line: u64) -> Issue {
@@ -264,6 +330,7 @@ mod tests {
             purl: None,
             vendor: None,
             file: "f".into(),
+            owned_by: None,
             state: InstallState::Installed,
             collector: Collector::Dpkg,
         }

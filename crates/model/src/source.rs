@@ -4,7 +4,9 @@
 //! `caulk_advisory_db::store::Store` implements the trait over the SQLite database; this
 //! crate never touches a file.
 
-use crate::advisory::{Advisory, AdvisoryFacts, CvssScore, EpssScore, KevEntry, Vulnerability};
+use crate::advisory::{
+    Advisory, AdvisoryFacts, CvssScore, EpssScore, KevEntry, VendorSeverity, Vulnerability,
+};
 use crate::identity::{self, Identity};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -49,6 +51,15 @@ pub trait AdvisorySource {
     fn cvss(&self, id: &str) -> Result<Vec<CvssScore>, SourceError>;
     fn kev(&self, cve: &str) -> Result<Option<KevEntry>, SourceError>;
     fn epss(&self, cve: &str) -> Result<Option<EpssScore>, SourceError>;
+    /// The ratings in words stored under an id: the record's own (Ubuntu priority, GHSA
+    /// severity, …), in source order. The default reads them from
+    /// [`AdvisorySource::advisory`]; an id that is no record has none.
+    fn vendor_severity(&self, id: &str) -> Result<Vec<VendorSeverity>, SourceError> {
+        Ok(self
+            .advisory(id)?
+            .map(|a| a.vendor_severity)
+            .unwrap_or_default())
+    }
 
     // Set-based reads. A scan asks per phase for every key it needs (all lookups, then the
     // advisories of every match, then the facts of every vulnerability): a database answers
@@ -105,6 +116,19 @@ pub trait AdvisorySource {
         for id in ids {
             for c in self.cvss(id)? {
                 out.push((id.to_string(), c));
+            }
+        }
+        Ok(out)
+    }
+    /// [`AdvisorySource::vendor_severity`] of each id: `(id, rating)` pairs.
+    fn vendor_severity_many(
+        &self,
+        ids: &[&str],
+    ) -> Result<Vec<(String, VendorSeverity)>, SourceError> {
+        let mut out = Vec::new();
+        for id in ids {
+            for v in self.vendor_severity(id)? {
+                out.push((id.to_string(), v));
             }
         }
         Ok(out)

@@ -12,7 +12,7 @@ use crate::{ReportError, sorted_findings};
 use caulk_model::finding::{Finding, ScanReport, SuppressionState};
 
 /// The header row, in order.
-pub const COLUMNS: [&str; 37] = [
+pub const COLUMNS: [&str; 41] = [
     "finding_key",
     "package",
     "version",
@@ -51,6 +51,10 @@ pub const COLUMNS: [&str; 37] = [
     "summary",
     // Appended after the first release of the format: columns only ever grow at the end.
     "informational",
+    "severity_source",
+    "vendor_severity",
+    "vendor_severity_kind",
+    "vendor_severity_source",
 ];
 
 /// Neutralise spreadsheet formulas in untrusted text.
@@ -137,6 +141,21 @@ fn row(f: &Finding) -> Vec<String> {
         opt(&f.remediation),
         opt(&f.summary),
         opt(&f.informational),
+        f.severity_source
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_default(),
+        f.vendor_severity
+            .as_ref()
+            .map(|v| text(&v.label))
+            .unwrap_or_default(),
+        f.vendor_severity
+            .as_ref()
+            .map(|v| text(&v.kind))
+            .unwrap_or_default(),
+        f.vendor_severity
+            .as_ref()
+            .map(|v| text(&v.source))
+            .unwrap_or_default(),
     ]
 }
 

@@ -143,10 +143,15 @@ struct Reference {
 #[derive(Serialize)]
 struct Rating {
     source: Source,
-    score: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    score: Option<f64>,
     severity: &'static str,
     method: &'static str,
-    vector: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    vector: Option<String>,
+    /// A vendor's rating in words: whose scale and the word (`Ubuntu priority: medium`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    justification: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -407,10 +412,27 @@ fn vulnerability(id: &str, an: Analysis, group: &[&Finding]) -> Vulnerability {
                     name: c.source.clone(),
                     url: None,
                 },
-                score: c.score,
+                score: Some(c.score),
                 severity: c.severity.as_str(),
                 method: method(c.version),
-                vector: c.vector.clone(),
+                vector: Some(c.vector.clone()),
+                justification: None,
+            });
+    }
+    // And each distinct vendor rating in words (no score: `method` other).
+    for v in group.iter().filter_map(|f| f.vendor_severity.as_ref()) {
+        ratings
+            .entry((v.source.clone(), v.kind.clone(), v.label.clone()))
+            .or_insert_with(|| Rating {
+                source: Source {
+                    name: v.source.clone(),
+                    url: None,
+                },
+                score: None,
+                severity: v.severity.as_str(),
+                method: "other",
+                vector: None,
+                justification: Some(format!("{}: {}", v.kind, v.label)),
             });
     }
 

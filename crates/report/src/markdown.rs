@@ -212,10 +212,16 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> Result<String
                 ),
             ],
             vec![
-                "critical · high · medium · low · none (no CVSS)".into(),
+                "critical · high · medium · low · none (CVSS 0.0) · unknown (nothing rates it)"
+                    .into(),
                 format!(
-                    "{} · {} · {} · {} · {}",
-                    by_sev.critical, by_sev.high, by_sev.medium, by_sev.low, by_sev.none
+                    "{} · {} · {} · {} · {} · {}",
+                    by_sev.critical,
+                    by_sev.high,
+                    by_sev.medium,
+                    by_sev.low,
+                    by_sev.none,
+                    by_sev.unknown
                 ),
             ],
             vec![

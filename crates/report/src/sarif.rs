@@ -317,6 +317,13 @@ fn result_properties(f: &Finding) -> Value {
         "aliases": f.vulnerability.aliases,
         "advisoryIds": f.advisory_ids,
         "informational": f.informational,
+        "severitySource": f.severity_source.map(|s| s.as_str()),
+        "vendorSeverity": f.vendor_severity.as_ref().map(|v| json!({
+            "severity": v.severity.as_str(),
+            "label": v.label,
+            "kind": v.kind,
+            "source": v.source,
+        })),
         "status": f.status.as_str(),
         "fixedVersion": f.fixed_version,
         "severity": f.severity.as_str(),

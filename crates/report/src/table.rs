@@ -430,10 +430,7 @@ fn findings_table(out: &mut String, width: u16, fs: &[&Finding], fixed: bool) ->
     for ((_, vuln, pkg), (mut bins, f)) in rows {
         bins.sort();
         bins.dedup();
-        let sev = match &f.cvss {
-            Some(c) => format!("{} {:.1}", f.severity.as_str(), c.score),
-            None => "unknown".into(),
-        };
+        let sev = severity_cell(f);
         let kev = if f.kev.is_some() { "yes" } else { "" }.to_string();
         let due = match (&f.priority.due_date, f.priority.overdue) {
             (Some(d), true) => format!("{d} (overdue)"),
@@ -586,6 +583,24 @@ fn inventory_table(inv: &Inventory, width: u16, out: &mut String) -> fmt::Result
         writeln!(out, "issue: {}{at}: {}", i.file, i.reason)?;
     }
     Ok(())
+}
+
+/// The severity column: the band and what gave it — the CVSS score, or whose rating
+/// (`medium (Ubuntu)`) — or `unknown` when nothing rates the finding.
+fn severity_cell(f: &Finding) -> String {
+    use caulk_model::finding::SeveritySource;
+    match (f.severity_source, &f.cvss, &f.vendor_severity) {
+        (Some(SeveritySource::Cvss), Some(c), _) => {
+            format!("{} {:.1}", f.severity.as_str(), c.score)
+        }
+        (Some(SeveritySource::Vendor), _, Some(v)) => format!(
+            "{} ({})",
+            f.severity.as_str(),
+            v.kind.split_whitespace().next().unwrap_or("vendor")
+        ),
+        _ if f.severity == caulk_model::finding::Severity::Unknown => "unknown".into(),
+        _ => f.severity.as_str().to_string(),
+    }
 }
 
 #[cfg(test)]

@@ -398,7 +398,11 @@ fn cyclonedx_components_and_analysis() {
         .flat_map(|x| x["ratings"].as_array().into_iter().flatten())
         .filter_map(|r| r["method"].as_str())
         .collect();
-    assert_eq!(methods, BTreeSet::from(["CVSSv2", "CVSSv31", "CVSSv4"]));
+    // `other`: a vendor's rating in words (zlib's Debian urgency), with no score.
+    assert_eq!(
+        methods,
+        BTreeSet::from(["CVSSv2", "CVSSv31", "CVSSv4", "other"])
+    );
     let prop = |id: &str, name: &str| -> Option<String> {
         vulns.iter().find(|x| x["id"] == id).and_then(|x| {
             x["properties"]
@@ -738,9 +742,24 @@ fn csv_parses_back() {
     assert_eq!(&row("libc6")[col("kev")], "true");
     assert_eq!(&row("zlib1g")[col("fixed_version")], "");
     assert_eq!(&row("zlib1g")[col("suppressed")], "expired");
-    // `informational` is the last column (appended: earlier columns keep their positions).
-    assert_eq!(header.last().map(String::as_str), Some("informational"));
+    // Columns are appended: earlier columns keep their positions.
     assert_eq!(col("summary"), 35);
+    assert_eq!(col("informational"), 36);
+    assert_eq!(
+        header.last().map(String::as_str),
+        Some("vendor_severity_source")
+    );
+    let zlib = row("zlib1g");
+    assert_eq!(
+        (
+            &zlib[col("severity")],
+            &zlib[col("severity_source")],
+            &zlib[col("vendor_severity")],
+            &zlib[col("vendor_severity_kind")]
+        ),
+        ("low", "vendor", "unimportant", "Debian urgency")
+    );
+    assert_eq!(&ssl[col("severity_source")], "cvss");
     assert_eq!(&row("atty")[col("informational")], "unmaintained");
     assert_eq!(&ssl[col("informational")], "");
     let time = row("time");

@@ -183,6 +183,7 @@ fn the_inventory_bom_validates_against_the_1_6_schema() {
             purl: purl.map(String::from),
             vendor: vendor.map(String::from),
             file: "/var/lib/dpkg/status".into(),
+            owned_by: None,
             state: InstallState::Installed,
             collector: Collector::Dpkg,
         });

@@ -45,6 +45,12 @@ pub(crate) fn collector_str(c: Collector) -> &'static str {
         Collector::Apk => "apk",
         Collector::Lockfile => "lockfile",
         Collector::Sbom => "sbom",
+        Collector::Python => "python",
+        Collector::Npm => "npm",
+        Collector::Gem => "gem",
+        Collector::GoBinary => "go-binary",
+        Collector::RustBinary => "rust-binary",
+        Collector::Jar => "jar",
     }
 }
 
@@ -55,6 +61,12 @@ pub(crate) fn collector_parse(s: &str) -> Result<Collector> {
         "apk" => Collector::Apk,
         "lockfile" => Collector::Lockfile,
         "sbom" => Collector::Sbom,
+        "python" => Collector::Python,
+        "npm" => Collector::Npm,
+        "gem" => Collector::Gem,
+        "go-binary" => Collector::GoBinary,
+        "rust-binary" => Collector::RustBinary,
+        "jar" => Collector::Jar,
         _ => return Err(Error::Corrupt(format!("package collector {s:?}"))),
     })
 }
@@ -96,7 +108,7 @@ fn full_key(
 ) -> (
     (&str, &str, &str, &str, &str),
     (Option<&str>, Option<&str>, Option<&str>, Option<&str>),
-    (Option<&str>, InstallState, Collector),
+    (Option<&str>, Option<&str>, InstallState, Collector),
 ) {
     (
         p.sort_key(),
@@ -106,7 +118,12 @@ fn full_key(
             p.purl.as_deref(),
             p.vendor.as_deref(),
         ),
-        (p.arch.as_deref(), p.state, p.collector),
+        (
+            p.arch.as_deref(),
+            p.owned_by.as_deref(),
+            p.state,
+            p.collector,
+        ),
     )
 }
 
@@ -120,6 +137,7 @@ fn put_package(h: &mut Sha256, p: &Package) {
     put_opt(h, p.purl.as_deref());
     put_opt(h, p.vendor.as_deref());
     put(h, &p.file);
+    put_opt(h, p.owned_by.as_deref());
     put(h, state_str(p.state));
     put(h, collector_str(p.collector));
 }
@@ -249,6 +267,33 @@ mod tests {
         )
     }
 
+    /// The stored names are the inventory JSON's names (the model's serde), one per variant.
+    #[test]
+    fn stored_names_are_the_json_names() {
+        for name in [
+            "dpkg",
+            "rpm",
+            "apk",
+            "lockfile",
+            "sbom",
+            "python",
+            "npm",
+            "gem",
+            "go-binary",
+            "rust-binary",
+            "jar",
+        ] {
+            let c = collector_parse(name).expect(name);
+            assert_eq!(serde_json::to_value(c).expect("json"), name);
+            assert_eq!(collector_str(c), name);
+        }
+        for name in ["installed", "declared"] {
+            let s = state_parse(name).expect(name);
+            assert_eq!(serde_json::to_value(s).expect("json"), name);
+            assert_eq!(state_str(s), name);
+        }
+    }
+
     #[test]
     fn a_version_change_is_one_changed_entry() {
         let old = HashMap::from([(PackageId(1), ident("a")), (PackageId(2), ident("b"))]);
@@ -286,6 +331,7 @@ mod tests {
             purl: None,
             vendor: None,
             file: "f".into(),
+            owned_by: None,
             state: InstallState::Installed,
             collector: Collector::Dpkg,
         };

@@ -55,7 +55,7 @@ macro_rules! ops {
         const HOST_COLS: &str = "id, hostname, machine_id, ecosystem, os, criticality, exposure, \
              owner, agent_version, first_seen, last_seen, inventory_at";
         const PACKAGE_COLS: &str = "p.ecosystem, p.name, p.version, p.arch, p.source_name, \
-             p.source_version, p.purl, p.vendor, p.file, p.state, p.collector";
+             p.source_version, p.purl, p.vendor, p.file, p.owned_by, p.state, p.collector";
 
         // --- schema ---------------------------------------------------------------------
 
@@ -657,8 +657,8 @@ macro_rules! ops {
         // --- inventories ----------------------------------------------------------------
 
         fn package_from_row(r: &DbRow, at: usize) -> Result<Package> {
-            let state: String = r.try_get(at + 9)?;
-            let collector: String = r.try_get(at + 10)?;
+            let state: String = r.try_get(at + 10)?;
+            let collector: String = r.try_get(at + 11)?;
             Ok(Package {
                 ecosystem: r.try_get(at)?,
                 name: r.try_get(at + 1)?,
@@ -669,6 +669,7 @@ macro_rules! ops {
                 purl: r.try_get(at + 6)?,
                 vendor: r.try_get(at + 7)?,
                 file: r.try_get(at + 8)?,
+                owned_by: r.try_get(at + 9)?,
                 state: digest::state_parse(&state)?,
                 collector: digest::collector_parse(&collector)?,
             })

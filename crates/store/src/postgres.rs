@@ -52,9 +52,10 @@ pub(crate) async fn insert_packages(
     // the unique index's locks in one order, so they wait for each other, never deadlock.
     sqlx::query(
         "INSERT INTO package (key, ecosystem, name, version, arch, source_name, source_version, \
-         purl, vendor, file, state, collector) \
+         purl, vendor, file, owned_by, state, collector) \
          SELECT * FROM unnest($1::bytea[], $2::text[], $3::text[], $4::text[], $5::text[], \
-         $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[]) \
+         $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], \
+         $13::text[]) \
          ON CONFLICT (key) DO NOTHING",
     )
     .bind(keys)
@@ -67,6 +68,7 @@ pub(crate) async fn insert_packages(
     .bind(col(|p| p.purl.clone()))
     .bind(col(|p| p.vendor.clone()))
     .bind(col(|p| Some(p.file.clone())))
+    .bind(col(|p| p.owned_by.clone()))
     .bind(col(|p| Some(state_str(p.state).to_string())))
     .bind(col(|p| Some(collector_str(p.collector).to_string())))
     .execute(&mut **tx)

@@ -109,6 +109,7 @@ pub(crate) async fn insert_packages(
                 p.purl,
                 p.vendor,
                 p.file,
+                p.owned_by,
                 state_str(p.state),
                 collector_str(p.collector)
             ])
@@ -118,9 +119,9 @@ pub(crate) async fn insert_packages(
     // `WHERE true`: SQLite's parser needs it between a SELECT and ON CONFLICT.
     sqlx::query(
         "INSERT INTO package (key, ecosystem, name, version, arch, source_name, source_version, \
-         purl, vendor, file, state, collector) \
+         purl, vendor, file, owned_by, state, collector) \
          SELECT unhex(value->>0), value->>1, value->>2, value->>3, value->>4, value->>5, \
-         value->>6, value->>7, value->>8, value->>9, value->>10, value->>11 \
+         value->>6, value->>7, value->>8, value->>9, value->>10, value->>11, value->>12 \
          FROM json_each($1) WHERE true ON CONFLICT (key) DO NOTHING",
     )
     .bind(json)

@@ -170,6 +170,7 @@ pub(crate) fn inventory(inv: &Inventory) -> Result<()> {
             p.purl.as_ref(),
             p.vendor.as_ref(),
             Some(&p.file),
+            p.owned_by.as_ref(),
         ];
         if fields
             .iter()

@@ -222,6 +222,7 @@ fn tiny_package(name: &str) -> caulk_model::inventory::Package {
         purl: None,
         vendor: None,
         file: "/var/lib/dpkg/status".into(),
+        owned_by: None,
         state: caulk_model::inventory::InstallState::Installed,
         collector: caulk_model::inventory::Collector::Dpkg,
     }
@@ -666,7 +667,18 @@ async fn identical_packages_of_many_hosts_are_stored_once() {
     };
     for b in backends("dedup").await {
         let s = &b.store;
-        let inv = fleet_inventory(&base, 1);
+        let mut inv = fleet_inventory(&base, 1);
+        // A language package installed by the distro: every field must come back.
+        let mut lang = tiny_package("requests");
+        lang.ecosystem = "PyPI".into();
+        lang.version = "2.28.1".into();
+        lang.arch = None;
+        lang.source_name = None;
+        lang.source_version = None;
+        lang.file = "/usr/lib/python3/dist-packages/requests-2.28.1.egg-info".into();
+        lang.owned_by = Some("python3-requests".into());
+        lang.collector = caulk_model::inventory::Collector::Python;
+        inv.packages.push(lang);
         let distinct = inv
             .packages
             .iter()

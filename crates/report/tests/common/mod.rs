@@ -121,7 +121,9 @@ fn finding(package: FindingPackage, id: &str, aliases: &[&str], advisories: &[&s
         status: Status::Fixed,
         fixed_version: None,
         cvss: None,
-        severity: Severity::None,
+        severity: Severity::Unknown,
+        severity_source: None,
+        vendor_severity: None,
         epss: None,
         kev: None,
         priority: Arc::default(),
@@ -253,7 +255,8 @@ pub fn findings() -> Vec<Finding> {
         out.push(f);
     }
 
-    // 4. zlib: unfixed, no CVSS, its exception expired (active again); no purl recorded.
+    // 4. zlib: unfixed, no CVSS but a vendor's rating in words, its exception expired
+    // (active again); no purl recorded.
     let mut f = finding(
         deb("zlib1g", "1:1.2.13.dfsg-1", "zlib", false),
         "CVE-2026-1111",
@@ -261,6 +264,14 @@ pub fn findings() -> Vec<Finding> {
         &["DLA-9002-1"],
     );
     f.status = Status::Unfixed;
+    f.severity = Severity::Low;
+    f.severity_source = Some(caulk_model::finding::SeveritySource::Vendor);
+    f.vendor_severity = Some(caulk_model::finding::VendorSeverity {
+        severity: Severity::Low,
+        label: "unimportant".into(),
+        kind: "Debian urgency".into(),
+        source: "osv:DLA-9002-1".into(),
+    });
     f.priority = priority(
         40.0,
         Decision::Scheduled,
@@ -269,7 +280,7 @@ pub fn findings() -> Vec<Finding> {
         Some(90),
         false,
         &[
-            "no CVSS score known: treated as medium (score 5)",
+            "severity low from Debian urgency (unimportant) in DLA-9002-1; no CVSS score known: scored as CVSS 2.0, the policy's score for low",
             "scheduled: rule 9 of caulk-default-v1",
         ],
     );
@@ -579,6 +590,12 @@ pub fn findings() -> Vec<Finding> {
     out.push(f);
 
     out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    // A scored finding's severity is its CVSS band (as the scan sets it).
+    for f in &mut out {
+        if f.cvss.is_some() && f.severity_source.is_none() {
+            f.severity_source = Some(caulk_model::finding::SeveritySource::Cvss);
+        }
+    }
     out
 }
 
@@ -865,8 +882,9 @@ pub fn report() -> ScanReport {
                 critical: 2,
                 high: 3,
                 medium: 2,
-                low: 0,
-                none: 2,
+                low: 1,
+                none: 0,
+                unknown: 1,
             },
             by_decision: DecisionCounts {
                 act_now: 1,

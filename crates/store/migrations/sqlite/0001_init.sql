@@ -50,6 +50,7 @@ CREATE TABLE package (
     purl           TEXT,
     vendor         TEXT,
     file           TEXT    NOT NULL,
+    owned_by       TEXT,            -- the distro package owning `file`
     state          TEXT    NOT NULL,
     collector      TEXT    NOT NULL
 );
