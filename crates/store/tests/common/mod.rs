@@ -218,8 +218,10 @@ pub async fn postgres(name: &str) -> Option<Backend> {
 
 /// Every backend this run can test: SQLite, and PostgreSQL when configured.
 pub async fn backends(name: &str) -> Vec<Backend> {
+    // PostgreSQL first: its skip-or-fail panics before a SQLite directory exists to leak.
+    let pg = postgres(name).await;
     let mut v = vec![sqlite(name).await];
-    v.extend(postgres(name).await);
+    v.extend(pg);
     v
 }
 
