@@ -1,0 +1,1287 @@
+//! Every store operation, written once and instantiated per backend (`ops!(sqlx::Sqlite)` in
+//! `sqlite.rs`, `ops!(sqlx::Postgres)` in `postgres.rs`): the SQL is the dialect both accept
+//! (`$N` parameters, `RETURNING`, `ON CONFLICT`, integer microseconds for times). What differs
+//! — opening a write transaction, the migration lock, the set operations of an inventory —
+//! is a function of the backend module (`super::…`) with the same name on both sides.
+
+use jiff::Timestamp;
+
+use crate::{Error, Result};
+
+pub(crate) fn us(t: Timestamp) -> i64 {
+    t.as_microsecond()
+}
+
+pub(crate) fn ts(v: i64) -> Result<Timestamp> {
+    Timestamp::from_microsecond(v).map_err(|e| Error::Corrupt(format!("time {v}: {e}")))
+}
+
+pub(crate) fn ts_opt(v: Option<i64>) -> Result<Option<Timestamp>> {
+    v.map(ts).transpose()
+}
+
+/// A unique-constraint violation as [`Error::Conflict`], anything else as is.
+pub(crate) fn conflict_or(e: sqlx::Error, msg: impl FnOnce() -> String) -> Error {
+    match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => Error::Conflict(msg()),
+        _ => Error::Db(e),
+    }
+}
+
+pub(crate) fn hash32(v: Vec<u8>, what: &str) -> Result<[u8; 32]> {
+    v.try_into()
+        .map_err(|v: Vec<u8>| Error::Corrupt(format!("{what}: {} bytes, want 32", v.len())))
+}
+
+macro_rules! ops {
+    ($db:ty) => {
+        use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+        use caulk_model::inventory::{Inventory, Package};
+        use jiff::Timestamp;
+        use sqlx::Row;
+
+        use crate::digest::{self, Identity};
+        use crate::ops::{conflict_or, hash32, ts, ts_opt, us};
+        use crate::secret::{self, TokenKind};
+        use crate::types::{criticality_parse, exposure_parse};
+        use crate::validate;
+        use crate::*;
+
+        type Pool = sqlx::Pool<$db>;
+        type Tx = sqlx::Transaction<'static, $db>;
+        type DbRow = <$db as sqlx::Database>::Row;
+
+        const HOST_COLS: &str = "id, hostname, machine_id, ecosystem, os, criticality, exposure, \
+             owner, agent_version, first_seen, last_seen, inventory_at";
+        const PACKAGE_COLS: &str = "p.ecosystem, p.name, p.version, p.arch, p.source_name, \
+             p.source_version, p.purl, p.vendor, p.file, p.owned_by, p.state, p.collector";
+
+        // --- schema ---------------------------------------------------------------------
+
+        pub(crate) async fn schema_version(pool: &Pool) -> Result<i64> {
+            let v: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM caulk_schema")
+                .fetch_one(pool)
+                .await?;
+            Ok(v.unwrap_or(0))
+        }
+
+        pub(crate) async fn migrate(pool: &Pool) -> Result<()> {
+            let mut tx = super::begin_write(pool).await?;
+            super::migration_lock(&mut tx).await?;
+            sqlx::query(
+                "CREATE TABLE IF NOT EXISTS caulk_schema \
+                 (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
+            )
+            .execute(&mut *tx)
+            .await?;
+            let current: Option<i64> =
+                sqlx::query_scalar("SELECT MAX(version) FROM caulk_schema")
+                    .fetch_one(&mut *tx)
+                    .await?;
+            let current = current.unwrap_or(0);
+            if current > SCHEMA_VERSION {
+                return Err(Error::SchemaTooNew {
+                    found: current,
+                    known: SCHEMA_VERSION,
+                });
+            }
+            for &(version, sql) in super::MIGRATIONS {
+                if version > current {
+                    sqlx::raw_sql(sql).execute(&mut *tx).await?;
+                    sqlx::query("INSERT INTO caulk_schema (version, applied_at) VALUES ($1, $2)")
+                        .bind(version)
+                        .bind(us(Timestamp::now()))
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+            tx.commit().await?;
+            Ok(())
+        }
+
+        // --- audit ----------------------------------------------------------------------
+
+        /// Append to the chain inside `tx`: compare-and-swap of the head row, so concurrent
+        /// appenders never share a predecessor (the loser reads the new head and retries).
+        async fn audit_in_tx(
+            tx: &mut Tx,
+            actor: &Actor,
+            action: &str,
+            target: &str,
+            detail: &str,
+            now: Timestamp,
+        ) -> Result<i64> {
+            loop {
+                let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+                    .fetch_one(&mut **tx)
+                    .await?;
+                let seq: i64 = row.try_get(0)?;
+                let prev = hash32(row.try_get(1)?, "audit head")?;
+                let next = seq + 1;
+                let at = us(now);
+                let hash = digest::audit_hash(
+                    &prev,
+                    next,
+                    at,
+                    &actor.who,
+                    action,
+                    target,
+                    actor.address.as_deref(),
+                    detail,
+                );
+                let moved = sqlx::query(
+                    "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1 AND seq = $3",
+                )
+                .bind(next)
+                .bind(&hash[..])
+                .bind(seq)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected();
+                if moved != 1 {
+                    continue;
+                }
+                sqlx::query(
+                    "INSERT INTO audit (seq, at, actor, action, target, address, detail, \
+                     prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(next)
+                .bind(at)
+                .bind(&actor.who)
+                .bind(action)
+                .bind(target)
+                .bind(actor.address.as_deref())
+                .bind(detail)
+                .bind(&prev[..])
+                .bind(&hash[..])
+                .execute(&mut **tx)
+                .await?;
+                return Ok(next);
+            }
+        }
+
+        fn validate_actor(a: &Actor) -> Result<()> {
+            validate::text("actor", &a.who, 255)?;
+            if let Some(addr) = &a.address {
+                validate::text("address", addr, 64)?;
+            }
+            Ok(())
+        }
+
+        pub(crate) async fn append_audit(
+            pool: &Pool,
+            e: &AuditRecord,
+            now: Timestamp,
+        ) -> Result<i64> {
+            validate_actor(&e.actor)?;
+            validate::name("action", &e.action)?;
+            validate::text("target", &e.target, 255)?;
+            if e.detail.len() > 65_536 || e.detail.contains('\0') {
+                return Err(Error::Invalid {
+                    field: "detail",
+                    reason: "over 64 KiB or with a NUL".into(),
+                });
+            }
+            let mut tx = super::begin_write(pool).await?;
+            let seq = audit_in_tx(&mut tx, &e.actor, &e.action, &e.target, &e.detail, now).await?;
+            tx.commit().await?;
+            Ok(seq)
+        }
+
+        fn audit_from_row(r: &DbRow) -> Result<AuditEntry> {
+            Ok(AuditEntry {
+                seq: r.try_get(0)?,
+                at: ts(r.try_get(1)?)?,
+                actor: r.try_get(2)?,
+                action: r.try_get(3)?,
+                target: r.try_get(4)?,
+                address: r.try_get(5)?,
+                detail: r.try_get(6)?,
+                prev_hash: hash32(r.try_get(7)?, "audit prev_hash")?,
+                hash: hash32(r.try_get(8)?, "audit hash")?,
+            })
+        }
+
+        pub(crate) async fn audit_log(pool: &Pool, after: i64, limit: u32) -> Result<Vec<AuditEntry>> {
+            sqlx::query(
+                "SELECT seq, at, actor, action, target, address, detail, prev_hash, hash \
+                 FROM audit WHERE seq > $1 ORDER BY seq LIMIT $2",
+            )
+            .bind(after)
+            .bind(i64::from(limit.clamp(1, 10_000)))
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(audit_from_row)
+            .collect()
+        }
+
+        pub(crate) async fn verify_audit(pool: &Pool) -> Result<AuditVerification> {
+            let mut prev = [0u8; 32];
+            let mut expect = 1i64;
+            let mut entries = 0u64;
+            loop {
+                // A corrupt row (a hash of the wrong length) is a broken entry, not an error.
+                let rows = sqlx::query(
+                    "SELECT seq, at, actor, action, target, address, detail, prev_hash, hash \
+                     FROM audit WHERE seq >= $1 ORDER BY seq LIMIT 1000",
+                )
+                .bind(expect)
+                .fetch_all(pool)
+                .await?;
+                if rows.is_empty() {
+                    break;
+                }
+                for r in &rows {
+                    let seq: i64 = r.try_get(0)?;
+                    let broken = |why: String| {
+                        Ok(AuditVerification {
+                            entries,
+                            first_broken: Some((seq, why)),
+                        })
+                    };
+                    if seq != expect {
+                        return Ok(AuditVerification {
+                            entries,
+                            first_broken: Some((expect, format!("entry {expect} is missing (next is {seq})"))),
+                        });
+                    }
+                    let e = match audit_from_row(r) {
+                        Ok(e) => e,
+                        Err(err) => return broken(format!("unreadable: {err}")),
+                    };
+                    if e.prev_hash != prev {
+                        return broken("its prev_hash is not the hash of the entry before".into());
+                    }
+                    let h = digest::audit_hash(
+                        &prev,
+                        e.seq,
+                        us(e.at),
+                        &e.actor,
+                        &e.action,
+                        &e.target,
+                        e.address.as_deref(),
+                        &e.detail,
+                    );
+                    if h != e.hash {
+                        return broken("its content does not match its hash (altered)".into());
+                    }
+                    prev = e.hash;
+                    expect += 1;
+                    entries += 1;
+                }
+            }
+            let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+                .fetch_one(pool)
+                .await?;
+            let head_seq: i64 = head.try_get(0)?;
+            let head_hash: Vec<u8> = head.try_get(1)?;
+            if head_seq != expect - 1 || head_hash != prev {
+                return Ok(AuditVerification {
+                    entries,
+                    first_broken: Some((
+                        expect,
+                        format!("the chain ends at {} but its head says {head_seq} (entries removed from the end)", expect - 1),
+                    )),
+                });
+            }
+            Ok(AuditVerification {
+                entries,
+                first_broken: None,
+            })
+        }
+
+        // --- hosts ----------------------------------------------------------------------
+
+        fn host_from_row(r: &DbRow) -> Result<HostRecord> {
+            let crit: String = r.try_get(5)?;
+            let expo: String = r.try_get(6)?;
+            Ok(HostRecord {
+                id: HostId(r.try_get(0)?),
+                hostname: r.try_get(1)?,
+                machine_id: r.try_get(2)?,
+                ecosystem: r.try_get(3)?,
+                os: r.try_get(4)?,
+                labels: BTreeMap::new(),
+                groups: BTreeSet::new(),
+                criticality: criticality_parse(&crit)
+                    .ok_or_else(|| Error::Corrupt(format!("criticality {crit:?}")))?,
+                exposure: exposure_parse(&expo)
+                    .ok_or_else(|| Error::Corrupt(format!("exposure {expo:?}")))?,
+                owner: r.try_get(7)?,
+                agent_version: r.try_get(8)?,
+                first_seen: ts(r.try_get(9)?)?,
+                last_seen: ts(r.try_get(10)?)?,
+                inventory_at: ts_opt(r.try_get(11)?)?,
+            })
+        }
+
+        async fn set_labels_groups(
+            tx: &mut Tx,
+            id: HostId,
+            labels: Option<&BTreeMap<String, String>>,
+            groups: Option<&BTreeSet<String>>,
+        ) -> Result<()> {
+            if let Some(labels) = labels {
+                sqlx::query("DELETE FROM host_label WHERE host_id = $1")
+                    .bind(id.0)
+                    .execute(&mut **tx)
+                    .await?;
+                for (k, v) in labels {
+                    sqlx::query("INSERT INTO host_label (host_id, key, value) VALUES ($1, $2, $3)")
+                        .bind(id.0)
+                        .bind(k)
+                        .bind(v)
+                        .execute(&mut **tx)
+                        .await?;
+                }
+            }
+            if let Some(groups) = groups {
+                sqlx::query("DELETE FROM host_group WHERE host_id = $1")
+                    .bind(id.0)
+                    .execute(&mut **tx)
+                    .await?;
+                for g in groups {
+                    sqlx::query("INSERT INTO host_group (host_id, name) VALUES ($1, $2)")
+                        .bind(id.0)
+                        .bind(g)
+                        .execute(&mut **tx)
+                        .await?;
+                }
+            }
+            Ok(())
+        }
+
+        async fn insert_host(tx: &mut Tx, h: &NewHost, now: Timestamp) -> Result<HostRecord> {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO host (hostname, machine_id, criticality, exposure, owner, \
+                 agent_version, first_seen, last_seen) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
+                 RETURNING id",
+            )
+            .bind(&h.hostname)
+            .bind(h.machine_id.as_deref())
+            .bind(h.criticality.as_str())
+            .bind(h.exposure.as_str())
+            .bind(h.owner.as_deref())
+            .bind(h.agent_version.as_deref())
+            .bind(us(now))
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(|e| {
+                conflict_or(e, || {
+                    format!(
+                        "machine id {} is already enrolled",
+                        h.machine_id.as_deref().unwrap_or("")
+                    )
+                })
+            })?;
+            let id = HostId(id);
+            set_labels_groups(tx, id, Some(&h.labels), Some(&h.groups)).await?;
+            // Times as stored (microseconds), so the record equals a later read.
+            let now = ts(us(now))?;
+            Ok(HostRecord {
+                id,
+                hostname: h.hostname.clone(),
+                machine_id: h.machine_id.clone(),
+                ecosystem: None,
+                os: None,
+                labels: h.labels.clone(),
+                groups: h.groups.clone(),
+                criticality: h.criticality,
+                exposure: h.exposure,
+                owner: h.owner.clone(),
+                agent_version: h.agent_version.clone(),
+                first_seen: now,
+                last_seen: now,
+                inventory_at: None,
+            })
+        }
+
+        pub(crate) async fn create_host(
+            pool: &Pool,
+            actor: &Actor,
+            h: &NewHost,
+            now: Timestamp,
+        ) -> Result<HostRecord> {
+            validate_actor(actor)?;
+            validate::new_host(h)?;
+            let mut tx = super::begin_write(pool).await?;
+            let rec = insert_host(&mut tx, h, now).await?;
+            audit_in_tx(&mut tx, actor, "host.create", &format!("host:{}", rec.id), &h.hostname, now)
+                .await?;
+            tx.commit().await?;
+            Ok(rec)
+        }
+
+        async fn new_agent_credential(tx: &mut Tx, host: HostId, now: Timestamp) -> Result<NewSecret> {
+            let s = secret::random_secret();
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO agent_credential (host_id, secret_hash, created_at) \
+                 VALUES ($1, $2, $3) RETURNING id",
+            )
+            .bind(host.0)
+            .bind(&secret::sha256(s.as_bytes())[..])
+            .bind(us(now))
+            .fetch_one(&mut **tx)
+            .await?;
+            Ok(NewSecret {
+                id: TokenId(id),
+                token: secret::format_token(TokenKind::Agent, id, &s),
+            })
+        }
+
+        pub(crate) async fn enrol(
+            pool: &Pool,
+            token: &str,
+            h: &NewHost,
+            address: Option<&str>,
+            now: Timestamp,
+        ) -> Result<Enrolment> {
+            let (tid, digest) = secret::parse_token(TokenKind::Enrolment, token)?;
+            validate::new_host(h)?;
+            let actor = Actor::new(format!("enrolment-token:{tid}"), address);
+            validate_actor(&actor)?;
+            let mut tx = super::begin_write(pool).await?;
+            // The use is taken here, atomically; dropping `tx` on any later error gives it back.
+            let taken: Option<Vec<u8>> = sqlx::query_scalar(
+                "UPDATE enrolment_token SET uses = uses + 1 WHERE id = $1 AND uses < max_uses \
+                 AND revoked_at IS NULL AND expires_at > $2 RETURNING secret_hash",
+            )
+            .bind(tid.0)
+            .bind(us(now))
+            .fetch_optional(&mut *tx)
+            .await?;
+            match taken {
+                Some(stored) if secret::digest_matches(&digest, &stored) => {}
+                Some(_) => return Err(Error::Refused(Refusal::Unknown)),
+                None => {
+                    let row = sqlx::query(
+                        "SELECT secret_hash, revoked_at, expires_at FROM enrolment_token WHERE id = $1",
+                    )
+                    .bind(tid.0)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    let why = match row {
+                        None => Refusal::Unknown,
+                        Some(r) => {
+                            let stored: Vec<u8> = r.try_get(0)?;
+                            let revoked: Option<i64> = r.try_get(1)?;
+                            let expires: i64 = r.try_get(2)?;
+                            if !secret::digest_matches(&digest, &stored) {
+                                Refusal::Unknown
+                            } else if revoked.is_some() {
+                                Refusal::Revoked
+                            } else if expires <= us(now) {
+                                Refusal::Expired
+                            } else {
+                                Refusal::UsedUp
+                            }
+                        }
+                    };
+                    return Err(Error::Refused(why));
+                }
+            }
+            let host = insert_host(&mut tx, h, now).await?;
+            let credential = new_agent_credential(&mut tx, host.id, now).await?;
+            audit_in_tx(&mut tx, &actor, "host.enrol", &format!("host:{}", host.id), &h.hostname, now)
+                .await?;
+            tx.commit().await?;
+            Ok(Enrolment { host, credential })
+        }
+
+        async fn fill_labels(conn: &Pool, hosts: &mut [HostRecord]) -> Result<()> {
+            let (Some(lo), Some(hi)) = (hosts.first().map(|h| h.id.0), hosts.last().map(|h| h.id.0)) else {
+                return Ok(());
+            };
+            let at: HashMap<i64, usize> = hosts.iter().enumerate().map(|(i, h)| (h.id.0, i)).collect();
+            for r in sqlx::query(
+                "SELECT host_id, key, value FROM host_label WHERE host_id >= $1 AND host_id <= $2",
+            )
+            .bind(lo)
+            .bind(hi)
+            .fetch_all(conn)
+            .await?
+            {
+                if let Some(&i) = at.get(&r.try_get::<i64, _>(0)?) {
+                    hosts[i].labels.insert(r.try_get(1)?, r.try_get(2)?);
+                }
+            }
+            for r in sqlx::query(
+                "SELECT host_id, name FROM host_group WHERE host_id >= $1 AND host_id <= $2",
+            )
+            .bind(lo)
+            .bind(hi)
+            .fetch_all(conn)
+            .await?
+            {
+                if let Some(&i) = at.get(&r.try_get::<i64, _>(0)?) {
+                    hosts[i].groups.insert(r.try_get(1)?);
+                }
+            }
+            Ok(())
+        }
+
+        pub(crate) async fn host(pool: &Pool, id: HostId) -> Result<HostRecord> {
+            let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {HOST_COLS} FROM host WHERE id = $1")))
+                .bind(id.0)
+                .fetch_optional(pool)
+                .await?
+                .ok_or_else(|| Error::NotFound {
+                    what: "host",
+                    id: id.to_string(),
+                })?;
+            let mut h = [host_from_row(&row)?];
+            fill_labels(pool, &mut h).await?;
+            let [h] = h;
+            Ok(h)
+        }
+
+        pub(crate) async fn list_hosts(
+            pool: &Pool,
+            f: &HostFilter,
+            after: Option<HostId>,
+            limit: u32,
+        ) -> Result<Page<HostRecord>> {
+            if !(1..=1000).contains(&limit) {
+                return Err(Error::Invalid {
+                    field: "limit",
+                    reason: format!("{limit}, want 1 to 1000"),
+                });
+            }
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {HOST_COLS} FROM host h WHERE h.id > $1 \
+                 AND ($2 IS NULL OR h.criticality = $2) \
+                 AND ($3 IS NULL OR h.exposure = $3) \
+                 AND ($4 IS NULL OR h.ecosystem = $4) \
+                 AND ($5 IS NULL OR EXISTS (SELECT 1 FROM host_label l \
+                      WHERE l.host_id = h.id AND l.key = $5 AND l.value = $6)) \
+                 AND ($7 IS NULL OR EXISTS (SELECT 1 FROM host_group g \
+                      WHERE g.host_id = h.id AND g.name = $7)) \
+                 AND ($8 IS NULL OR substr(h.hostname, 1, length($8)) = $8) \
+                 ORDER BY h.id LIMIT $9"
+            )))
+            .bind(after.map_or(0, |h| h.0))
+            .bind(f.criticality.map(|c| c.as_str()))
+            .bind(f.exposure.map(|e| e.as_str()))
+            .bind(f.ecosystem.as_deref())
+            .bind(f.label.as_ref().map(|l| l.0.as_str()))
+            .bind(f.label.as_ref().map(|l| l.1.as_str()))
+            .bind(f.group.as_deref())
+            .bind(f.hostname_prefix.as_deref())
+            .bind(i64::from(limit) + 1)
+            .fetch_all(pool)
+            .await?;
+            let mut items = rows.iter().map(host_from_row).collect::<Result<Vec<_>>>()?;
+            let next = if items.len() > limit as usize {
+                items.truncate(limit as usize);
+                items.last().map(|h| h.id)
+            } else {
+                None
+            };
+            fill_labels(pool, &mut items).await?;
+            Ok(Page { items, next })
+        }
+
+        pub(crate) async fn update_host(
+            pool: &Pool,
+            actor: &Actor,
+            id: HostId,
+            u: &HostUpdate,
+            now: Timestamp,
+        ) -> Result<HostRecord> {
+            validate_actor(actor)?;
+            validate::host_update(u)?;
+            let mut tx = super::begin_write(pool).await?;
+            let n = sqlx::query(
+                "UPDATE host SET criticality = COALESCE($2, criticality), \
+                 exposure = COALESCE($3, exposure), \
+                 owner = CASE WHEN $4 = 1 THEN $5 ELSE owner END WHERE id = $1",
+            )
+            .bind(id.0)
+            .bind(u.criticality.map(|c| c.as_str()))
+            .bind(u.exposure.map(|e| e.as_str()))
+            .bind(i64::from(u.owner.is_some()))
+            .bind(u.owner.clone().flatten())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n == 0 {
+                return Err(Error::NotFound {
+                    what: "host",
+                    id: id.to_string(),
+                });
+            }
+            set_labels_groups(&mut tx, id, u.labels.as_ref(), u.groups.as_ref()).await?;
+            let detail = serde_json::json!({
+                "criticality": u.criticality.map(|c| c.as_str()),
+                "exposure": u.exposure.map(|e| e.as_str()),
+                "owner": u.owner,
+                "labels": u.labels,
+                "groups": u.groups,
+            })
+            .to_string();
+            audit_in_tx(&mut tx, actor, "host.update", &format!("host:{id}"), &detail, now).await?;
+            tx.commit().await?;
+            host(pool, id).await
+        }
+
+        pub(crate) async fn heartbeat(
+            pool: &Pool,
+            id: HostId,
+            agent_version: Option<&str>,
+            now: Timestamp,
+        ) -> Result<()> {
+            if let Some(v) = agent_version {
+                validate::text("agent version", v, 64)?;
+            }
+            let n = sqlx::query(
+                "UPDATE host SET last_seen = $2, agent_version = COALESCE($3, agent_version) \
+                 WHERE id = $1",
+            )
+            .bind(id.0)
+            .bind(us(now))
+            .bind(agent_version)
+            .execute(pool)
+            .await?
+            .rows_affected();
+            if n == 0 {
+                return Err(Error::NotFound {
+                    what: "host",
+                    id: id.to_string(),
+                });
+            }
+            Ok(())
+        }
+
+        // --- inventories ----------------------------------------------------------------
+
+        fn package_from_row(r: &DbRow, at: usize) -> Result<Package> {
+            let state: String = r.try_get(at + 10)?;
+            let collector: String = r.try_get(at + 11)?;
+            Ok(Package {
+                ecosystem: r.try_get(at)?,
+                name: r.try_get(at + 1)?,
+                version: r.try_get(at + 2)?,
+                arch: r.try_get(at + 3)?,
+                source_name: r.try_get(at + 4)?,
+                source_version: r.try_get(at + 5)?,
+                purl: r.try_get(at + 6)?,
+                vendor: r.try_get(at + 7)?,
+                file: r.try_get(at + 8)?,
+                owned_by: r.try_get(at + 9)?,
+                state: digest::state_parse(&state)?,
+                collector: digest::collector_parse(&collector)?,
+            })
+        }
+
+        pub(crate) async fn check_in_unchanged(
+            pool: &Pool,
+            id: HostId,
+            hash: &[u8; 32],
+            now: Timestamp,
+        ) -> Result<bool> {
+            let n = sqlx::query(
+                "UPDATE host SET last_seen = $1 WHERE id = $2 AND inventory_hash = $3",
+            )
+            .bind(us(now))
+            .bind(id.0)
+            .bind(&hash[..])
+            .execute(pool)
+            .await?
+            .rows_affected();
+            Ok(n == 1)
+        }
+
+        pub(crate) async fn record_inventory(
+            pool: &Pool,
+            cache: &PackageCache,
+            id: HostId,
+            inv: &Inventory,
+            now: Timestamp,
+        ) -> Result<InventoryOutcome> {
+            validate::inventory(inv)?;
+            let prep = digest::prepare(inv)?;
+            // The unchanged check-in: one statement, no transaction of ours.
+            if check_in_unchanged(pool, id, &prep.hash, now).await? {
+                return Ok(InventoryOutcome::Unchanged);
+            }
+            // Package ids of committed rows, found before the write transaction (the cache,
+            // then one read): only what is new is looked up while holding the write lock.
+            let keyed = prep.keyed();
+            let keys: Vec<[u8; 32]> = keyed.iter().map(|p| p.0).collect();
+            let (mut ids, unknown) = cache.lookup(&keys);
+            if !unknown.is_empty() {
+                let mut conn = pool.acquire().await?;
+                let mut found = Vec::new();
+                for (pid, key) in super::package_ids(&mut conn, &unknown).await? {
+                    found.push((hash32(key, "package key")?, pid));
+                }
+                cache.remember(found.iter().copied());
+                ids.extend(found);
+            }
+
+            let mut tx = super::begin_write(pool).await?;
+            // An UPDATE, not a SELECT: it takes the host's row lock (PostgreSQL), so two
+            // check-ins of one host take turns and the second sees the first's inventory.
+            let stored: Option<Option<Vec<u8>>> = sqlx::query_scalar(
+                "UPDATE host SET last_seen = $2 WHERE id = $1 RETURNING inventory_hash",
+            )
+            .bind(id.0)
+            .bind(us(now))
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(stored) = stored else {
+                return Err(Error::NotFound {
+                    what: "host",
+                    id: id.to_string(),
+                });
+            };
+            if stored.as_deref() == Some(&prep.hash[..]) {
+                // Another check-in of the same inventory got here first.
+                tx.commit().await?;
+                return Ok(InventoryOutcome::Unchanged);
+            }
+            let first = stored.is_none();
+
+            // New package rows (shared from then on); remembered only once committed.
+            let missing: Vec<([u8; 32], &Package)> = keyed
+                .iter()
+                .filter(|(k, _)| !ids.contains_key(k))
+                .copied()
+                .collect();
+            let mut inserted = Vec::new();
+            if !missing.is_empty() {
+                super::insert_packages(&mut tx, &missing).await?;
+                let mk: Vec<[u8; 32]> = missing.iter().map(|m| m.0).collect();
+                for (pid, key) in super::package_ids(&mut tx, &mk).await? {
+                    inserted.push((hash32(key, "package key")?, pid));
+                }
+                ids.extend(inserted.iter().copied());
+            }
+            let mut new: HashMap<PackageId, Identity> = HashMap::with_capacity(keys.len());
+            for (k, p) in &keyed {
+                let pid = ids
+                    .get(k)
+                    .ok_or_else(|| Error::Corrupt("a package row vanished while storing".into()))?;
+                new.insert(PackageId(*pid), digest::identity(p));
+            }
+
+            let mut old: HashMap<PackageId, Identity> = HashMap::new();
+            if !first {
+                for r in sqlx::query(
+                    "SELECT p.id, p.ecosystem, p.name, p.arch, p.file FROM host_package hp \
+                     JOIN package p ON p.id = hp.package_id WHERE hp.host_id = $1",
+                )
+                .bind(id.0)
+                .fetch_all(&mut *tx)
+                .await?
+                {
+                    old.insert(
+                        PackageId(r.try_get(0)?),
+                        (r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?),
+                    );
+                }
+            }
+            let mut del: Vec<i64> = old.keys().filter(|k| !new.contains_key(k)).map(|k| k.0).collect();
+            let mut ins: Vec<i64> = new.keys().filter(|k| !old.contains_key(k)).map(|k| k.0).collect();
+            del.sort_unstable();
+            ins.sort_unstable();
+            if !del.is_empty() {
+                super::delete_links(&mut tx, id.0, &del).await?;
+            }
+            if !ins.is_empty() {
+                super::insert_links(&mut tx, id.0, &ins).await?;
+            }
+            let (added, removed, changed) = digest::diff(&old, &new);
+            let os = inv.host.os.as_ref();
+            sqlx::query(
+                "UPDATE host SET inventory_hash = $1, inventory_at = $2, last_seen = $2, \
+                 facts = $3, issues = $4, ecosystem = $5, os = $6 WHERE id = $7",
+            )
+            .bind(&prep.hash[..])
+            .bind(us(now))
+            .bind(&prep.facts)
+            .bind(&prep.issues)
+            .bind(os.and_then(|o| o.ecosystem.as_deref()))
+            .bind(os.and_then(|o| o.pretty_name.as_deref().or(o.name.as_deref())))
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+            let (na, nr, nc) = if first {
+                (new.len() as i64, 0, 0)
+            } else {
+                (added.len() as i64, removed.len() as i64, changed.len() as i64)
+            };
+            let event: i64 = sqlx::query_scalar(
+                "INSERT INTO inventory_event (host_id, at, hash, initial, packages, added, \
+                 removed, changed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            )
+            .bind(id.0)
+            .bind(us(now))
+            .bind(&prep.hash[..])
+            .bind(i64::from(first))
+            .bind(new.len() as i64)
+            .bind(na)
+            .bind(nr)
+            .bind(nc)
+            .fetch_one(&mut *tx)
+            .await?;
+            if !first {
+                let rows: Vec<(&'static str, i64, Option<i64>)> = added
+                    .iter()
+                    .map(|a| ("added", a.0, None))
+                    .chain(removed.iter().map(|r| ("removed", r.0, None)))
+                    .chain(changed.iter().map(|(o, n)| ("changed", n.0, Some(o.0))))
+                    .collect();
+                if !rows.is_empty() {
+                    super::insert_changes(&mut tx, event, &rows).await?;
+                }
+            }
+            tx.commit().await?;
+            cache.remember(inserted);
+            Ok(if first {
+                InventoryOutcome::First {
+                    packages: new.len() as u64,
+                }
+            } else {
+                InventoryOutcome::Changed {
+                    added: added.len() as u64,
+                    removed: removed.len() as u64,
+                    changed: changed.len() as u64,
+                }
+            })
+        }
+
+        pub(crate) async fn inventory(pool: &Pool, id: HostId) -> Result<Option<Inventory>> {
+            let row = sqlx::query("SELECT facts, issues FROM host WHERE id = $1")
+                .bind(id.0)
+                .fetch_optional(pool)
+                .await?
+                .ok_or_else(|| Error::NotFound {
+                    what: "host",
+                    id: id.to_string(),
+                })?;
+            let facts: Option<String> = row.try_get(0)?;
+            let issues: Option<String> = row.try_get(1)?;
+            let (Some(facts), Some(issues)) = (facts, issues) else {
+                return Ok(None);
+            };
+            let packages = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {PACKAGE_COLS} FROM host_package hp JOIN package p ON p.id = hp.package_id \
+                 WHERE hp.host_id = $1"
+            )))
+            .bind(id.0)
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| package_from_row(r, 0))
+            .collect::<Result<Vec<_>>>()?;
+            let mut inv = Inventory {
+                format_version: caulk_model::inventory::FORMAT_VERSION,
+                host: serde_json::from_str(&facts)
+                    .map_err(|e| Error::Corrupt(format!("host {id} facts: {e}")))?,
+                packages,
+                issues: serde_json::from_str(&issues)
+                    .map_err(|e| Error::Corrupt(format!("host {id} issues: {e}")))?,
+            };
+            inv.normalize();
+            Ok(Some(inv))
+        }
+
+        async fn package_by_id(pool: &Pool, cache: &mut HashMap<i64, Package>, pid: i64) -> Result<Package> {
+            if let Some(p) = cache.get(&pid) {
+                return Ok(p.clone());
+            }
+            let r = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {PACKAGE_COLS} FROM package p WHERE p.id = $1")))
+                .bind(pid)
+                .fetch_one(pool)
+                .await?;
+            let p = package_from_row(&r, 0)?;
+            cache.insert(pid, p.clone());
+            Ok(p)
+        }
+
+        pub(crate) async fn inventory_history(
+            pool: &Pool,
+            id: HostId,
+            limit: u32,
+        ) -> Result<Vec<InventoryEvent>> {
+            let events = sqlx::query(
+                "SELECT id, at, initial, packages FROM inventory_event WHERE host_id = $1 \
+                 ORDER BY id DESC LIMIT $2",
+            )
+            .bind(id.0)
+            .bind(i64::from(limit.clamp(1, 1000)))
+            .fetch_all(pool)
+            .await?;
+            let mut cache = HashMap::new();
+            let mut out = Vec::with_capacity(events.len());
+            for e in &events {
+                let eid: i64 = e.try_get(0)?;
+                let mut ev = InventoryEvent {
+                    at: ts(e.try_get(1)?)?,
+                    initial: e.try_get::<i64, _>(2)? != 0,
+                    packages: e.try_get::<i64, _>(3)? as u64,
+                    added: vec![],
+                    removed: vec![],
+                    changed: vec![],
+                };
+                let changes = sqlx::query(
+                    "SELECT kind, package_id, old_package_id FROM inventory_change \
+                     WHERE event_id = $1",
+                )
+                .bind(eid)
+                .fetch_all(pool)
+                .await?;
+                for c in &changes {
+                    let kind: String = c.try_get(0)?;
+                    let p = package_by_id(pool, &mut cache, c.try_get(1)?).await?;
+                    match kind.as_str() {
+                        "added" => ev.added.push(p),
+                        "removed" => ev.removed.push(p),
+                        _ => {
+                            let old: Option<i64> = c.try_get(2)?;
+                            let old = old.ok_or_else(|| Error::Corrupt("a change without its old package".into()))?;
+                            ev.changed.push((package_by_id(pool, &mut cache, old).await?, p));
+                        }
+                    }
+                }
+                ev.added.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+                ev.removed.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+                ev.changed.sort_by(|a, b| a.1.sort_key().cmp(&b.1.sort_key()));
+                out.push(ev);
+            }
+            Ok(out)
+        }
+
+        pub(crate) async fn fleet_packages(
+            pool: &Pool,
+            after: Option<PackageId>,
+            limit: u32,
+        ) -> Result<Vec<(PackageId, Package)>> {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT p.id, {PACKAGE_COLS} FROM package p WHERE p.id > $1 AND EXISTS \
+                 (SELECT 1 FROM host_package hp WHERE hp.package_id = p.id) ORDER BY p.id LIMIT $2"
+            )))
+            .bind(after.map_or(0, |p| p.0))
+            .bind(i64::from(limit.clamp(1, 100_000)))
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| Ok((PackageId(r.try_get(0)?), package_from_row(r, 1)?)))
+            .collect()
+        }
+
+        pub(crate) async fn hosts_with_packages(
+            pool: &Pool,
+            packages: &[PackageId],
+        ) -> Result<Vec<(PackageId, HostId)>> {
+            if packages.is_empty() {
+                return Ok(Vec::new());
+            }
+            let ids: Vec<i64> = packages.iter().map(|p| p.0).collect();
+            let mut out: Vec<(PackageId, HostId)> = super::links_of_packages(pool, &ids)
+                .await?
+                .into_iter()
+                .map(|(p, h)| (PackageId(p), HostId(h)))
+                .collect();
+            out.sort_unstable();
+            Ok(out)
+        }
+
+        pub(crate) async fn stats(pool: &Pool) -> Result<StoreStats> {
+            let r = sqlx::query(
+                "SELECT (SELECT COUNT(*) FROM host), (SELECT COUNT(*) FROM package), \
+                 (SELECT COUNT(*) FROM host_package)",
+            )
+            .fetch_one(pool)
+            .await?;
+            Ok(StoreStats {
+                hosts: r.try_get::<i64, _>(0)? as u64,
+                packages: r.try_get::<i64, _>(1)? as u64,
+                host_packages: r.try_get::<i64, _>(2)? as u64,
+            })
+        }
+
+        // --- identity -------------------------------------------------------------------
+
+        pub(crate) async fn create_user(
+            pool: &Pool,
+            actor: &Actor,
+            name: &str,
+            password: &str,
+            role: Role,
+            now: Timestamp,
+        ) -> Result<UserId> {
+            validate_actor(actor)?;
+            validate::name("user name", name)?;
+            validate::password(password)?;
+            let phc = secret::hash_password(password).await?;
+            let mut tx = super::begin_write(pool).await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO app_user (name, password_hash, role, created_at) \
+                 VALUES ($1, $2, $3, $4) RETURNING id",
+            )
+            .bind(name)
+            .bind(&phc)
+            .bind(role.as_str())
+            .bind(us(now))
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| conflict_or(e, || format!("user {name} exists")))?;
+            audit_in_tx(&mut tx, actor, "user.create", &format!("user:{name}"), role.as_str(), now).await?;
+            tx.commit().await?;
+            Ok(UserId(id))
+        }
+
+        pub(crate) async fn verify_password(pool: &Pool, name: &str, password: &str) -> Result<Principal> {
+            if password.len() > 1024 {
+                return Err(Error::Refused(Refusal::Unknown));
+            }
+            let row = sqlx::query(
+                "SELECT id, password_hash, role, disabled_at FROM app_user WHERE name = $1",
+            )
+            .bind(name)
+            .fetch_optional(pool)
+            .await?;
+            let phc: Option<String> = row.as_ref().map(|r| r.try_get(1)).transpose()?;
+            if !secret::verify_password(password, phc).await? {
+                return Err(Error::Refused(Refusal::Unknown));
+            }
+            let r = row.ok_or(Error::Refused(Refusal::Unknown))?;
+            if r.try_get::<Option<i64>, _>(3)?.is_some() {
+                return Err(Error::Refused(Refusal::Disabled));
+            }
+            let role: String = r.try_get(2)?;
+            Ok(Principal::User {
+                id: UserId(r.try_get(0)?),
+                name: name.to_string(),
+                role: Role::parse(&role).ok_or_else(|| Error::Corrupt(format!("role {role:?}")))?,
+            })
+        }
+
+        pub(crate) async fn disable_user(pool: &Pool, actor: &Actor, id: UserId, now: Timestamp) -> Result<()> {
+            validate_actor(actor)?;
+            let mut tx = super::begin_write(pool).await?;
+            let n = sqlx::query("UPDATE app_user SET disabled_at = $2 WHERE id = $1 AND disabled_at IS NULL")
+                .bind(id.0)
+                .bind(us(now))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if n == 0 {
+                let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM app_user WHERE id = $1")
+                    .bind(id.0)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                return if exists.is_some() {
+                    Ok(())
+                } else {
+                    Err(Error::NotFound { what: "user", id: id.to_string() })
+                };
+            }
+            audit_in_tx(&mut tx, actor, "user.disable", &format!("user:{id}"), "", now).await?;
+            tx.commit().await?;
+            Ok(())
+        }
+
+        pub(crate) async fn create_api_token(
+            pool: &Pool,
+            actor: &Actor,
+            name: &str,
+            role: Role,
+            expires_at: Option<Timestamp>,
+            now: Timestamp,
+        ) -> Result<NewSecret> {
+            validate_actor(actor)?;
+            validate::name("token name", name)?;
+            if expires_at.is_some_and(|e| e <= now) {
+                return Err(Error::Invalid { field: "expiry", reason: "in the past".into() });
+            }
+            let s = secret::random_secret();
+            let mut tx = super::begin_write(pool).await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO api_token (name, role, secret_hash, created_at, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            )
+            .bind(name)
+            .bind(role.as_str())
+            .bind(&secret::sha256(s.as_bytes())[..])
+            .bind(us(now))
+            .bind(expires_at.map(us))
+            .fetch_one(&mut *tx)
+            .await?;
+            audit_in_tx(&mut tx, actor, "api-token.create", &format!("api-token:{id}"), &format!("{name} {}", role.as_str()), now).await?;
+            tx.commit().await?;
+            Ok(NewSecret { id: TokenId(id), token: secret::format_token(TokenKind::Api, id, &s) })
+        }
+
+        pub(crate) async fn authenticate_api_token(pool: &Pool, token: &str, now: Timestamp) -> Result<Principal> {
+            let (id, digest) = secret::parse_token(TokenKind::Api, token)?;
+            let r = sqlx::query(
+                "SELECT name, role, secret_hash, expires_at, revoked_at FROM api_token WHERE id = $1",
+            )
+            .bind(id.0)
+            .fetch_optional(pool)
+            .await?
+            .ok_or(Error::Refused(Refusal::Unknown))?;
+            let stored: Vec<u8> = r.try_get(2)?;
+            if !secret::digest_matches(&digest, &stored) {
+                return Err(Error::Refused(Refusal::Unknown));
+            }
+            if r.try_get::<Option<i64>, _>(4)?.is_some() {
+                return Err(Error::Refused(Refusal::Revoked));
+            }
+            if r.try_get::<Option<i64>, _>(3)?.is_some_and(|e| e <= us(now)) {
+                return Err(Error::Refused(Refusal::Expired));
+            }
+            let role: String = r.try_get(1)?;
+            Ok(Principal::ApiToken {
+                id,
+                name: r.try_get(0)?,
+                role: Role::parse(&role).ok_or_else(|| Error::Corrupt(format!("role {role:?}")))?,
+            })
+        }
+
+        /// Set `revoked_at` on one row of `table` (a constant of ours); audited when it changed.
+        async fn revoke(
+            pool: &Pool,
+            actor: &Actor,
+            update: &'static str,
+            exists: &'static str,
+            what: &'static str,
+            id: i64,
+            now: Timestamp,
+        ) -> Result<()> {
+            validate_actor(actor)?;
+            let mut tx = super::begin_write(pool).await?;
+            let n = sqlx::query(update).bind(id).bind(us(now)).execute(&mut *tx).await?.rows_affected();
+            if n == 0 {
+                let found: Option<i64> = sqlx::query_scalar(exists).bind(id).fetch_optional(&mut *tx).await?;
+                return match found {
+                    Some(_) => Ok(()),
+                    None => Err(Error::NotFound { what, id: id.to_string() }),
+                };
+            }
+            audit_in_tx(&mut tx, actor, &format!("{what}.revoke"), &format!("{what}:{id}"), "", now).await?;
+            tx.commit().await?;
+            Ok(())
+        }
+
+        pub(crate) async fn revoke_api_token(pool: &Pool, actor: &Actor, id: TokenId, now: Timestamp) -> Result<()> {
+            revoke(
+                pool,
+                actor,
+                "UPDATE api_token SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+                "SELECT id FROM api_token WHERE id = $1",
+                "api-token",
+                id.0,
+                now,
+            )
+            .await
+        }
+
+        pub(crate) async fn create_enrolment_token(
+            pool: &Pool,
+            actor: &Actor,
+            name: &str,
+            max_uses: u32,
+            expires_at: Timestamp,
+            now: Timestamp,
+        ) -> Result<NewSecret> {
+            validate_actor(actor)?;
+            validate::name("token name", name)?;
+            if !(1..=1_000_000).contains(&max_uses) {
+                return Err(Error::Invalid { field: "max uses", reason: format!("{max_uses}, want 1 to 1000000") });
+            }
+            if expires_at <= now {
+                return Err(Error::Invalid { field: "expiry", reason: "in the past".into() });
+            }
+            let s = secret::random_secret();
+            let mut tx = super::begin_write(pool).await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO enrolment_token (name, secret_hash, max_uses, created_at, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            )
+            .bind(name)
+            .bind(&secret::sha256(s.as_bytes())[..])
+            .bind(i64::from(max_uses))
+            .bind(us(now))
+            .bind(us(expires_at))
+            .fetch_one(&mut *tx)
+            .await?;
+            audit_in_tx(&mut tx, actor, "enrolment-token.create", &format!("enrolment-token:{id}"), &format!("{name} max_uses={max_uses}"), now).await?;
+            tx.commit().await?;
+            Ok(NewSecret { id: TokenId(id), token: secret::format_token(TokenKind::Enrolment, id, &s) })
+        }
+
+        pub(crate) async fn enrolment_token(pool: &Pool, id: TokenId) -> Result<EnrolmentTokenInfo> {
+            let r = sqlx::query(
+                "SELECT name, max_uses, uses, created_at, expires_at, revoked_at \
+                 FROM enrolment_token WHERE id = $1",
+            )
+            .bind(id.0)
+            .fetch_optional(pool)
+            .await?
+            .ok_or_else(|| Error::NotFound { what: "enrolment-token", id: id.to_string() })?;
+            Ok(EnrolmentTokenInfo {
+                id,
+                name: r.try_get(0)?,
+                max_uses: r.try_get::<i64, _>(1)? as u32,
+                uses: r.try_get::<i64, _>(2)? as u32,
+                created_at: ts(r.try_get(3)?)?,
+                expires_at: ts(r.try_get(4)?)?,
+                revoked_at: ts_opt(r.try_get(5)?)?,
+            })
+        }
+
+        pub(crate) async fn revoke_enrolment_token(pool: &Pool, actor: &Actor, id: TokenId, now: Timestamp) -> Result<()> {
+            revoke(
+                pool,
+                actor,
+                "UPDATE enrolment_token SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+                "SELECT id FROM enrolment_token WHERE id = $1",
+                "enrolment-token",
+                id.0,
+                now,
+            )
+            .await
+        }
+
+        pub(crate) async fn authenticate_agent(pool: &Pool, token: &str, _now: Timestamp) -> Result<HostId> {
+            let (id, digest) = secret::parse_token(TokenKind::Agent, token)?;
+            let r = sqlx::query("SELECT host_id, secret_hash, revoked_at FROM agent_credential WHERE id = $1")
+                .bind(id.0)
+                .fetch_optional(pool)
+                .await?
+                .ok_or(Error::Refused(Refusal::Unknown))?;
+            let stored: Vec<u8> = r.try_get(1)?;
+            if !secret::digest_matches(&digest, &stored) {
+                return Err(Error::Refused(Refusal::Unknown));
+            }
+            if r.try_get::<Option<i64>, _>(2)?.is_some() {
+                return Err(Error::Refused(Refusal::Revoked));
+            }
+            Ok(HostId(r.try_get(0)?))
+        }
+
+        pub(crate) async fn revoke_agent_credentials(pool: &Pool, actor: &Actor, host: HostId, now: Timestamp) -> Result<u64> {
+            validate_actor(actor)?;
+            let mut tx = super::begin_write(pool).await?;
+            let n = sqlx::query("UPDATE agent_credential SET revoked_at = $2 WHERE host_id = $1 AND revoked_at IS NULL")
+                .bind(host.0)
+                .bind(us(now))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if n > 0 {
+                audit_in_tx(&mut tx, actor, "agent-credential.revoke", &format!("host:{host}"), &format!("{n} credentials"), now).await?;
+            }
+            tx.commit().await?;
+            Ok(n)
+        }
+    };
+}
+
+pub(crate) use ops;

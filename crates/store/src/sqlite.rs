@@ -1,0 +1,193 @@
+//! The SQLite backend: one file in WAL mode (readers never wait for the writer), writes in
+//! `BEGIN IMMEDIATE` transactions (the write lock is taken up front, so a read-then-write
+//! transaction never fails to upgrade), and the inventory's set operations as `json_each`
+//! over one JSON parameter (one statement per set, not one per row).
+
+use std::path::Path;
+use std::time::Duration;
+
+use caulk_model::inventory::Package;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Sqlite, SqlitePool};
+
+use crate::digest::{collector_str, state_str};
+use crate::secret::hex;
+use crate::{Error, Result};
+
+pub(crate) const MIGRATIONS: &[(i64, &str)] =
+    &[(1, include_str!("../migrations/sqlite/0001_init.sql"))];
+
+/// How to open a SQLite store.
+#[derive(Debug, Clone)]
+pub struct SqliteOptions {
+    /// Connections in the pool (readers run in parallel; writers take turns). Default 4.
+    pub max_connections: u32,
+    /// `synchronous=FULL`: fsync at every commit, so an acknowledged write survives power
+    /// loss as well as a killed process (the default, `NORMAL` in WAL mode, survives a killed
+    /// process only). Default false.
+    pub synchronous_full: bool,
+    /// How long a writer waits for another's lock before failing. Default 30 s.
+    pub busy_timeout: Duration,
+    /// Page cache of each connection, KiB. Default 32 MiB: the link table's indexes of a
+    /// large fleet do not fit SQLite's default 2 MiB, and every check-in that changes
+    /// something touches pages all over them.
+    pub cache_kib: u32,
+}
+
+impl Default for SqliteOptions {
+    fn default() -> Self {
+        SqliteOptions {
+            max_connections: 4,
+            synchronous_full: false,
+            busy_timeout: Duration::from_secs(30),
+            cache_kib: 32 * 1024,
+        }
+    }
+}
+
+pub(crate) async fn connect(path: &Path, o: SqliteOptions) -> Result<SqlitePool> {
+    let opts = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(if o.synchronous_full {
+            SqliteSynchronous::Full
+        } else {
+            SqliteSynchronous::Normal
+        })
+        .foreign_keys(true)
+        .busy_timeout(o.busy_timeout)
+        .pragma("cache_size", format!("-{}", o.cache_kib.max(1024)));
+    Ok(SqlitePoolOptions::new()
+        .max_connections(o.max_connections.max(1))
+        .connect_with(opts)
+        .await?)
+}
+
+pub(crate) async fn begin_write(pool: &SqlitePool) -> Result<sqlx::Transaction<'static, Sqlite>> {
+    Ok(pool.begin_with("BEGIN IMMEDIATE").await?)
+}
+
+/// `BEGIN IMMEDIATE` already excludes every other writer.
+pub(crate) async fn migration_lock(_tx: &mut sqlx::Transaction<'static, Sqlite>) -> Result<()> {
+    Ok(())
+}
+
+fn json_ids(ids: &[i64]) -> String {
+    serde_json::to_string(ids).unwrap_or_else(|_| "[]".into())
+}
+
+pub(crate) async fn package_ids(
+    conn: &mut sqlx::SqliteConnection,
+    keys: &[[u8; 32]],
+) -> Result<Vec<(i64, Vec<u8>)>> {
+    let hexes: Vec<String> = keys.iter().map(|k| hex(k)).collect();
+    let json = serde_json::to_string(&hexes).map_err(|e| Error::Corrupt(e.to_string()))?;
+    Ok(sqlx::query_as(
+        "SELECT id, key FROM package WHERE key IN (SELECT unhex(value) FROM json_each($1))",
+    )
+    .bind(json)
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
+pub(crate) async fn insert_packages(
+    tx: &mut sqlx::Transaction<'static, Sqlite>,
+    pkgs: &[([u8; 32], &Package)],
+) -> Result<()> {
+    let rows: Vec<serde_json::Value> = pkgs
+        .iter()
+        .map(|(k, p)| {
+            serde_json::json!([
+                hex(k),
+                p.ecosystem,
+                p.name,
+                p.version,
+                p.arch,
+                p.source_name,
+                p.source_version,
+                p.purl,
+                p.vendor,
+                p.file,
+                p.owned_by,
+                state_str(p.state),
+                collector_str(p.collector)
+            ])
+        })
+        .collect();
+    let json = serde_json::to_string(&rows).map_err(|e| Error::Corrupt(e.to_string()))?;
+    // `WHERE true`: SQLite's parser needs it between a SELECT and ON CONFLICT.
+    sqlx::query(
+        "INSERT INTO package (key, ecosystem, name, version, arch, source_name, source_version, \
+         purl, vendor, file, owned_by, state, collector) \
+         SELECT unhex(value->>0), value->>1, value->>2, value->>3, value->>4, value->>5, \
+         value->>6, value->>7, value->>8, value->>9, value->>10, value->>11, value->>12 \
+         FROM json_each($1) WHERE true ON CONFLICT (key) DO NOTHING",
+    )
+    .bind(json)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn insert_links(
+    tx: &mut sqlx::Transaction<'static, Sqlite>,
+    host: i64,
+    ids: &[i64],
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO host_package (host_id, package_id) SELECT $1, value FROM json_each($2)",
+    )
+    .bind(host)
+    .bind(json_ids(ids))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn delete_links(
+    tx: &mut sqlx::Transaction<'static, Sqlite>,
+    host: i64,
+    ids: &[i64],
+) -> Result<()> {
+    sqlx::query(
+        "DELETE FROM host_package WHERE host_id = $1 \
+         AND package_id IN (SELECT value FROM json_each($2))",
+    )
+    .bind(host)
+    .bind(json_ids(ids))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn insert_changes(
+    tx: &mut sqlx::Transaction<'static, Sqlite>,
+    event: i64,
+    rows: &[(&'static str, i64, Option<i64>)],
+) -> Result<()> {
+    let json = serde_json::to_string(rows).map_err(|e| Error::Corrupt(e.to_string()))?;
+    sqlx::query(
+        "INSERT INTO inventory_change (event_id, kind, package_id, old_package_id) \
+         SELECT $1, value->>0, value->>1, value->>2 FROM json_each($2)",
+    )
+    .bind(event)
+    .bind(json)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn links_of_packages(pool: &SqlitePool, ids: &[i64]) -> Result<Vec<(i64, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT package_id, host_id FROM host_package \
+         WHERE package_id IN (SELECT value FROM json_each($1))",
+    )
+    .bind(json_ids(ids))
+    .fetch_all(pool)
+    .await?)
+}
+
+pub(crate) mod ops {
+    crate::ops::ops!(sqlx::Sqlite);
+}

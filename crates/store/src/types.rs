@@ -1,0 +1,279 @@
+//! The store's domain types: ids, hosts, inventory history, identity, audit.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use caulk_model::finding::{Criticality, Exposure};
+use caulk_model::inventory::Package;
+use jiff::Timestamp;
+
+macro_rules! id_type {
+    ($(#[$m:meta])* $name:ident) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(pub i64);
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// A host's id: assigned by the store, never reused.
+    HostId
+);
+id_type!(UserId);
+id_type!(
+    /// An API or enrolment token's id (the part of the token before its secret).
+    TokenId
+);
+id_type!(CredentialId);
+id_type!(
+    /// A distinct package row, shared by every host that has the package.
+    PackageId
+);
+
+/// Who did something, and from where: every audited change carries one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// `user:alice`, `token:12`, `agent:host-7`, `system`.
+    pub who: String,
+    /// The peer address of the request, when there was one.
+    pub address: Option<String>,
+}
+
+impl Actor {
+    pub fn new(who: impl Into<String>, address: Option<&str>) -> Actor {
+        Actor {
+            who: who.into(),
+            address: address.map(str::to_string),
+        }
+    }
+}
+
+/// What an API token or user may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Role {
+    Admin,
+    Operator,
+    Auditor,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Operator => "operator",
+            Role::Auditor => "auditor",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Role> {
+        Some(match s {
+            "admin" => Role::Admin,
+            "operator" => Role::Operator,
+            "auditor" => Role::Auditor,
+            _ => return None,
+        })
+    }
+}
+
+pub(crate) fn criticality_parse(s: &str) -> Option<Criticality> {
+    Some(match s {
+        "low" => Criticality::Low,
+        "medium" => Criticality::Medium,
+        "high" => Criticality::High,
+        "critical" => Criticality::Critical,
+        _ => return None,
+    })
+}
+
+pub(crate) fn exposure_parse(s: &str) -> Option<Exposure> {
+    Some(match s {
+        "isolated" => Exposure::Isolated,
+        "internal" => Exposure::Internal,
+        "internet" => Exposure::Internet,
+        _ => return None,
+    })
+}
+
+/// A host to create or enrol.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewHost {
+    pub hostname: String,
+    /// `/etc/machine-id`; unique among hosts when given.
+    pub machine_id: Option<String>,
+    pub labels: BTreeMap<String, String>,
+    pub groups: BTreeSet<String>,
+    pub criticality: Criticality,
+    pub exposure: Exposure,
+    pub owner: Option<String>,
+    pub agent_version: Option<String>,
+}
+
+/// A host as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostRecord {
+    pub id: HostId,
+    pub hostname: String,
+    pub machine_id: Option<String>,
+    /// The OSV ecosystem of its OS (`Debian:12`), from the last inventory.
+    pub ecosystem: Option<String>,
+    /// The OS's pretty name, from the last inventory.
+    pub os: Option<String>,
+    pub labels: BTreeMap<String, String>,
+    pub groups: BTreeSet<String>,
+    pub criticality: Criticality,
+    pub exposure: Exposure,
+    pub owner: Option<String>,
+    pub agent_version: Option<String>,
+    pub first_seen: Timestamp,
+    pub last_seen: Timestamp,
+    /// When the stored inventory last changed; `None` before the first.
+    pub inventory_at: Option<Timestamp>,
+}
+
+/// A change to a host's profile: `None` leaves a field alone.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HostUpdate {
+    pub labels: Option<BTreeMap<String, String>>,
+    pub groups: Option<BTreeSet<String>>,
+    pub criticality: Option<Criticality>,
+    pub exposure: Option<Exposure>,
+    /// `Some(None)` clears the owner.
+    pub owner: Option<Option<String>>,
+}
+
+/// Which hosts a listing returns (all conditions must hold).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HostFilter {
+    pub criticality: Option<Criticality>,
+    pub exposure: Option<Exposure>,
+    pub ecosystem: Option<String>,
+    /// A label key and its value.
+    pub label: Option<(String, String)>,
+    pub group: Option<String>,
+    pub hostname_prefix: Option<String>,
+}
+
+/// One page of a listing; `next` is the cursor of the following page, `None` at the end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<HostId>,
+}
+
+/// What an enrolment gives the agent: its host and its credential (shown once).
+#[derive(Debug, Clone)]
+pub struct Enrolment {
+    pub host: HostRecord,
+    pub credential: crate::NewSecret,
+}
+
+/// What [`crate::Store::record_inventory`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InventoryOutcome {
+    /// Same inventory as stored: only last seen was written.
+    Unchanged,
+    /// The first inventory of the host.
+    First { packages: u64 },
+    Changed {
+        added: u64,
+        removed: u64,
+        changed: u64,
+    },
+}
+
+/// One change of a host's inventory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InventoryEvent {
+    pub at: Timestamp,
+    /// The first inventory of the host (its packages are not repeated as `added`).
+    pub initial: bool,
+    /// Packages in the inventory after the change.
+    pub packages: u64,
+    pub added: Vec<Package>,
+    pub removed: Vec<Package>,
+    /// (before, after): the same package (ecosystem, name, arch, file) in another version
+    /// or with other fields.
+    pub changed: Vec<(Package, Package)>,
+}
+
+/// Row counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreStats {
+    pub hosts: u64,
+    pub packages: u64,
+    pub host_packages: u64,
+}
+
+/// Who a credential or password belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    User {
+        id: UserId,
+        name: String,
+        role: Role,
+    },
+    ApiToken {
+        id: TokenId,
+        name: String,
+        role: Role,
+    },
+}
+
+impl Principal {
+    pub fn role(&self) -> Role {
+        match self {
+            Principal::User { role, .. } | Principal::ApiToken { role, .. } => *role,
+        }
+    }
+}
+
+/// An enrolment token as stored (never its secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnrolmentTokenInfo {
+    pub id: TokenId,
+    pub name: String,
+    pub max_uses: u32,
+    pub uses: u32,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub revoked_at: Option<Timestamp>,
+}
+
+/// An audit entry to append.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRecord {
+    pub actor: Actor,
+    /// `host.create`, `token.revoke`, … (dotted, lowercase).
+    pub action: String,
+    /// `host:12`, `user:alice`, …
+    pub target: String,
+    /// Free text or JSON with what changed.
+    pub detail: String,
+}
+
+/// An audit entry as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub seq: i64,
+    pub at: Timestamp,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub address: Option<String>,
+    pub detail: String,
+    pub prev_hash: [u8; 32],
+    pub hash: [u8; 32],
+}
+
+/// The result of checking the audit chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditVerification {
+    /// Entries checked.
+    pub entries: u64,
+    /// The first entry that does not follow from its predecessor, and why.
+    pub first_broken: Option<(i64, String)>,
+}

@@ -1,0 +1,1101 @@
+//! The store's contract: every operation, the same assertions, on SQLite always and on
+//! PostgreSQL when `CAULK_TEST_POSTGRES` is a URL (each test in a schema of its own, so they
+//! run in parallel). Without the variable the PostgreSQL half is a `SKIP:` (a failure under
+//! `CAULK_REQUIRE_ORACLES=1`, as `.ci/run` sets).
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+use caulk_model::finding::{Criticality, Exposure};
+use caulk_model::inventory::Inventory;
+use caulk_store::*;
+use common::{Place, backends, fleet_inventory, snapshot_packages};
+use jiff::{SignedDuration, Timestamp};
+
+fn t0() -> Timestamp {
+    Timestamp::from_second(1_800_000_000).unwrap()
+}
+
+fn at(secs: i64) -> Timestamp {
+    t0() + SignedDuration::from_secs(secs)
+}
+
+fn admin() -> Actor {
+    Actor::new("user:admin", Some("192.0.2.1"))
+}
+
+fn host(name: &str) -> NewHost {
+    NewHost {
+        hostname: name.into(),
+        ..Default::default()
+    }
+}
+
+fn invalid_field(e: Error) -> &'static str {
+    match e {
+        Error::Invalid { field, .. } => field,
+        other => panic!("want Invalid, got {other:?}"),
+    }
+}
+
+fn refusal<T: std::fmt::Debug>(r: Result<T>) -> Refusal {
+    match r {
+        Err(Error::Refused(why)) => why,
+        other => panic!("want Refused, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn schema_version_is_recorded_and_a_newer_schema_refused() {
+    for b in backends("schema").await {
+        assert_eq!(
+            b.store.schema_version().await.unwrap(),
+            SCHEMA_VERSION,
+            "{}",
+            b.name()
+        );
+        // Opening again applies nothing and keeps working.
+        b.reopen().await.unwrap();
+        b.raw(&format!(
+            "INSERT INTO caulk_schema (version, applied_at) VALUES ({}, 0)",
+            SCHEMA_VERSION + 1
+        ))
+        .await;
+        match b.reopen().await {
+            Err(Error::SchemaTooNew { found, known }) => {
+                assert_eq!((found, known), (SCHEMA_VERSION + 1, SCHEMA_VERSION));
+                let msg = Error::SchemaTooNew { found, known }.to_string();
+                assert!(msg.contains("newer than this caulk knows"), "{msg}");
+            }
+            other => panic!("{}: want SchemaTooNew, got {other:?}", b.name()),
+        }
+        b.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn hosts_are_created_read_updated_and_seen() {
+    for b in backends("hosts").await {
+        let s = &b.store;
+        let new = NewHost {
+            hostname: "web-1.example.org".into(),
+            machine_id: Some("0123456789abcdef0123456789abcdef".into()),
+            labels: BTreeMap::from([("env".into(), "prod".into()), ("team".into(), "web".into())]),
+            groups: BTreeSet::from(["web".into(), "ring-1".into()]),
+            criticality: Criticality::High,
+            exposure: Exposure::Internet,
+            owner: Some("Web team <web@example.org>".into()),
+            agent_version: Some("0.1.0".into()),
+        };
+        let h = s.create_host(&admin(), &new, at(0)).await.unwrap();
+        assert_eq!(s.host(h.id).await.unwrap(), h, "{}", b.name());
+        assert_eq!(h.labels, new.labels);
+        assert_eq!(
+            (h.first_seen, h.last_seen, h.inventory_at),
+            (at(0), at(0), None)
+        );
+
+        s.heartbeat(h.id, Some("0.2.0"), at(60)).await.unwrap();
+        let seen = s.host(h.id).await.unwrap();
+        assert_eq!(
+            (seen.last_seen, seen.agent_version.as_deref()),
+            (at(60), Some("0.2.0"))
+        );
+        assert_eq!(seen.first_seen, at(0));
+
+        let up = HostUpdate {
+            criticality: Some(Criticality::Critical),
+            labels: Some(BTreeMap::from([("env".into(), "staging".into())])),
+            owner: Some(None),
+            ..Default::default()
+        };
+        let u = s.update_host(&admin(), h.id, &up, at(70)).await.unwrap();
+        assert_eq!(u.criticality, Criticality::Critical);
+        assert_eq!(u.exposure, Exposure::Internet, "untouched");
+        assert_eq!(u.groups, new.groups, "untouched");
+        assert_eq!(u.labels, BTreeMap::from([("env".into(), "staging".into())]));
+        assert_eq!(u.owner, None);
+
+        // A second host with the same machine id is a conflict, not a second row.
+        let dup = s.create_host(&admin(), &new, at(80)).await;
+        assert!(
+            matches!(dup, Err(Error::Conflict(_))),
+            "{}: {dup:?}",
+            b.name()
+        );
+        assert!(matches!(
+            s.host(HostId(999_999)).await,
+            Err(Error::NotFound { what: "host", .. })
+        ));
+        assert!(matches!(
+            s.heartbeat(HostId(999_999), None, at(1)).await,
+            Err(Error::NotFound { .. })
+        ));
+        b.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn bad_input_is_a_clear_error_naming_the_field() {
+    for b in backends("bad_input").await {
+        let s = &b.store;
+        let a = admin();
+        let mut cases: Vec<(NewHost, &str)> = Vec::new();
+        cases.push((host(""), "hostname"));
+        cases.push((host("web 1"), "hostname"));
+        cases.push((host(&"a".repeat(254)), "hostname"));
+        let mut h = host("ok");
+        h.labels.insert("env".into(), "x".repeat(256));
+        cases.push((h, "label value"));
+        let mut h = host("ok");
+        h.labels.insert("Env".into(), "prod".into());
+        cases.push((h, "label key"));
+        let mut h = host("ok");
+        h.labels = (0..65).map(|i| (format!("k{i}"), "v".into())).collect();
+        cases.push((h, "labels"));
+        let mut h = host("ok");
+        h.groups.insert("-bad".into());
+        cases.push((h, "group"));
+        let mut h = host("ok");
+        h.owner = Some("nul\0byte".into());
+        cases.push((h, "owner"));
+        let mut h = host("ok");
+        h.machine_id = Some("../../etc".into());
+        cases.push((h, "machine id"));
+        for (h, field) in cases {
+            let e = s.create_host(&a, &h, at(0)).await.unwrap_err();
+            assert_eq!(invalid_field(e), field, "{}", b.name());
+        }
+        assert_eq!(s.stats().await.unwrap().hosts, 0, "nothing stored");
+
+        let e = s
+            .list_hosts(&HostFilter::default(), None, 0)
+            .await
+            .unwrap_err();
+        assert_eq!(invalid_field(e), "limit");
+        let e = s
+            .create_user(&a, "bob", "short", Role::Admin, at(0))
+            .await
+            .unwrap_err();
+        assert_eq!(invalid_field(e), "password");
+        let e = s
+            .create_user(&a, "Bob Smith", "long enough password", Role::Admin, at(0))
+            .await
+            .unwrap_err();
+        assert_eq!(invalid_field(e), "user name");
+        let e = s
+            .create_enrolment_token(&a, "t", 0, at(10), at(0))
+            .await
+            .unwrap_err();
+        assert_eq!(invalid_field(e), "max uses");
+        let e = s
+            .create_enrolment_token(&a, "t", 1, at(0), at(10))
+            .await
+            .unwrap_err();
+        assert_eq!(invalid_field(e), "expiry");
+
+        let h = s.create_host(&a, &host("inv"), at(0)).await.unwrap();
+        let inv = Inventory {
+            format_version: 2,
+            ..Default::default()
+        };
+        let e = s.record_inventory(h.id, &inv, at(1)).await.unwrap_err();
+        assert_eq!(invalid_field(e), "inventory");
+        let mut inv = fleet_inventory(&[tiny_package("a")], 1);
+        inv.packages[0].name = "x".repeat(5000);
+        let e = s.record_inventory(h.id, &inv, at(1)).await.unwrap_err();
+        assert_eq!(invalid_field(e), "inventory");
+        b.cleanup().await;
+    }
+}
+
+fn tiny_package(name: &str) -> caulk_model::inventory::Package {
+    caulk_model::inventory::Package {
+        ecosystem: "Debian:12".into(),
+        name: name.into(),
+        version: "1.0-1".into(),
+        arch: Some("amd64".into()),
+        source_name: Some(name.into()),
+        source_version: Some("1.0-1".into()),
+        purl: None,
+        vendor: None,
+        file: "/var/lib/dpkg/status".into(),
+        owned_by: None,
+        state: caulk_model::inventory::InstallState::Installed,
+        collector: caulk_model::inventory::Collector::Dpkg,
+    }
+}
+
+#[tokio::test]
+async fn cursor_pages_are_stable_while_hosts_are_added_and_filters_apply() {
+    for b in backends("pages").await {
+        let s = &b.store;
+        let mut originals = Vec::new();
+        for i in 0..25 {
+            let mut h = host(&format!("h{i:02}"));
+            if i % 2 == 0 {
+                h.groups.insert("even".into());
+            }
+            h.labels.insert("rack".into(), format!("r{}", i % 3));
+            h.criticality = if i % 5 == 0 {
+                Criticality::Critical
+            } else {
+                Criticality::Medium
+            };
+            originals.push(s.create_host(&admin(), &h, at(i)).await.unwrap().id);
+        }
+        let mut seen = Vec::new();
+        let mut after = None;
+        let mut added = 0;
+        loop {
+            let page = s
+                .list_hosts(&HostFilter::default(), after, 10)
+                .await
+                .unwrap();
+            assert!(page.items.len() <= 10);
+            seen.extend(page.items.iter().map(|h| h.id));
+            // Hosts arriving between pages land after the cursor: nothing is skipped or
+            // repeated.
+            if added < 2 {
+                s.create_host(&admin(), &host(&format!("late{added}")), at(100))
+                    .await
+                    .unwrap();
+                added += 1;
+            }
+            match page.next {
+                Some(n) => after = Some(n),
+                None => break,
+            }
+        }
+        let unique: HashSet<_> = seen.iter().collect();
+        assert_eq!(unique.len(), seen.len(), "{}: no host twice", b.name());
+        assert!(seen.windows(2).all(|w| w[0] < w[1]), "in id order");
+        assert!(
+            originals.iter().all(|id| unique.contains(id)),
+            "every original host listed"
+        );
+        assert_eq!(seen.len(), 27, "and the late ones after the cursor");
+
+        // Filters, alone and paged.
+        let f = HostFilter {
+            group: Some("even".into()),
+            ..Default::default()
+        };
+        let mut ids = Vec::new();
+        let mut after = None;
+        loop {
+            let p = s.list_hosts(&f, after, 4).await.unwrap();
+            ids.extend(p.items.iter().map(|h| h.hostname.clone()));
+            assert!(p.items.iter().all(|h| h.groups.contains("even")));
+            match p.next {
+                Some(n) => after = Some(n),
+                None => break,
+            }
+        }
+        assert_eq!(ids.len(), 13, "{}", b.name());
+        let f = HostFilter {
+            label: Some(("rack".into(), "r1".into())),
+            criticality: Some(Criticality::Medium),
+            ..Default::default()
+        };
+        let got: Vec<String> = s
+            .list_hosts(&f, None, 100)
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|h| h.hostname)
+            .collect();
+        assert_eq!(
+            got,
+            ["h01", "h04", "h07", "h13", "h16", "h19", "h22"],
+            "{}",
+            b.name()
+        );
+        let f = HostFilter {
+            hostname_prefix: Some("late".into()),
+            ..Default::default()
+        };
+        assert_eq!(s.list_hosts(&f, None, 100).await.unwrap().items.len(), 2);
+        b.cleanup().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_enrolment_token_of_three_uses_enrols_exactly_three_of_many_concurrent_agents() {
+    for b in backends("enrol_race").await {
+        let s = &b.store;
+        let tok = s
+            .create_enrolment_token(&admin(), "rack-7", 3, at(3600), at(0))
+            .await
+            .unwrap();
+        let tasks: Vec<_> = (0..16)
+            .map(|i| {
+                let (s, t) = (s.clone(), tok.token.clone());
+                tokio::spawn(async move {
+                    s.enrol(
+                        &t,
+                        &host(&format!("agent-{i}")),
+                        Some("198.51.100.7"),
+                        at(10),
+                    )
+                    .await
+                })
+            })
+            .collect();
+        let mut ok = 0;
+        let mut used_up = 0;
+        for t in tasks {
+            match t.await.unwrap() {
+                Ok(e) => {
+                    ok += 1;
+                    assert_eq!(
+                        s.authenticate_agent(&e.credential.token, at(11))
+                            .await
+                            .unwrap(),
+                        e.host.id
+                    );
+                }
+                Err(Error::Refused(Refusal::UsedUp)) => used_up += 1,
+                Err(other) => panic!("{}: {other:?}", b.name()),
+            }
+        }
+        assert_eq!((ok, used_up), (3, 13), "{}", b.name());
+        assert_eq!(s.enrolment_token(tok.id).await.unwrap().uses, 3);
+        assert_eq!(s.stats().await.unwrap().hosts, 3);
+        b.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn enrolment_refuses_expired_revoked_wrong_and_malformed_tokens_and_gives_back_failed_uses() {
+    for b in backends("enrol_refusals").await {
+        let s = &b.store;
+        let tok = s
+            .create_enrolment_token(&admin(), "t", 2, at(100), at(0))
+            .await
+            .unwrap();
+        assert_eq!(
+            refusal(s.enrol(&tok.token, &host("a"), None, at(100)).await),
+            Refusal::Expired
+        );
+        // The wrong secret for a real id: unknown, and no use taken.
+        let wrong = format!(
+            "{}{}",
+            &tok.token[..tok.token.len() - 1],
+            if tok.token.ends_with('0') { '1' } else { '0' }
+        );
+        assert_eq!(
+            refusal(s.enrol(&wrong, &host("a"), None, at(1)).await),
+            Refusal::Unknown
+        );
+        assert_eq!(
+            refusal(s.enrol("caulk_enr_1_zz", &host("a"), None, at(1)).await),
+            Refusal::Malformed
+        );
+        let api = s
+            .create_api_token(&admin(), "api", Role::Admin, None, at(0))
+            .await
+            .unwrap();
+        assert_eq!(
+            refusal(s.enrol(&api.token, &host("a"), None, at(1)).await),
+            Refusal::Malformed
+        );
+        assert_eq!(s.enrolment_token(tok.id).await.unwrap().uses, 0);
+
+        // A failed enrolment (machine id taken) gives its use back.
+        let mut m = host("m1");
+        m.machine_id = Some("abc".into());
+        s.enrol(&tok.token, &m, None, at(1)).await.unwrap();
+        let again = s.enrol(&tok.token, &m, None, at(2)).await;
+        assert!(matches!(again, Err(Error::Conflict(_))), "{again:?}");
+        assert_eq!(
+            s.enrolment_token(tok.id).await.unwrap().uses,
+            1,
+            "{}",
+            b.name()
+        );
+
+        s.revoke_enrolment_token(&admin(), tok.id, at(3))
+            .await
+            .unwrap();
+        assert_eq!(
+            refusal(s.enrol(&tok.token, &host("b"), None, at(4)).await),
+            Refusal::Revoked
+        );
+        assert!(matches!(
+            s.revoke_enrolment_token(&admin(), TokenId(424_242), at(3))
+                .await,
+            Err(Error::NotFound { .. })
+        ));
+        b.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn api_tokens_and_agent_credentials_are_refused_at_once_when_revoked_or_expired() {
+    for b in backends("tokens").await {
+        let s = &b.store;
+        let t = s
+            .create_api_token(&admin(), "ci", Role::Operator, Some(at(100)), at(0))
+            .await
+            .unwrap();
+        let p = s.authenticate_api_token(&t.token, at(50)).await.unwrap();
+        assert_eq!(p.role(), Role::Operator);
+        assert_eq!(
+            refusal(s.authenticate_api_token(&t.token, at(100)).await),
+            Refusal::Expired
+        );
+
+        let t2 = s
+            .create_api_token(&admin(), "audit", Role::Auditor, None, at(0))
+            .await
+            .unwrap();
+        assert_eq!(
+            s.authenticate_api_token(&t2.token, at(1))
+                .await
+                .unwrap()
+                .role(),
+            Role::Auditor
+        );
+        s.revoke_api_token(&admin(), t2.id, at(2)).await.unwrap();
+        assert_eq!(
+            refusal(s.authenticate_api_token(&t2.token, at(2)).await),
+            Refusal::Revoked,
+            "{}",
+            b.name()
+        );
+        // Revoking twice is fine and audits once.
+        s.revoke_api_token(&admin(), t2.id, at(3)).await.unwrap();
+        assert_eq!(
+            refusal(
+                s.authenticate_api_token("caulk_api_999_".to_string().as_str(), at(1))
+                    .await
+            ),
+            Refusal::Malformed
+        );
+        let forged = format!("caulk_api_{}_{}", t2.id, "0".repeat(64));
+        assert_eq!(
+            refusal(s.authenticate_api_token(&forged, at(1)).await),
+            Refusal::Unknown
+        );
+
+        let enr = s
+            .create_enrolment_token(&admin(), "e", 1, at(100), at(0))
+            .await
+            .unwrap();
+        let e = s
+            .enrol(&enr.token, &host("agent"), None, at(1))
+            .await
+            .unwrap();
+        assert_eq!(
+            s.authenticate_agent(&e.credential.token, at(2))
+                .await
+                .unwrap(),
+            e.host.id
+        );
+        assert_eq!(
+            s.revoke_agent_credentials(&admin(), e.host.id, at(3))
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            refusal(s.authenticate_agent(&e.credential.token, at(3)).await),
+            Refusal::Revoked
+        );
+        assert_eq!(
+            refusal(s.authenticate_agent(&t.token, at(3)).await),
+            Refusal::Malformed
+        );
+
+        let revokes = s
+            .audit_log(0, 1000)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.action == "api-token.revoke")
+            .count();
+        assert_eq!(revokes, 1);
+        b.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn users_log_in_with_argon2_passwords_and_disabled_users_are_refused() {
+    for b in backends("users").await {
+        let s = &b.store;
+        let id = s
+            .create_user(
+                &admin(),
+                "alice",
+                "correct horse battery",
+                Role::Admin,
+                at(0),
+            )
+            .await
+            .unwrap();
+        let p = s
+            .verify_password("alice", "correct horse battery")
+            .await
+            .unwrap();
+        assert_eq!(
+            p,
+            Principal::User {
+                id,
+                name: "alice".into(),
+                role: Role::Admin
+            }
+        );
+        assert_eq!(
+            refusal(s.verify_password("alice", "wrong horse battery").await),
+            Refusal::Unknown
+        );
+        assert_eq!(
+            refusal(s.verify_password("mallory", "correct horse battery").await),
+            Refusal::Unknown
+        );
+        assert!(matches!(
+            s.create_user(
+                &admin(),
+                "alice",
+                "another long password",
+                Role::Auditor,
+                at(1)
+            )
+            .await,
+            Err(Error::Conflict(_))
+        ));
+        s.disable_user(&admin(), id, at(2)).await.unwrap();
+        assert_eq!(
+            refusal(s.verify_password("alice", "correct horse battery").await),
+            Refusal::Disabled
+        );
+        b.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn no_secret_is_stored_in_clear() {
+    use sha2_check::sha256_hex_part;
+    for b in backends("hashed").await {
+        let s = &b.store;
+        let password = "a password nobody should read";
+        s.create_user(&admin(), "carol", password, Role::Operator, at(0))
+            .await
+            .unwrap();
+        let api = s
+            .create_api_token(&admin(), "t", Role::Admin, None, at(0))
+            .await
+            .unwrap();
+        let enr = s
+            .create_enrolment_token(&admin(), "e", 5, at(100), at(0))
+            .await
+            .unwrap();
+        let agent = s
+            .enrol(&enr.token, &host("h"), None, at(1))
+            .await
+            .unwrap()
+            .credential;
+        let secrets: Vec<String> = [&api.token, &enr.token, &agent.token]
+            .iter()
+            .map(|t| t.rsplit('_').next().unwrap().to_string())
+            .chain([password.to_string()])
+            .collect();
+        let mut digests_found = 0;
+        for table in [
+            "app_user",
+            "api_token",
+            "enrolment_token",
+            "agent_credential",
+            "audit",
+        ] {
+            for v in b.values(table).await {
+                for sec in &secrets {
+                    assert!(
+                        !v.windows(sec.len()).any(|w| w == sec.as_bytes()),
+                        "{}: a secret in clear in {table}",
+                        b.name()
+                    );
+                }
+                if secrets[..3].iter().any(|sec| v == sha256_hex_part(sec)) {
+                    digests_found += 1;
+                }
+                if v.starts_with(b"$argon2id$") {
+                    digests_found += 1;
+                }
+            }
+        }
+        assert_eq!(
+            digests_found,
+            4,
+            "{}: three SHA-256 digests and one argon2id hash",
+            b.name()
+        );
+        if let Place::Sqlite(path) = &b.place {
+            // Nor anywhere in the database files (free pages, the WAL).
+            for f in [path.clone(), path.with_extension("db-wal")] {
+                if let Ok(bytes) = std::fs::read(&f) {
+                    for sec in &secrets {
+                        assert!(
+                            !bytes.windows(sec.len()).any(|w| w == sec.as_bytes()),
+                            "{}",
+                            f.display()
+                        );
+                    }
+                }
+            }
+        }
+        b.cleanup().await;
+    }
+}
+
+mod sha2_check {
+    /// SHA-256 of a token's secret part, computed independently of the store.
+    pub fn sha256_hex_part(secret: &str) -> Vec<u8> {
+        use sha2::Digest;
+        sha2::Sha256::digest(secret.as_bytes()).to_vec()
+    }
+}
+
+#[tokio::test]
+async fn identical_packages_of_many_hosts_are_stored_once() {
+    let Some(base) = snapshot_packages() else {
+        return;
+    };
+    for b in backends("dedup").await {
+        let s = &b.store;
+        let mut inv = fleet_inventory(&base, 1);
+        // A language package installed by the distro: every field must come back.
+        let mut lang = tiny_package("requests");
+        lang.ecosystem = "PyPI".into();
+        lang.version = "2.28.1".into();
+        lang.arch = None;
+        lang.source_name = None;
+        lang.source_version = None;
+        lang.file = "/usr/lib/python3/dist-packages/requests-2.28.1.egg-info".into();
+        lang.owned_by = Some("python3-requests".into());
+        lang.collector = caulk_model::inventory::Collector::Python;
+        inv.packages.push(lang);
+        let distinct = inv
+            .packages
+            .iter()
+            .map(package_key)
+            .collect::<HashSet<_>>()
+            .len() as u64;
+        let h1 = s.create_host(&admin(), &host("a"), at(0)).await.unwrap().id;
+        let h2 = s.create_host(&admin(), &host("b"), at(0)).await.unwrap().id;
+        assert_eq!(
+            s.record_inventory(h1, &inv, at(1)).await.unwrap(),
+            InventoryOutcome::First { packages: distinct }
+        );
+        assert_eq!(
+            s.record_inventory(h2, &inv, at(1)).await.unwrap(),
+            InventoryOutcome::First { packages: distinct }
+        );
+        let st = s.stats().await.unwrap();
+        assert_eq!(
+            (st.packages, st.host_packages),
+            (distinct, 2 * distinct),
+            "{}",
+            b.name()
+        );
+
+        // A third host one version apart adds one row, not a copy.
+        let mut inv3 = inv.clone();
+        inv3.packages[5].version.push_str("+deb12u9");
+        let h3 = s.create_host(&admin(), &host("c"), at(0)).await.unwrap().id;
+        s.record_inventory(h3, &inv3, at(2)).await.unwrap();
+        assert_eq!(s.stats().await.unwrap().packages, distinct + 1);
+
+        // Round trip: what is stored is what was sent (in canonical order).
+        let mut want = inv.clone();
+        want.normalize();
+        assert_eq!(
+            s.inventory(h1).await.unwrap().unwrap(),
+            want,
+            "{}",
+            b.name()
+        );
+        assert_eq!(
+            s.inventory(s.create_host(&admin(), &host("d"), at(0)).await.unwrap().id)
+                .await
+                .unwrap(),
+            None
+        );
+        let rec = s.host(h1).await.unwrap();
+        assert_eq!(
+            (rec.ecosystem.as_deref(), rec.inventory_at),
+            (Some("Debian:12"), Some(at(1)))
+        );
+
+        // Fleet matching sees each distinct package once, and who has it.
+        let mut all = Vec::new();
+        let mut after = None;
+        loop {
+            let page = s.fleet_packages(after, 300).await.unwrap();
+            let Some(last) = page.last() else { break };
+            after = Some(last.0);
+            all.extend(page);
+        }
+        assert_eq!(all.len() as u64, distinct + 1);
+        let changed = all
+            .iter()
+            .find(|(_, p)| p.version.ends_with("+deb12u9"))
+            .unwrap()
+            .0;
+
+        let shared = all.iter().find(|(_, p)| *p == inv.packages[0]).unwrap().0;
+        assert_eq!(
+            s.hosts_with_packages(&[shared, changed]).await.unwrap(),
+            vec![(shared, h1), (shared, h2), (shared, h3), (changed, h3)]
+        );
+        b.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn an_unchanged_check_in_is_detected_and_only_touches_last_seen() {
+    let Some(base) = snapshot_packages() else {
+        return;
+    };
+    for b in backends("unchanged").await {
+        let s = &b.store;
+        let h = s.create_host(&admin(), &host("a"), at(0)).await.unwrap().id;
+        let inv = fleet_inventory(&base, 3);
+        s.record_inventory(h, &inv, at(1)).await.unwrap();
+        assert_eq!(
+            s.record_inventory(h, &inv, at(2)).await.unwrap(),
+            InventoryOutcome::Unchanged
+        );
+        // Order and exact duplicates do not make an inventory different.
+        let mut shuffled = inv.clone();
+        shuffled.packages.reverse();
+        shuffled.packages.push(shuffled.packages[0].clone());
+        assert_eq!(
+            s.record_inventory(h, &shuffled, at(3)).await.unwrap(),
+            InventoryOutcome::Unchanged
+        );
+        let rec = s.host(h).await.unwrap();
+        assert_eq!(
+            (rec.last_seen, rec.inventory_at),
+            (at(3), Some(at(1))),
+            "{}",
+            b.name()
+        );
+        assert_eq!(
+            s.inventory_history(h, 10).await.unwrap().len(),
+            1,
+            "no event for unchanged"
+        );
+        // An agent that sends only the hash.
+        let hash = inventory_hash(&inv).unwrap();
+        assert_eq!(hash, inventory_hash(&shuffled).unwrap());
+        assert!(s.check_in_unchanged(h, &hash, at(4)).await.unwrap());
+        assert!(!s.check_in_unchanged(h, &[7; 32], at(5)).await.unwrap());
+        assert_eq!(s.host(h).await.unwrap().last_seen, at(4));
+        // A changed fact (not a package) is a change.
+        let mut rebooted = inv.clone();
+        rebooted.host.kernel.running = Some("6.1.0-99-amd64".into());
+        assert_eq!(
+            s.record_inventory(h, &rebooted, at(6)).await.unwrap(),
+            InventoryOutcome::Changed {
+                added: 0,
+                removed: 0,
+                changed: 0
+            }
+        );
+        assert!(matches!(
+            s.record_inventory(HostId(987_654), &inv, at(5)).await,
+            Err(Error::NotFound { .. })
+        ));
+        b.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn history_records_what_changed_when_as_diffs() {
+    let Some(base) = snapshot_packages() else {
+        return;
+    };
+    for b in backends("history").await {
+        let s = &b.store;
+        let h = s.create_host(&admin(), &host("a"), at(0)).await.unwrap().id;
+        let v1 = fleet_inventory(&base, 1);
+        s.record_inventory(h, &v1, at(10)).await.unwrap();
+
+        let mut v2 = v1.clone();
+        let upgraded_old = v2.packages[10].clone();
+        v2.packages[10].version.push_str("+deb12u1");
+        let upgraded_new = v2.packages[10].clone();
+        let removed = v2.packages.remove(20);
+        let mut added = tiny_package("brand-new-tool");
+        added.version = "2.0-1".into();
+        v2.packages.push(added.clone());
+        assert_eq!(
+            s.record_inventory(h, &v2, at(20)).await.unwrap(),
+            InventoryOutcome::Changed {
+                added: 1,
+                removed: 1,
+                changed: 1
+            },
+            "{}",
+            b.name()
+        );
+        let hist = s.inventory_history(h, 10).await.unwrap();
+        assert_eq!(hist.len(), 2);
+        let (last, first) = (&hist[0], &hist[1]);
+        assert!(first.initial && !last.initial);
+        assert_eq!((first.at, last.at), (at(10), at(20)));
+        assert_eq!(first.packages, v1.packages.len() as u64);
+        assert_eq!(last.added, vec![added]);
+        assert_eq!(last.removed, vec![removed]);
+        assert_eq!(last.changed, vec![(upgraded_old, upgraded_new)]);
+        let mut want = v2.clone();
+        want.normalize();
+        assert_eq!(s.inventory(h).await.unwrap().unwrap(), want);
+
+        // Back to v1: the reverse diff.
+        assert_eq!(
+            s.record_inventory(h, &v1, at(30)).await.unwrap(),
+            InventoryOutcome::Changed {
+                added: 1,
+                removed: 1,
+                changed: 1
+            }
+        );
+        assert_eq!(s.inventory_history(h, 1).await.unwrap()[0].at, at(30));
+        b.cleanup().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_audit_chain_verifies_and_names_the_first_tampered_entry() {
+    for b in backends("audit").await {
+        let s = &b.store;
+        // Audited mutations plus concurrent appends: one chain, no fork.
+        let h = s.create_host(&admin(), &host("a"), at(0)).await.unwrap();
+        s.update_host(
+            &admin(),
+            h.id,
+            &HostUpdate {
+                exposure: Some(Exposure::Isolated),
+                ..Default::default()
+            },
+            at(1),
+        )
+        .await
+        .unwrap();
+        let tasks: Vec<_> = (0..12)
+            .map(|i| {
+                let s = s.clone();
+                tokio::spawn(async move {
+                    s.append_audit(
+                        &AuditRecord {
+                            actor: Actor::new(format!("user:u{i}"), Some("203.0.113.9")),
+                            action: "login.fail".into(),
+                            target: "user:root".into(),
+                            detail: format!("attempt {i}"),
+                        },
+                        at(2),
+                    )
+                    .await
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap().unwrap();
+        }
+        let log = s.audit_log(0, 1000).await.unwrap();
+        assert_eq!(log.len(), 14, "{}", b.name());
+        assert_eq!(log[0].action, "host.create");
+        assert_eq!(
+            (log[0].actor.as_str(), log[0].address.as_deref()),
+            ("user:admin", Some("192.0.2.1"))
+        );
+        assert!(log.iter().enumerate().all(|(i, e)| e.seq == i as i64 + 1));
+        assert_eq!(
+            s.verify_audit().await.unwrap(),
+            AuditVerification {
+                entries: 14,
+                first_broken: None
+            }
+        );
+
+        b.raw("UPDATE audit SET actor = 'user:mallory' WHERE seq = 5")
+            .await;
+        let v = s.verify_audit().await.unwrap();
+        assert_eq!(
+            v.first_broken.as_ref().map(|b| b.0),
+            Some(5),
+            "{}: {v:?}",
+            b.name()
+        );
+        assert!(v.first_broken.unwrap().1.contains("altered"));
+        b.cleanup().await;
+    }
+    for b in backends("audit_cut").await {
+        let s = &b.store;
+        for i in 0..4 {
+            s.append_audit(
+                &AuditRecord {
+                    actor: admin(),
+                    action: "x.y".into(),
+                    target: format!("t{i}"),
+                    detail: String::new(),
+                },
+                at(i),
+            )
+            .await
+            .unwrap();
+        }
+        b.raw("DELETE FROM audit WHERE seq = 2").await;
+        assert_eq!(
+            s.verify_audit().await.unwrap().first_broken.map(|b| b.0),
+            Some(2),
+            "{}",
+            b.name()
+        );
+        b.raw("DELETE FROM audit WHERE seq >= 2").await;
+        let v = s.verify_audit().await.unwrap();
+        assert_eq!(
+            v.first_broken.as_ref().map(|b| b.0),
+            Some(2),
+            "{}: {v:?}",
+            b.name()
+        );
+        assert!(v.first_broken.unwrap().1.contains("removed from the end"));
+        b.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn backends_agree_on_the_same_history() {
+    // The contract's point: the same calls give the same answers on every backend.
+    let Some(base) = snapshot_packages() else {
+        return;
+    };
+    let mut answers = Vec::new();
+    for b in backends("agree").await {
+        let s = &b.store;
+        let mut out = Vec::new();
+        for i in 0..6 {
+            let h = s
+                .create_host(&admin(), &host(&format!("h{i}")), at(0))
+                .await
+                .unwrap()
+                .id;
+            for round in 0..3 {
+                let inv = fleet_inventory(&base, i + round * 3);
+                out.push(format!(
+                    "{:?}",
+                    s.record_inventory(h, &inv, at(round as i64)).await.unwrap()
+                ));
+            }
+            out.push(format!(
+                "{:?}",
+                s.inventory_history(h, 10)
+                    .await
+                    .unwrap()
+                    .iter()
+                    .map(|e| (e.added.len(), e.removed.len(), e.changed.len()))
+                    .collect::<Vec<_>>()
+            ));
+        }
+        let st = s.stats().await.unwrap();
+        out.push(format!("{st:?}"));
+        answers.push((b.name(), out));
+        b.cleanup().await;
+    }
+    if let [(_, a), (_, p)] = answers.as_slice() {
+        assert_eq!(a, p);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_inventories_share_new_package_rows_and_one_host_takes_turns() {
+    for b in backends("concurrent_inv").await {
+        let s = &b.store;
+        // Eight hosts at once, each with the same 50 packages nobody stored yet.
+        let shared: Vec<_> = (0..50)
+            .map(|i| tiny_package(&format!("fresh-{i:02}")))
+            .collect();
+        let mut ids = Vec::new();
+        for i in 0..8 {
+            ids.push(
+                s.create_host(&admin(), &host(&format!("c{i}")), at(0))
+                    .await
+                    .unwrap()
+                    .id,
+            );
+        }
+        let tasks: Vec<_> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, &h)| {
+                let s = s.clone();
+                let mut packages = shared.clone();
+                packages.push(tiny_package(&format!("own-{i}")));
+                tokio::spawn(async move {
+                    let inv = Inventory {
+                        packages,
+                        ..Default::default()
+                    };
+                    s.record_inventory(h, &inv, at(1)).await
+                })
+            })
+            .collect();
+        for t in tasks {
+            assert_eq!(
+                t.await.unwrap().unwrap(),
+                InventoryOutcome::First { packages: 51 },
+                "{}",
+                b.name()
+            );
+        }
+        let st = s.stats().await.unwrap();
+        assert_eq!(
+            (st.packages, st.host_packages),
+            (58, 8 * 51),
+            "{}",
+            b.name()
+        );
+
+        // One host, six different inventories at once: each is stored whole, in turn.
+        let h = ids[0];
+        let tasks: Vec<_> = (0..6)
+            .map(|k| {
+                let s = s.clone();
+                let mut packages = shared.clone();
+                packages.truncate(40 + k);
+                tokio::spawn(async move {
+                    let inv = Inventory {
+                        packages,
+                        ..Default::default()
+                    };
+                    (k, s.record_inventory(h, &inv, at(2 + k as i64)).await)
+                })
+            })
+            .collect();
+        for t in tasks {
+            let (k, r) = t.await.unwrap();
+            assert!(
+                matches!(r, Ok(InventoryOutcome::Changed { .. })),
+                "{}: {k}: {r:?}",
+                b.name()
+            );
+        }
+        let now = s.inventory(h).await.unwrap().unwrap();
+        assert!((40..46).contains(&now.packages.len()));
+        let hist = s.inventory_history(h, 100).await.unwrap();
+        assert_eq!(hist.len(), 7, "{}", b.name());
+        assert_eq!(
+            hist[0].packages,
+            now.packages.len() as u64,
+            "the newest event is the stored inventory"
+        );
+        b.cleanup().await;
+    }
+}
