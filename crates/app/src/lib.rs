@@ -6,7 +6,8 @@
 //! `./caulk.toml`, defaults; asset facts from the caller over the file), [`feeds`] (import a
 //! mirror unless the database was built from it; the database as a report describes it),
 //! [`scan`] (inventory → database → apt lists → assessment; `--fail-on` thresholds) and
-//! [`apt_lists`] (the host's apt lists read for installability, through a private cache).
+//! [`apt_lists`] (the host's apt lists read for installability, through a private cache)
+//! and [`fleet`] (users, API tokens and the audit chain of the fleet database).
 //!
 //! The trap: this is where I/O meets the pure stage crates, so every rule a caller might be
 //! tempted to copy (which config wins, when a mirror is re-imported, where the apt lists of
@@ -17,6 +18,7 @@ pub mod apt_lists;
 pub mod config;
 pub mod error;
 pub mod feeds;
+pub mod fleet;
 pub mod scan;
 pub mod target;
 

@@ -7,6 +7,7 @@ use std::io::{BufRead, BufWriter, Write};
 use std::process::ExitCode;
 
 mod cmd_db;
+mod cmd_fleet;
 mod cmd_inventory;
 mod cmd_scan;
 mod output;
@@ -35,6 +36,15 @@ enum Command {
     /// Assess a host, image, inventory, SBOM or source tree: findings, priorities and the
     /// upgrades that fix them.
     Scan(cmd_scan::Args),
+    /// API tokens of the fleet database (`--database`).
+    #[command(subcommand)]
+    Token(cmd_fleet::TokenCommand),
+    /// Users of the fleet database.
+    #[command(subcommand)]
+    User(cmd_fleet::UserCommand),
+    /// The fleet database's audit log.
+    #[command(subcommand)]
+    Audit(cmd_fleet::AuditCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -113,6 +123,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Inventory(args) => cmd_inventory::run(args),
         Command::Db(args) => cmd_db::run(args),
         Command::Scan(args) => cmd_scan::run(args),
+        Command::Token(c) => cmd_fleet::token(c),
+        Command::User(c) => cmd_fleet::user(c),
+        Command::Audit(c) => cmd_fleet::audit(c),
         Command::Version(VersionCommand::Schemes) => {
             let mut out = output::stdout();
             for s in Scheme::ALL {

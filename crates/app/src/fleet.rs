@@ -1,0 +1,87 @@
+//! Fleet administration on the fleet database (`caulk-store`): what an administrator does
+//! beside the server — create users and API tokens before there is any, check the audit
+//! chain. Blocking wrappers over the async store, each on a runtime of its own (the CLI has
+//! no other async work); the server calls the store directly.
+//!
+//! The database is named as the server names it: `sqlite:PATH` (or a plain path) or
+//! `postgres://…`; by default `sqlite:` the `caulk.db` beside the advisory database
+//! (`$XDG_DATA_HOME/caulk/`, `~/.local/share/caulk/`).
+
+use crate::error::{Context, Error, Result};
+use caulk_store::{Actor, AuditVerification, NewSecret, Role, Store, UserId};
+
+/// The fleet database URL: the one given, else `sqlite:<data dir>/caulk.db`.
+pub fn database_url(given: Option<&str>) -> Result<String> {
+    if let Some(g) = given {
+        return Ok(g.to_string());
+    }
+    let adv = caulk_advisory_db::default_db_path()
+        .context("no --database given and neither XDG_DATA_HOME nor HOME is set")?;
+    let dir = adv
+        .parent()
+        .context("the default data directory has no parent")?;
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    Ok(format!("sqlite:{}", dir.join("caulk.db").display()))
+}
+
+/// Who a change made from the command line is by: `cli:<login name>`.
+pub fn cli_actor() -> Actor {
+    let who = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".into());
+    Actor::new(format!("cli:{who}"), None)
+}
+
+fn run<T>(url: &str, f: impl AsyncFnOnce(&Store) -> caulk_store::Result<T>) -> Result<T> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(Error::wrap)?;
+    rt.block_on(async {
+        let store = Store::open(url)
+            .await
+            .with_context(|| format!("opening the fleet database {url}"))?;
+        let out = f(&store).await.map_err(Error::wrap);
+        store.close().await;
+        out
+    })
+}
+
+/// A new API token with `role`; the secret is in the answer only (shown once).
+pub fn create_token(
+    url: &str,
+    name: &str,
+    role: Role,
+    expires_in: Option<jiff::SignedDuration>,
+) -> Result<NewSecret> {
+    let now = jiff::Timestamp::now();
+    let expires_at = match expires_in {
+        Some(d) => Some(
+            now.checked_add(d)
+                .map_err(|e| Error::msg(format!("--expires-in: {e}")))?,
+        ),
+        None => None,
+    };
+    let actor = cli_actor();
+    run(url, async |s: &Store| {
+        s.create_api_token(&actor, name, role, expires_at, now)
+            .await
+    })
+    .with_context(|| format!("creating an API token in {url}"))
+}
+
+/// A new user with `role` and an argon2id hash of `password`.
+pub fn add_user(url: &str, name: &str, password: &str, role: Role) -> Result<UserId> {
+    let now = jiff::Timestamp::now();
+    let actor = cli_actor();
+    run(url, async |s: &Store| {
+        s.create_user(&actor, name, password, role, now).await
+    })
+    .with_context(|| format!("adding user {name} to {url}"))
+}
+
+/// Recompute the audit chain from its first entry.
+pub fn verify_audit(url: &str) -> Result<AuditVerification> {
+    run(url, async |s: &Store| s.verify_audit().await)
+        .with_context(|| format!("verifying the audit log of {url}"))
+}
