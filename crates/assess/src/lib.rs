@@ -823,12 +823,21 @@ pub fn assess_evidence(
     let kernels = kernel::KernelRoles::of(inv);
     let mut cores: HashMap<(usize, Option<kernel::KernelRole>, String), Rc<VulnCore>> =
         HashMap::new();
-    // `pending` is in package order: one shared package per run of findings.
-    let mut package: Option<(usize, Arc<FindingPackage>)> = None;
+    // `pending` is in package order: one shared package (and its kernel role) per run of
+    // findings.
+    let mut package: Option<(usize, Arc<FindingPackage>, Option<kernel::KernelRole>)> = None;
     let findings: Vec<Finding> = pending
         .into_iter()
         .map(|((idx, _), pd)| {
-            let role = kernels.role(pd.package);
+            let (shared, role) = match &package {
+                Some((i, p, r)) if *i == idx => (p.clone(), *r),
+                _ => {
+                    let p = finding_package(pd.package);
+                    let r = kernels.role(pd.package);
+                    package = Some((idx, p.clone(), r));
+                    (p, r)
+                }
+            };
             let core = cores
                 .entry((pd.group, role, pd.vuln.clone()))
                 .or_insert_with(|| {
@@ -836,14 +845,6 @@ pub fn assess_evidence(
                     Rc::new(vuln_core(&pd, src, &mut cache, opts, kernel))
                 })
                 .clone();
-            let shared = match &package {
-                Some((i, p)) if *i == idx => p.clone(),
-                _ => {
-                    let p = finding_package(pd.package);
-                    package = Some((idx, p.clone()));
-                    p
-                }
-            };
             finish_finding(pd, shared, &core)
         })
         .collect();
