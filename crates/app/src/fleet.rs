@@ -15,13 +15,25 @@ pub fn database_url(given: Option<&str>) -> Result<String> {
     if let Some(g) = given {
         return Ok(g.to_string());
     }
+    let dir = default_data_dir()?;
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    Ok(sqlite_url(&dir))
+}
+
+/// The data directory: the advisory database's (`$XDG_DATA_HOME/caulk/`,
+/// `~/.local/share/caulk/`). Not created here.
+pub fn default_data_dir() -> Result<std::path::PathBuf> {
     let adv = caulk_advisory_db::default_db_path()
-        .context("no --database given and neither XDG_DATA_HOME nor HOME is set")?;
-    let dir = adv
+        .context("no data directory given and neither XDG_DATA_HOME nor HOME is set")?;
+    Ok(adv
         .parent()
-        .context("the default data directory has no parent")?;
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    Ok(format!("sqlite:{}", dir.join("caulk.db").display()))
+        .context("the default data directory has no parent")?
+        .to_path_buf())
+}
+
+/// `sqlite:<dir>/caulk.db`: the fleet database of a data directory.
+pub fn sqlite_url(dir: &std::path::Path) -> String {
+    format!("sqlite:{}", dir.join("caulk.db").display())
 }
 
 /// Who a change made from the command line is by: `cli:<login name>`.

@@ -10,6 +10,7 @@ mod cmd_db;
 mod cmd_fleet;
 mod cmd_inventory;
 mod cmd_scan;
+mod cmd_server;
 mod output;
 mod progress;
 
@@ -45,6 +46,8 @@ enum Command {
     /// The fleet database's audit log.
     #[command(subcommand)]
     Audit(cmd_fleet::AuditCommand),
+    /// The fleet server: the HTTP API over the fleet database, until SIGTERM or SIGINT.
+    Server(cmd_server::Args),
 }
 
 #[derive(Debug, Subcommand)]
@@ -126,6 +129,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Token(c) => cmd_fleet::token(c),
         Command::User(c) => cmd_fleet::user(c),
         Command::Audit(c) => cmd_fleet::audit(c),
+        Command::Server(a) => cmd_server::run(a),
         Command::Version(VersionCommand::Schemes) => {
             let mut out = output::stdout();
             for s in Scheme::ALL {

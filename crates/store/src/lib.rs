@@ -51,6 +51,10 @@ use jiff::Timestamp;
 /// The schema version this build writes and understands (the number of the newest migration).
 pub const SCHEMA_VERSION: i64 = 1;
 
+/// The id of the bootstrap admin token ([`Store::bootstrap_api_token`]): ids the store
+/// assigns start at 1 on both backends, so 0 never collides with one.
+pub const BOOTSTRAP_TOKEN_ID: i64 = 0;
+
 /// Everything that can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -398,6 +402,22 @@ impl Store {
     /// The principal of an API token, or [`Error::Refused`].
     pub async fn authenticate_api_token(&self, token: &str, now: Timestamp) -> Result<Principal> {
         dispatch!(self.authenticate_api_token(token, now))
+    }
+
+    /// Make `token` the first admin API token, when the database has no API token at all
+    /// (a server's first start: `CAULK_BOOTSTRAP_ADMIN_TOKEN`). The token is chosen by the
+    /// administrator, so its format is checked: `caulk_api_0_` and 64 lowercase hex digits
+    /// (id [`BOOTSTRAP_TOKEN_ID`], which the store never assigns itself; 256 random bits).
+    /// Only its SHA-256 is kept; audited as `api-token.bootstrap`. `Ok(None)`: there were
+    /// tokens already, nothing changed (the variable is ignored on later starts).
+    pub async fn bootstrap_api_token(
+        &self,
+        actor: &Actor,
+        name: &str,
+        token: &str,
+        now: Timestamp,
+    ) -> Result<Option<TokenId>> {
+        dispatch!(self.bootstrap_api_token(actor, name, token, now))
     }
 
     pub async fn revoke_api_token(&self, actor: &Actor, id: TokenId, now: Timestamp) -> Result<()> {

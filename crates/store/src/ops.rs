@@ -1144,6 +1144,64 @@ macro_rules! ops {
             })
         }
 
+        pub(crate) async fn bootstrap_api_token(
+            pool: &Pool,
+            actor: &Actor,
+            name: &str,
+            token: &str,
+            now: Timestamp,
+        ) -> Result<Option<TokenId>> {
+            validate_actor(actor)?;
+            validate::name("token name", name)?;
+            let (id, digest) = secret::parse_token(TokenKind::Api, token).map_err(|_| Error::Invalid {
+                field: "bootstrap token",
+                reason: format!(
+                    "want caulk_api_{BOOTSTRAP_TOKEN_ID}_ and 64 lowercase hex digits \
+                     (echo caulk_api_{BOOTSTRAP_TOKEN_ID}_$(openssl rand -hex 32))"
+                ),
+            })?;
+            if id.0 != BOOTSTRAP_TOKEN_ID {
+                return Err(Error::Invalid {
+                    field: "bootstrap token",
+                    reason: format!("its id must be {BOOTSTRAP_TOKEN_ID}, not {id}"),
+                });
+            }
+            let mut tx = super::begin_write(pool).await?;
+            let any: Option<i64> = sqlx::query_scalar("SELECT id FROM api_token LIMIT 1")
+                .fetch_optional(&mut *tx)
+                .await?;
+            if any.is_some() {
+                return Ok(None);
+            }
+            let inserted = sqlx::query(
+                "INSERT INTO api_token (id, name, role, secret_hash, created_at, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5, NULL) ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(BOOTSTRAP_TOKEN_ID)
+            .bind(name)
+            .bind(Role::Admin.as_str())
+            .bind(&digest[..])
+            .bind(us(now))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if inserted == 0 {
+                // Another server took the bootstrap at the same moment (PostgreSQL).
+                return Ok(None);
+            }
+            audit_in_tx(
+                &mut tx,
+                actor,
+                "api-token.bootstrap",
+                &format!("api-token:{BOOTSTRAP_TOKEN_ID}"),
+                &format!("{name} admin"),
+                now,
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(Some(id))
+        }
+
         /// Set `revoked_at` on one row of `table` (a constant of ours); audited when it changed.
         async fn revoke(
             pool: &Pool,

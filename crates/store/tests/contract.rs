@@ -1099,3 +1099,74 @@ async fn concurrent_inventories_share_new_package_rows_and_one_host_takes_turns(
         b.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn a_bootstrap_admin_token_is_taken_only_by_an_empty_database() {
+    for b in backends("bootstrap").await {
+        let s = &b.store;
+        let system = Actor::new("system", None);
+        let token = format!("caulk_api_{BOOTSTRAP_TOKEN_ID}_{}", "ab12".repeat(16));
+        // Malformed or with another id: refused, naming the field, nothing stored.
+        for bad in [
+            "hunter2".to_string(),
+            format!("caulk_api_7_{}", "ab12".repeat(16)),
+            token.to_uppercase(),
+        ] {
+            let e = s
+                .bootstrap_api_token(&system, "bootstrap", &bad, at(0))
+                .await
+                .unwrap_err();
+            assert!(
+                !e.to_string().contains(&bad),
+                "the secret is not echoed: {e}"
+            );
+            assert_eq!(invalid_field(e), "bootstrap token");
+        }
+        assert_eq!(
+            s.bootstrap_api_token(&system, "bootstrap", &token, at(0))
+                .await
+                .unwrap(),
+            Some(TokenId(BOOTSTRAP_TOKEN_ID))
+        );
+        let p = s.authenticate_api_token(&token, at(1)).await.unwrap();
+        assert_eq!(p.role(), Role::Admin, "{}", b.name());
+        // A second start, or another token: nothing changes.
+        let other = format!("caulk_api_0_{}", "cd34".repeat(16));
+        assert_eq!(
+            s.bootstrap_api_token(&system, "bootstrap", &other, at(2))
+                .await
+                .unwrap(),
+            None
+        );
+        assert_eq!(
+            refusal(s.authenticate_api_token(&other, at(3)).await),
+            Refusal::Unknown
+        );
+        // Ids the store assigns do not collide with the bootstrap's; it revokes like any.
+        let t = s
+            .create_api_token(&admin(), "next", Role::Operator, None, at(3))
+            .await
+            .unwrap();
+        assert_ne!(t.id, TokenId(BOOTSTRAP_TOKEN_ID));
+        s.revoke_api_token(&admin(), TokenId(BOOTSTRAP_TOKEN_ID), at(4))
+            .await
+            .unwrap();
+        assert_eq!(
+            refusal(s.authenticate_api_token(&token, at(5)).await),
+            Refusal::Revoked
+        );
+        // Audited once, without its secret.
+        let log = s.audit_log(0, 100).await.unwrap();
+        assert_eq!(
+            log.iter()
+                .filter(|e| e.action == "api-token.bootstrap")
+                .count(),
+            1
+        );
+        assert!(
+            log.iter().all(|e| !e.detail.contains("ab12ab12")),
+            "no secret in the audit log"
+        );
+        b.cleanup().await;
+    }
+}

@@ -1,0 +1,73 @@
+//! `caulk server`: the fleet server ([`caulk_server`]). Wiring only.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use caulk_server::{Bootstrap, Config, DEFAULT_BODY_LIMIT};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Address to listen on (`127.0.0.1:8080`; port 0 picks a free one). The first line on
+    /// stdout says where it listens: `listening on http://ADDR`.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// The fleet database: `sqlite:PATH` or `postgres://…` [default: sqlite: caulk.db in
+    /// the data directory].
+    #[arg(long, env = "CAULK_DATABASE", value_name = "URL")]
+    database: Option<String>,
+    /// Where the server keeps its files [default: `$XDG_DATA_HOME/caulk/` or
+    /// `~/.local/share/caulk/`].
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// The largest request body accepted, in bytes; larger ones get 413 unread.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_BODY_LIMIT)]
+    body_limit: usize,
+}
+
+/// The environment variable whose token becomes the first admin API token of an empty
+/// database (`caulk_api_0_` and 64 hex digits: `echo caulk_api_0_$(openssl rand -hex 32)`).
+const BOOTSTRAP_VAR: &str = "CAULK_BOOTSTRAP_ADMIN_TOKEN";
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    let data_dir = match args.data_dir {
+        Some(d) => d,
+        None => caulk_app::fleet::default_data_dir()?,
+    };
+    let database = args
+        .database
+        .unwrap_or_else(|| caulk_app::fleet::sqlite_url(&data_dir));
+    let bootstrap_admin_token = match std::env::var(BOOTSTRAP_VAR) {
+        Ok(v) if !v.trim().is_empty() => Some(v),
+        Ok(_) | Err(std::env::VarError::NotPresent) => None,
+        Err(std::env::VarError::NotUnicode(_)) => {
+            anyhow::bail!("{BOOTSTRAP_VAR} is not UTF-8")
+        }
+    };
+    let config = Config {
+        listen: args.listen,
+        database,
+        data_dir,
+        body_limit: args.body_limit,
+        bootstrap_admin_token,
+    };
+    let mut printed = Ok(());
+    caulk_server::run(config, |ready| {
+        let mut out = std::io::stdout().lock();
+        printed = writeln!(out, "listening on http://{}", ready.address).and_then(|()| out.flush());
+        match ready.bootstrap {
+            Bootstrap::Taken => {
+                eprintln!("caulk server: {BOOTSTRAP_VAR} is now the first admin API token")
+            }
+            Bootstrap::Ignored => eprintln!(
+                "caulk server: {BOOTSTRAP_VAR} ignored: the database has API tokens already"
+            ),
+            Bootstrap::NotGiven => {}
+        }
+        eprintln!("caulk server: fleet database on {}", ready.backend);
+    })
+    .context("caulk server")?;
+    printed.context("writing the listening address")?;
+    Ok(ExitCode::SUCCESS)
+}

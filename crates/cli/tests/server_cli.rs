@@ -1,0 +1,515 @@
+//! `caulk server` as a real process on loopback: started on port 0 (its first stdout line
+//! says where it listens), driven over HTTP/1.1 from a plain TCP socket (so a test can send
+//! headers without a body), stopped by SIGTERM or SIGINT and required to exit 0.
+//!
+//! The role table: every route × {admin, operator, auditor, no credential, revoked token,
+//! malformed token} → the status it must answer, in one table.
+
+#![allow(clippy::unwrap_used)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const BOOTSTRAP: &str =
+    "caulk_api_0_00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+
+/// A running `caulk server`; killed (SIGKILL) if a test fails before stopping it.
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Server {
+    fn start(data_dir: &Path, bootstrap: Option<&str>) -> Server {
+        Server::start_with(data_dir, bootstrap, &[])
+    }
+
+    fn start_with(data_dir: &Path, bootstrap: Option<&str>, args: &[&str]) -> Server {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_caulk"));
+        cmd.args(["server", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(data_dir)
+            .args(args)
+            .env("HOME", data_dir)
+            .env_remove("XDG_DATA_HOME")
+            .env_remove("CAULK_DATABASE")
+            .env_remove("CAULK_BOOTSTRAP_ADMIN_TOKEN")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        if let Some(t) = bootstrap {
+            cmd.env("CAULK_BOOTSTRAP_ADMIN_TOKEN", t);
+        }
+        let mut child = cmd.spawn().unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let addr = line
+            .trim()
+            .strip_prefix("listening on http://")
+            .unwrap_or_else(|| panic!("first line: {line:?}"))
+            .parse()
+            .unwrap();
+        let s = Server { child, addr };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Ok((200, body)) = s.try_request("GET", "/healthz", None, None, &[]) {
+                assert_eq!(body, serde_json::json!({"status": "ok"}));
+                break;
+            }
+            assert!(Instant::now() < deadline, "/healthz never answered 200");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        s
+    }
+
+    fn try_request(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&str>,
+        headers: &[&str],
+    ) -> std::io::Result<(u16, Value)> {
+        let mut s = TcpStream::connect(self.addr)?;
+        s.set_read_timeout(Some(Duration::from_secs(20)))?;
+        let mut req = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
+            self.addr
+        );
+        if let Some(t) = token {
+            req.push_str(&format!("Authorization: Bearer {t}\r\n"));
+        }
+        for h in headers {
+            req.push_str(h);
+            req.push_str("\r\n");
+        }
+        if let Some(b) = body {
+            req.push_str(&format!("Content-Length: {}\r\n", b.len()));
+        }
+        req.push_str("\r\n");
+        if let Some(b) = body {
+            req.push_str(b);
+        }
+        s.write_all(req.as_bytes())?;
+        let mut raw = Vec::new();
+        s.read_to_end(&mut raw)?;
+        let text = String::from_utf8_lossy(&raw);
+        let status: u16 = text
+            .split(' ')
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .unwrap_or_else(|| panic!("no status line: {text}"));
+        let body = text.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+        let json = if body.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(body).unwrap_or_else(|e| panic!("{method} {path}: {e}: {body:?}"))
+        };
+        Ok((status, json))
+    }
+
+    fn request(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&str>,
+    ) -> (u16, Value) {
+        let headers: &[&str] = if body.is_some() {
+            &["Content-Type: application/json"]
+        } else {
+            &[]
+        };
+        self.try_request(method, path, token, body, headers)
+            .unwrap()
+    }
+
+    /// Send `signal` and require a clean exit (0) within 20 s.
+    fn stop(mut self, signal: &str) {
+        let pid = self.child.id().to_string();
+        let st = Command::new("kill").args([signal, &pid]).status().unwrap();
+        assert!(st.success());
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(st) = self.child.try_wait().unwrap() {
+                assert!(st.success(), "caulk server exited with {st} after {signal}");
+                return;
+            }
+            assert!(Instant::now() < deadline, "caulk server ignored {signal}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+fn db_url(dir: &Path) -> String {
+    format!("sqlite:{}", dir.join("caulk.db").display())
+}
+
+/// `caulk token create --role ROLE` against the server's database (as an administrator
+/// does beside a running server).
+fn create_token(dir: &Path, role: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_caulk"))
+        .args([
+            "token",
+            "create",
+            "--role",
+            role,
+            "--name",
+            role,
+            "--database",
+        ])
+        .arg(db_url(dir))
+        .env("HOME", dir)
+        .env("USER", "test")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// What the API cannot do yet (create hosts, revoke tokens), done on the store directly.
+fn with_store<T>(dir: &Path, f: impl AsyncFnOnce(&caulk_store::Store) -> T) -> T {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let s = caulk_store::Store::open(&db_url(dir)).await.unwrap();
+        let out = f(&s).await;
+        s.close().await;
+        out
+    })
+}
+
+fn admin_actor() -> caulk_store::Actor {
+    caulk_store::Actor::new("test", None)
+}
+
+fn create_host(dir: &Path, name: &str) -> i64 {
+    with_store(dir, async |s| {
+        let h = caulk_store::NewHost {
+            hostname: name.into(),
+            ..Default::default()
+        };
+        s.create_host(&admin_actor(), &h, jiff::Timestamp::now())
+            .await
+            .unwrap()
+            .id
+            .0
+    })
+}
+
+#[test]
+fn every_route_answers_every_role_as_the_table_says() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let server = Server::start(dir, Some(BOOTSTRAP));
+    let operator = create_token(dir, "operator");
+    let auditor = create_token(dir, "auditor");
+    let revoked = create_token(dir, "admin");
+    let revoked_id: i64 = revoked.split('_').nth(2).unwrap().parse().unwrap();
+    with_store(dir, async |s| {
+        s.revoke_api_token(
+            &admin_actor(),
+            caulk_store::TokenId(revoked_id),
+            jiff::Timestamp::now(),
+        )
+        .await
+        .unwrap()
+    });
+    let host = create_host(dir, "web-1");
+
+    let enrol = r#"{"max_uses": 3, "expires_in": "24h"}"#;
+    let host_path = format!("/api/v1/hosts/{host}");
+    // route, body → admin, operator, auditor, no credential, revoked, malformed
+    let table: &[(&str, &str, Option<&str>, [u16; 6])] = &[
+        ("GET", "/healthz", None, [200, 200, 200, 200, 200, 200]),
+        ("GET", "/api/v1/hosts", None, [200, 200, 200, 401, 401, 401]),
+        ("GET", &host_path, None, [200, 200, 200, 401, 401, 401]),
+        (
+            "GET",
+            "/api/v1/hosts/999999",
+            None,
+            [404, 404, 404, 401, 401, 401],
+        ),
+        (
+            "POST",
+            "/api/v1/enrollment-tokens",
+            Some(enrol),
+            [201, 201, 403, 401, 401, 401],
+        ),
+        ("GET", "/api/v1/audit", None, [200, 403, 200, 401, 401, 401]),
+        (
+            "GET",
+            "/api/v1/no-such-route",
+            None,
+            [404, 404, 404, 401, 401, 401],
+        ),
+    ];
+    let callers: [(&str, Option<&str>); 6] = [
+        ("admin", Some(BOOTSTRAP)),
+        ("operator", Some(&operator)),
+        ("auditor", Some(&auditor)),
+        ("no credential", None),
+        ("revoked", Some(&revoked)),
+        ("malformed", Some("not-a-token")),
+    ];
+    let mut wrong = Vec::new();
+    for (method, path, body, want) in table {
+        for ((who, token), want) in callers.iter().zip(want) {
+            let (got, json) = server.request(method, path, *token, *body);
+            if got != *want {
+                wrong.push(format!(
+                    "{method} {path} as {who}: {got}, want {want}: {json}"
+                ));
+            }
+            if got >= 400 {
+                let e = &json["error"];
+                assert!(
+                    e["code"].is_string() && e["message"].is_string(),
+                    "{method} {path} as {who}: error body {json}"
+                );
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    server.stop("-TERM");
+}
+
+#[test]
+fn hosts_page_by_cursor_tokens_are_issued_audited_and_bad_requests_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let server = Server::start(dir, Some(BOOTSTRAP));
+    let admin = Some(BOOTSTRAP);
+    for n in ["a", "b", "c"] {
+        create_host(dir, &format!("host-{n}"));
+    }
+
+    // Cursor pagination: 2 + 1, then the end.
+    let (st, page) = server.request("GET", "/api/v1/hosts?limit=2", admin, None);
+    assert_eq!(st, 200, "{page}");
+    let names: Vec<&str> = page["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["hostname"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["host-a", "host-b"]);
+    let next = page["next"].as_str().unwrap();
+    let (_, page) = server.request(
+        "GET",
+        &format!("/api/v1/hosts?limit=2&cursor={next}"),
+        admin,
+        None,
+    );
+    assert_eq!(page["hosts"].as_array().unwrap().len(), 1, "{page}");
+    assert_eq!(page["hosts"][0]["hostname"], "host-c");
+    assert!(page["next"].is_null(), "{page}");
+    let id = page["hosts"][0]["id"].as_i64().unwrap();
+    let (_, h) = server.request("GET", &format!("/api/v1/hosts/{id}"), admin, None);
+    assert_eq!(h["hostname"], "host-c");
+    assert_eq!(h["criticality"], "medium");
+
+    // An enrolment token, shown once, audited with who and from where.
+    let (st, tok) = server.request(
+        "POST",
+        "/api/v1/enrollment-tokens",
+        admin,
+        Some(r#"{"max_uses": 5, "expires_in": "7d", "name": "rack-3"}"#),
+    );
+    assert_eq!(st, 201, "{tok}");
+    assert!(
+        tok["token"].as_str().unwrap().starts_with("caulk_enr_"),
+        "{tok}"
+    );
+    let (st, audit) = server.request("GET", "/api/v1/audit?limit=1000", admin, None);
+    assert_eq!(st, 200, "{audit}");
+    let entries = audit["entries"].as_array().unwrap();
+    assert_eq!(entries[0]["action"], "api-token.bootstrap", "{audit}");
+    let created = entries
+        .iter()
+        .find(|e| {
+            e["target"].as_str()
+                == tok["id"]
+                    .as_i64()
+                    .map(|i| format!("enrolment-token:{i}"))
+                    .as_deref()
+        })
+        .unwrap_or_else(|| panic!("no audit entry for the enrolment token: {audit}"));
+    assert_eq!(created["actor"], "token:0");
+    assert_eq!(created["address"], "127.0.0.1");
+    assert!(
+        !audit.to_string().contains(tok["token"].as_str().unwrap()),
+        "no secret in the audit log"
+    );
+    // Audit pages follow each other.
+    let (_, p1) = server.request("GET", "/api/v1/audit?limit=1", admin, None);
+    let (_, p2) = server.request(
+        "GET",
+        &format!(
+            "/api/v1/audit?limit=1&cursor={}",
+            p1["next"].as_str().unwrap()
+        ),
+        admin,
+        None,
+    );
+    assert_eq!(p2["entries"][0]["seq"], entries[1]["seq"]);
+
+    // Bad requests: a status and an error body each.
+    let post = |body: &str| server.request("POST", "/api/v1/enrollment-tokens", admin, Some(body));
+    for (body, want) in [
+        ("{not json", 400),
+        (r#"{"max_uses": "many", "expires_in": "1h"}"#, 422),
+        (r#"{"max_uses": 1}"#, 422),
+        (r#"{"max_uses": 1, "expires_in": "1h", "extra": true}"#, 422),
+        (r#"{"max_uses": 0, "expires_in": "1h"}"#, 422),
+        (r#"{"max_uses": 1, "expires_in": "2y"}"#, 422),
+        (r#"{"max_uses": 1, "expires_in": "-1h"}"#, 422),
+    ] {
+        let (st, e) = post(body);
+        assert_eq!(st, want, "{body}: {e}");
+        assert!(e["error"]["message"].is_string(), "{body}: {e}");
+    }
+    let (st, e) = server
+        .try_request("POST", "/api/v1/enrollment-tokens", admin, Some("{}"), &[])
+        .unwrap();
+    assert_eq!(st, 415, "no Content-Type: {e}");
+    for path in [
+        "/api/v1/hosts?cursor=abc",
+        "/api/v1/hosts/abc",
+        "/api/v1/hosts?bogus=1",
+    ] {
+        let (st, e) = server.request("GET", path, admin, None);
+        assert_eq!(st, 400, "{path}: {e}");
+        assert_eq!(e["error"]["code"], "bad_request");
+    }
+    let (st, e) = server.request("GET", "/api/v1/hosts?limit=5000", admin, None);
+    assert_eq!(st, 422, "{e}");
+
+    server.stop("-INT");
+}
+
+#[test]
+fn a_body_over_the_limit_is_refused_unread() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start(tmp.path(), Some(BOOTSTRAP));
+    // 100 MiB declared, not one byte sent: the answer comes at once (the server would wait
+    // for the body if it meant to read it), with or without a credential.
+    for token in [Some(BOOTSTRAP), None] {
+        let started = Instant::now();
+        let (st, e) = server
+            .try_request(
+                "POST",
+                "/api/v1/enrollment-tokens",
+                token,
+                None,
+                &[
+                    "Content-Type: application/json",
+                    "Content-Length: 104857600",
+                ],
+            )
+            .unwrap();
+        assert_eq!(st, 413, "{e}");
+        assert_eq!(e["error"]["code"], "too_large", "{e}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+    server.stop("-TERM");
+
+    // A smaller limit, and a body streamed without a length: cut at the limit.
+    let server = Server::start_with(tmp.path(), None, &["--body-limit", "1000"]);
+    let (st, e) = server
+        .try_request(
+            "POST",
+            "/api/v1/enrollment-tokens",
+            Some(BOOTSTRAP),
+            None,
+            &["Content-Type: application/json", "Content-Length: 1001"],
+        )
+        .unwrap();
+    assert_eq!(st, 413, "{e}");
+    let chunk = "a".repeat(2000);
+    let chunked = format!(
+        "Transfer-Encoding: chunked\r\n\r\n{:x}\r\n{chunk}\r\n0\r\n",
+        chunk.len()
+    );
+    let (st, e) = server
+        .try_request(
+            "POST",
+            "/api/v1/enrollment-tokens",
+            Some(BOOTSTRAP),
+            None,
+            &["Content-Type: application/json", &chunked],
+        )
+        .unwrap();
+    assert_eq!(st, 413, "{e}");
+    assert_eq!(e["error"]["code"], "too_large", "{e}");
+    server.stop("-TERM");
+}
+
+#[test]
+fn the_bootstrap_token_counts_only_on_an_empty_database_and_must_be_well_formed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+
+    // Malformed: the server refuses to start and does not echo the secret.
+    let out = Command::new(env!("CARGO_BIN_EXE_caulk"))
+        .args(["server", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir)
+        .env("HOME", dir)
+        .env_remove("CAULK_DATABASE")
+        .env("CAULK_BOOTSTRAP_ADMIN_TOKEN", "hunter2-secret")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("CAULK_BOOTSTRAP_ADMIN_TOKEN"), "{err}");
+    assert!(!err.contains("hunter2-secret"), "{err}");
+
+    // Without any token the API is closed to everyone.
+    let server = Server::start(dir, None);
+    let (st, _) = server.request("GET", "/api/v1/hosts", Some(BOOTSTRAP), None);
+    assert_eq!(st, 401);
+    server.stop("-TERM");
+
+    // First start with it: the first admin token; a later start with another is ignored.
+    let server = Server::start(dir, Some(BOOTSTRAP));
+    assert_eq!(
+        server
+            .request("GET", "/api/v1/audit", Some(BOOTSTRAP), None)
+            .0,
+        200
+    );
+    server.stop("-TERM");
+    let other = BOOTSTRAP.replace("00112233", "99999999");
+    let server = Server::start(dir, Some(&other));
+    assert_eq!(
+        server.request("GET", "/api/v1/audit", Some(&other), None).0,
+        401
+    );
+    assert_eq!(
+        server
+            .request("GET", "/api/v1/audit", Some(BOOTSTRAP), None)
+            .0,
+        200
+    );
+    server.stop("-TERM");
+}
