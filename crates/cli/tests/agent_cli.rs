@@ -263,3 +263,121 @@ fn an_agent_without_a_credential_or_a_token_says_how_to_enrol() {
     assert!(stderr(&out).contains("--enroll-token"), "{}", stderr(&out));
     server.stop("-TERM");
 }
+
+/// Without `--once`: the first cycle fails (no server listens yet) and is retried after a
+/// backoff; once the server is there the inventory arrives; SIGTERM stops the loop with
+/// exit 0.
+#[test]
+fn a_looping_agent_retries_a_failed_cycle_and_stops_on_sigterm() {
+    use std::io::Read;
+    use std::time::{Duration, Instant};
+    let Some(host_data) = caulk_testkit::data("debian/bookworm-host") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("server");
+    let root = tmp.path().join("root");
+    let state = tmp.path().join("agent/state");
+    make_root(&root, &host_data);
+    let server = Server::start(&dir, Some(BOOTSTRAP));
+    let token = enrolment_token(&server, 1);
+    let wait = |what: &str, done: &dyn Fn() -> bool| {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !done() {
+            assert!(Instant::now() < deadline, "{what}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+
+    // First against a port nobody listens on: a failed cycle, retried.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed_addr = closed.local_addr().unwrap();
+    drop(closed);
+    let start = |url: String| {
+        Command::new(env!("CARGO_BIN_EXE_caulk"))
+            .args([
+                "agent",
+                "--interval",
+                "1h",
+                "--hostname",
+                "looper",
+                "--server",
+            ])
+            .arg(url)
+            .arg("--root")
+            .arg(&root)
+            .arg("--state-dir")
+            .arg(&state)
+            .args(["--enroll-token", &token])
+            .env("HOME", tmp.path())
+            .env("CAULK_CACHE_DIR", tmp.path().join("cache"))
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    // stderr is read as it comes, so the test waits for what it needs, not a guessed time.
+    let watch = |child: &mut std::process::Child| {
+        let out = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let mut pipe = child.stderr.take().unwrap();
+        let sink = out.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n @ 1..) = pipe.read(&mut buf) {
+                sink.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        out
+    };
+    let stop = |mut child: std::process::Child| {
+        let pid = child.id().to_string();
+        assert!(
+            Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let status = loop {
+            if let Some(st) = child.try_wait().unwrap() {
+                break st;
+            }
+            assert!(Instant::now() < deadline, "caulk agent ignored SIGTERM");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        assert!(status.success(), "caulk agent exited with {status}");
+    };
+    let mut failing = start(format!("http://{closed_addr}"));
+    let err = watch(&mut failing);
+    // The retry comes 5–10 s later: SIGTERM during the backoff.
+    wait("the first cycle never failed", &|| {
+        err.lock().unwrap().contains("next attempt in")
+    });
+    stop(failing);
+    assert!(
+        err.lock().unwrap().contains("cycle failed"),
+        "{}",
+        err.lock().unwrap()
+    );
+    assert!(!state.join("credential").exists());
+
+    // Then against the server: enrols, sends, and sleeps its interval until SIGTERM.
+    let mut agent = start(format!("http://{}", server.addr));
+    let err = watch(&mut agent);
+    let hosts = || {
+        let (_, page) = server.request("GET", "/api/v1/hosts", Some(BOOTSTRAP), None);
+        page["hosts"].as_array().cloned().unwrap_or_default()
+    };
+    wait("the looping agent's inventory never arrived", &|| {
+        hosts()
+            .first()
+            .is_some_and(|h| h["inventory_at"].is_string())
+    });
+    wait("the agent never said it sent", &|| {
+        err.lock().unwrap().contains("inventory sent")
+    });
+    stop(agent);
+    server.stop("-TERM");
+}

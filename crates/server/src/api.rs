@@ -1,7 +1,7 @@
 //! The wire types of `/api/v1`: every JSON body the server reads or writes is defined here,
 //! with explicit conversions from the store's types (nothing derives its wire shape from a
-//! store or model type by accident). To be split into `crates/api` (with the OpenAPI
-//! document) when the agent needs the same types.
+//! store or model type by accident). The agent (`caulk-agent`) uses these same types;
+//! to be split into `crates/api` (with the OpenAPI document).
 
 use std::collections::{BTreeMap, BTreeSet};
 

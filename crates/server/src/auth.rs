@@ -1,6 +1,6 @@
 //! Authentication: `Authorization: Bearer <API token>` → the store → a [`Caller`] with a
-//! role, for every request under `/api/v1`. Role checks are per handler
-//! ([`Caller::require`]).
+//! role, for every request under `/api/v1`; `Authorization: Bearer <agent credential>` → the
+//! host ([`Agent`]) under `/api/v1/agent`. Role checks are per handler ([`Caller::require`]).
 
 use std::net::SocketAddr;
 
