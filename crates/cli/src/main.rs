@@ -6,6 +6,7 @@ use clap::{Args, Parser, Subcommand};
 use std::io::{BufRead, BufWriter, Write};
 use std::process::ExitCode;
 
+mod cmd_agent;
 mod cmd_db;
 mod cmd_fleet;
 mod cmd_inventory;
@@ -48,6 +49,8 @@ enum Command {
     Audit(cmd_fleet::AuditCommand),
     /// The fleet server: the HTTP API over the fleet database, until SIGTERM or SIGINT.
     Server(cmd_server::Args),
+    /// Report this host's inventory to a caulk server (enrols on the first run).
+    Agent(cmd_agent::Args),
 }
 
 #[derive(Debug, Subcommand)]
@@ -130,6 +133,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::User(c) => cmd_fleet::user(c),
         Command::Audit(c) => cmd_fleet::audit(c),
         Command::Server(a) => cmd_server::run(a),
+        Command::Agent(a) => cmd_agent::run(a),
         Command::Version(VersionCommand::Schemes) => {
             let mut out = output::stdout();
             for s in Scheme::ALL {

@@ -1,7 +1,7 @@
 //! The wire types of `/api/v1`: every JSON body the server reads or writes is defined here,
 //! with explicit conversions from the store's types (nothing derives its wire shape from a
-//! store or model type by accident). To be split into `crates/api` (with the OpenAPI
-//! document) when the agent needs the same types.
+//! store or model type by accident). The agent (`caulk-agent`) uses these same types;
+//! to be split into `crates/api` (with the OpenAPI document).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -148,6 +148,59 @@ pub struct AuditQuery {
     pub limit: Option<u32>,
 }
 
+/// `POST /api/v1/enroll`: an agent trades an enrolment token for its host and credential.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnrollRequest {
+    pub enrollment_token: String,
+    pub hostname: String,
+    #[serde(default)]
+    pub machine_id: Option<String>,
+    #[serde(default)]
+    pub agent_version: Option<String>,
+}
+
+/// The answer to `POST /api/v1/enroll`: the agent credential is shown this once.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Enrolled {
+    pub host_id: i64,
+    pub credential: String,
+}
+
+/// `POST /api/v1/agent/check-in`: the hex SHA-256 the agent computed of its inventory
+/// (`caulk_store::inventory_hash`).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckIn {
+    pub inventory_hash: String,
+}
+
+/// The answer to a check-in (`changed: true`: send the inventory) and to `PUT
+/// /api/v1/agent/inventory` (`changed`: whether the stored inventory changed).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Changed {
+    pub changed: bool,
+}
+
+/// The body of `PUT /api/v1/agent/inventory` and of `GET /api/v1/hosts/{id}/inventory`: the
+/// inventory JSON format (`docs/inventory-format.md`, `caulk inventory --format json`), whose
+/// one definition is `caulk_model::inventory`; readers check `format_version` first.
+pub type Inventory = caulk_model::inventory::Inventory;
+
+/// The 32 bytes of a 64-digit hex string.
+pub fn parse_hash(s: &str) -> Option<[u8; 32]> {
+    let b = s.as_bytes();
+    if b.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, pair) in b.chunks(2).enumerate() {
+        let digit = |c: u8| (c as char).to_digit(16);
+        out[i] = (digit(pair[0])? * 16 + digit(pair[1])?) as u8;
+    }
+    Some(out)
+}
+
 /// Every error: `{"error": {"code": "...", "message": "..."}}`.
 #[derive(Debug, Serialize)]
 pub struct ErrorBody {
@@ -160,6 +213,7 @@ pub struct ErrorDetail {
     pub message: String,
 }
 
-fn hex(b: &[u8]) -> String {
+/// Lowercase hex of `b`.
+pub fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }

@@ -1,6 +1,6 @@
 //! Authentication: `Authorization: Bearer <API token>` → the store → a [`Caller`] with a
-//! role, for every request under `/api/v1`. Role checks are per handler
-//! ([`Caller::require`]).
+//! role, for every request under `/api/v1`; `Authorization: Bearer <agent credential>` → the
+//! host ([`Agent`]) under `/api/v1/agent`. Role checks are per handler ([`Caller::require`]).
 
 use std::net::SocketAddr;
 
@@ -9,7 +9,7 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::Response;
-use caulk_store::{Actor, Principal, Role};
+use caulk_store::{Actor, HostId, Principal, Role};
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -61,6 +61,46 @@ pub(crate) async fn authenticate(
         .map(|c| c.0);
     req.extensions_mut().insert(Caller { principal, address });
     Ok(next.run(req).await)
+}
+
+/// The agent behind a request to `/api/v1/agent/…`: the host its credential belongs to.
+#[derive(Debug, Clone, Copy)]
+pub struct Agent {
+    pub host: HostId,
+}
+
+/// The middleware over `/api/v1/agent`: `Authorization: Bearer <agent credential>` →
+/// [`caulk_store::Store::authenticate_agent`] → an [`Agent`]; anything else is 401. An API
+/// token is not an agent credential (nor the reverse): each check takes only its own kind.
+pub(crate) async fn authenticate_agent(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let token = bearer(req.headers().get(AUTHORIZATION)).ok_or(ApiError::AgentUnauthenticated)?;
+    let host = state
+        .store
+        .authenticate_agent(token, jiff::Timestamp::now())
+        .await
+        .map_err(|e| match e {
+            caulk_store::Error::Refused(_) => ApiError::AgentUnauthenticated,
+            e => ApiError::from(e),
+        })?;
+    req.extensions_mut().insert(Agent { host });
+    Ok(next.run(req).await)
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Agent {
+    type Rejection = ApiError;
+
+    /// Only the agent authentication layer puts one there: fails closed elsewhere.
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Agent, ApiError> {
+        parts
+            .extensions
+            .get::<Agent>()
+            .copied()
+            .ok_or(ApiError::AgentUnauthenticated)
+    }
 }
 
 /// The token of an `Authorization: Bearer …` header (the scheme is case-insensitive).

@@ -11,6 +11,13 @@ pub enum ApiError {
     /// No credential, or one the store refused (the reason stays in the server).
     #[error("a valid API token is required (Authorization: Bearer …)")]
     Unauthenticated,
+    /// The agent routes' refusal: no agent credential, or one the store refused.
+    #[error("a valid agent credential is required (Authorization: Bearer …)")]
+    AgentUnauthenticated,
+    /// `POST /enroll` with an enrolment token the store refused (unknown, expired, revoked,
+    /// used up: which one stays in the server).
+    #[error("the enrolment token was refused")]
+    EnrolmentRefused,
     #[error("the {0} role may not do this")]
     Forbidden(&'static str),
     #[error("{0}")]
@@ -40,7 +47,9 @@ pub enum ApiError {
 impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthenticated
+            | ApiError::AgentUnauthenticated
+            | ApiError::EnrolmentRefused => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -56,7 +65,9 @@ impl ApiError {
 
     pub fn code(&self) -> &'static str {
         match self {
-            ApiError::Unauthenticated => "unauthenticated",
+            ApiError::Unauthenticated
+            | ApiError::AgentUnauthenticated
+            | ApiError::EnrolmentRefused => "unauthenticated",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound(_) => "not_found",
             ApiError::MethodNotAllowed => "method_not_allowed",

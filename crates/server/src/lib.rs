@@ -1,7 +1,9 @@
 //! `caulk server`: the fleet's HTTP API over the fleet store ([`caulk_store::Store`]). This
 //! slice serves `GET /healthz` and, under `/api/v1`, hosts (`GET /hosts`, `GET
-//! /hosts/{id}`), enrolment tokens (`POST /enrollment-tokens`) and the audit log (`GET
-//! /audit`), authenticated by API tokens with roles.
+//! /hosts/{id}`, `GET /hosts/{id}/inventory`), enrolment tokens (`POST /enrollment-tokens`)
+//! and the audit log (`GET /audit`), authenticated by API tokens with roles; and the agent's
+//! routes: `POST /enroll` (the enrolment token in the body), `POST /agent/check-in` and `PUT
+//! /agent/inventory`, authenticated by agent credentials.
 //!
 //! Main types: [`Config`] (where to listen, which database, the data directory, the body
 //! limit), [`run`] (open the store, apply migrations, take the bootstrap admin token, bind,
@@ -12,7 +14,8 @@
 //! The traps of this domain:
 //! - *Every route but `/healthz` needs a credential*: the authentication layer wraps the
 //!   whole `/api/v1` router (its fallback included), so a new route cannot forget it; roles
-//!   are checked per handler by [`auth::Caller::require`].
+//!   are checked per handler by [`auth::Caller::require`]. `/api/v1/agent` has its own layer
+//!   (agent credentials only); `/api/v1/enroll` is the one open route under `/api/v1`.
 //! - *Bodies are untrusted and bounded*: a `Content-Length` over the limit is refused with
 //!   413 before a byte of the body is read; a streamed body is cut at the limit
 //!   (`tower_http::limit::RequestBodyLimitLayer`).

@@ -2,19 +2,22 @@
 //! store's answer to a wire type ([`crate::api`]) and lets [`ApiError`] say what failed.
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
+use std::net::SocketAddr;
+
+use axum::Extension;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_LENGTH;
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use caulk_store::{HostFilter, HostId, Role};
 use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::AppState;
 use crate::api;
-use crate::auth::{self, Caller};
+use crate::auth::{self, Agent, Caller};
 use crate::error::ApiError;
 
 const ALL: &[Role] = &[Role::Admin, Role::Operator, Role::Auditor];
@@ -24,6 +27,7 @@ pub(crate) fn router(state: AppState, body_limit: usize) -> Router {
     let v1 = Router::new()
         .route("/hosts", get(list_hosts))
         .route("/hosts/{id}", get(get_host))
+        .route("/hosts/{id}/inventory", get(get_host_inventory))
         .route("/enrollment-tokens", post(create_enrollment_token))
         .route("/audit", get(audit))
         .fallback(not_found)
@@ -32,8 +36,21 @@ pub(crate) fn router(state: AppState, body_limit: usize) -> Router {
             state.clone(),
             auth::authenticate,
         ));
+    // The agent's routes take an agent credential instead (its own layer, the same
+    // fail-closed shape); enrolment is authenticated by the enrolment token in its body.
+    let agent = Router::new()
+        .route("/check-in", post(agent_check_in))
+        .route("/inventory", put(agent_inventory))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::authenticate_agent,
+        ));
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/api/v1/enroll", post(enroll))
+        .nest("/api/v1/agent", agent)
         .nest("/api/v1", v1)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -125,6 +142,111 @@ async fn get_host(
     caller.require(ALL)?;
     let Path(id) = id?;
     Ok(Json(state.store.host(HostId(id)).await?.into()))
+}
+
+async fn get_host_inventory(
+    State(state): State<AppState>,
+    caller: Caller,
+    id: Result<Path<i64>, PathRejection>,
+) -> Result<Json<api::Inventory>, ApiError> {
+    caller.require(ALL)?;
+    let Path(id) = id?;
+    let host = HostId(id);
+    match state.store.inventory(host).await? {
+        Some(inv) => Ok(Json(inv)),
+        None => {
+            // A host that does not exist and one without an inventory are both 404, said apart.
+            state.store.host(host).await?;
+            Err(ApiError::NotFound(format!(
+                "host {id} has no inventory yet"
+            )))
+        }
+    }
+}
+
+/// `POST /api/v1/enroll`: open (no API token); the enrolment token in the body is the
+/// credential. Its use, the host, the agent credential and the audit entry are one
+/// transaction in the store; a refused token is 401 without the reason.
+async fn enroll(
+    State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    body: Result<Json<api::EnrollRequest>, JsonRejection>,
+) -> Result<(StatusCode, Json<api::Enrolled>), ApiError> {
+    let Json(req) = body?;
+    let host = caulk_store::NewHost {
+        hostname: req.hostname,
+        machine_id: req.machine_id,
+        agent_version: req.agent_version,
+        ..Default::default()
+    };
+    let address = peer.map(|Extension(ConnectInfo(a))| a.ip().to_string());
+    let enrolment = state
+        .store
+        .enrol(
+            &req.enrollment_token,
+            &host,
+            address.as_deref(),
+            jiff::Timestamp::now(),
+        )
+        .await
+        .map_err(|e| match e {
+            caulk_store::Error::Refused(_) => ApiError::EnrolmentRefused,
+            e => ApiError::from(e),
+        })?;
+    Ok((
+        StatusCode::CREATED,
+        Json(api::Enrolled {
+            host_id: enrolment.host.id.0,
+            credential: enrolment.credential.token,
+        }),
+    ))
+}
+
+/// `POST /api/v1/agent/check-in`: the agent's inventory hash. The stored one → last seen
+/// written, `changed: false`; else `changed: true` and the agent sends its inventory.
+async fn agent_check_in(
+    State(state): State<AppState>,
+    agent: Agent,
+    body: Result<Json<api::CheckIn>, JsonRejection>,
+) -> Result<Json<api::Changed>, ApiError> {
+    let Json(req) = body?;
+    let hash = api::parse_hash(&req.inventory_hash).ok_or_else(|| {
+        ApiError::Invalid(format!(
+            "inventory_hash {:?}: want 64 hex digits (SHA-256)",
+            req.inventory_hash
+        ))
+    })?;
+    let unchanged = state
+        .store
+        .check_in_unchanged(agent.host, &hash, jiff::Timestamp::now())
+        .await?;
+    Ok(Json(api::Changed {
+        changed: !unchanged,
+    }))
+}
+
+/// `PUT /api/v1/agent/inventory`: the whole inventory (bounded by the body limit), stored
+/// and committed before the answer.
+async fn agent_inventory(
+    State(state): State<AppState>,
+    agent: Agent,
+    body: Result<Json<api::Inventory>, JsonRejection>,
+) -> Result<Json<api::Changed>, ApiError> {
+    let Json(inv) = body?;
+    if !inv.format_supported() {
+        return Err(ApiError::Invalid(format!(
+            "inventory format_version {}: this server reads version {}",
+            inv.format_version,
+            caulk_model::inventory::FORMAT_VERSION
+        )));
+    }
+    let outcome = state
+        .store
+        .record_inventory(agent.host, &inv, jiff::Timestamp::now())
+        .await?;
+    Ok(Json(api::Changed {
+        changed: outcome != caulk_store::InventoryOutcome::Unchanged,
+    }))
 }
 
 /// The longest an enrolment token may live.
