@@ -10,8 +10,8 @@
 //! Ubuntu, RHEL and Alpine). On an image or a root that is not running, nothing runs: the
 //! newest image is the one that will.
 
-use caulk_model::inventory::{Inventory, Kernel, Package};
-use caulk_version::Ecosystem;
+use caulk_model::inventory::{Inventory, Kernel, Package, kernel_cmp};
+use caulk_version::{Ecosystem, Scheme};
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 
@@ -46,9 +46,9 @@ impl KernelRole {
 }
 
 /// Source packages of the kernel, per distribution family.
-fn kernel_source(base: &str, source: &str) -> bool {
-    match base {
-        "Debian" | "Ubuntu" => {
+fn kernel_source(family: Option<Scheme>, source: &str) -> bool {
+    match family {
+        Some(Scheme::Dpkg) => {
             source == "linux"
                 || [
                     "linux-signed",
@@ -88,19 +88,21 @@ fn kernel_source(base: &str, source: &str) -> bool {
         }
         // aports: `linux-lts` builds the `lts` and `virt` flavours, `linux-edge`, `linux-rpi`,
         // `linux-stable` their own.
-        "Alpine" => matches!(
+        Some(Scheme::Apk) => matches!(
             source,
             "linux-lts" | "linux-edge" | "linux-rpi" | "linux-stable"
         ),
         // The RPM family.
-        _ => matches!(source, "kernel" | "kernel-rt" | "kernel-uek" | "kernel-alt"),
+        Some(Scheme::Rpm) => matches!(source, "kernel" | "kernel-rt" | "kernel-uek" | "kernel-alt"),
+        // Language ecosystems have no kernel.
+        _ => false,
     }
 }
 
 /// The kernel release (`uname -r`) an image package installs, when `p` is one.
-fn image_release(base: &str, p: &Package) -> Option<String> {
-    match base {
-        "Debian" | "Ubuntu" => {
+fn image_release(family: Option<Scheme>, p: &Package) -> Option<String> {
+    match family {
+        Some(Scheme::Dpkg) => {
             let rest = p
                 .name
                 .strip_prefix("linux-image-")
@@ -122,7 +124,7 @@ fn image_release(base: &str, p: &Package) -> Option<String> {
             rest.starts_with(|c: char| c.is_ascii_digit())
                 .then(|| rest.to_string())
         }
-        "Alpine" => {
+        Some(Scheme::Apk) => {
             // `linux-<flavour>` is the image (`linux-lts`, `linux-virt`); `-dev`, `-doc`
             // and the like are not.
             let flavor = p.name.strip_prefix("linux-")?;
@@ -133,7 +135,7 @@ fn image_release(base: &str, p: &Package) -> Option<String> {
             let (v, r) = p.version.rsplit_once("-r")?;
             Some(format!("{v}-{r}-{flavor}"))
         }
-        _ => {
+        Some(Scheme::Rpm) => {
             let image = matches!(
                 p.name.as_str(),
                 "kernel"
@@ -174,6 +176,7 @@ fn image_release(base: &str, p: &Package) -> Option<String> {
             }
             Some(release)
         }
+        _ => None,
     }
 }
 
@@ -192,14 +195,14 @@ impl KernelRoles {
         let mut newest: Vec<((String, String), String, &Package)> = Vec::new();
         for p in &inv.packages {
             let eco = Ecosystem::parse(&p.ecosystem);
-            let base = eco.base().to_string();
+            let family = eco.scheme();
             let Some(source) = p.source_name.as_deref() else {
                 continue;
             };
-            if !kernel_source(&base, source) {
+            if !kernel_source(family, source) {
                 continue;
             }
-            let Some(release) = image_release(&base, p) else {
+            let Some(release) = image_release(family, p) else {
                 continue;
             };
             let newer = |old: &Package| -> bool {
@@ -211,7 +214,7 @@ impl KernelRoles {
                 match by_version {
                     Some(o) if o != Ordering::Equal => o == Ordering::Greater,
                     _ => {
-                        release_cmp(&release, &image_release(&base, old).unwrap_or_default())
+                        kernel_cmp(&release, &image_release(family, old).unwrap_or_default())
                             == Ordering::Greater
                     }
                 }
@@ -232,11 +235,11 @@ impl KernelRoles {
     /// `p`'s role, `None` when it is not built from a kernel source package.
     pub fn role(&self, p: &Package) -> Option<KernelRole> {
         let eco = Ecosystem::parse(&p.ecosystem);
-        let base = eco.base().to_string();
-        if !kernel_source(&base, p.source_name.as_deref()?) {
+        let family = eco.scheme();
+        if !kernel_source(family, p.source_name.as_deref()?) {
             return None;
         }
-        let Some(release) = image_release(&base, p) else {
+        let Some(release) = image_release(family, p) else {
             return Some(KernelRole::Other);
         };
         // RHEL 8's real-time kernel has no `+rt` in `uname -r`; RHEL 9's has.
@@ -301,42 +304,6 @@ fn flavour_of(release: &str) -> String {
         .filter(|seg| !seg.starts_with(|c: char| c.is_ascii_digit()))
         .collect::<Vec<_>>()
         .join("-")
-}
-
-/// Kernel releases compared segment by segment (digits numerically), as `rpmvercmp` does.
-fn release_cmp(a: &str, b: &str) -> Ordering {
-    let segs = |s: &str| -> Vec<(bool, String)> {
-        let mut out: Vec<(bool, String)> = Vec::new();
-        for c in s.chars() {
-            if !c.is_ascii_alphanumeric() {
-                out.push((false, String::new()));
-                continue;
-            }
-            let d = c.is_ascii_digit();
-            match out.last_mut() {
-                Some((kind, seg)) if !seg.is_empty() && *kind == d => seg.push(c),
-                _ => out.push((d, c.to_string())),
-            }
-        }
-        out.retain(|(_, s)| !s.is_empty());
-        out
-    };
-    let (x, y) = (segs(a), segs(b));
-    for ((dx, sx), (dy, sy)) in x.iter().zip(&y) {
-        let o = match (dx, dy) {
-            (true, true) => {
-                let (p, q) = (sx.trim_start_matches('0'), sy.trim_start_matches('0'));
-                p.len().cmp(&q.len()).then_with(|| p.cmp(q))
-            }
-            (false, false) => sx.cmp(sy),
-            (true, false) => Ordering::Greater,
-            (false, true) => Ordering::Less,
-        };
-        if o != Ordering::Equal {
-            return o;
-        }
-    }
-    x.len().cmp(&y.len())
 }
 
 #[cfg(test)]
@@ -584,18 +551,6 @@ mod tests {
         assert_eq!(
             KernelRoles::of(&inv(None, vec![])).role(&raspi),
             Some(KernelRole::Other)
-        );
-    }
-
-    #[test]
-    fn releases_compare_numerically() {
-        assert_eq!(
-            release_cmp("6.1.0-28-amd64", "6.1.0-9-amd64"),
-            Ordering::Greater
-        );
-        assert_eq!(
-            release_cmp("6.1.0-9-amd64", "6.1.0-9-amd64"),
-            Ordering::Equal
         );
     }
 }

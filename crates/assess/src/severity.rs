@@ -42,18 +42,13 @@ pub fn rates(kind: &str, base: &str, distro: bool) -> bool {
     {
         return true;
     }
-    let of_a_distro = [
-        "Ubuntu ",
-        "Debian ",
-        "AlmaLinux ",
-        "Rocky Linux ",
-        "Red Hat ",
-        "Oracle Linux ",
-        "SUSE ",
-        "Alpine ",
-    ]
-    .iter()
-    .any(|d| kind.starts_with(d));
+    // Whose scale: the words before the last (`Rocky Linux` of `Rocky Linux severity`). A
+    // distribution's is known by the ecosystem table (a package manager's version scheme).
+    let owner = kind.rsplit_once(' ').map_or(kind, |(o, _)| o);
+    let of_a_distro = matches!(
+        caulk_version::Ecosystem::parse(owner).scheme(),
+        Some(caulk_version::Scheme::Dpkg | caulk_version::Scheme::Rpm | caulk_version::Scheme::Apk)
+    );
     !of_a_distro && !distro
 }
 
@@ -271,5 +266,9 @@ mod rates_tests {
         assert!(!rates("AlmaLinux severity", "Rocky Linux", true));
         assert!(!rates("Ubuntu priority", "PyPI", false));
         assert!(rates("PYSEC severity", "PyPI", false));
+        // Distributions are known by the ecosystem table, not by a list of names here.
+        assert!(!rates("Rocky Linux severity", "PyPI", false));
+        assert!(!rates("Debian urgency", "npm", false));
+        assert!(!rates("SUSE severity", "Debian", true));
     }
 }

@@ -4,10 +4,12 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use assert_cmd::Command;
+use common::write_zip;
 use predicates::prelude::PredicateBooleanExt;
 use serde_json::{Value, json};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -34,22 +36,6 @@ fn osv(id: &str, published: &str, extra: Value, affected: Value) -> Value {
 fn eco_range(eco: &str, name: &str, events: Value) -> Value {
     json!([{ "package": { "ecosystem": eco, "name": name },
              "ranges": [{ "type": "ECOSYSTEM", "events": events }] }])
-}
-
-fn write_zip(path: &Path, records: &[Value]) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    let f = std::fs::File::create(path).unwrap();
-    let mut z = zip::ZipWriter::new(f);
-    let opts = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated)
-        .last_modified_time(zip::DateTime::default());
-    for r in records {
-        let id = r["id"].as_str().unwrap();
-        z.start_file(format!("{id}.json"), opts).unwrap();
-        z.write_all(serde_json::to_string_pretty(r).unwrap().as_bytes())
-            .unwrap();
-    }
-    z.finish().unwrap();
 }
 
 fn set_mtime(path: &Path) {

@@ -7,28 +7,14 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use assert_cmd::Command;
+use common::write_zip;
 use serde_json::{Value, json};
-use std::io::Write;
 use std::path::Path;
 
 const TODAY: &str = "2026-11-27";
-
-fn write_zip(path: &Path, records: &[Value]) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    let f = std::fs::File::create(path).unwrap();
-    let mut z = zip::ZipWriter::new(f);
-    let opts = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated)
-        .last_modified_time(zip::DateTime::default());
-    for r in records {
-        let id = r["id"].as_str().unwrap();
-        z.start_file(format!("{id}.json"), opts).unwrap();
-        z.write_all(serde_json::to_string_pretty(r).unwrap().as_bytes())
-            .unwrap();
-    }
-    z.finish().unwrap();
-}
 
 fn write(path: &Path, text: &str) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();

@@ -142,6 +142,48 @@ pub struct Kernel {
     pub installed: Vec<String>,
 }
 
+/// Compare kernel release strings (`uname -r`: `6.1.0-28-amd64`, `5.14.0-427.el9.x86_64`)
+/// segment by segment, digits numerically and letters lexically, as `rpmvercmp` does: good
+/// enough to find the newest kernel. The one rule for it (the inventory's reboot check and
+/// the assessment's kernel roles).
+pub fn kernel_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    fn segs(s: &str) -> Vec<(bool, &str)> {
+        let mut out = Vec::new();
+        let b = s.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            if !b[i].is_ascii_alphanumeric() {
+                i += 1;
+                continue;
+            }
+            let digit = b[i].is_ascii_digit();
+            let st = i;
+            while i < b.len() && b[i].is_ascii_alphanumeric() && b[i].is_ascii_digit() == digit {
+                i += 1;
+            }
+            out.push((digit, &s[st..i]));
+        }
+        out
+    }
+    let (sa, sb) = (segs(a), segs(b));
+    for (x, y) in sa.iter().zip(sb.iter()) {
+        let o = match (x.0, y.0) {
+            (true, true) => {
+                let (p, q) = (x.1.trim_start_matches('0'), y.1.trim_start_matches('0'));
+                p.len().cmp(&q.len()).then_with(|| p.cmp(q))
+            }
+            (false, false) => x.1.cmp(y.1),
+            (true, false) => Ordering::Greater,
+            (false, true) => Ordering::Less,
+        };
+        if o != Ordering::Equal {
+            return o;
+        }
+    }
+    sa.len().cmp(&sb.len())
+}
+
 /// Why a reboot is needed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RebootRequired {

@@ -7,6 +7,7 @@
 
 use serde_json::Value;
 use std::collections::BTreeSet;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// `rel` under the shared data (`../shared/data`, or `$CAULK_SHARED_DATA`), or `None` when it
@@ -108,4 +109,22 @@ pub fn import_feeds(dir: &Path, feeds: &[(&str, &Path)]) -> PathBuf {
         .assert()
         .success();
     db
+}
+
+/// An OSV `all.zip` of `records` at `path` (member `<id>.json`, deflated, fixed times: the
+/// same bytes every run).
+pub fn write_zip(path: &Path, records: &[Value]) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let f = std::fs::File::create(path).unwrap();
+    let mut z = zip::ZipWriter::new(f);
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .last_modified_time(zip::DateTime::default());
+    for r in records {
+        let id = r["id"].as_str().unwrap();
+        z.start_file(format!("{id}.json"), opts).unwrap();
+        z.write_all(serde_json::to_string_pretty(r).unwrap().as_bytes())
+            .unwrap();
+    }
+    z.finish().unwrap();
 }
