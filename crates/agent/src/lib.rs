@@ -337,6 +337,10 @@ fn write_credential(dir: &Path, credential: &str) -> Result<(), Error> {
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
     builder.create(dir).map_err(state(dir))?;
+    // An existing directory keeps its mode under `create`: tighten it whatever it was.
+    #[cfg(unix)]
+    std::fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))
+        .map_err(state(dir))?;
     let tmp = dir.join("credential.new");
     let path = dir.join("credential");
     let mut opts = std::fs::OpenOptions::new();
@@ -487,5 +491,11 @@ mod tests {
             Some("caulk_agt_1_ab")
         );
         assert_eq!(read_credential(&dir.join("missing")).unwrap(), None);
+        // A state directory that already existed, open to all, is tightened too.
+        let open = tmp.path().join("open");
+        std::fs::create_dir(&open).unwrap();
+        std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o755)).unwrap();
+        write_credential(&open, "caulk_agt_2_cd").unwrap();
+        assert_eq!(mode(&open), 0o700);
     }
 }

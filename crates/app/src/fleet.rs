@@ -50,9 +50,9 @@ fn run<T>(url: &str, f: impl AsyncFnOnce(&Store) -> caulk_store::Result<T>) -> R
         .build()
         .map_err(Error::wrap)?;
     rt.block_on(async {
-        let store = Store::open(url)
-            .await
-            .with_context(|| format!("opening the fleet database {url}"))?;
+        let store = Store::open(url).await.with_context(|| {
+            format!("opening the fleet database {}", caulk_store::redacted(url))
+        })?;
         let out = f(&store).await.map_err(Error::wrap);
         store.close().await;
         out
@@ -79,7 +79,7 @@ pub fn create_token(
         s.create_api_token(&actor, name, role, expires_at, now)
             .await
     })
-    .with_context(|| format!("creating an API token in {url}"))
+    .with_context(|| format!("creating an API token in {}", caulk_store::redacted(url)))
 }
 
 /// A new user with `role` and an argon2id hash of `password`.
@@ -89,11 +89,11 @@ pub fn add_user(url: &str, name: &str, password: &str, role: Role) -> Result<Use
     run(url, async |s: &Store| {
         s.create_user(&actor, name, password, role, now).await
     })
-    .with_context(|| format!("adding user {name} to {url}"))
+    .with_context(|| format!("adding user {name} to {}", caulk_store::redacted(url)))
 }
 
 /// Recompute the audit chain from its first entry.
 pub fn verify_audit(url: &str) -> Result<AuditVerification> {
     run(url, async |s: &Store| s.verify_audit().await)
-        .with_context(|| format!("verifying the audit log of {url}"))
+        .with_context(|| format!("verifying the audit log of {}", caulk_store::redacted(url)))
 }

@@ -11,7 +11,12 @@ use std::process::ExitCode;
 pub struct DatabaseArg {
     /// `sqlite:PATH` or `postgres://…` [default: sqlite: caulk.db beside the advisory
     /// database, `$XDG_DATA_HOME/caulk/` or `~/.local/share/caulk/`].
-    #[arg(long, env = "CAULK_DATABASE", value_name = "URL")]
+    #[arg(
+        long,
+        env = "CAULK_DATABASE",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
     database: Option<String>,
 }
 
@@ -119,6 +124,7 @@ pub fn token(cmd: TokenCommand) -> Result<ExitCode> {
             let url = a.db.url()?;
             let expires = a.expires_in.as_deref().map(parse_expiry).transpose()?;
             let secret = caulk_app::fleet::create_token(&url, &a.name, a.role.into(), expires)?;
+            let url = caulk_store::redacted(&url);
             let mut out = crate::output::stdout();
             writeln!(out, "{}", secret.token)?;
             eprintln!(
@@ -146,6 +152,7 @@ pub fn user(cmd: UserCommand) -> Result<ExitCode> {
                 bail!("no password on stdin (give it as the first line)");
             }
             let id = caulk_app::fleet::add_user(&url, &a.name, password, a.role.into())?;
+            let url = caulk_store::redacted(&url);
             eprintln!(
                 "caulk: user {} ({}, role {}) added to {url}",
                 a.name,
@@ -162,6 +169,7 @@ pub fn audit(cmd: AuditCommand) -> Result<ExitCode> {
         AuditCommand::Verify(a) => {
             let url = a.db.url()?;
             let v = caulk_app::fleet::verify_audit(&url)?;
+            let url = caulk_store::redacted(&url);
             let mut out = crate::output::stdout();
             match v.first_broken {
                 None => {

@@ -15,7 +15,12 @@ pub struct Args {
     listen: String,
     /// The fleet database: `sqlite:PATH` or `postgres://…` [default: sqlite: caulk.db in
     /// the data directory].
-    #[arg(long, env = "CAULK_DATABASE", value_name = "URL")]
+    #[arg(
+        long,
+        env = "CAULK_DATABASE",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
     database: Option<String>,
     /// Where the server keeps its files [default: `$XDG_DATA_HOME/caulk/` or
     /// `~/.local/share/caulk/`].

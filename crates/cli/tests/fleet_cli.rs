@@ -126,4 +126,23 @@ fn tokens_users_and_the_audit_chain() {
     assert_eq!(bad.status.code(), Some(1));
     let text = String::from_utf8(bad.stdout).unwrap();
     assert!(text.contains("broken at entry 1"), "{text}");
+
+    // A PostgreSQL password is never shown: not in an error, not in --help.
+    let out = caulk(d)
+        .args(["audit", "verify"])
+        .args(["--database", "postgres://caulk:hunter2@127.0.0.1:1/caulk"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("caulk:***@127.0.0.1:1") && !err.contains("hunter2"),
+        "{err}"
+    );
+    let help = caulk(d)
+        .env("CAULK_DATABASE", "postgres://caulk:hunter2@db/caulk")
+        .args(["audit", "verify", "--help"])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&help.stdout).contains("hunter2"));
 }

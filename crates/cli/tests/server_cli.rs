@@ -255,6 +255,19 @@ fn a_body_over_the_limit_is_refused_unread() {
         assert_eq!(e["error"]["code"], "too_large", "{e}");
         assert!(started.elapsed() < Duration::from_secs(5));
     }
+    // The open enrolment route reads no more than a small JSON body: 100 KiB of it (well
+    // under the 64 MiB inventory limit) is 413, not parsed.
+    let big = format!(r#"{{"enrollment_token": "{}"}}"#, "x".repeat(100 << 10));
+    let (st, e) = server
+        .try_request(
+            "POST",
+            "/api/v1/enroll",
+            None,
+            Some(&big),
+            &["Content-Type: application/json"],
+        )
+        .unwrap();
+    assert_eq!(st, 413, "{e}");
     server.stop("-TERM");
 
     // A smaller limit, and a body streamed without a length: cut at the limit.

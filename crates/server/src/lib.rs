@@ -135,7 +135,7 @@ pub async fn serve(
     let store = Store::open(&config.database)
         .await
         .map_err(|source| Error::Open {
-            url: config.database.clone(),
+            url: caulk_store::redacted(&config.database),
             source,
         })?;
     let bootstrap = match &config.bootstrap_admin_token {

@@ -22,6 +22,10 @@ use crate::error::ApiError;
 
 const ALL: &[Role] = &[Role::Admin, Role::Operator, Role::Auditor];
 
+/// The body limit of every route but an inventory upload: their JSON is a few fields, and
+/// `/api/v1/enroll` is open to anyone — the large limit (`--body-limit`) is for inventories.
+const SMALL_BODY: usize = 64 << 10;
+
 pub(crate) fn router(state: AppState, body_limit: usize) -> Router {
     // Everything under /api/v1, its fallback included, is behind authentication.
     let v1 = Router::new()
@@ -40,7 +44,10 @@ pub(crate) fn router(state: AppState, body_limit: usize) -> Router {
     // fail-closed shape); enrolment is authenticated by the enrolment token in its body.
     let agent = Router::new()
         .route("/check-in", post(agent_check_in))
-        .route("/inventory", put(agent_inventory))
+        .route(
+            "/inventory",
+            put(agent_inventory).layer(DefaultBodyLimit::max(body_limit)),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(
@@ -54,7 +61,7 @@ pub(crate) fn router(state: AppState, body_limit: usize) -> Router {
         .nest("/api/v1", v1)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(DefaultBodyLimit::max(SMALL_BODY.min(body_limit)))
         // Streamed bodies are cut at the limit; a declared length over it is refused by
         // `refuse_declared_length` first, with the API's error body.
         .layer(RequestBodyLimitLayer::new(body_limit))

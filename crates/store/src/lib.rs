@@ -175,6 +175,34 @@ macro_rules! dispatch {
     };
 }
 
+/// `url` fit to show (messages, logs): a PostgreSQL password, in the authority
+/// (`postgres://user:secret@host/db`) or as a `password=` parameter, becomes `***`.
+pub fn redacted(url: &str) -> String {
+    let mut out = url.to_string();
+    if let Some(start) = out.find("://").map(|i| i + 3) {
+        let end = out[start..]
+            .find(['/', '?'])
+            .map_or(out.len(), |i| start + i);
+        if let Some(at) = out[start..end].rfind('@').map(|i| start + i)
+            && let Some(colon) = out[start..at].find(':').map(|i| start + i)
+        {
+            out.replace_range(colon + 1..at, "***");
+        }
+    }
+    if let Some(q) = out.find('?') {
+        let (head, query) = out.split_at(q + 1);
+        let query: Vec<String> = query
+            .split('&')
+            .map(|kv| match kv.split_once('=') {
+                Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                _ => kv.to_string(),
+            })
+            .collect();
+        out = format!("{head}{}", query.join("&"));
+    }
+    out
+}
+
 impl Store {
     /// Open by URL: `postgres://…`/`postgresql://…` for PostgreSQL, `sqlite:PATH` or a plain
     /// path for SQLite (created if missing). Migrations are applied before this returns.
@@ -480,5 +508,25 @@ impl Store {
     /// Recompute the chain from the first entry; the first entry that does not follow.
     pub async fn verify_audit(&self) -> Result<AuditVerification> {
         dispatch!(self.verify_audit())
+    }
+}
+
+#[cfg(test)]
+mod redacted_tests {
+    #[test]
+    fn passwords_are_not_shown() {
+        assert_eq!(
+            super::redacted("postgres://caulk:s3cr:et@db.example:5432/caulk"),
+            "postgres://caulk:***@db.example:5432/caulk"
+        );
+        assert_eq!(
+            super::redacted("postgresql://db/caulk?user=u&password=hunter2&sslmode=require"),
+            "postgresql://db/caulk?user=u&password=***&sslmode=require"
+        );
+        assert_eq!(super::redacted("postgres://u@db/x"), "postgres://u@db/x");
+        assert_eq!(
+            super::redacted("sqlite:/var/lib/caulk/caulk.db"),
+            "sqlite:/var/lib/caulk/caulk.db"
+        );
     }
 }

@@ -442,6 +442,16 @@ macro_rules! ops {
             validate::new_host(h)?;
             let actor = Actor::new(format!("enrolment-token:{tid}"), address);
             validate_actor(&actor)?;
+            // A token whose secret does not match is refused by a read, before the write
+            // lock: the route is open to anyone, and guessing must not hold the one writer.
+            let stored: Option<Vec<u8>> =
+                sqlx::query_scalar("SELECT secret_hash FROM enrolment_token WHERE id = $1")
+                    .bind(tid.0)
+                    .fetch_optional(pool)
+                    .await?;
+            if !stored.is_some_and(|s| secret::digest_matches(&digest, &s)) {
+                return Err(Error::Refused(Refusal::Unknown));
+            }
             let mut tx = super::begin_write(pool).await?;
             // The use is taken here, atomically; dropping `tx` on any later error gives it back.
             let taken: Option<Vec<u8>> = sqlx::query_scalar(

@@ -1009,8 +1009,11 @@ async fn backends_agree_on_the_same_history() {
         answers.push((b.name(), out));
         b.cleanup().await;
     }
-    if let [(_, a), (_, p)] = answers.as_slice() {
-        assert_eq!(a, p);
+    match answers.as_slice() {
+        [(_, a), (_, p)] => assert_eq!(a, p),
+        // One backend: nothing to compare — a loud skip, and a failure in CI.
+        [_] => caulk_testkit::missing("CAULK_TEST_POSTGRES is unset: no second backend to compare"),
+        other => panic!("{} backends", other.len()),
     }
 }
 

@@ -114,17 +114,22 @@ pub fn import_feeds(dir: &Path, feeds: &[(&str, &Path)]) -> PathBuf {
 /// An OSV `all.zip` of `records` at `path` (member `<id>.json`, deflated, fixed times: the
 /// same bytes every run).
 pub fn write_zip(path: &Path, records: &[Value]) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    let f = std::fs::File::create(path).unwrap();
+    std::fs::create_dir_all(path.parent().expect("write the zip")).expect("write the zip");
+    let f = std::fs::File::create(path).expect("write the zip");
     let mut z = zip::ZipWriter::new(f);
     let opts = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
         .last_modified_time(zip::DateTime::default());
     for r in records {
-        let id = r["id"].as_str().unwrap();
-        z.start_file(format!("{id}.json"), opts).unwrap();
-        z.write_all(serde_json::to_string_pretty(r).unwrap().as_bytes())
-            .unwrap();
+        let id = r["id"].as_str().expect("a record with an id");
+        z.start_file(format!("{id}.json"), opts)
+            .expect("write the zip");
+        z.write_all(
+            serde_json::to_string_pretty(r)
+                .expect("write the zip")
+                .as_bytes(),
+        )
+        .expect("write the zip");
     }
-    z.finish().unwrap();
+    z.finish().expect("write the zip");
 }
