@@ -29,6 +29,28 @@ pub struct Args {
     /// The largest request body accepted, in bytes; larger ones get 413 unread.
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_BODY_LIMIT)]
     body_limit: usize,
+    /// A feed mirror (the layout of `../shared/data/feeds`: `osv/<Ecosystem>/all.zip`,
+    /// `kev/`, `epss/`, `nvd/`), imported into `advisories.db` in the data directory on
+    /// start and every --sync-interval; after each import the findings of every host are
+    /// re-derived. Without it the server assesses with the `advisories.db` already in the
+    /// data directory, if any.
+    #[arg(long, value_name = "DIR")]
+    feeds: Option<PathBuf>,
+    /// How often the --feeds mirror is re-imported (unchanged files are not).
+    #[arg(long, value_name = "DURATION", default_value = "6h", value_parser = parse_interval)]
+    sync_interval: std::time::Duration,
+    /// The configuration hosts are assessed with (policy, exceptions; the `caulk scan`
+    /// format) [default: the built-in policy].
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+fn parse_interval(s: &str) -> Result<std::time::Duration, String> {
+    let d = caulk_app::duration::parse_std(s, jiff::SignedDuration::from_hours(24 * 366))?;
+    if d < std::time::Duration::from_secs(60) {
+        return Err(format!("{s:?}: at least 1m"));
+    }
+    Ok(d)
 }
 
 /// The environment variable whose token becomes the first admin API token of an empty
@@ -56,6 +78,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
         data_dir,
         body_limit: args.body_limit,
         bootstrap_admin_token,
+        feeds: args.feeds,
+        sync_interval: args.sync_interval,
+        config: args.config,
     };
     let mut printed = Ok(());
     caulk_server::run(config, |ready| {
