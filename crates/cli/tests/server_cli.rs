@@ -72,7 +72,12 @@ fn every_route_answers_every_role_as_the_table_says() {
             [404, 404, 404, 401, 401, 401],
         ),
         ("GET", &findings_path, None, [404, 404, 404, 401, 401, 401]),
-        ("GET", "/api/v1/remediations", None, [200, 200, 200, 401, 401, 401]),
+        (
+            "GET",
+            "/api/v1/remediations",
+            None,
+            [200, 200, 200, 401, 401, 401],
+        ),
         // This server has no advisory database (no --feeds): 503 once authenticated.
         (
             "GET",
