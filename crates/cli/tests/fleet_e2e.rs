@@ -321,3 +321,112 @@ fn two_agents_their_findings_equal_caulk_scan_and_the_fleet_remediations() {
     assert_eq!(st, 400);
     server.stop("-TERM");
 }
+
+fn health_generation(server: &Server) -> String {
+    let (st, h) = server.request("GET", "/healthz", None, None);
+    assert_eq!(st, 200, "{h}");
+    h["advisories"]["generation"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn a_sync_of_a_changed_mirror_re_derives_every_hosts_findings() {
+    let (Some(feeds), Some(apk)) = (
+        shared("feeds"),
+        shared("inventories/alpine-3.4/trivy-apk-installed"),
+    ) else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let mirror = tmp.path().join("mirror");
+    std::fs::create_dir_all(mirror.join("osv/Alpine")).unwrap();
+    std::fs::copy(
+        feeds.join("osv/Alpine/all.zip"),
+        mirror.join("osv/Alpine/all.zip"),
+    )
+    .unwrap();
+    let dir = tmp.path().join("server");
+    std::fs::create_dir_all(&dir).unwrap();
+    let server = Server::start_with(
+        &dir,
+        Some(BOOTSTRAP),
+        &["--feeds", mirror.to_str().unwrap()],
+    );
+    let g1 = health_generation(&server);
+    let (_, tok) = server.request(
+        "POST",
+        "/api/v1/enrollment-tokens",
+        Some(BOOTSTRAP),
+        Some(r#"{"max_uses": 1, "expires_in": "1h"}"#),
+    );
+    let root = tmp.path().join("root");
+    alpine_root(&root, &apk);
+    agent(
+        &server,
+        "alpine34",
+        &root,
+        &tmp.path().join("a/state"),
+        tok["token"].as_str().unwrap(),
+    );
+    let before = assessed_hosts(&server, BOOTSTRAP, 1);
+    assert_eq!(before[0]["findings"]["generation"], g1.as_str());
+    assert_eq!(before[0]["findings"]["kev"], 0);
+
+    // Only an admin may ask for a sync.
+    let operator = create_token(&dir, "operator");
+    let (st, _) = server.request("POST", "/api/v1/advisories/sync", Some(&operator), None);
+    assert_eq!(st, 403);
+
+    // The mirror gains the KEV catalogue: a new generation, and the host's findings are
+    // derived again with it.
+    std::fs::create_dir_all(mirror.join("kev")).unwrap();
+    std::fs::copy(
+        feeds.join("kev/known_exploited_vulnerabilities.json"),
+        mirror.join("kev/known_exploited_vulnerabilities.json"),
+    )
+    .unwrap();
+    let (st, body) = server.request("POST", "/api/v1/advisories/sync", Some(BOOTSTRAP), None);
+    assert_eq!(st, 202, "{body}");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let g2 = loop {
+        let g = health_generation(&server);
+        if g != g1 {
+            break g;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no new generation after the sync"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let after = loop {
+        let (_, page) = server.request("GET", "/api/v1/hosts", Some(BOOTSTRAP), None);
+        let h = page["hosts"][0].clone();
+        if h["findings"]["generation"] == g2.as_str() {
+            break h;
+        }
+        assert!(Instant::now() < deadline, "never re-derived: {h}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    // The same findings, now with what KEV says of them — as `caulk scan` of the inventory
+    // against the new database says.
+    let id = after["id"].as_i64().unwrap();
+    let (_, inv) = server.request(
+        "GET",
+        &format!("/api/v1/hosts/{id}/inventory"),
+        Some(BOOTSTRAP),
+        None,
+    );
+    let file = tmp.path().join("inv.json");
+    std::fs::write(&file, serde_json::to_vec(&inv).unwrap()).unwrap();
+    let expected = scan(&dir, &file, &after);
+    assert_eq!(after["findings"]["kev"], expected["summary"]["kev"]);
+    assert_eq!(after["findings"]["total"], before[0]["findings"]["total"]);
+
+    // A sync of an unchanged mirror makes no new generation.
+    let (st, _) = server.request("POST", "/api/v1/advisories/sync", Some(BOOTSTRAP), None);
+    assert_eq!(st, 202);
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(health_generation(&server), g2);
+    server.stop("-TERM");
+}

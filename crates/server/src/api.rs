@@ -15,6 +15,12 @@ pub struct Health {
     pub advisories: Option<Advisories>,
 }
 
+/// A request accepted, carried out in the background.
+#[derive(Debug, Serialize)]
+pub struct Accepted {
+    pub status: &'static str,
+}
+
 /// The advisory database as `/healthz` shows it.
 #[derive(Debug, Serialize)]
 pub struct Advisories {

@@ -55,6 +55,7 @@ pub(crate) struct Assessor {
     current: RwLock<Option<Arc<Generation>>>,
     status: RwLock<Status>,
     wake: tokio::sync::Notify,
+    sync_now: tokio::sync::Notify,
 }
 
 impl std::fmt::Debug for Assessor {
@@ -81,6 +82,7 @@ impl Assessor {
             current: RwLock::new(None),
             status: RwLock::new(Status::Importing),
             wake: tokio::sync::Notify::new(),
+            sync_now: tokio::sync::Notify::new(),
         }
     }
 
@@ -104,6 +106,16 @@ impl Assessor {
     /// Hosts' assessments may be stale: look now.
     pub(crate) fn wake(&self) {
         self.wake.notify_one();
+    }
+
+    /// Whether a mirror is configured (there is something to sync).
+    pub(crate) fn has_feeds(&self) -> bool {
+        self.feeds.is_some()
+    }
+
+    /// Re-import the mirror now instead of at the next interval.
+    pub(crate) fn sync_now(&self) {
+        self.sync_now.notify_one();
     }
 
     /// The generation to assess with, or why there is none.
@@ -194,7 +206,10 @@ impl Assessor {
             if self.feeds.is_none() {
                 return;
             }
-            tokio::time::sleep(self.sync_interval).await;
+            tokio::select! {
+                () = tokio::time::sleep(self.sync_interval) => {}
+                () = self.sync_now.notified() => {}
+            }
         }
     }
 

@@ -35,6 +35,7 @@ pub(crate) fn router(state: AppState, body_limit: usize) -> Router {
         .route("/hosts/{id}/findings", get(get_host_findings))
         .route("/remediations", get(fleet_remediations))
         .route("/vulnerabilities/{id}", get(get_vulnerability))
+        .route("/advisories/sync", post(sync_advisories))
         .route("/enrollment-tokens", post(create_enrollment_token))
         .route("/audit", get(audit))
         .fallback(not_found)
@@ -250,6 +251,37 @@ async fn get_vulnerability(
             .assessor
             .vulnerability_hosts(&state.store, &id)
             .await?,
+    ))
+}
+
+/// `POST /advisories/sync` (admin): re-import the `--feeds` mirror now; 202, the import
+/// runs in the background (`/healthz` shows the generation it made), audited.
+async fn sync_advisories(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<(StatusCode, Json<api::Accepted>), ApiError> {
+    caller.require(&[Role::Admin])?;
+    if !state.assessor.has_feeds() {
+        return Err(ApiError::Conflict(
+            "the server has no --feeds mirror to sync from".into(),
+        ));
+    }
+    state
+        .store
+        .append_audit(
+            &caulk_store::AuditRecord {
+                actor: caller.actor(),
+                action: "advisories.sync".into(),
+                target: "advisories".into(),
+                detail: "requested".into(),
+            },
+            jiff::Timestamp::now(),
+        )
+        .await?;
+    state.assessor.sync_now();
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(api::Accepted { status: "syncing" }),
     ))
 }
 
