@@ -108,6 +108,8 @@ pub fn assessment_of(
     caulk_store::NewAssessment {
         generation: generation.to_string(),
         inventory_hash,
+        criticality: r.policy.criticality,
+        exposure: r.policy.exposure,
         counts: finding_counts(r),
         remediations: r
             .remediations

@@ -315,6 +315,69 @@ fn two_agents_their_findings_equal_caulk_scan_and_the_fleet_remediations() {
         let (st, body) = server.request("GET", &path, Some(credential.trim()), None);
         assert_eq!(st, 401, "{path} with an agent credential: {body}");
     }
+    // A new risk profile re-derives the host's findings with it (an auditor may not set it).
+    let patch = r#"{"criticality": "critical", "exposure": "internet", "owner": "web-team", "labels": {"site": "fra1"}, "groups": ["web"]}"#;
+    let path = format!("/api/v1/hosts/{deb_id}");
+    let (st, _) = server.request("PATCH", &path, Some(&auditor), Some(patch));
+    assert_eq!(st, 403);
+    let (st, bad) = server.request(
+        "PATCH",
+        &path,
+        Some(BOOTSTRAP),
+        Some(r#"{"criticality": "urgent"}"#),
+    );
+    assert_eq!(st, 422, "{bad}");
+    let (st, patched) = server.request("PATCH", &path, Some(BOOTSTRAP), Some(patch));
+    assert_eq!(st, 200, "{patched}");
+    assert_eq!(
+        (
+            &patched["criticality"],
+            &patched["exposure"],
+            &patched["owner"]
+        ),
+        (
+            &Value::from("critical"),
+            &Value::from("internet"),
+            &Value::from("web-team")
+        )
+    );
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let repatched = loop {
+        let (_, h) = server.request("GET", &path, Some(&auditor), None);
+        if !h["findings"].is_null() {
+            break h;
+        }
+        assert!(Instant::now() < deadline, "never re-assessed: {h}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let file = tmp.path().join(format!("inventory-{deb_id}.json"));
+    let expected = scan(&dir, &file, &repatched);
+    assert_eq!(
+        repatched["findings"]["act_now"],
+        expected["summary"]["by_decision"]["act_now"]
+    );
+    assert_eq!(
+        repatched["findings"]["out_of_cycle"],
+        expected["summary"]["by_decision"]["out_of_cycle"]
+    );
+    let (_, got) = server.request("GET", &format!("{path}/findings"), Some(&auditor), None);
+    assert_eq!(got["findings"], expected["findings"]);
+    assert_eq!(got["policy"]["criticality"], "critical");
+    let (_, page) = server.request(
+        "GET",
+        "/api/v1/hosts?label=site=fra1&criticality=critical",
+        Some(&auditor),
+        None,
+    );
+    assert_eq!(page["hosts"].as_array().unwrap().len(), 1, "{page}");
+    let (_, page) = server.request(
+        "GET",
+        "/api/v1/hosts?group=web&exposure=internal",
+        Some(&auditor),
+        None,
+    );
+    assert_eq!(page["hosts"].as_array().unwrap().len(), 0, "{page}");
+
     let (st, _) = server.request("GET", "/api/v1/hosts/999999/findings", Some(&auditor), None);
     assert_eq!(st, 404);
     let (st, _) = server.request("GET", "/api/v1/remediations?cursor=x", Some(&auditor), None);

@@ -73,6 +73,12 @@ fn every_route_answers_every_role_as_the_table_says() {
         ),
         ("GET", &findings_path, None, [404, 404, 404, 401, 401, 401]),
         (
+            "PATCH",
+            &host_path,
+            Some(r#"{"owner": "ops"}"#),
+            [200, 200, 403, 401, 401, 401],
+        ),
+        (
             "GET",
             "/api/v1/remediations",
             None,

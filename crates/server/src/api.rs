@@ -245,6 +245,28 @@ pub struct HostQuery {
     pub hostname_prefix: Option<String>,
     pub group: Option<String>,
     pub ecosystem: Option<String>,
+    /// `key=value`: hosts with that label.
+    pub label: Option<String>,
+    pub criticality: Option<String>,
+    pub exposure: Option<String>,
+}
+
+/// `PATCH /api/v1/hosts/{id}`: the host's profile; a field left out is left alone, `owner:
+/// null` clears the owner; `labels` and `groups` replace the host's.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostPatch {
+    pub criticality: Option<String>,
+    pub exposure: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    pub owner: Option<Option<String>>,
+    pub labels: Option<BTreeMap<String, String>>,
+    pub groups: Option<BTreeSet<String>>,
+}
+
+/// A field that is present (even as `null`) is `Some`.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
 }
 
 /// `POST /api/v1/enrollment-tokens`.

@@ -30,7 +30,7 @@ pub(crate) fn router(state: AppState, body_limit: usize) -> Router {
     // Everything under /api/v1, its fallback included, is behind authentication.
     let v1 = Router::new()
         .route("/hosts", get(list_hosts))
-        .route("/hosts/{id}", get(get_host))
+        .route("/hosts/{id}", get(get_host).patch(patch_host))
         .route("/hosts/{id}/inventory", get(get_host_inventory))
         .route("/hosts/{id}/findings", get(get_host_findings))
         .route("/remediations", get(fleet_remediations))
@@ -146,11 +146,21 @@ async fn list_hosts(
 ) -> Result<Json<api::HostPage>, ApiError> {
     caller.require(ALL)?;
     let Query(q) = query?;
+    let label = q
+        .label
+        .map(|l| {
+            l.split_once('=')
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .ok_or_else(|| ApiError::BadRequest(format!("label {l:?}: want key=value")))
+        })
+        .transpose()?;
     let filter = HostFilter {
         hostname_prefix: q.hostname_prefix,
         group: q.group,
         ecosystem: q.ecosystem,
-        ..Default::default()
+        label,
+        criticality: q.criticality.as_deref().map(criticality).transpose()?,
+        exposure: q.exposure.as_deref().map(exposure).transpose()?,
     };
     let after = cursor(q.cursor.as_deref())?.map(HostId);
     let page = state
@@ -168,6 +178,51 @@ async fn get_host(
     caller.require(ALL)?;
     let Path(id) = id?;
     Ok(Json(state.store.host(HostId(id)).await?.into()))
+}
+
+fn criticality(s: &str) -> Result<caulk_model::finding::Criticality, ApiError> {
+    caulk_store::criticality_parse(s).ok_or_else(|| {
+        ApiError::Invalid(format!(
+            "criticality {s:?}: want low, medium, high or critical"
+        ))
+    })
+}
+
+fn exposure(s: &str) -> Result<caulk_model::finding::Exposure, ApiError> {
+    caulk_store::exposure_parse(s).ok_or_else(|| {
+        ApiError::Invalid(format!(
+            "exposure {s:?}: want isolated, internal or internet"
+        ))
+    })
+}
+
+/// `PATCH /hosts/{id}` (admin, operator): the host's risk profile, labels and groups;
+/// audited. A new criticality or exposure makes its findings re-derived.
+async fn patch_host(
+    State(state): State<AppState>,
+    caller: Caller,
+    id: Result<Path<i64>, PathRejection>,
+    body: Result<Json<api::HostPatch>, JsonRejection>,
+) -> Result<Json<api::Host>, ApiError> {
+    caller.require(&[Role::Admin, Role::Operator])?;
+    let Path(id) = id?;
+    let Json(p) = body?;
+    let update = caulk_store::HostUpdate {
+        labels: p.labels,
+        groups: p.groups,
+        criticality: p.criticality.as_deref().map(criticality).transpose()?,
+        exposure: p.exposure.as_deref().map(exposure).transpose()?,
+        owner: p.owner,
+    };
+    let weighs = update.criticality.is_some() || update.exposure.is_some();
+    let host = state
+        .store
+        .update_host(&caller.actor(), HostId(id), &update, jiff::Timestamp::now())
+        .await?;
+    if weighs {
+        state.assessor.wake();
+    }
+    Ok(Json(host.into()))
 }
 
 async fn get_host_inventory(

@@ -654,18 +654,22 @@ macro_rules! ops {
             now: Timestamp,
         ) -> Result<bool> {
             let mut tx = super::begin_write(pool).await?;
-            let current: Option<Option<Vec<u8>>> =
-                sqlx::query_scalar("SELECT inventory_hash FROM host WHERE id = $1")
-                    .bind(id.0)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            let Some(current) = current else {
+            let row = sqlx::query("SELECT inventory_hash, criticality, exposure FROM host WHERE id = $1")
+                .bind(id.0)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some(row) = row else {
                 return Err(Error::NotFound {
                     what: "host",
                     id: id.to_string(),
                 });
             };
-            if current.as_deref() != Some(&a.inventory_hash[..]) {
+            let current: Option<Vec<u8>> = row.try_get(0)?;
+            let (crit, expo): (String, String) = (row.try_get(1)?, row.try_get(2)?);
+            if current.as_deref() != Some(&a.inventory_hash[..])
+                || crit != a.criticality.as_str()
+                || expo != a.exposure.as_str()
+            {
                 return Ok(false);
             }
             let counts = serde_json::to_string(&a.counts)
@@ -921,6 +925,14 @@ macro_rules! ops {
                 });
             }
             set_labels_groups(&mut tx, id, u.labels.as_ref(), u.groups.as_ref()).await?;
+            // Criticality and exposure weigh every finding's priority: the assessment made
+            // with the old ones is stale.
+            if u.criticality.is_some() || u.exposure.is_some() {
+                sqlx::query("DELETE FROM host_assessment WHERE host_id = $1")
+                    .bind(id.0)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             let detail = serde_json::json!({
                 "criticality": u.criticality.map(|c| c.as_str()),
                 "exposure": u.exposure.map(|e| e.as_str()),

@@ -79,7 +79,8 @@ impl Role {
     }
 }
 
-pub(crate) fn criticality_parse(s: &str) -> Option<Criticality> {
+/// `low`, `medium`, `high`, `critical`.
+pub fn criticality_parse(s: &str) -> Option<Criticality> {
     Some(match s {
         "low" => Criticality::Low,
         "medium" => Criticality::Medium,
@@ -89,7 +90,8 @@ pub(crate) fn criticality_parse(s: &str) -> Option<Criticality> {
     })
 }
 
-pub(crate) fn exposure_parse(s: &str) -> Option<Exposure> {
+/// `isolated`, `internal`, `internet`.
+pub fn exposure_parse(s: &str) -> Option<Exposure> {
     Some(match s {
         "isolated" => Exposure::Isolated,
         "internal" => Exposure::Internal,
@@ -176,6 +178,9 @@ pub struct NewAssessment {
     /// The hash of the inventory assessed ([`crate::inventory_hash`]): a later inventory
     /// makes the assessment stale.
     pub inventory_hash: [u8; 32],
+    /// The host profile assessed with: a profile changed since makes it stale too.
+    pub criticality: Criticality,
+    pub exposure: Exposure,
     pub counts: FindingCounts,
     pub remediations: Vec<HostRemediation>,
 }

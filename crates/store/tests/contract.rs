@@ -1242,6 +1242,8 @@ async fn assessments_go_stale_with_a_new_inventory_or_generation_and_merge_fleet
         let a1 = NewAssessment {
             generation: "g1".into(),
             inventory_hash: hash,
+            criticality: Criticality::default(),
+            exposure: Exposure::default(),
             counts: counts.clone(),
             remediations: vec![
                 remediation(
@@ -1269,6 +1271,10 @@ async fn assessments_go_stale_with_a_new_inventory_or_generation_and_merge_fleet
         let mut stale = a1.clone();
         stale.inventory_hash = [7; 32];
         assert!(!s.put_assessment(h1, &stale, at(3)).await.unwrap());
+        // So is one made with a profile the host no longer has.
+        let mut other = a1.clone();
+        other.criticality = Criticality::Critical;
+        assert!(!s.put_assessment(h1, &other, at(3)).await.unwrap());
         assert!(matches!(
             s.put_assessment(HostId(999_999), &a1, at(3)).await,
             Err(Error::NotFound { .. })
@@ -1350,6 +1356,19 @@ async fn assessments_go_stale_with_a_new_inventory_or_generation_and_merge_fleet
             vec![h1]
         );
         let _ = h3;
+
+        // A new criticality makes the host's assessment stale (its priorities change).
+        let u = HostUpdate {
+            criticality: Some(Criticality::High),
+            ..Default::default()
+        };
+        s.update_host(&admin(), h1, &u, at(6)).await.unwrap();
+        assert!(s.host(h1).await.unwrap().findings.is_none());
+        // (h2's assessment is of g2 and of its current inventory.)
+        assert_eq!(
+            s.hosts_to_assess("g2", None, 10).await.unwrap(),
+            vec![(h1, hash)]
+        );
 
         // The packages named (or built from the source) `openssl`, installed somewhere.
         let named = s.packages_named("openssl").await.unwrap();
