@@ -26,6 +26,7 @@ pub mod api;
 mod auth;
 pub mod error;
 mod routes;
+pub mod tls;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -53,6 +54,8 @@ pub struct Config {
     pub body_limit: usize,
     /// `CAULK_BOOTSTRAP_ADMIN_TOKEN`: made the first admin token when the database has none.
     pub bootstrap_admin_token: Option<String>,
+    /// `--tls-cert`/`--tls-key`: serve HTTPS ([`tls`]) instead of plain HTTP.
+    pub tls: Option<tls::TlsFiles>,
 }
 
 /// What the server tells its caller once it listens.
@@ -61,6 +64,8 @@ pub struct Ready {
     pub address: SocketAddr,
     pub backend: &'static str,
     pub bootstrap: Bootstrap,
+    /// HTTPS (`https://ADDR`) rather than plain HTTP.
+    pub tls: bool,
 }
 
 /// What became of the bootstrap admin token.
@@ -94,6 +99,8 @@ pub enum Error {
         address: String,
         source: std::io::Error,
     },
+    #[error("TLS: {0}")]
+    Tls(#[from] tls::TlsError),
     #[error("serving: {0}")]
     Serve(std::io::Error),
     #[error("starting the runtime: {0}")]
@@ -132,6 +139,8 @@ pub async fn serve(
         path: config.data_dir.clone(),
         source,
     })?;
+    // A certificate that cannot be used stops the start before anything else happens.
+    let tls_config = config.tls.as_ref().map(tls::server_config).transpose()?;
     let store = Store::open(&config.database)
         .await
         .map_err(|source| Error::Open {
@@ -171,14 +180,27 @@ pub async fn serve(
         address,
         backend: store.backend_name(),
         bootstrap,
+        tls: tls_config.is_some(),
     });
     let app = router(store.clone(), config.body_limit);
-    let served = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await;
+    let served = match tls_config {
+        None => {
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(shutdown)
+            .await
+        }
+        Some(tls_config) => {
+            let tls = tls::TlsListener::new(listener, tls_config).map_err(Error::Serve)?;
+            // `tap_io` gives a listener of ours axum's connection info (the peer's address).
+            let tls = axum::serve::ListenerExt::tap_io(tls, |_| {});
+            axum::serve(tls, app.into_make_service_with_connect_info::<SocketAddr>())
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+    };
     store.close().await;
     served.map_err(Error::Serve)
 }
