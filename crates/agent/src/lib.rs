@@ -769,6 +769,85 @@ mod tests {
         assert_eq!(backoff(1, cap, 0), Duration::from_secs(5));
     }
 
+    #[test]
+    fn plain_http_is_for_loopback_unless_asked_and_a_pinned_ca_wants_https() {
+        for ok in [
+            "http://127.0.0.1:8080",
+            "http://127.9.9.9",
+            "http://[::1]:8080/",
+            "http://localhost:1",
+            "http://LOCALHOST",
+            "https://caulk.example:8443",
+            "https://10.0.0.1",
+        ] {
+            assert!(check_server_url(ok, false, false).is_ok(), "{ok}");
+        }
+        for refused in [
+            "http://10.0.0.1:8080",
+            "http://caulk.example",
+            "http://localhost.example",
+            "http://[::2]",
+        ] {
+            let e = check_server_url(refused, false, false).unwrap_err();
+            assert!(e.to_string().contains("--insecure-http"), "{refused}: {e}");
+            assert!(check_server_url(refused, true, false).is_ok(), "{refused}");
+        }
+        let e = check_server_url("http://127.0.0.1", false, true).unwrap_err();
+        assert!(e.to_string().contains("--ca pins"), "{e}");
+        assert!(check_server_url("https://h", false, true).is_ok());
+        for bad in ["ftp://h", "caulk.example:8080", ""] {
+            assert!(
+                matches!(
+                    check_server_url(bad, true, false),
+                    Err(Error::ServerUrl { .. })
+                ),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_bad_report_is_not_retried_and_an_unreachable_server_is_transient() {
+        let server = |status| Error::Server {
+            url: "u".into(),
+            status,
+            message: "m".into(),
+        };
+        for s in [400, 413, 422] {
+            assert!(
+                server(s).is_bad_report() && !server(s).is_transient(),
+                "{s}"
+            );
+        }
+        for s in [500, 502, 503, 408, 429] {
+            assert!(
+                server(s).is_transient() && !server(s).is_bad_report(),
+                "{s}"
+            );
+        }
+        for s in [401, 403, 404] {
+            assert!(
+                !server(s).is_transient() && !server(s).is_bad_report(),
+                "{s}"
+            );
+        }
+        let http = Error::Http {
+            url: "u".into(),
+            message: "connection refused".into(),
+        };
+        assert!(http.is_transient());
+        assert!(!Error::EnrolmentRefused.is_transient());
+    }
+
+    #[test]
+    fn one_agent_per_state_directory_at_a_time() {
+        let tmp = tempfile::tempdir().unwrap();
+        let held = lock_state_dir(tmp.path()).unwrap();
+        assert!(matches!(lock_state_dir(tmp.path()), Err(Error::Busy(_))));
+        drop(held);
+        assert!(lock_state_dir(tmp.path()).is_ok());
+    }
+
     #[cfg(unix)]
     #[test]
     fn the_credential_is_written_0600_in_a_0700_directory() {

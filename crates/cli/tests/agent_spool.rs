@@ -181,7 +181,7 @@ fn enrolment_token(server: &Server, max_uses: u32) -> String {
 
 #[test]
 fn a_server_killed_in_a_burst_loses_no_acknowledged_report_and_spools_deliver_the_rest_in_order() {
-    const ROUNDS: u32 = 5;
+    const ROUNDS: u32 = 6;
     let data = |rel: &str| caulk_testkit::data(rel);
     let Some(bookworm) = data("debian/bookworm-host") else {
         return;
@@ -266,7 +266,7 @@ fn a_server_killed_in_a_burst_loses_no_acknowledged_report_and_spools_deliver_th
     }
 
     // The burst: every agent runs ROUNDS cycles back to back, each with a new inventory,
-    // all agents at once; the server is killed once a few of them were acknowledged.
+    // all agents at once; the server is killed once half of them were acknowledged.
     let acked = Arc::new(AtomicUsize::new(0));
     let threads: Vec<_> = (0..hosts.len())
         .map(|i| {
@@ -288,7 +288,8 @@ fn a_server_killed_in_a_burst_loses_no_acknowledged_report_and_spools_deliver_th
         })
         .collect();
     let deadline = Instant::now() + Duration::from_secs(120);
-    while acked.load(Ordering::SeqCst) < hosts.len() - 1 {
+    // Half way through: reports in flight, some stored, some not.
+    while acked.load(Ordering::SeqCst) < hosts.len() * ROUNDS as usize / 2 {
         assert!(Instant::now() < deadline, "the burst never got going");
         std::thread::sleep(Duration::from_millis(5));
     }
@@ -308,6 +309,11 @@ fn a_server_killed_in_a_burst_loses_no_acknowledged_report_and_spools_deliver_th
             }
         }
     }
+    eprintln!(
+        "burst: {} reports, {acked_before_kill} acknowledged when the server was killed, \
+         {spooled_total} spooled",
+        hosts.len() * ROUNDS as usize
+    );
     assert!(
         spooled_total > 0,
         "the kill came after the burst ({acked_before_kill} acknowledged)"
@@ -342,9 +348,11 @@ fn a_server_killed_in_a_burst_loses_no_acknowledged_report_and_spools_deliver_th
 
     // Each agent's next run delivers its spool, oldest first, then finds its inventory there.
     let mut last_packages = BTreeMap::new();
+    let mut had_it = 0;
     for (i, h) in hosts.iter().enumerate() {
         let out = run_agent(&url, h, None);
         let (f, delivered) = fate(&out);
+        had_it += stderr(&out).matches("the server had it").count();
         let spooled: Vec<String> = reports[i]
             .iter()
             .filter(|r| !r.1)
@@ -373,6 +381,8 @@ fn a_server_killed_in_a_burst_loses_no_acknowledged_report_and_spools_deliver_th
         let local: Value = serde_json::from_slice(&out.stdout).unwrap();
         last_packages.insert(ids[i], local["packages"].as_array().unwrap().len());
     }
+
+    eprintln!("{had_it} spooled reports had been stored before the kill without an answer");
 
     // The API: every host once, each with its last inventory (hash and package count).
     let (status, page) = server.request("GET", "/api/v1/hosts", Some(BOOTSTRAP), None);
@@ -473,5 +483,41 @@ fn a_report_the_server_calls_bad_is_set_aside_and_the_rest_still_arrive() {
     let (f, delivered) = fate(&out);
     assert!(matches!(f, Fate::Acked { .. }) && delivered.is_empty());
     assert!(!stderr(&out).contains("refused"), "{}", stderr(&out));
+
+    // Over the wire: an inventory observed before the stored one is not stored, said so;
+    // without `observed_at` (an older agent) it is "now"; a bad time is a 422.
+    let credential = std::fs::read_to_string(h.state.join("credential")).unwrap();
+    let credential = credential.trim();
+    let old = r#"{"format_version": 1, "host": {}, "packages": []}"#;
+    let (status, body) = server.request(
+        "PUT",
+        "/api/v1/agent/inventory?observed_at=2020-01-01T00:00:00Z",
+        Some(credential),
+        Some(old),
+    );
+    assert_eq!(
+        (status, body),
+        (200, serde_json::json!({"changed": false, "stale": true}))
+    );
+    let (status, body) = server.request(
+        "PUT",
+        "/api/v1/agent/inventory?observed_at=yesterday",
+        Some(credential),
+        Some(old),
+    );
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("observed_at")
+    );
+    let (status, body) = server.request(
+        "PUT",
+        "/api/v1/agent/inventory",
+        Some(credential),
+        Some(old),
+    );
+    assert_eq!((status, body), (200, serde_json::json!({"changed": true})));
     server.stop("-TERM");
 }

@@ -342,7 +342,7 @@ impl Store {
         inventory: &Inventory,
         now: Timestamp,
     ) -> Result<InventoryOutcome> {
-        dispatch!(self.record_inventory(&self.packages, id, inventory, now, now))
+        dispatch!(self.record_inventory(&self.packages, id, inventory, None, now))
     }
 
     /// [`Store::record_inventory`] of an inventory observed at `observed` (by the agent's
@@ -356,7 +356,7 @@ impl Store {
         observed: Timestamp,
         now: Timestamp,
     ) -> Result<InventoryOutcome> {
-        dispatch!(self.record_inventory(&self.packages, id, inventory, observed, now))
+        dispatch!(self.record_inventory(&self.packages, id, inventory, Some(observed), now))
     }
 
     /// The cheap check-in of an agent that sends only its inventory's hash

@@ -708,12 +708,13 @@ macro_rules! ops {
             cache: &PackageCache,
             id: HostId,
             inv: &Inventory,
-            observed: Timestamp,
+            observed: Option<Timestamp>,
             now: Timestamp,
         ) -> Result<InventoryOutcome> {
             validate::inventory(inv)?;
             // An agent's clock ahead of ours never dates an inventory in our future.
-            let observed = observed.min(now);
+            let late_check = observed.is_some();
+            let observed = observed.map_or(now, |o| o.min(now));
             let prep = digest::prepare(inv)?;
             // The unchanged check-in: one statement, no transaction of ours.
             if check_in_unchanged(pool, id, &prep.hash, now).await? {
@@ -755,7 +756,7 @@ macro_rules! ops {
                 tx.commit().await?;
                 return Ok(InventoryOutcome::Unchanged);
             }
-            if stored_at.is_some_and(|at| us(observed) < at) {
+            if late_check && stored_at.is_some_and(|at| us(observed) < at) {
                 // A late report (an agent's spool): the stored inventory was observed after
                 // it, so it must not replace it.
                 tx.commit().await?;
