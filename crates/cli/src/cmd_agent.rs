@@ -20,7 +20,7 @@ pub struct Args {
     server: String,
     /// Trust only the CA certificates of this PEM file (not the system's roots) for the
     /// server's certificate.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, env = "CAULK_CA", value_name = "FILE")]
     ca: Option<PathBuf>,
     /// Allow plain `http://` to a server that is not on loopback (the credential and the
     /// inventory cross the network unencrypted).

@@ -31,10 +31,20 @@ pub struct Args {
     body_limit: usize,
     /// Serve HTTPS with this certificate chain (PEM, the server's certificate first); needs
     /// --tls-key. Agents pin the CA that signed it with `caulk agent --ca`.
-    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    #[arg(
+        long,
+        env = "CAULK_TLS_CERT",
+        value_name = "FILE",
+        requires = "tls_key"
+    )]
     tls_cert: Option<PathBuf>,
     /// The private key of --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1).
-    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    #[arg(
+        long,
+        env = "CAULK_TLS_KEY",
+        value_name = "FILE",
+        requires = "tls_cert"
+    )]
     tls_key: Option<PathBuf>,
 }
 

@@ -6,7 +6,7 @@
 //! /agent/inventory`, authenticated by agent credentials.
 //!
 //! Main types: [`Config`] (where to listen, which database, the data directory, the body
-//! limit), [`run`] (open the store, apply migrations, take the bootstrap admin token, bind,
+//! limit, the TLS files — HTTPS in [`tls`]), [`run`] (open the store, apply migrations, take the bootstrap admin token, bind,
 //! serve until SIGTERM/SIGINT, close the store), [`router`] (the routes over a store, for
 //! callers that serve it themselves). Wire types live in [`api`], the one error mapping in
 //! [`error`].
