@@ -130,6 +130,15 @@ impl Spool {
             return Ok(last.path.clone());
         }
         private_dir(&self.dir)?;
+        // A `.tmp` is what a crash left mid-write (one agent per state directory holds the
+        // lock, so none is being written now): it never became a report.
+        if let Ok(rd) = std::fs::read_dir(&self.dir) {
+            for d in rd.flatten() {
+                if d.file_name().to_string_lossy().ends_with(".json.tmp") {
+                    let _ = std::fs::remove_file(d.path());
+                }
+            }
+        }
         let now_us = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_micros() as u64)
@@ -284,10 +293,14 @@ mod tests {
         let rejected = spool.reject(&entries[1]).unwrap();
         assert!(rejected.starts_with(spool.dir().join("rejected")) && rejected.exists());
         assert_eq!(spool.entries().unwrap(), [entries[2].clone()]);
-        // Leftovers of a crash (`.tmp`) and strangers are not reports.
+        // Leftovers of a crash (`.tmp`) and strangers are not reports; the next push
+        // clears the leftovers.
         std::fs::write(spool.dir().join("1-x.json.tmp"), "{").unwrap();
         std::fs::write(spool.dir().join("notes.txt"), "").unwrap();
         assert_eq!(spool.entries().unwrap().len(), 1);
+        spool.push(&report('c', 1), &mut notices).unwrap();
+        assert!(!spool.dir().join("1-x.json.tmp").exists());
+        assert!(spool.dir().join("notes.txt").exists());
     }
 
     #[test]
