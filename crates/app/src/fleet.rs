@@ -97,3 +97,53 @@ pub fn verify_audit(url: &str) -> Result<AuditVerification> {
     run(url, async |s: &Store| s.verify_audit().await)
         .with_context(|| format!("verifying the audit log of {}", caulk_store::redacted(url)))
 }
+
+/// What the fleet store keeps of a host's assessment: the report's counts and its
+/// remediations (the full report is re-derived on demand, by [`crate::scan::assess`]).
+pub fn assessment_of(
+    r: &caulk_model::finding::ScanReport,
+    generation: &str,
+    inventory_hash: [u8; 32],
+) -> caulk_store::NewAssessment {
+    caulk_store::NewAssessment {
+        generation: generation.to_string(),
+        inventory_hash,
+        counts: finding_counts(r),
+        remediations: r
+            .remediations
+            .iter()
+            .map(|m| caulk_store::HostRemediation {
+                ecosystem: m.ecosystem.clone(),
+                package: m.package.clone(),
+                target_version: m.target_version.clone(),
+                decision: m.decision,
+                max_severity: m.max_severity,
+                kev: m.kev_count,
+                risk_removed: m.risk_removed,
+                vulnerabilities: m.vulnerabilities.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// A report's summary in the fleet's short form.
+pub fn finding_counts(r: &caulk_model::finding::ScanReport) -> caulk_store::FindingCounts {
+    let s = &r.summary;
+    caulk_store::FindingCounts {
+        total: s.findings,
+        vulnerabilities: s.vulnerabilities,
+        act_now: s.by_decision.act_now,
+        out_of_cycle: s.by_decision.out_of_cycle,
+        scheduled: s.by_decision.scheduled,
+        defer: s.by_decision.defer,
+        kev: s.kev,
+        overdue: s.overdue,
+        critical: s.by_severity.critical,
+        high: s.by_severity.high,
+        medium: s.by_severity.medium,
+        low: s.by_severity.low,
+        unknown: s.by_severity.unknown + s.by_severity.none,
+        remediations: s.remediations,
+        suppressed: s.suppressed,
+    }
+}

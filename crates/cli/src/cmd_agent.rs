@@ -54,12 +54,7 @@ pub struct Args {
 }
 
 fn parse_interval(s: &str) -> Result<Duration, String> {
-    let bad = || format!("{s:?}: want a duration such as 30m, 1h or 1d");
-    let span: jiff::Span = s.trim().parse().map_err(|_| bad())?;
-    let d = span
-        .to_duration(jiff::SpanRelativeTo::days_are_24_hours())
-        .map_err(|_| bad())?;
-    let d = Duration::try_from(d).map_err(|_| bad())?;
+    let d = caulk_app::duration::parse_std(s, jiff::SignedDuration::from_hours(24 * 366))?;
     if d < Duration::from_secs(1) {
         return Err(format!("{s:?}: at least 1s"));
     }

@@ -46,6 +46,28 @@ pub struct Args {
         requires = "tls_cert"
     )]
     tls_key: Option<PathBuf>,
+    /// A feed mirror (the layout of `../shared/data/feeds`: `osv/<Ecosystem>/all.zip`,
+    /// `kev/`, `epss/`, `nvd/`), imported into `advisories.db` in the data directory on
+    /// start and every --sync-interval; after each import the findings of every host are
+    /// re-derived. Without it the server assesses with the `advisories.db` already in the
+    /// data directory, if any.
+    #[arg(long, value_name = "DIR")]
+    feeds: Option<PathBuf>,
+    /// How often the --feeds mirror is re-imported (unchanged files are not).
+    #[arg(long, value_name = "DURATION", default_value = "6h", value_parser = parse_interval)]
+    sync_interval: std::time::Duration,
+    /// The configuration hosts are assessed with (policy, exceptions; the `caulk scan`
+    /// format) [default: the built-in policy].
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+fn parse_interval(s: &str) -> Result<std::time::Duration, String> {
+    let d = caulk_app::duration::parse_std(s, jiff::SignedDuration::from_hours(24 * 366))?;
+    if d < std::time::Duration::from_secs(60) {
+        return Err(format!("{s:?}: at least 1m"));
+    }
+    Ok(d)
 }
 
 /// The environment variable whose token becomes the first admin API token of an empty
@@ -77,6 +99,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
             (Some(cert), Some(key)) => Some(caulk_server::tls::TlsFiles { cert, key }),
             _ => None,
         },
+        feeds: args.feeds,
+        sync_interval: args.sync_interval,
+        config: args.config,
     };
     let mut printed = Ok(());
     caulk_server::run(config, |ready| {

@@ -37,6 +37,7 @@ fn every_route_answers_every_role_as_the_table_says() {
     let enrol = r#"{"max_uses": 3, "expires_in": "24h"}"#;
     let host_path = format!("/api/v1/hosts/{host}");
     let inventory_path = format!("/api/v1/hosts/{host}/inventory");
+    let findings_path = format!("/api/v1/hosts/{host}/findings");
     // A well-formed enrolment token the store never issued: refused whoever asks (an API
     // token is not an enrolment token).
     let enroll = format!(
@@ -69,6 +70,20 @@ fn every_route_answers_every_role_as_the_table_says() {
             "/api/v1/hosts/999999/inventory",
             None,
             [404, 404, 404, 401, 401, 401],
+        ),
+        ("GET", &findings_path, None, [404, 404, 404, 401, 401, 401]),
+        (
+            "GET",
+            "/api/v1/remediations",
+            None,
+            [200, 200, 200, 401, 401, 401],
+        ),
+        // This server has no advisory database (no --feeds): 503 once authenticated.
+        (
+            "GET",
+            "/api/v1/vulnerabilities/CVE-2024-0001",
+            None,
+            [503, 503, 503, 401, 401, 401],
         ),
         ("POST", "/api/v1/enroll", Some(enroll.as_str()), [401; 6]),
         // Agent routes take an agent credential only (agent_cli.rs uses a real one).

@@ -11,6 +11,168 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Serialize)]
 pub struct Health {
     pub status: &'static str,
+    /// The advisory database hosts are assessed with; `null` when the server has none.
+    pub advisories: Option<Advisories>,
+}
+
+/// A request accepted, carried out in the background.
+#[derive(Debug, Serialize)]
+pub struct Accepted {
+    pub status: &'static str,
+}
+
+/// The advisory database as `/healthz` shows it.
+#[derive(Debug, Serialize)]
+pub struct Advisories {
+    /// When it was built: findings of another generation are being re-derived.
+    pub generation: String,
+    pub feeds: Vec<String>,
+}
+
+/// A host's findings in short, from its last assessment.
+#[derive(Debug, Serialize)]
+pub struct HostFindings {
+    /// The advisory database generation it was made with.
+    pub generation: String,
+    pub assessed_at: String,
+    /// Active findings; then the same by decision, KEV, overdue and severity.
+    pub total: u64,
+    pub vulnerabilities: u64,
+    pub act_now: u64,
+    pub out_of_cycle: u64,
+    pub scheduled: u64,
+    pub defer: u64,
+    pub kev: u64,
+    pub overdue: u64,
+    pub critical: u64,
+    pub high: u64,
+    pub medium: u64,
+    pub low: u64,
+    pub unknown: u64,
+    pub remediations: u64,
+    pub suppressed: u64,
+}
+
+impl From<caulk_store::HostFindings> for HostFindings {
+    fn from(f: caulk_store::HostFindings) -> HostFindings {
+        let c = f.counts;
+        HostFindings {
+            generation: f.generation,
+            assessed_at: f.assessed_at.to_string(),
+            total: c.total,
+            vulnerabilities: c.vulnerabilities,
+            act_now: c.act_now,
+            out_of_cycle: c.out_of_cycle,
+            scheduled: c.scheduled,
+            defer: c.defer,
+            kev: c.kev,
+            overdue: c.overdue,
+            critical: c.critical,
+            high: c.high,
+            medium: c.medium,
+            low: c.low,
+            unknown: c.unknown,
+            remediations: c.remediations,
+            suppressed: c.suppressed,
+        }
+    }
+}
+
+/// `GET /api/v1/remediations`: one page of the fleet's upgrades, most urgent first, then
+/// by risk removed; `next` is the cursor of the following page.
+#[derive(Debug, Serialize)]
+pub struct RemediationPage {
+    pub remediations: Vec<FleetRemediation>,
+    pub next: Option<String>,
+}
+
+/// One upgrade across the fleet.
+#[derive(Debug, Serialize)]
+pub struct FleetRemediation {
+    /// `upgrade openssl (Debian:12) to ≥ 3.0.15-1~deb12u1: fixes 12 vulnerabilities on 40
+    /// hosts`.
+    pub summary: String,
+    pub ecosystem: String,
+    /// The package to upgrade (the source package for distributions).
+    pub package: String,
+    pub target_version: String,
+    pub hosts: u64,
+    /// Distinct vulnerabilities it fixes across those hosts, and their ids.
+    pub vulnerabilities: u64,
+    pub vulnerability_ids: Vec<String>,
+    pub decision: &'static str,
+    pub max_severity: &'static str,
+    pub kev: u64,
+    pub risk_removed: f64,
+}
+
+impl From<caulk_store::FleetRemediation> for FleetRemediation {
+    fn from(r: caulk_store::FleetRemediation) -> FleetRemediation {
+        let n = r.vulnerabilities.len() as u64;
+        FleetRemediation {
+            summary: format!(
+                "upgrade {} ({}) to ≥ {}: fixes {n} {} on {} {}",
+                r.package,
+                r.ecosystem,
+                r.target_version,
+                if n == 1 {
+                    "vulnerability"
+                } else {
+                    "vulnerabilities"
+                },
+                r.hosts,
+                if r.hosts == 1 { "host" } else { "hosts" },
+            ),
+            ecosystem: r.ecosystem,
+            package: r.package,
+            target_version: r.target_version,
+            hosts: r.hosts,
+            vulnerabilities: n,
+            vulnerability_ids: r.vulnerabilities,
+            decision: r.decision.as_str(),
+            max_severity: r.max_severity.as_str(),
+            kev: r.kev,
+            risk_removed: (r.risk_removed * 100.0).round() / 100.0,
+        }
+    }
+}
+
+/// The query of `GET /api/v1/remediations`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RemediationQuery {
+    pub cursor: Option<String>,
+    pub limit: Option<u32>,
+    pub ecosystem: Option<String>,
+}
+
+/// `GET /api/v1/vulnerabilities/{id}`: which hosts have it, in which packages.
+#[derive(Debug, Serialize)]
+pub struct VulnerabilityHosts {
+    /// The id asked for, and every id of the same vulnerability the database knows.
+    pub id: String,
+    pub aliases: Vec<String>,
+    pub hosts: Vec<VulnerableHost>,
+}
+
+/// A host with a vulnerability.
+#[derive(Debug, Serialize)]
+pub struct VulnerableHost {
+    pub id: i64,
+    pub hostname: String,
+    pub packages: Vec<VulnerablePackage>,
+}
+
+/// An installed package with a vulnerability.
+#[derive(Debug, Clone, Serialize)]
+pub struct VulnerablePackage {
+    pub ecosystem: String,
+    pub name: String,
+    pub version: String,
+    pub status: String,
+    pub fixed_version: Option<String>,
+    pub severity: String,
+    pub advisories: Vec<String>,
 }
 
 /// A host as the API shows it. Times are RFC 3339 (UTC).
@@ -31,6 +193,8 @@ pub struct Host {
     pub first_seen: String,
     pub last_seen: String,
     pub inventory_at: Option<String>,
+    /// What its last assessment found; `null` before the first.
+    pub findings: Option<HostFindings>,
 }
 
 impl From<caulk_store::HostRecord> for Host {
@@ -50,6 +214,7 @@ impl From<caulk_store::HostRecord> for Host {
             first_seen: h.first_seen.to_string(),
             last_seen: h.last_seen.to_string(),
             inventory_at: h.inventory_at.map(|t| t.to_string()),
+            findings: h.findings.map(HostFindings::from),
         }
     }
 }

@@ -6,9 +6,9 @@
 //! /agent/inventory`, authenticated by agent credentials.
 //!
 //! Main types: [`Config`] (where to listen, which database, the data directory, the body
-//! limit, the TLS files — HTTPS in [`tls`]), [`run`] (open the store, apply migrations, take the bootstrap admin token, bind,
-//! serve until SIGTERM/SIGINT, close the store), [`router`] (the routes over a store, for
-//! callers that serve it themselves). Wire types live in [`api`], the one error mapping in
+//! limit, the TLS files — HTTPS in [`tls`]), [`run`] (open the store, apply migrations,
+//! take the bootstrap admin token, bind, serve until SIGTERM/SIGINT, close the store).
+//! Wire types live in [`api`], the one error mapping in
 //! [`error`].
 //!
 //! The traps of this domain:
@@ -23,6 +23,7 @@
 //!   cache of principals).
 
 pub mod api;
+mod assessor;
 mod auth;
 pub mod error;
 mod routes;
@@ -31,7 +32,6 @@ pub mod tls;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use axum::Router;
 use caulk_store::Store;
 
 pub use auth::Caller;
@@ -54,9 +54,18 @@ pub struct Config {
     pub body_limit: usize,
     /// `CAULK_BOOTSTRAP_ADMIN_TOKEN`: made the first admin token when the database has none.
     pub bootstrap_admin_token: Option<String>,
+    /// A feed mirror imported into `<data-dir>/advisories.db` on start and every
+    /// `sync_interval` (`None`: the database already in the data directory, if any).
+    pub feeds: Option<PathBuf>,
+    pub sync_interval: std::time::Duration,
+    /// The configuration (policy, exceptions) hosts are assessed with (`None`: built-in).
+    pub config: Option<PathBuf>,
     /// `--tls-cert`/`--tls-key`: serve HTTPS ([`tls`]) instead of plain HTTP.
     pub tls: Option<tls::TlsFiles>,
 }
+
+/// How often the mirror is re-imported by default: 6 hours.
+pub const DEFAULT_SYNC_INTERVAL: std::time::Duration = std::time::Duration::from_secs(6 * 3600);
 
 /// What the server tells its caller once it listens.
 #[derive(Debug, Clone)]
@@ -105,17 +114,15 @@ pub enum Error {
     Serve(std::io::Error),
     #[error("starting the runtime: {0}")]
     Runtime(std::io::Error),
+    #[error("{0}")]
+    Config(String),
 }
 
 /// The shared state of every handler.
 #[derive(Debug, Clone)]
 pub(crate) struct AppState {
     pub(crate) store: Store,
-}
-
-/// The routes over `store`, with the body limit and authentication layers.
-pub fn router(store: Store, body_limit: usize) -> Router {
-    routes::router(AppState { store }, body_limit)
+    pub(crate) assessor: std::sync::Arc<assessor::Assessor>,
 }
 
 /// Run a server until SIGTERM or SIGINT (then finish the requests in flight, close the
@@ -166,6 +173,23 @@ pub async fn serve(
             }
         }
     };
+    if let Some(dir) = &config.feeds
+        && !dir.is_dir()
+    {
+        return Err(Error::Config(format!(
+            "--feeds {}: not a directory",
+            dir.display()
+        )));
+    }
+    // The configuration is read now: a broken one stops the start, not the first assessment.
+    let loaded = caulk_app::config::load_explicit(config.config.as_deref())
+        .map_err(|e| Error::Config(format!("configuration: {e}")))?;
+    let assessor = std::sync::Arc::new(assessor::Assessor::new(
+        config.data_dir.join("advisories.db"),
+        config.feeds.clone(),
+        config.sync_interval,
+        loaded,
+    ));
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .map_err(|source| Error::Listen {
@@ -182,7 +206,15 @@ pub async fn serve(
         bootstrap,
         tls: tls_config.is_some(),
     });
-    let app = router(store.clone(), config.body_limit);
+    tokio::spawn(assessor.clone().sync_loop());
+    tokio::spawn(assessor.clone().assess_loop(store.clone()));
+    let app = routes::router(
+        AppState {
+            store: store.clone(),
+            assessor,
+        },
+        config.body_limit,
+    );
     let served = match tls_config {
         None => {
             axum::serve(

@@ -32,6 +32,10 @@ pub(crate) fn router(state: AppState, body_limit: usize) -> Router {
         .route("/hosts", get(list_hosts))
         .route("/hosts/{id}", get(get_host))
         .route("/hosts/{id}/inventory", get(get_host_inventory))
+        .route("/hosts/{id}/findings", get(get_host_findings))
+        .route("/remediations", get(fleet_remediations))
+        .route("/vulnerabilities/{id}", get(get_vulnerability))
+        .route("/advisories/sync", post(sync_advisories))
         .route("/enrollment-tokens", post(create_enrollment_token))
         .route("/audit", get(audit))
         .fallback(not_found)
@@ -101,14 +105,29 @@ async fn not_found() -> ApiError {
     ApiError::NotFound("no such route".into())
 }
 
+/// 200 once the store answers (it was opened and migrated before the socket listened) and
+/// the advisory database is loaded (imported from `--feeds` on start); 503 before, or when
+/// that import failed.
 async fn healthz(State(state): State<AppState>) -> Result<Json<api::Health>, ApiError> {
-    // The store was opened and migrated before the socket listened; this checks it answers.
     state
         .store
         .schema_version()
         .await
         .map_err(|e| ApiError::Unavailable(e.to_string()))?;
-    Ok(Json(api::Health { status: "ok" }))
+    let advisories = match state.assessor.generation() {
+        Ok(g) => Some(api::Advisories {
+            generation: g.facts.generation.clone(),
+            feeds: g.facts.feeds.iter().map(|f| f.feed.clone()).collect(),
+        }),
+        Err(e) => match state.assessor.status() {
+            crate::assessor::Status::Ready => None,
+            _ => return Err(e),
+        },
+    };
+    Ok(Json(api::Health {
+        status: "ok",
+        advisories,
+    }))
 }
 
 fn cursor(c: Option<&str>) -> Result<Option<i64>, ApiError> {
@@ -169,6 +188,101 @@ async fn get_host_inventory(
             )))
         }
     }
+}
+
+/// `GET /hosts/{id}/findings`: the host's report — `caulk scan --format json` of its
+/// stored inventory (findings, remediations, summary, issues), derived now with the current
+/// advisory database and the host's criticality and exposure.
+async fn get_host_findings(
+    State(state): State<AppState>,
+    caller: Caller,
+    id: Result<Path<i64>, PathRejection>,
+) -> Result<Json<caulk_model::finding::ScanReport>, ApiError> {
+    caller.require(ALL)?;
+    let Path(id) = id?;
+    let host = state.store.host(HostId(id)).await?;
+    let Some(inv) = state.store.inventory(host.id).await? else {
+        return Err(ApiError::NotFound(format!(
+            "host {id} has no inventory yet"
+        )));
+    };
+    let g = state.assessor.generation()?;
+    Ok(Json(state.assessor.host_report(g, host, inv).await?))
+}
+
+/// `GET /remediations`: every host's upgrades merged per (ecosystem, package, target
+/// version), most urgent first, then by the risk they remove across the fleet.
+async fn fleet_remediations(
+    State(state): State<AppState>,
+    caller: Caller,
+    query: Result<Query<api::RemediationQuery>, QueryRejection>,
+) -> Result<Json<api::RemediationPage>, ApiError> {
+    caller.require(ALL)?;
+    let Query(q) = query?;
+    let offset = cursor(q.cursor.as_deref())?.unwrap_or(0) as u64;
+    let limit = q.limit.unwrap_or(100);
+    let (items, more) = state
+        .store
+        .fleet_remediations(q.ecosystem.as_deref(), offset, limit)
+        .await?;
+    let next = more.then(|| (offset + items.len() as u64).to_string());
+    Ok(Json(api::RemediationPage {
+        remediations: items.into_iter().map(api::FleetRemediation::from).collect(),
+        next,
+    }))
+}
+
+/// `GET /vulnerabilities/{id}`: which hosts have it (any id of it: CVE, advisory, GHSA),
+/// in which packages, fixed in which version.
+async fn get_vulnerability(
+    State(state): State<AppState>,
+    caller: Caller,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Json<api::VulnerabilityHosts>, ApiError> {
+    caller.require(ALL)?;
+    let Path(id) = id?;
+    if id.is_empty() || id.len() > 128 || id.chars().any(|c| c.is_control()) {
+        return Err(ApiError::Invalid(format!(
+            "vulnerability id {id:?}: want an id such as CVE-2024-1234"
+        )));
+    }
+    Ok(Json(
+        state
+            .assessor
+            .vulnerability_hosts(&state.store, &id)
+            .await?,
+    ))
+}
+
+/// `POST /advisories/sync` (admin): re-import the `--feeds` mirror now; 202, the import
+/// runs in the background (`/healthz` shows the generation it made), audited.
+async fn sync_advisories(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<(StatusCode, Json<api::Accepted>), ApiError> {
+    caller.require(&[Role::Admin])?;
+    if !state.assessor.has_feeds() {
+        return Err(ApiError::Conflict(
+            "the server has no --feeds mirror to sync from".into(),
+        ));
+    }
+    state
+        .store
+        .append_audit(
+            &caulk_store::AuditRecord {
+                actor: caller.actor(),
+                action: "advisories.sync".into(),
+                target: "advisories".into(),
+                detail: "requested".into(),
+            },
+            jiff::Timestamp::now(),
+        )
+        .await?;
+    state.assessor.sync_now();
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(api::Accepted { status: "syncing" }),
+    ))
 }
 
 /// `POST /api/v1/enroll`: open (no API token); the enrolment token in the body is the
@@ -263,6 +377,9 @@ async fn agent_inventory(
         .record_inventory_observed(agent.host, &inv, observed, now)
         .await?;
     use caulk_store::InventoryOutcome::{Stale, Unchanged};
+    if !matches!(outcome, Unchanged | Stale) {
+        state.assessor.wake();
+    }
     Ok(Json(api::Changed {
         changed: !matches!(outcome, Unchanged | Stale),
         stale: outcome == Stale,
@@ -272,28 +389,10 @@ async fn agent_inventory(
 /// The longest an enrolment token may live.
 const MAX_ENROLLMENT_TOKEN_LIFE: jiff::SignedDuration = jiff::SignedDuration::from_hours(24 * 366);
 
-/// `24h`, `7d`, `90m` (a day is 24 hours; months and years are refused: ambiguous).
+/// `24h`, `7d`, `90m`: [`caulk_app::duration::parse`], at most [`MAX_ENROLLMENT_TOKEN_LIFE`].
 fn parse_expires_in(s: &str) -> Result<jiff::SignedDuration, ApiError> {
-    let bad = || {
-        ApiError::Invalid(format!(
-            "expires_in {s:?}: want a duration in minutes, hours or days, such as 24h or 7d"
-        ))
-    };
-    let span: jiff::Span = s.trim().parse().map_err(|_| bad())?;
-    let d = span
-        .to_duration(jiff::SpanRelativeTo::days_are_24_hours())
-        .map_err(|_| bad())?;
-    if d <= jiff::SignedDuration::ZERO {
-        return Err(ApiError::Invalid(format!(
-            "expires_in {s:?}: must be positive"
-        )));
-    }
-    if d > MAX_ENROLLMENT_TOKEN_LIFE {
-        return Err(ApiError::Invalid(format!(
-            "expires_in {s:?}: at most 366 days"
-        )));
-    }
-    Ok(d)
+    caulk_app::duration::parse(s, MAX_ENROLLMENT_TOKEN_LIFE)
+        .map_err(|e| ApiError::Invalid(format!("expires_in {e}")))
 }
 
 async fn create_enrollment_token(

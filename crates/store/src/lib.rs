@@ -49,7 +49,7 @@ use caulk_model::inventory::Inventory;
 use jiff::Timestamp;
 
 /// The schema version this build writes and understands (the number of the newest migration).
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// The id of the bootstrap admin token ([`Store::bootstrap_api_token`]): ids the store
 /// assigns start at 1 on both backends, so 0 never collides with one.
@@ -391,6 +391,15 @@ impl Store {
         dispatch!(self.fleet_packages(after, limit))
     }
 
+    /// Installed packages (on at least one host) named `name` or built from the source
+    /// package `name`, in any ecosystem: the candidates of a vulnerability's hosts.
+    pub async fn packages_named(
+        &self,
+        name: &str,
+    ) -> Result<Vec<(PackageId, caulk_model::inventory::Package)>> {
+        dispatch!(self.packages_named(name))
+    }
+
     /// Which hosts have which of `packages`: (package, host) pairs sorted. One pass over the
     /// links (there is no index by package, see the schema): ask once per assessment with
     /// every affected package, not once per package.
@@ -399,6 +408,50 @@ impl Store {
         packages: &[PackageId],
     ) -> Result<Vec<(PackageId, HostId)>> {
         dispatch!(self.hosts_with_packages(packages))
+    }
+
+    /// Replace the host's assessment (counts and remediations), unless its inventory changed
+    /// since the one assessed: then nothing is written and the answer is `false`.
+    pub async fn put_assessment(
+        &self,
+        id: HostId,
+        a: &NewAssessment,
+        now: Timestamp,
+    ) -> Result<bool> {
+        dispatch!(self.put_assessment(id, a, now))
+    }
+
+    /// Hosts with an inventory whose assessment is missing or stale (another advisory
+    /// database `generation`, an older inventory), after `after`, by id, at most `limit`.
+    pub async fn hosts_to_assess(
+        &self,
+        generation: &str,
+        after: Option<HostId>,
+        limit: u32,
+    ) -> Result<Vec<(HostId, [u8; 32])>> {
+        dispatch!(self.hosts_to_assess(generation, after, limit))
+    }
+
+    /// The fleet's remediations: every host's, merged per (ecosystem, package, target
+    /// version), most urgent first, then by the risk they remove; a page from `offset`, and
+    /// whether more follow.
+    pub async fn fleet_remediations(
+        &self,
+        ecosystem: Option<&str>,
+        offset: u64,
+        limit: u32,
+    ) -> Result<(Vec<FleetRemediation>, bool)> {
+        dispatch!(self.fleet_remediations(ecosystem, offset, limit))
+    }
+
+    /// The hosts one fleet remediation applies to.
+    pub async fn remediation_hosts(
+        &self,
+        ecosystem: &str,
+        package: &str,
+        target_version: &str,
+    ) -> Result<Vec<HostId>> {
+        dispatch!(self.remediation_hosts(ecosystem, package, target_version))
     }
 
     /// Row counts (hosts, distinct packages, host→package links).

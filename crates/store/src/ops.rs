@@ -314,6 +314,7 @@ macro_rules! ops {
                 first_seen: ts(r.try_get(9)?)?,
                 last_seen: ts(r.try_get(10)?)?,
                 inventory_at: ts_opt(r.try_get(11)?)?,
+                findings: None,
             })
         }
 
@@ -395,6 +396,7 @@ macro_rules! ops {
                 first_seen: now,
                 last_seen: now,
                 inventory_at: None,
+                findings: None,
             })
         }
 
@@ -529,7 +531,261 @@ macro_rules! ops {
                     hosts[i].groups.insert(r.try_get(1)?);
                 }
             }
+            for r in sqlx::query(
+                "SELECT host_id, generation, assessed_at, inventory_hash, counts \
+                 FROM host_assessment WHERE host_id >= $1 AND host_id <= $2",
+            )
+            .bind(lo)
+            .bind(hi)
+            .fetch_all(conn)
+            .await?
+            {
+                if let Some(&i) = at.get(&r.try_get::<i64, _>(0)?) {
+                    let counts: String = r.try_get(4)?;
+                    hosts[i].findings = Some(HostFindings {
+                        generation: r.try_get(1)?,
+                        assessed_at: ts(r.try_get(2)?)?,
+                        inventory_hash: hash32(r.try_get(3)?, "assessment inventory hash")?,
+                        counts: serde_json::from_str(&counts).map_err(|e| {
+                            Error::Corrupt(format!("assessment counts of host {}: {e}", hosts[i].id))
+                        })?,
+                    });
+                }
+            }
             Ok(())
+        }
+
+        // --- assessments ----------------------------------------------------------------
+
+        fn decision_rank(d: caulk_model::finding::Decision) -> i64 {
+            use caulk_model::finding::Decision as D;
+            match d {
+                D::Defer => 0,
+                D::Scheduled => 1,
+                D::OutOfCycle => 2,
+                D::ActNow => 3,
+            }
+        }
+
+        fn decision_of(v: i64) -> Result<caulk_model::finding::Decision> {
+            use caulk_model::finding::Decision as D;
+            Ok(match v {
+                0 => D::Defer,
+                1 => D::Scheduled,
+                2 => D::OutOfCycle,
+                3 => D::ActNow,
+                _ => return Err(Error::Corrupt(format!("decision rank {v}"))),
+            })
+        }
+
+        fn severity_rank(s: caulk_model::finding::Severity) -> i64 {
+            use caulk_model::finding::Severity as S;
+            match s {
+                S::Unknown => 0,
+                S::None => 1,
+                S::Low => 2,
+                S::Medium => 3,
+                S::High => 4,
+                S::Critical => 5,
+            }
+        }
+
+        fn severity_of(v: i64) -> Result<caulk_model::finding::Severity> {
+            use caulk_model::finding::Severity as S;
+            Ok(match v {
+                0 => S::Unknown,
+                1 => S::None,
+                2 => S::Low,
+                3 => S::Medium,
+                4 => S::High,
+                5 => S::Critical,
+                _ => return Err(Error::Corrupt(format!("severity rank {v}"))),
+            })
+        }
+
+        /// Replace the host's assessment, unless the host's inventory changed since the one
+        /// assessed (then a newer assessment is due, and this one is dropped: `false`).
+        pub(crate) async fn put_assessment(
+            pool: &Pool,
+            id: HostId,
+            a: &NewAssessment,
+            now: Timestamp,
+        ) -> Result<bool> {
+            let mut tx = super::begin_write(pool).await?;
+            let current: Option<Option<Vec<u8>>> =
+                sqlx::query_scalar("SELECT inventory_hash FROM host WHERE id = $1")
+                    .bind(id.0)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let Some(current) = current else {
+                return Err(Error::NotFound {
+                    what: "host",
+                    id: id.to_string(),
+                });
+            };
+            if current.as_deref() != Some(&a.inventory_hash[..]) {
+                return Ok(false);
+            }
+            let counts = serde_json::to_string(&a.counts)
+                .map_err(|e| Error::Corrupt(format!("assessment counts: {e}")))?;
+            sqlx::query(
+                "INSERT INTO host_assessment (host_id, generation, inventory_hash, assessed_at, \
+                 total, act_now, kev, overdue, counts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                 ON CONFLICT (host_id) DO UPDATE SET generation = excluded.generation, \
+                 inventory_hash = excluded.inventory_hash, assessed_at = excluded.assessed_at, \
+                 total = excluded.total, act_now = excluded.act_now, kev = excluded.kev, \
+                 overdue = excluded.overdue, counts = excluded.counts",
+            )
+            .bind(id.0)
+            .bind(&a.generation)
+            .bind(&a.inventory_hash[..])
+            .bind(us(now))
+            .bind(a.counts.total as i64)
+            .bind(a.counts.act_now as i64)
+            .bind(a.counts.kev as i64)
+            .bind(a.counts.overdue as i64)
+            .bind(counts)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM host_remediation WHERE host_id = $1")
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await?;
+            for r in &a.remediations {
+                let vulns = serde_json::to_string(&r.vulnerabilities)
+                    .map_err(|e| Error::Corrupt(format!("remediation vulnerabilities: {e}")))?;
+                sqlx::query(
+                    "INSERT INTO host_remediation (host_id, ecosystem, package, target_version, \
+                     decision, severity, kev, risk, vulns) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                     ON CONFLICT (host_id, ecosystem, package, target_version) DO UPDATE SET \
+                     decision = CASE WHEN excluded.decision > host_remediation.decision \
+                        THEN excluded.decision ELSE host_remediation.decision END, \
+                     risk = host_remediation.risk + excluded.risk",
+                )
+                .bind(id.0)
+                .bind(&r.ecosystem)
+                .bind(&r.package)
+                .bind(&r.target_version)
+                .bind(decision_rank(r.decision))
+                .bind(severity_rank(r.max_severity))
+                .bind(r.kev as i64)
+                .bind(r.risk_removed)
+                .bind(vulns)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(true)
+        }
+
+        /// Hosts with an inventory whose assessment is missing, of another generation or of
+        /// an older inventory, after `after`, by id: (host, its inventory hash).
+        pub(crate) async fn hosts_to_assess(
+            pool: &Pool,
+            generation: &str,
+            after: Option<HostId>,
+            limit: u32,
+        ) -> Result<Vec<(HostId, [u8; 32])>> {
+            sqlx::query(
+                "SELECT h.id, h.inventory_hash FROM host h \
+                 LEFT JOIN host_assessment a ON a.host_id = h.id \
+                 WHERE h.id > $1 AND h.inventory_hash IS NOT NULL \
+                 AND (a.host_id IS NULL OR a.generation <> $2 OR a.inventory_hash <> h.inventory_hash) \
+                 ORDER BY h.id LIMIT $3",
+            )
+            .bind(after.map_or(0, |h| h.0))
+            .bind(generation)
+            .bind(i64::from(limit.clamp(1, 100_000)))
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| Ok((HostId(r.try_get(0)?), hash32(r.try_get(1)?, "inventory hash")?)))
+            .collect()
+        }
+
+        /// The fleet's remediations, most urgent first, then by risk removed: `offset` rows
+        /// skipped, at most `limit`, and whether more follow.
+        pub(crate) async fn fleet_remediations(
+            pool: &Pool,
+            ecosystem: Option<&str>,
+            offset: u64,
+            limit: u32,
+        ) -> Result<(Vec<FleetRemediation>, bool)> {
+            if !(1..=1000).contains(&limit) {
+                return Err(Error::Invalid {
+                    field: "limit",
+                    reason: format!("{limit}, want 1 to 1000"),
+                });
+            }
+            let rows = sqlx::query(
+                "SELECT ecosystem, package, target_version, COUNT(*), MAX(decision), \
+                 MAX(severity), MAX(kev), SUM(risk) FROM host_remediation \
+                 WHERE ($1 IS NULL OR ecosystem = $1) \
+                 GROUP BY ecosystem, package, target_version \
+                 ORDER BY MAX(decision) DESC, SUM(risk) DESC, ecosystem, package, target_version \
+                 LIMIT $2 OFFSET $3",
+            )
+            .bind(ecosystem)
+            .bind(i64::from(limit) + 1)
+            .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+            .fetch_all(pool)
+            .await?;
+            let more = rows.len() > limit as usize;
+            let mut out = Vec::with_capacity(rows.len().min(limit as usize));
+            for r in rows.iter().take(limit as usize) {
+                let ecosystem: String = r.try_get(0)?;
+                let package: String = r.try_get(1)?;
+                let target_version: String = r.try_get(2)?;
+                let mut vulns = BTreeSet::new();
+                for v in sqlx::query_scalar::<_, String>(
+                    "SELECT vulns FROM host_remediation WHERE ecosystem = $1 AND package = $2 \
+                     AND target_version = $3",
+                )
+                .bind(&ecosystem)
+                .bind(&package)
+                .bind(&target_version)
+                .fetch_all(pool)
+                .await?
+                {
+                    let ids: Vec<String> = serde_json::from_str(&v).map_err(|e| {
+                        Error::Corrupt(format!("remediation vulnerabilities of {package}: {e}"))
+                    })?;
+                    vulns.extend(ids);
+                }
+                out.push(FleetRemediation {
+                    hosts: r.try_get::<i64, _>(3)? as u64,
+                    decision: decision_of(r.try_get(4)?)?,
+                    max_severity: severity_of(r.try_get(5)?)?,
+                    kev: r.try_get::<i64, _>(6)? as u64,
+                    risk_removed: r.try_get(7)?,
+                    vulnerabilities: vulns.into_iter().collect(),
+                    ecosystem,
+                    package,
+                    target_version,
+                });
+            }
+            Ok((out, more))
+        }
+
+        /// The hosts a fleet remediation applies to, by id.
+        pub(crate) async fn remediation_hosts(
+            pool: &Pool,
+            ecosystem: &str,
+            package: &str,
+            target_version: &str,
+        ) -> Result<Vec<HostId>> {
+            Ok(sqlx::query_scalar::<_, i64>(
+                "SELECT host_id FROM host_remediation WHERE ecosystem = $1 AND package = $2 \
+                 AND target_version = $3 ORDER BY host_id",
+            )
+            .bind(ecosystem)
+            .bind(package)
+            .bind(target_version)
+            .fetch_all(pool)
+            .await?
+            .into_iter()
+            .map(HostId)
+            .collect())
         }
 
         pub(crate) async fn host(pool: &Pool, id: HostId) -> Result<HostRecord> {
@@ -987,6 +1243,22 @@ macro_rules! ops {
             )))
             .bind(after.map_or(0, |p| p.0))
             .bind(i64::from(limit.clamp(1, 100_000)))
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| Ok((PackageId(r.try_get(0)?), package_from_row(r, 1)?)))
+            .collect()
+        }
+
+        pub(crate) async fn packages_named(
+            pool: &Pool,
+            name: &str,
+        ) -> Result<Vec<(PackageId, Package)>> {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT p.id, {PACKAGE_COLS} FROM package p WHERE (p.name = $1 OR p.source_name = $1) \
+                 AND EXISTS (SELECT 1 FROM host_package hp WHERE hp.package_id = p.id) ORDER BY p.id"
+            )))
+            .bind(name)
             .fetch_all(pool)
             .await?
             .iter()

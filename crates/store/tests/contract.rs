@@ -1233,3 +1233,171 @@ async fn a_bootstrap_admin_token_is_taken_only_by_an_empty_database() {
         b.cleanup().await;
     }
 }
+
+fn remediation(
+    package: &str,
+    to: &str,
+    decision: caulk_model::finding::Decision,
+    risk: f64,
+    vulns: &[&str],
+) -> HostRemediation {
+    HostRemediation {
+        ecosystem: "Debian:12".into(),
+        package: package.into(),
+        target_version: to.into(),
+        decision,
+        max_severity: caulk_model::finding::Severity::High,
+        kev: 0,
+        risk_removed: risk,
+        vulnerabilities: vulns.iter().map(|v| v.to_string()).collect(),
+    }
+}
+
+#[tokio::test]
+async fn assessments_go_stale_with_a_new_inventory_or_generation_and_merge_fleet_wide() {
+    use caulk_model::finding::Decision;
+    for b in backends("assess").await {
+        let s = &b.store;
+        let h1 = s.create_host(&admin(), &host("a"), at(0)).await.unwrap().id;
+        let h2 = s.create_host(&admin(), &host("b"), at(0)).await.unwrap().id;
+        let h3 = s.create_host(&admin(), &host("c"), at(0)).await.unwrap().id;
+        // Only hosts with an inventory are ever due.
+        assert_eq!(s.hosts_to_assess("g1", None, 10).await.unwrap(), vec![]);
+        let mut inv = Inventory::default();
+        inv.packages.push(tiny_package("openssl"));
+        s.record_inventory(h1, &inv, at(1)).await.unwrap();
+        s.record_inventory(h2, &inv, at(1)).await.unwrap();
+        let hash = caulk_store::inventory_hash(&inv).unwrap();
+        let due = s.hosts_to_assess("g1", None, 10).await.unwrap();
+        assert_eq!(due, vec![(h1, hash), (h2, hash)], "{}", b.name());
+        assert_eq!(
+            s.hosts_to_assess("g1", Some(h1), 10).await.unwrap(),
+            vec![(h2, hash)]
+        );
+
+        let counts = FindingCounts {
+            total: 3,
+            act_now: 1,
+            kev: 1,
+            remediations: 2,
+            ..Default::default()
+        };
+        let a1 = NewAssessment {
+            generation: "g1".into(),
+            inventory_hash: hash,
+            counts: counts.clone(),
+            remediations: vec![
+                remediation(
+                    "openssl",
+                    "3.0.15-1",
+                    Decision::Scheduled,
+                    10.0,
+                    &["CVE-1", "CVE-2"],
+                ),
+                remediation("curl", "7.88.1-10", Decision::ActNow, 1.0, &["CVE-9"]),
+            ],
+        };
+        assert!(s.put_assessment(h1, &a1, at(2)).await.unwrap());
+        let mut a2 = a1.clone();
+        a2.remediations = vec![remediation(
+            "openssl",
+            "3.0.15-1",
+            Decision::OutOfCycle,
+            5.5,
+            &["CVE-2", "CVE-3"],
+        )];
+        assert!(s.put_assessment(h2, &a2, at(2)).await.unwrap());
+        assert_eq!(s.hosts_to_assess("g1", None, 10).await.unwrap(), vec![]);
+        // An assessment of an inventory the host no longer has is dropped.
+        let mut stale = a1.clone();
+        stale.inventory_hash = [7; 32];
+        assert!(!s.put_assessment(h1, &stale, at(3)).await.unwrap());
+        assert!(matches!(
+            s.put_assessment(HostId(999_999), &a1, at(3)).await,
+            Err(Error::NotFound { .. })
+        ));
+
+        // Lists carry the counts.
+        let rec = s.host(h1).await.unwrap();
+        let f = rec.findings.unwrap();
+        assert_eq!(
+            (f.generation.as_str(), f.counts, f.assessed_at),
+            ("g1", counts, at(2))
+        );
+        let page = s
+            .list_hosts(&HostFilter::default(), None, 10)
+            .await
+            .unwrap();
+        assert_eq!(
+            page.items
+                .iter()
+                .map(|h| h.findings.is_some())
+                .collect::<Vec<_>>(),
+            vec![true, true, false]
+        );
+
+        // Fleet-wide: curl first (act-now), then openssl on two hosts with the union of
+        // their vulnerabilities and the sum of their risk.
+        let (fleet, more) = s.fleet_remediations(None, 0, 10).await.unwrap();
+        assert!(!more);
+        assert_eq!(
+            fleet
+                .iter()
+                .map(|r| (r.package.as_str(), r.hosts, r.decision, r.risk_removed))
+                .collect::<Vec<_>>(),
+            vec![
+                ("curl", 1, Decision::ActNow, 1.0),
+                ("openssl", 2, Decision::OutOfCycle, 15.5)
+            ],
+            "{}",
+            b.name()
+        );
+        assert_eq!(fleet[1].vulnerabilities, vec!["CVE-1", "CVE-2", "CVE-3"]);
+        let (page1, more) = s.fleet_remediations(None, 0, 1).await.unwrap();
+        let (page2, _) = s.fleet_remediations(None, 1, 1).await.unwrap();
+        assert!(more);
+        assert_eq!(
+            (page1[0].package.as_str(), page2[0].package.as_str()),
+            ("curl", "openssl")
+        );
+        assert_eq!(
+            s.fleet_remediations(Some("PyPI"), 0, 10).await.unwrap().0,
+            vec![]
+        );
+        assert_eq!(
+            s.remediation_hosts("Debian:12", "openssl", "3.0.15-1")
+                .await
+                .unwrap(),
+            vec![h1, h2]
+        );
+
+        // A new inventory or a new generation makes a host due again; a new assessment
+        // replaces the old remediations.
+        let mut inv2 = inv.clone();
+        inv2.packages[0].version.push_str("+deb12u1");
+        s.record_inventory(h2, &inv2, at(4)).await.unwrap();
+        assert_eq!(
+            s.hosts_to_assess("g1", None, 10).await.unwrap(),
+            vec![(h2, caulk_store::inventory_hash(&inv2).unwrap())]
+        );
+        assert_eq!(s.hosts_to_assess("g2", None, 10).await.unwrap().len(), 2);
+        let mut a2b = a1.clone();
+        a2b.generation = "g2".into();
+        a2b.inventory_hash = caulk_store::inventory_hash(&inv2).unwrap();
+        a2b.remediations = vec![];
+        assert!(s.put_assessment(h2, &a2b, at(5)).await.unwrap());
+        assert_eq!(
+            s.remediation_hosts("Debian:12", "openssl", "3.0.15-1")
+                .await
+                .unwrap(),
+            vec![h1]
+        );
+        let _ = h3;
+
+        // The packages named (or built from the source) `openssl`, installed somewhere.
+        let named = s.packages_named("openssl").await.unwrap();
+        assert_eq!(named.len(), 2, "{}", b.name());
+        assert!(s.packages_named("nothing").await.unwrap().is_empty());
+        b.cleanup().await;
+    }
+}
