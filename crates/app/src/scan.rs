@@ -238,6 +238,18 @@ pub fn assess(
     db: &DatabaseFacts,
     a: &Assess<'_>,
 ) -> Result<ScanReport> {
+    assess_through(inv, store, store, db, a)
+}
+
+/// [`assess`] reading advisories through `src` (a [`caulk_assess::memo::Memoized`] view of
+/// `store` shared by many assessments), inside one read transaction of `store`.
+pub fn assess_through(
+    inv: &Inventory,
+    store: &Store,
+    src: &dyn caulk_model::source::AdvisorySource,
+    db: &DatabaseFacts,
+    a: &Assess<'_>,
+) -> Result<ScanReport> {
     let (context, context_source) =
         crate::config::asset_context(a.criticality, a.exposure, &a.loaded.config);
     let database = crate::feeds::database_info(&db.path, db.import.clone(), &db.feeds, a.today);
@@ -263,7 +275,7 @@ pub fn assess(
     let snapshot = store
         .read_snapshot()
         .with_context(|| format!("reading {}", db.path.display()))?;
-    let report = caulk_assess::scan(inv, store, &opts);
+    let report = caulk_assess::scan(inv, src, &opts);
     drop(snapshot);
     Ok(report)
 }

@@ -33,6 +33,8 @@ use crate::error::ApiError;
 pub(crate) struct Generation {
     pool: caulk_advisory_db::store::Pool,
     pub(crate) facts: DatabaseFacts,
+    /// Every advisory read of this generation, shared by the hosts' assessments.
+    memo: caulk_assess::memo::SourceMemo,
 }
 
 /// Where the advisory database stands.
@@ -172,7 +174,11 @@ impl Assessor {
                 facts.generation
             );
             if let Ok(mut w) = self.current.write() {
-                *w = Some(Arc::new(Generation { pool, facts }));
+                *w = Some(Arc::new(Generation {
+                    pool,
+                    facts,
+                    memo: caulk_assess::memo::SourceMemo::new(),
+                }));
             }
         }
         Ok(changed)
@@ -320,6 +326,22 @@ pub(crate) fn report(
         .pool
         .get()
         .map_err(|e| format!("opening {}: {e}", g.facts.path.display()))?;
+    // An import renames a new file into place; the pool then opens that one. Its answers
+    // must not mix with this generation's memo.
+    let built = store
+        .meta("built_at")
+        .map_err(|e| format!("reading {}: {e}", g.facts.path.display()))?
+        .unwrap_or_default();
+    if built != g.facts.generation {
+        return Err(format!(
+            "the advisory database changed during the assessment (generation {} → {built}): assessed again with the new one",
+            g.facts.generation
+        ));
+    }
+    let src = caulk_assess::memo::Memoized {
+        memo: &g.memo,
+        inner: &*store,
+    };
     let now = jiff::Timestamp::now();
     let a = Assess {
         loaded: config,
@@ -333,7 +355,7 @@ pub(crate) fn report(
         generated_at: Some(now.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()),
         filter: None,
     };
-    caulk_app::scan::assess(inv, &store, &g.facts, &a).map_err(|e| e.to_string())
+    caulk_app::scan::assess_through(inv, &store, &src, &g.facts, &a).map_err(|e| e.to_string())
 }
 
 /// The ids of a vulnerability and the package names its records name (the candidates),

@@ -494,6 +494,48 @@ macro_rules! ops {
                     return Err(Error::Refused(why));
                 }
             }
+            // A machine enrolled before enrols again (its agent lost the answer, or its
+            // state directory was wiped): the same host, a new credential, the old ones
+            // revoked — never a second host for one machine, never a locked-out machine.
+            let known: Option<i64> = match &h.machine_id {
+                Some(m) => sqlx::query_scalar("SELECT id FROM host WHERE machine_id = $1")
+                    .bind(m)
+                    .fetch_optional(&mut *tx)
+                    .await?,
+                None => None,
+            };
+            if let Some(id) = known {
+                let id = HostId(id);
+                sqlx::query(
+                    "UPDATE host SET hostname = $2, agent_version = COALESCE($3, agent_version), \
+                     last_seen = $4 WHERE id = $1",
+                )
+                .bind(id.0)
+                .bind(&h.hostname)
+                .bind(h.agent_version.as_deref())
+                .bind(us(now))
+                .execute(&mut *tx)
+                .await?;
+                let revoked = sqlx::query(
+                    "UPDATE agent_credential SET revoked_at = $2 WHERE host_id = $1 AND revoked_at IS NULL",
+                )
+                .bind(id.0)
+                .bind(us(now))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                let credential = new_agent_credential(&mut tx, id, now).await?;
+                let detail = serde_json::json!({
+                    "hostname": h.hostname,
+                    "credentials_revoked": revoked,
+                })
+                .to_string();
+                audit_in_tx(&mut tx, &actor, "host.re-enrol", &format!("host:{id}"), &detail, now)
+                    .await?;
+                tx.commit().await?;
+                let host = host(pool, id).await?;
+                return Ok(Enrolment { host, credential });
+            }
             let host = insert_host(&mut tx, h, now).await?;
             let credential = new_agent_credential(&mut tx, host.id, now).await?;
             audit_in_tx(&mut tx, &actor, "host.enrol", &format!("host:{}", host.id), &h.hostname, now)

@@ -405,18 +405,35 @@ async fn enrolment_refuses_expired_revoked_wrong_and_malformed_tokens_and_gives_
         );
         assert_eq!(s.enrolment_token(tok.id).await.unwrap().uses, 0);
 
-        // A failed enrolment (machine id taken) gives its use back.
+        // A machine that enrols again (its agent lost the answer) is the same host with a
+        // new credential; the old one is refused from then on. It spends a use.
         let mut m = host("m1");
         m.machine_id = Some("abc".into());
-        s.enrol(&tok.token, &m, None, at(1)).await.unwrap();
-        let again = s.enrol(&tok.token, &m, None, at(2)).await;
-        assert!(matches!(again, Err(Error::Conflict(_))), "{again:?}");
-        assert_eq!(
-            s.enrolment_token(tok.id).await.unwrap().uses,
-            1,
-            "{}",
-            b.name()
+        let first = s.enrol(&tok.token, &m, None, at(1)).await.unwrap();
+        m.hostname = "m1-renamed".into();
+        let again = s.enrol(&tok.token, &m, None, at(2)).await.unwrap();
+        assert_eq!(again.host.id, first.host.id, "{}", b.name());
+        assert_eq!(again.host.hostname, "m1-renamed");
+        assert_ne!(again.credential.token, first.credential.token);
+        assert!(
+            s.authenticate_agent(&first.credential.token, at(3))
+                .await
+                .is_err()
         );
+        assert_eq!(
+            s.authenticate_agent(&again.credential.token, at(3))
+                .await
+                .unwrap(),
+            first.host.id
+        );
+        assert_eq!(s.enrolment_token(tok.id).await.unwrap().uses, 2);
+        let log = s.audit_log(0, 100).await.unwrap();
+        assert!(
+            log.iter()
+                .any(|e| e.action == "host.re-enrol"
+                    && e.target == format!("host:{}", first.host.id))
+        );
+        assert_eq!(s.stats().await.unwrap().hosts, 1);
 
         s.revoke_enrolment_token(&admin(), tok.id, at(3))
             .await
