@@ -363,10 +363,23 @@ pub struct CheckIn {
 }
 
 /// The answer to a check-in (`changed: true`: send the inventory) and to `PUT
-/// /api/v1/agent/inventory` (`changed`: whether the stored inventory changed).
+/// /api/v1/agent/inventory` (`changed`: whether the stored inventory changed; `stale: true`:
+/// not stored, the stored inventory was observed after this one — present only then).
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Changed {
     pub changed: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stale: bool,
+}
+
+/// The query of `PUT /api/v1/agent/inventory`: `observed_at` (RFC 3339), when the agent
+/// collected the inventory — a spooled report arrives late. Optional (an agent without it
+/// means "now"); a server that does not know it ignores it.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InventoryQuery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_at: Option<String>,
 }
 
 /// The body of `PUT /api/v1/agent/inventory` and of `GET /api/v1/hosts/{id}/inventory`: the

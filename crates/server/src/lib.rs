@@ -6,8 +6,9 @@
 //! /agent/inventory`, authenticated by agent credentials.
 //!
 //! Main types: [`Config`] (where to listen, which database, the data directory, the body
-//! limit), [`run`] (open the store, apply migrations, take the bootstrap admin token, bind,
-//! serve until SIGTERM/SIGINT, close the store). Wire types live in [`api`], the one error mapping in
+//! limit, the TLS files — HTTPS in [`tls`]), [`run`] (open the store, apply migrations,
+//! take the bootstrap admin token, bind, serve until SIGTERM/SIGINT, close the store).
+//! Wire types live in [`api`], the one error mapping in
 //! [`error`].
 //!
 //! The traps of this domain:
@@ -26,6 +27,7 @@ mod assessor;
 mod auth;
 pub mod error;
 mod routes;
+pub mod tls;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -58,6 +60,8 @@ pub struct Config {
     pub sync_interval: std::time::Duration,
     /// The configuration (policy, exceptions) hosts are assessed with (`None`: built-in).
     pub config: Option<PathBuf>,
+    /// `--tls-cert`/`--tls-key`: serve HTTPS ([`tls`]) instead of plain HTTP.
+    pub tls: Option<tls::TlsFiles>,
 }
 
 /// How often the mirror is re-imported by default: 6 hours.
@@ -69,6 +73,8 @@ pub struct Ready {
     pub address: SocketAddr,
     pub backend: &'static str,
     pub bootstrap: Bootstrap,
+    /// HTTPS (`https://ADDR`) rather than plain HTTP.
+    pub tls: bool,
 }
 
 /// What became of the bootstrap admin token.
@@ -102,6 +108,8 @@ pub enum Error {
         address: String,
         source: std::io::Error,
     },
+    #[error("TLS: {0}")]
+    Tls(#[from] tls::TlsError),
     #[error("serving: {0}")]
     Serve(std::io::Error),
     #[error("starting the runtime: {0}")]
@@ -138,6 +146,8 @@ pub async fn serve(
         path: config.data_dir.clone(),
         source,
     })?;
+    // A certificate that cannot be used stops the start before anything else happens.
+    let tls_config = config.tls.as_ref().map(tls::server_config).transpose()?;
     let store = Store::open(&config.database)
         .await
         .map_err(|source| Error::Open {
@@ -194,6 +204,7 @@ pub async fn serve(
         address,
         backend: store.backend_name(),
         bootstrap,
+        tls: tls_config.is_some(),
     });
     tokio::spawn(assessor.clone().sync_loop());
     tokio::spawn(assessor.clone().assess_loop(store.clone()));
@@ -204,12 +215,24 @@ pub async fn serve(
         },
         config.body_limit,
     );
-    let served = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await;
+    let served = match tls_config {
+        None => {
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(shutdown)
+            .await
+        }
+        Some(tls_config) => {
+            let tls = tls::TlsListener::new(listener, tls_config).map_err(Error::Serve)?;
+            // `tap_io` gives a listener of ours axum's connection info (the peer's address).
+            let tls = axum::serve::ListenerExt::tap_io(tls, |_| {});
+            axum::serve(tls, app.into_make_service_with_connect_info::<SocketAddr>())
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+    };
     store.close().await;
     served.map_err(Error::Serve)
 }

@@ -398,16 +398,27 @@ async fn agent_check_in(
         .await?;
     Ok(Json(api::Changed {
         changed: !unchanged,
+        stale: false,
     }))
 }
 
-/// `PUT /api/v1/agent/inventory`: the whole inventory (bounded by the body limit), stored
-/// and committed before the answer.
+/// `PUT /api/v1/agent/inventory[?observed_at=RFC3339]`: the whole inventory (bounded by the
+/// body limit), stored and committed before the answer; one observed before the stored
+/// inventory (a late spooled report) is not stored (`stale: true`).
 async fn agent_inventory(
     State(state): State<AppState>,
     agent: Agent,
+    query: Result<Query<api::InventoryQuery>, QueryRejection>,
     body: Result<Json<api::Inventory>, JsonRejection>,
 ) -> Result<Json<api::Changed>, ApiError> {
+    let Query(q) = query?;
+    let now = jiff::Timestamp::now();
+    let observed = match q.observed_at.as_deref() {
+        None => now,
+        Some(t) => t.parse::<jiff::Timestamp>().map_err(|e| {
+            ApiError::Invalid(format!("observed_at {t:?}: want an RFC 3339 time: {e}"))
+        })?,
+    };
     let Json(inv) = body?;
     if !inv.format_supported() {
         return Err(ApiError::Invalid(format!(
@@ -418,13 +429,15 @@ async fn agent_inventory(
     }
     let outcome = state
         .store
-        .record_inventory(agent.host, &inv, jiff::Timestamp::now())
+        .record_inventory_observed(agent.host, &inv, observed, now)
         .await?;
-    if outcome != caulk_store::InventoryOutcome::Unchanged {
+    use caulk_store::InventoryOutcome::{Stale, Unchanged};
+    if !matches!(outcome, Unchanged | Stale) {
         state.assessor.wake();
     }
     Ok(Json(api::Changed {
-        changed: outcome != caulk_store::InventoryOutcome::Unchanged,
+        changed: !matches!(outcome, Unchanged | Stale),
+        stale: outcome == Stale,
     }))
 }
 

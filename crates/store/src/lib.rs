@@ -342,7 +342,21 @@ impl Store {
         inventory: &Inventory,
         now: Timestamp,
     ) -> Result<InventoryOutcome> {
-        dispatch!(self.record_inventory(&self.packages, id, inventory, now))
+        dispatch!(self.record_inventory(&self.packages, id, inventory, None, now))
+    }
+
+    /// [`Store::record_inventory`] of an inventory observed at `observed` (by the agent's
+    /// clock; a time after `now` counts as `now`), which dates the inventory and its history
+    /// event. An inventory observed before the stored one is [`InventoryOutcome::Stale`] and
+    /// not stored: a late report (an agent's spool) never replaces a newer inventory.
+    pub async fn record_inventory_observed(
+        &self,
+        id: HostId,
+        inventory: &Inventory,
+        observed: Timestamp,
+        now: Timestamp,
+    ) -> Result<InventoryOutcome> {
+        dispatch!(self.record_inventory(&self.packages, id, inventory, Some(observed), now))
     }
 
     /// The cheap check-in of an agent that sends only its inventory's hash

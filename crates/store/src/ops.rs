@@ -1018,9 +1018,13 @@ macro_rules! ops {
             cache: &PackageCache,
             id: HostId,
             inv: &Inventory,
+            observed: Option<Timestamp>,
             now: Timestamp,
         ) -> Result<InventoryOutcome> {
             validate::inventory(inv)?;
+            // An agent's clock ahead of ours never dates an inventory in our future.
+            let late_check = observed.is_some();
+            let observed = observed.map_or(now, |o| o.min(now));
             let prep = digest::prepare(inv)?;
             // The unchanged check-in: one statement, no transaction of ours.
             if check_in_unchanged(pool, id, &prep.hash, now).await? {
@@ -1044,14 +1048,14 @@ macro_rules! ops {
             let mut tx = super::begin_write(pool).await?;
             // An UPDATE, not a SELECT: it takes the host's row lock (PostgreSQL), so two
             // check-ins of one host take turns and the second sees the first's inventory.
-            let stored: Option<Option<Vec<u8>>> = sqlx::query_scalar(
-                "UPDATE host SET last_seen = $2 WHERE id = $1 RETURNING inventory_hash",
+            let stored: Option<(Option<Vec<u8>>, Option<i64>)> = sqlx::query_as(
+                "UPDATE host SET last_seen = $2 WHERE id = $1 RETURNING inventory_hash, inventory_at",
             )
             .bind(id.0)
             .bind(us(now))
             .fetch_optional(&mut *tx)
             .await?;
-            let Some(stored) = stored else {
+            let Some((stored, stored_at)) = stored else {
                 return Err(Error::NotFound {
                     what: "host",
                     id: id.to_string(),
@@ -1061,6 +1065,12 @@ macro_rules! ops {
                 // Another check-in of the same inventory got here first.
                 tx.commit().await?;
                 return Ok(InventoryOutcome::Unchanged);
+            }
+            if late_check && stored_at.is_some_and(|at| us(observed) < at) {
+                // A late report (an agent's spool): the stored inventory was observed after
+                // it, so it must not replace it.
+                tx.commit().await?;
+                return Ok(InventoryOutcome::Stale);
             }
             let first = stored.is_none();
 
@@ -1116,16 +1126,17 @@ macro_rules! ops {
             let (added, removed, changed) = digest::diff(&old, &new);
             let os = inv.host.os.as_ref();
             sqlx::query(
-                "UPDATE host SET inventory_hash = $1, inventory_at = $2, last_seen = $2, \
+                "UPDATE host SET inventory_hash = $1, inventory_at = $2, last_seen = $8, \
                  facts = $3, issues = $4, ecosystem = $5, os = $6 WHERE id = $7",
             )
             .bind(&prep.hash[..])
-            .bind(us(now))
+            .bind(us(observed))
             .bind(&prep.facts)
             .bind(&prep.issues)
             .bind(os.and_then(|o| o.ecosystem.as_deref()))
             .bind(os.and_then(|o| o.pretty_name.as_deref().or(o.name.as_deref())))
             .bind(id.0)
+            .bind(us(now))
             .execute(&mut *tx)
             .await?;
             let (na, nr, nc) = if first {
@@ -1138,7 +1149,7 @@ macro_rules! ops {
                  removed, changed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
             )
             .bind(id.0)
-            .bind(us(now))
+            .bind(us(observed))
             .bind(&prep.hash[..])
             .bind(i64::from(first))
             .bind(new.len() as i64)

@@ -261,6 +261,9 @@ pub struct Enrolment {
 pub enum InventoryOutcome {
     /// Same inventory as stored: only last seen was written.
     Unchanged,
+    /// Observed before the stored inventory (a late report): not stored, only last seen
+    /// was written.
+    Stale,
     /// The first inventory of the host.
     First { packages: u64 },
     Changed {

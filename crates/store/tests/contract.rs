@@ -833,6 +833,66 @@ async fn an_unchanged_check_in_is_detected_and_only_touches_last_seen() {
 }
 
 #[tokio::test]
+async fn a_late_report_never_replaces_a_newer_inventory() {
+    // An agent's spool delivers reports observed while the server was away: each one dates
+    // its inventory and history event; one observed before the stored inventory is refused.
+    let Some(base) = snapshot_packages() else {
+        return;
+    };
+    for b in backends("late").await {
+        let s = &b.store;
+        let h = s.create_host(&admin(), &host("a"), at(0)).await.unwrap().id;
+        let older = fleet_inventory(&base, 3);
+        let mut newer = older.clone();
+        newer.packages.pop();
+        assert!(matches!(
+            s.record_inventory_observed(h, &older, at(10), at(100))
+                .await
+                .unwrap(),
+            InventoryOutcome::First { .. }
+        ));
+        let rec = s.host(h).await.unwrap();
+        assert_eq!((rec.inventory_at, rec.last_seen), (Some(at(10)), at(100)));
+        assert!(matches!(
+            s.record_inventory_observed(h, &newer, at(20), at(101))
+                .await
+                .unwrap(),
+            InventoryOutcome::Changed { removed: 1, .. }
+        ));
+        // The older report arrives late (a retry, a spool): not stored, last seen written.
+        assert_eq!(
+            s.record_inventory_observed(h, &older, at(15), at(102))
+                .await
+                .unwrap(),
+            InventoryOutcome::Stale,
+            "{}",
+            b.name()
+        );
+        let rec = s.host(h).await.unwrap();
+        assert_eq!((rec.inventory_at, rec.last_seen), (Some(at(20)), at(102)));
+        assert_eq!(
+            inventory_hash(&s.inventory(h).await.unwrap().unwrap()).unwrap(),
+            inventory_hash(&newer).unwrap()
+        );
+        let events = s.inventory_history(h, 10).await.unwrap();
+        assert_eq!(
+            events.iter().map(|e| e.at).collect::<Vec<_>>(),
+            [at(20), at(10)],
+            "history is dated by observation"
+        );
+        // An agent's clock in our future dates the inventory now, not later.
+        assert!(matches!(
+            s.record_inventory_observed(h, &older, at(5000), at(103))
+                .await
+                .unwrap(),
+            InventoryOutcome::Changed { .. }
+        ));
+        assert_eq!(s.host(h).await.unwrap().inventory_at, Some(at(103)));
+        b.cleanup().await;
+    }
+}
+
+#[tokio::test]
 async fn history_records_what_changed_when_as_diffs() {
     let Some(base) = snapshot_packages() else {
         return;

@@ -20,6 +20,8 @@ pub const BOOTSTRAP: &str =
 pub struct Server {
     pub child: Child,
     pub addr: SocketAddr,
+    /// Serves HTTPS (`--tls-cert`): [`Server::request`] (plain HTTP) cannot drive it.
+    pub tls: bool,
 }
 
 impl Server {
@@ -46,13 +48,21 @@ impl Server {
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut line)
             .unwrap();
-        let addr = line
-            .trim()
-            .strip_prefix("listening on http://")
-            .unwrap_or_else(|| panic!("first line: {line:?}"))
-            .parse()
-            .unwrap();
-        let s = Server { child, addr };
+        let line = line.trim();
+        let (tls, addr) = match line.strip_prefix("listening on https://") {
+            Some(a) => (true, a),
+            None => (
+                false,
+                line.strip_prefix("listening on http://")
+                    .unwrap_or_else(|| panic!("first line: {line:?}")),
+            ),
+        };
+        let addr = addr.parse().unwrap();
+        let s = Server { child, addr, tls };
+        if tls {
+            // The line comes once the store is open and the socket listens.
+            return s;
+        }
         // An import of a feed mirror on start takes a while in a debug build.
         let deadline = Instant::now() + Duration::from_secs(300);
         loop {
@@ -142,6 +152,23 @@ impl Server {
             assert!(Instant::now() < deadline, "caulk server ignored {signal}");
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+}
+
+impl Server {
+    /// SIGKILL, and wait for it to be gone.
+    pub fn kill9(mut self) {
+        let pid = self.child.id().to_string();
+        let st = Command::new("kill").args(["-KILL", &pid]).status().unwrap();
+        assert!(st.success());
+        let st = self.child.wait().unwrap();
+        assert!(!st.success(), "caulk server exited with {st} after SIGKILL");
+    }
+
+    /// A URL of this server.
+    pub fn url(&self) -> String {
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 }
 
