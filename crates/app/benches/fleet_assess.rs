@@ -148,7 +148,4 @@ fn main() {
         "  ratio                        : {:7.2}x",
         plain_time.as_secs_f64() / memo_time.as_secs_f64()
     );
-    println!(
-        "  (JSON serialisation of each report included in both: it is what the check compares)"
-    );
 }

@@ -61,6 +61,11 @@ fn agent(server: &Server, name: &str, root: &Path, state: &Path, token: &str) {
         "agent {name}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    eprintln!(
+        "agent {name}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// `caulk scan` of `inventory` (a file) against the server's advisory database, as the
@@ -135,7 +140,7 @@ fn two_agents_their_findings_equal_caulk_scan_and_the_fleet_remediations() {
         "POST",
         "/api/v1/enrollment-tokens",
         Some(BOOTSTRAP),
-        Some(r#"{"max_uses": 2, "expires_in": "1h"}"#),
+        Some(r#"{"max_uses": 3, "expires_in": "1h"}"#),
     );
     assert_eq!(st, 201, "{tok}");
     let token = tok["token"].as_str().unwrap();
@@ -157,16 +162,24 @@ fn two_agents_their_findings_equal_caulk_scan_and_the_fleet_remediations() {
         &tmp.path().join("a2/state"),
         token,
     );
+    // A second host of the same image (its assessment is reused, and must be its own).
+    agent(
+        &server,
+        "deb12-b",
+        &deb_root,
+        &tmp.path().join("a3/state"),
+        token,
+    );
 
     let auditor = create_token(&dir, "auditor");
-    let hosts = assessed_hosts(&server, &auditor, 2);
+    let hosts = assessed_hosts(&server, &auditor, 3);
     let by_name = |n: &str| hosts.iter().find(|h| h["hostname"] == n).unwrap().clone();
     let (deb_host, apk_host) = (by_name("deb12"), by_name("alpine34"));
     assert_eq!(deb_host["ecosystem"], "Debian:12");
     assert_eq!(apk_host["ecosystem"], "Alpine:v3.4");
 
     // Each host's findings: `caulk scan` of the inventory the server stored.
-    for h in [&deb_host, &apk_host] {
+    for h in [&deb_host, &apk_host, &by_name("deb12-b")] {
         let id = h["id"].as_i64().unwrap();
         let (st, inv) = server.request(
             "GET",
@@ -209,7 +222,7 @@ fn two_agents_their_findings_equal_caulk_scan_and_the_fleet_remediations() {
     );
     assert_eq!(st, 200, "{rem}");
     let rem = rem["remediations"].as_array().unwrap();
-    let total: usize = [&deb_host, &apk_host]
+    let total: usize = [&deb_host, &apk_host, &by_name("deb12-b")]
         .iter()
         .map(|h| h["findings"]["remediations"].as_u64().unwrap() as usize)
         .sum();
@@ -244,8 +257,12 @@ fn two_agents_their_findings_equal_caulk_scan_and_the_fleet_remediations() {
             "{a} before {b}"
         );
     }
+    // The two Debian hosts are one image: each Debian upgrade applies to both.
+    for r in rem {
+        let want = if r["ecosystem"] == "Debian:12" { 2 } else { 1 };
+        assert_eq!(r["hosts"], want, "{r}");
+    }
     let first = &rem[0];
-    assert_eq!(first["hosts"], 1);
     assert_eq!(
         first["vulnerabilities"].as_u64().unwrap() as usize,
         first["vulnerability_ids"].as_array().unwrap().len()
@@ -284,8 +301,9 @@ fn two_agents_their_findings_equal_caulk_scan_and_the_fleet_remediations() {
     );
     assert_eq!(st, 200, "{v}");
     let vh = v["hosts"].as_array().unwrap();
-    assert_eq!(vh.len(), 1, "{v}");
+    assert_eq!(vh.len(), 2, "{v}");
     assert_eq!(vh[0]["hostname"], "deb12");
+    assert_eq!(vh[1]["hostname"], "deb12-b");
     assert!(
         vh[0]["packages"]
             .as_array()

@@ -281,6 +281,89 @@ pub struct NewEnrollmentToken {
     pub name: Option<String>,
 }
 
+/// `POST /api/v1/tokens`: a new API token.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewApiToken {
+    pub name: String,
+    /// `admin`, `operator` or `auditor`.
+    pub role: String,
+    /// `90d`, `12h`; none: it never expires.
+    #[serde(default)]
+    pub expires_in: Option<String>,
+}
+
+/// The answer to `POST /api/v1/tokens`: the token is shown this once.
+#[derive(Debug, Serialize)]
+pub struct ApiTokenCreated {
+    pub id: i64,
+    pub token: String,
+    pub role: &'static str,
+    pub expires_at: Option<String>,
+}
+
+/// An API token as `GET /api/v1/tokens` lists it (never its secret).
+#[derive(Debug, Serialize)]
+pub struct ApiToken {
+    pub id: i64,
+    pub name: String,
+    pub role: &'static str,
+    pub created_at: String,
+    pub expires_at: Option<String>,
+    pub revoked_at: Option<String>,
+}
+
+impl From<caulk_store::ApiTokenInfo> for ApiToken {
+    fn from(t: caulk_store::ApiTokenInfo) -> ApiToken {
+        ApiToken {
+            id: t.id.0,
+            name: t.name,
+            role: t.role.as_str(),
+            created_at: t.created_at.to_string(),
+            expires_at: t.expires_at.map(|x| x.to_string()),
+            revoked_at: t.revoked_at.map(|x| x.to_string()),
+        }
+    }
+}
+
+/// `GET /api/v1/tokens`.
+#[derive(Debug, Serialize)]
+pub struct ApiTokenList {
+    pub tokens: Vec<ApiToken>,
+}
+
+/// An enrolment token as `GET /api/v1/enrollment-tokens` lists it (never its secret).
+#[derive(Debug, Serialize)]
+pub struct EnrollmentTokenInfo {
+    pub id: i64,
+    pub name: String,
+    pub max_uses: u32,
+    pub uses: u32,
+    pub created_at: String,
+    pub expires_at: String,
+    pub revoked_at: Option<String>,
+}
+
+impl From<caulk_store::EnrolmentTokenInfo> for EnrollmentTokenInfo {
+    fn from(t: caulk_store::EnrolmentTokenInfo) -> EnrollmentTokenInfo {
+        EnrollmentTokenInfo {
+            id: t.id.0,
+            name: t.name,
+            max_uses: t.max_uses,
+            uses: t.uses,
+            created_at: t.created_at.to_string(),
+            expires_at: t.expires_at.to_string(),
+            revoked_at: t.revoked_at.map(|x| x.to_string()),
+        }
+    }
+}
+
+/// `GET /api/v1/enrollment-tokens`.
+#[derive(Debug, Serialize)]
+pub struct EnrollmentTokenList {
+    pub tokens: Vec<EnrollmentTokenInfo>,
+}
+
 /// The answer to `POST /api/v1/enrollment-tokens`: the token is shown this once.
 #[derive(Debug, Serialize)]
 pub struct EnrollmentToken {

@@ -35,6 +35,40 @@ pub(crate) struct Generation {
     pub(crate) facts: DatabaseFacts,
     /// Every advisory read of this generation, shared by the hosts' assessments.
     memo: caulk_assess::memo::SourceMemo,
+    /// Assessments by [`same_assessment_key`]: hosts of one image with one profile (a
+    /// fleet's usual case) are assessed once per generation and day.
+    same: std::sync::Mutex<std::collections::HashMap<[u8; 32], caulk_store::NewAssessment>>,
+}
+
+/// At most this many assessments are kept for reuse (then the map starts over).
+const SAME_ASSESSMENTS: usize = 8192;
+
+/// What a host's counts and remediations depend on: its packages, OS and kernel facts
+/// (kernel roles, Ubuntu Pro streams), its criticality and exposure, and the day (due dates,
+/// overdue). Not its hostname, machine id or arch. `None` when the facts cannot be
+/// serialised (then the host is simply assessed).
+fn same_assessment_key(
+    inv: &Inventory,
+    host: &HostRecord,
+    today: jiff::civil::Date,
+) -> Option<[u8; 32]> {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    h.update(b"caulk-same-assessment-v1\0");
+    h.update(serde_json::to_vec(&inv.host.os).ok()?);
+    h.update(b"\0");
+    h.update(serde_json::to_vec(&inv.host.kernel).ok()?);
+    h.update(b"\0");
+    h.update(serde_json::to_vec(&inv.packages).ok()?);
+    h.update(b"\0");
+    h.update(serde_json::to_vec(&inv.issues).ok()?);
+    h.update(b"\0");
+    h.update(host.criticality.as_str());
+    h.update(b"\0");
+    h.update(host.exposure.as_str());
+    h.update(b"\0");
+    h.update(today.to_string());
+    Some(h.finalize().into())
 }
 
 /// Where the advisory database stands.
@@ -178,6 +212,7 @@ impl Assessor {
                     pool,
                     facts,
                     memo: caulk_assess::memo::SourceMemo::new(),
+                    same: Default::default(),
                 }));
             }
         }
@@ -281,8 +316,26 @@ impl Assessor {
             return Ok(false);
         };
         let hash = caulk_store::inventory_hash(&inv).map_err(|e| e.to_string())?;
-        let report = self.report_blocking(g.clone(), host, inv).await?;
-        let a = caulk_app::fleet::assessment_of(&report, &g.facts.generation, hash);
+        let today = jiff::Timestamp::now()
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .date();
+        let key = same_assessment_key(&inv, &host, today);
+        let known = key.and_then(|k| g.same.lock().ok()?.get(&k).cloned());
+        let mut a = match known {
+            Some(a) => a,
+            None => {
+                let report = self.report_blocking(g.clone(), host, inv).await?;
+                let a = caulk_app::fleet::assessment_of(&report, &g.facts.generation, hash);
+                if let (Some(k), Ok(mut same)) = (key, g.same.lock()) {
+                    if same.len() >= SAME_ASSESSMENTS {
+                        same.clear();
+                    }
+                    same.insert(k, a.clone());
+                }
+                a
+            }
+        };
+        a.inventory_hash = hash;
         store
             .put_assessment(id, &a, jiff::Timestamp::now())
             .await

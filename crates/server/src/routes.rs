@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::http::header::CONTENT_LENGTH;
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use caulk_store::{HostFilter, HostId, Role};
 use tower_http::limit::RequestBodyLimitLayer;
@@ -36,7 +36,13 @@ pub(crate) fn router(state: AppState, body_limit: usize) -> Router {
         .route("/remediations", get(fleet_remediations))
         .route("/vulnerabilities/{id}", get(get_vulnerability))
         .route("/advisories/sync", post(sync_advisories))
-        .route("/enrollment-tokens", post(create_enrollment_token))
+        .route(
+            "/enrollment-tokens",
+            post(create_enrollment_token).get(list_enrollment_tokens),
+        )
+        .route("/enrollment-tokens/{id}", delete(revoke_enrollment_token))
+        .route("/tokens", get(list_api_tokens).post(create_api_token))
+        .route("/tokens/{id}", delete(revoke_api_token))
         .route("/audit", get(audit))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -475,6 +481,120 @@ async fn create_enrollment_token(
             expires_at: expires_at.to_string(),
         }),
     ))
+}
+
+async fn list_enrollment_tokens(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<api::EnrollmentTokenList>, ApiError> {
+    caller.require(&[Role::Admin, Role::Operator])?;
+    Ok(Json(api::EnrollmentTokenList {
+        tokens: state
+            .store
+            .enrolment_tokens()
+            .await?
+            .into_iter()
+            .map(api::EnrollmentTokenInfo::from)
+            .collect(),
+    }))
+}
+
+/// `DELETE /enrollment-tokens/{id}` (admin, operator): refused from now on; audited.
+async fn revoke_enrollment_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    id: Result<Path<i64>, PathRejection>,
+) -> Result<StatusCode, ApiError> {
+    caller.require(&[Role::Admin, Role::Operator])?;
+    let Path(id) = id?;
+    state
+        .store
+        .revoke_enrolment_token(
+            &caller.actor(),
+            caulk_store::TokenId(id),
+            jiff::Timestamp::now(),
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn list_api_tokens(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<api::ApiTokenList>, ApiError> {
+    caller.require(&[Role::Admin])?;
+    Ok(Json(api::ApiTokenList {
+        tokens: state
+            .store
+            .api_tokens()
+            .await?
+            .into_iter()
+            .map(api::ApiToken::from)
+            .collect(),
+    }))
+}
+
+/// The longest an API token made over the API may live (none: no expiry).
+const MAX_API_TOKEN_LIFE: jiff::SignedDuration = jiff::SignedDuration::from_hours(24 * 3653);
+
+/// `POST /tokens` (admin): a new API token, shown this once; audited.
+async fn create_api_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: Result<Json<api::NewApiToken>, JsonRejection>,
+) -> Result<(StatusCode, Json<api::ApiTokenCreated>), ApiError> {
+    caller.require(&[Role::Admin])?;
+    let Json(req) = body?;
+    let role = Role::parse(&req.role).ok_or_else(|| {
+        ApiError::Invalid(format!(
+            "role {:?}: want admin, operator or auditor",
+            req.role
+        ))
+    })?;
+    let now = jiff::Timestamp::now();
+    let expires_at = req
+        .expires_in
+        .as_deref()
+        .map(|e| {
+            let d = caulk_app::duration::parse(e, MAX_API_TOKEN_LIFE)
+                .map_err(|e| ApiError::Invalid(format!("expires_in {e}")))?;
+            now.checked_add(d)
+                .map_err(|e| ApiError::Invalid(format!("expires_in: {e}")))
+        })
+        .transpose()?;
+    let secret = state
+        .store
+        .create_api_token(&caller.actor(), &req.name, role, expires_at, now)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(api::ApiTokenCreated {
+            id: secret.id.0,
+            token: secret.token,
+            role: role.as_str(),
+            expires_at: expires_at.map(|t| t.to_string()),
+        }),
+    ))
+}
+
+/// `DELETE /tokens/{id}` (admin): refused from the next request on (the bootstrap token
+/// is id 0: revoke it once a real admin token exists); audited.
+async fn revoke_api_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    id: Result<Path<i64>, PathRejection>,
+) -> Result<StatusCode, ApiError> {
+    caller.require(&[Role::Admin])?;
+    let Path(id) = id?;
+    state
+        .store
+        .revoke_api_token(
+            &caller.actor(),
+            caulk_store::TokenId(id),
+            jiff::Timestamp::now(),
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn audit(

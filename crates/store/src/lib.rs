@@ -515,6 +515,16 @@ impl Store {
         dispatch!(self.bootstrap_api_token(actor, name, token, now))
     }
 
+    /// Every API token (its secret never), by id.
+    pub async fn api_tokens(&self) -> Result<Vec<ApiTokenInfo>> {
+        dispatch!(self.api_tokens())
+    }
+
+    /// Every enrolment token (its secret never), by id.
+    pub async fn enrolment_tokens(&self) -> Result<Vec<EnrolmentTokenInfo>> {
+        dispatch!(self.enrolment_tokens())
+    }
+
     pub async fn revoke_api_token(&self, actor: &Actor, id: TokenId, now: Timestamp) -> Result<()> {
         dispatch!(self.revoke_api_token(actor, id, now))
     }

@@ -1574,6 +1574,50 @@ macro_rules! ops {
             Ok(())
         }
 
+        pub(crate) async fn api_tokens(pool: &Pool) -> Result<Vec<ApiTokenInfo>> {
+            sqlx::query(
+                "SELECT id, name, role, created_at, expires_at, revoked_at FROM api_token ORDER BY id",
+            )
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| {
+                let role: String = r.try_get(2)?;
+                Ok(ApiTokenInfo {
+                    id: TokenId(r.try_get(0)?),
+                    name: r.try_get(1)?,
+                    role: Role::parse(&role)
+                        .ok_or_else(|| Error::Corrupt(format!("token role {role:?}")))?,
+                    created_at: ts(r.try_get(3)?)?,
+                    expires_at: ts_opt(r.try_get(4)?)?,
+                    revoked_at: ts_opt(r.try_get(5)?)?,
+                })
+            })
+            .collect()
+        }
+
+        pub(crate) async fn enrolment_tokens(pool: &Pool) -> Result<Vec<EnrolmentTokenInfo>> {
+            sqlx::query(
+                "SELECT id, name, max_uses, uses, created_at, expires_at, revoked_at \
+                 FROM enrolment_token ORDER BY id",
+            )
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(EnrolmentTokenInfo {
+                    id: TokenId(r.try_get(0)?),
+                    name: r.try_get(1)?,
+                    max_uses: r.try_get::<i64, _>(2)? as u32,
+                    uses: r.try_get::<i64, _>(3)? as u32,
+                    created_at: ts(r.try_get(4)?)?,
+                    expires_at: ts(r.try_get(5)?)?,
+                    revoked_at: ts_opt(r.try_get(6)?)?,
+                })
+            })
+            .collect()
+        }
+
         pub(crate) async fn revoke_api_token(pool: &Pool, actor: &Actor, id: TokenId, now: Timestamp) -> Result<()> {
             revoke(
                 pool,

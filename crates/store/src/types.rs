@@ -331,6 +331,17 @@ pub struct EnrolmentTokenInfo {
     pub revoked_at: Option<Timestamp>,
 }
 
+/// An API token as listings show it (never its secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiTokenInfo {
+    pub id: TokenId,
+    pub name: String,
+    pub role: Role,
+    pub created_at: Timestamp,
+    pub expires_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+}
+
 /// An audit entry to append.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditRecord {
