@@ -130,6 +130,18 @@ fn every_route_answers_every_role_as_the_table_says() {
             [401; 6],
         ),
         ("PUT", "/api/v1/agent/inventory", Some("{}"), [401; 6]),
+        (
+            "GET",
+            "/api/v1/openapi.json",
+            None,
+            [200, 200, 200, 401, 401, 401],
+        ),
+        (
+            "POST",
+            "/api/v1/advisories/sync",
+            None,
+            [409, 403, 403, 401, 401, 401],
+        ),
         ("GET", "/api/v1/agent/no-such-route", None, [401; 6]),
         (
             "GET",
@@ -165,6 +177,54 @@ fn every_route_answers_every_role_as_the_table_says() {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+
+    // Every route of the table is in the OpenAPI document, with its method, and the
+    // document names no route the server does not serve.
+    let (_, doc) = server.request("GET", "/api/v1/openapi.json", Some(&auditor), None);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."), "{doc}");
+    let paths = doc["paths"].as_object().unwrap();
+    let template = |p: &str| -> String {
+        p.split('/')
+            .map(|seg| {
+                if seg.parse::<i64>().is_ok() || seg.starts_with("CVE-") {
+                    "{id}"
+                } else {
+                    seg
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    let mut documented = std::collections::BTreeSet::new();
+    for (method, path, _, want) in table {
+        if path.contains("no-such-route") {
+            continue;
+        }
+        let t = template(path);
+        let op = &paths
+            .get(&t)
+            .unwrap_or_else(|| panic!("{t} is not in the OpenAPI document"))[method.to_lowercase()];
+        assert!(
+            op.is_object(),
+            "{method} {t} is not in the OpenAPI document"
+        );
+        // Each status the table expects is documented (200/201/204 and the errors).
+        for code in want.iter().filter(|c| **c != 503 || t.contains("vulnerab")) {
+            assert!(
+                op["responses"][code.to_string()].is_object(),
+                "{method} {t}: status {code} is not documented"
+            );
+        }
+        documented.insert((method.to_lowercase(), t));
+    }
+    for (p, ops) in paths {
+        for m in ops.as_object().unwrap().keys() {
+            assert!(
+                documented.contains(&(m.clone(), p.clone())),
+                "{m} {p} is documented but not in the route table"
+            );
+        }
+    }
     server.stop("-TERM");
 }
 

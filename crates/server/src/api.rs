@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 /// `GET /healthz`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Health {
     pub status: &'static str,
     /// The advisory database hosts are assessed with; `null` when the server has none.
@@ -16,13 +16,13 @@ pub struct Health {
 }
 
 /// A request accepted, carried out in the background.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Accepted {
     pub status: &'static str,
 }
 
 /// The advisory database as `/healthz` shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Advisories {
     /// When it was built: findings of another generation are being re-derived.
     pub generation: String,
@@ -30,7 +30,7 @@ pub struct Advisories {
 }
 
 /// A host's findings in short, from its last assessment.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct HostFindings {
     /// The advisory database generation it was made with.
     pub generation: String,
@@ -80,14 +80,14 @@ impl From<caulk_store::HostFindings> for HostFindings {
 
 /// `GET /api/v1/remediations`: one page of the fleet's upgrades, most urgent first, then
 /// by risk removed; `next` is the cursor of the following page.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RemediationPage {
     pub remediations: Vec<FleetRemediation>,
     pub next: Option<String>,
 }
 
 /// One upgrade across the fleet.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FleetRemediation {
     /// `upgrade openssl (Debian:12) to ≥ 3.0.15-1~deb12u1: fixes 12 vulnerabilities on 40
     /// hosts`.
@@ -138,7 +138,7 @@ impl From<caulk_store::FleetRemediation> for FleetRemediation {
 }
 
 /// The query of `GET /api/v1/remediations`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RemediationQuery {
     pub cursor: Option<String>,
@@ -147,7 +147,7 @@ pub struct RemediationQuery {
 }
 
 /// `GET /api/v1/vulnerabilities/{id}`: which hosts have it, in which packages.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct VulnerabilityHosts {
     /// The id asked for, and every id of the same vulnerability the database knows.
     pub id: String,
@@ -156,7 +156,7 @@ pub struct VulnerabilityHosts {
 }
 
 /// A host with a vulnerability.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct VulnerableHost {
     pub id: i64,
     pub hostname: String,
@@ -164,7 +164,7 @@ pub struct VulnerableHost {
 }
 
 /// An installed package with a vulnerability.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct VulnerablePackage {
     pub ecosystem: String,
     pub name: String,
@@ -176,7 +176,7 @@ pub struct VulnerablePackage {
 }
 
 /// A host as the API shows it. Times are RFC 3339 (UTC).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Host {
     pub id: i64,
     pub hostname: String,
@@ -221,7 +221,7 @@ impl From<caulk_store::HostRecord> for Host {
 
 /// `GET /api/v1/hosts`: one page; `next` is the cursor of the following page (pass it as
 /// `?cursor=`), `null` at the end.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct HostPage {
     pub hosts: Vec<Host>,
     pub next: Option<String>,
@@ -237,7 +237,7 @@ impl From<caulk_store::Page<caulk_store::HostRecord>> for HostPage {
 }
 
 /// The query of `GET /api/v1/hosts`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HostQuery {
     pub cursor: Option<String>,
@@ -253,7 +253,7 @@ pub struct HostQuery {
 
 /// `PATCH /api/v1/hosts/{id}`: the host's profile; a field left out is left alone, `owner:
 /// null` clears the owner; `labels` and `groups` replace the host's.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HostPatch {
     pub criticality: Option<String>,
@@ -270,7 +270,7 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Strin
 }
 
 /// `POST /api/v1/enrollment-tokens`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewEnrollmentToken {
     pub max_uses: u32,
@@ -282,7 +282,7 @@ pub struct NewEnrollmentToken {
 }
 
 /// `POST /api/v1/tokens`: a new API token.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewApiToken {
     pub name: String,
@@ -294,7 +294,7 @@ pub struct NewApiToken {
 }
 
 /// The answer to `POST /api/v1/tokens`: the token is shown this once.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ApiTokenCreated {
     pub id: i64,
     pub token: String,
@@ -303,7 +303,7 @@ pub struct ApiTokenCreated {
 }
 
 /// An API token as `GET /api/v1/tokens` lists it (never its secret).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ApiToken {
     pub id: i64,
     pub name: String,
@@ -327,13 +327,13 @@ impl From<caulk_store::ApiTokenInfo> for ApiToken {
 }
 
 /// `GET /api/v1/tokens`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ApiTokenList {
     pub tokens: Vec<ApiToken>,
 }
 
 /// An enrolment token as `GET /api/v1/enrollment-tokens` lists it (never its secret).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct EnrollmentTokenInfo {
     pub id: i64,
     pub name: String,
@@ -359,13 +359,13 @@ impl From<caulk_store::EnrolmentTokenInfo> for EnrollmentTokenInfo {
 }
 
 /// `GET /api/v1/enrollment-tokens`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct EnrollmentTokenList {
     pub tokens: Vec<EnrollmentTokenInfo>,
 }
 
 /// The answer to `POST /api/v1/enrollment-tokens`: the token is shown this once.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct EnrollmentToken {
     pub id: i64,
     pub token: String,
@@ -373,7 +373,7 @@ pub struct EnrollmentToken {
 }
 
 /// One entry of the audit log.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AuditEntry {
     pub seq: i64,
     pub at: String,
@@ -404,14 +404,14 @@ impl From<caulk_store::AuditEntry> for AuditEntry {
 }
 
 /// `GET /api/v1/audit`: entries in order; `next` is the cursor of the following page.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AuditPage {
     pub entries: Vec<AuditEntry>,
     pub next: Option<String>,
 }
 
 /// The query of `GET /api/v1/audit`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     pub cursor: Option<String>,
@@ -419,7 +419,7 @@ pub struct AuditQuery {
 }
 
 /// `POST /api/v1/enroll`: an agent trades an enrolment token for its host and credential.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnrollRequest {
     pub enrollment_token: String,
@@ -431,7 +431,7 @@ pub struct EnrollRequest {
 }
 
 /// The answer to `POST /api/v1/enroll`: the agent credential is shown this once.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Enrolled {
     pub host_id: i64,
     pub credential: String,
@@ -439,7 +439,7 @@ pub struct Enrolled {
 
 /// `POST /api/v1/agent/check-in`: the hex SHA-256 the agent computed of its inventory
 /// (`caulk_store::inventory_hash`).
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckIn {
     pub inventory_hash: String,
@@ -448,7 +448,7 @@ pub struct CheckIn {
 /// The answer to a check-in (`changed: true`: send the inventory) and to `PUT
 /// /api/v1/agent/inventory` (`changed`: whether the stored inventory changed; `stale: true`:
 /// not stored, the stored inventory was observed after this one — present only then).
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Changed {
     pub changed: bool,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -458,7 +458,7 @@ pub struct Changed {
 /// The query of `PUT /api/v1/agent/inventory`: `observed_at` (RFC 3339), when the agent
 /// collected the inventory — a spooled report arrives late. Optional (an agent without it
 /// means "now"); a server that does not know it ignores it.
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Default, Serialize, Deserialize, utoipa::IntoParams, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InventoryQuery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -485,12 +485,12 @@ pub fn parse_hash(s: &str) -> Option<[u8; 32]> {
 }
 
 /// Every error: `{"error": {"code": "...", "message": "..."}}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
     pub code: &'static str,
     pub message: String,

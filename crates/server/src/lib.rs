@@ -26,6 +26,7 @@ pub mod api;
 mod assessor;
 mod auth;
 pub mod error;
+mod openapi;
 mod routes;
 pub mod tls;
 

@@ -44,6 +44,7 @@ pub(crate) fn router(state: AppState, body_limit: usize) -> Router {
         .route("/tokens", get(list_api_tokens).post(create_api_token))
         .route("/tokens/{id}", delete(revoke_api_token))
         .route("/audit", get(audit))
+        .route("/openapi.json", get(openapi))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(
@@ -114,6 +115,7 @@ async fn not_found() -> ApiError {
 /// 200 once the store answers (it was opened and migrated before the socket listened) and
 /// the advisory database is loaded (imported from `--feeds` on start); 503 before, or when
 /// that import failed.
+#[utoipa::path(get, path = "/healthz", tag = "server", security(()), responses((status = 200, body = api::Health), (status = 503, description = "not ready: the store does not answer or the advisory database is not loaded", body = api::ErrorBody)))]
 async fn healthz(State(state): State<AppState>) -> Result<Json<api::Health>, ApiError> {
     state
         .store
@@ -145,6 +147,7 @@ fn cursor(c: Option<&str>) -> Result<Option<i64>, ApiError> {
     .transpose()
 }
 
+#[utoipa::path(get, path = "/api/v1/hosts", tag = "hosts", params(api::HostQuery), responses((status = 200, body = api::HostPage), (status = 400, body = api::ErrorBody), (status = 401, description = "no or a refused credential", body = api::ErrorBody), (status = 403, description = "the role may not", body = api::ErrorBody)))]
 async fn list_hosts(
     State(state): State<AppState>,
     caller: Caller,
@@ -176,6 +179,7 @@ async fn list_hosts(
     Ok(Json(page.into()))
 }
 
+#[utoipa::path(get, path = "/api/v1/hosts/{id}", tag = "hosts", params(("id" = i64, Path)), responses((status = 200, body = api::Host), (status = 404, body = api::ErrorBody), (status = 401, description = "no or a refused credential", body = api::ErrorBody), (status = 403, description = "the role may not", body = api::ErrorBody)))]
 async fn get_host(
     State(state): State<AppState>,
     caller: Caller,
@@ -204,6 +208,7 @@ fn exposure(s: &str) -> Result<caulk_model::finding::Exposure, ApiError> {
 
 /// `PATCH /hosts/{id}` (admin, operator): the host's risk profile, labels and groups;
 /// audited. A new criticality or exposure makes its findings re-derived.
+#[utoipa::path(patch, path = "/api/v1/hosts/{id}", tag = "hosts", params(("id" = i64, Path)), request_body = api::HostPatch, responses((status = 200, body = api::Host), (status = 404, body = api::ErrorBody), (status = 422, body = api::ErrorBody), (status = 401, description = "no or a refused credential", body = api::ErrorBody), (status = 403, description = "the role may not", body = api::ErrorBody)))]
 async fn patch_host(
     State(state): State<AppState>,
     caller: Caller,
@@ -231,6 +236,7 @@ async fn patch_host(
     Ok(Json(host.into()))
 }
 
+#[utoipa::path(get, path = "/api/v1/hosts/{id}/inventory", tag = "hosts", params(("id" = i64, Path)), responses((status = 200, description = "the inventory JSON (caulk inventory --format json)", body = Object), (status = 404, body = api::ErrorBody), (status = 401, description = "no or a refused credential", body = api::ErrorBody), (status = 403, description = "the role may not", body = api::ErrorBody)))]
 async fn get_host_inventory(
     State(state): State<AppState>,
     caller: Caller,
@@ -254,6 +260,7 @@ async fn get_host_inventory(
 /// `GET /hosts/{id}/findings`: the host's report — `caulk scan --format json` of its
 /// stored inventory (findings, remediations, summary, issues), derived now with the current
 /// advisory database and the host's criticality and exposure.
+#[utoipa::path(get, path = "/api/v1/hosts/{id}/findings", tag = "hosts", params(("id" = i64, Path)), responses((status = 200, description = "the caulk scan --format json report of the host's inventory", body = Object), (status = 404, body = api::ErrorBody), (status = 503, body = api::ErrorBody), (status = 401, description = "no or a refused credential", body = api::ErrorBody), (status = 403, description = "the role may not", body = api::ErrorBody)))]
 async fn get_host_findings(
     State(state): State<AppState>,
     caller: Caller,
@@ -273,6 +280,7 @@ async fn get_host_findings(
 
 /// `GET /remediations`: every host's upgrades merged per (ecosystem, package, target
 /// version), most urgent first, then by the risk they remove across the fleet.
+#[utoipa::path(get, path = "/api/v1/remediations", tag = "fleet", params(api::RemediationQuery), responses((status = 200, body = api::RemediationPage), (status = 400, body = api::ErrorBody), (status = 401, description = "no or a refused credential", body = api::ErrorBody), (status = 403, description = "the role may not", body = api::ErrorBody)))]
 async fn fleet_remediations(
     State(state): State<AppState>,
     caller: Caller,
@@ -295,6 +303,7 @@ async fn fleet_remediations(
 
 /// `GET /vulnerabilities/{id}`: which hosts have it (any id of it: CVE, advisory, GHSA),
 /// in which packages, fixed in which version.
+#[utoipa::path(get, path = "/api/v1/vulnerabilities/{id}", tag = "fleet", params(("id" = String, Path, description = "any id of the vulnerability: CVE, advisory, GHSA")), responses((status = 200, body = api::VulnerabilityHosts), (status = 404, body = api::ErrorBody), (status = 503, body = api::ErrorBody), (status = 401, description = "no or a refused credential", body = api::ErrorBody), (status = 403, description = "the role may not", body = api::ErrorBody)))]
 async fn get_vulnerability(
     State(state): State<AppState>,
     caller: Caller,
@@ -317,6 +326,7 @@ async fn get_vulnerability(
 
 /// `POST /advisories/sync` (admin): re-import the `--feeds` mirror now; 202, the import
 /// runs in the background (`/healthz` shows the generation it made), audited.
+#[utoipa::path(post, path = "/api/v1/advisories/sync", tag = "fleet", responses((status = 202, body = api::Accepted), (status = 409, description = "no --feeds mirror", body = api::ErrorBody), (status = 401, description = "no or a refused credential", body = api::ErrorBody), (status = 403, description = "the role may not", body = api::ErrorBody)))]
 async fn sync_advisories(
     State(state): State<AppState>,
     caller: Caller,
@@ -349,6 +359,7 @@ async fn sync_advisories(
 /// `POST /api/v1/enroll`: open (no API token); the enrolment token in the body is the
 /// credential. Its use, the host, the agent credential and the audit entry are one
 /// transaction in the store; a refused token is 401 without the reason.
+#[utoipa::path(post, path = "/api/v1/enroll", tag = "agent", security(()), request_body = api::EnrollRequest, responses((status = 201, body = api::Enrolled), (status = 401, description = "the enrolment token was refused", body = api::ErrorBody), (status = 422, body = api::ErrorBody)))]
 async fn enroll(
     State(state): State<AppState>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
@@ -386,6 +397,7 @@ async fn enroll(
 
 /// `POST /api/v1/agent/check-in`: the agent's inventory hash. The stored one → last seen
 /// written, `changed: false`; else `changed: true` and the agent sends its inventory.
+#[utoipa::path(post, path = "/api/v1/agent/check-in", tag = "agent", security(("agent" = [])), request_body = api::CheckIn, responses((status = 200, body = api::Changed), (status = 401, body = api::ErrorBody), (status = 422, body = api::ErrorBody)))]
 async fn agent_check_in(
     State(state): State<AppState>,
     agent: Agent,
@@ -411,6 +423,7 @@ async fn agent_check_in(
 /// `PUT /api/v1/agent/inventory[?observed_at=RFC3339]`: the whole inventory (bounded by the
 /// body limit), stored and committed before the answer; one observed before the stored
 /// inventory (a late spooled report) is not stored (`stale: true`).
+#[utoipa::path(put, path = "/api/v1/agent/inventory", tag = "agent", security(("agent" = [])), params(api::InventoryQuery), request_body(content = Object, description = "the inventory JSON"), responses((status = 200, body = api::Changed), (status = 401, body = api::ErrorBody), (status = 413, body = api::ErrorBody), (status = 422, body = api::ErrorBody)))]
 async fn agent_inventory(
     State(state): State<AppState>,
     agent: Agent,
@@ -456,6 +469,7 @@ fn parse_expires_in(s: &str) -> Result<jiff::SignedDuration, ApiError> {
         .map_err(|e| ApiError::Invalid(format!("expires_in {e}")))
 }
 
+#[utoipa::path(post, path = "/api/v1/enrollment-tokens", tag = "tokens", request_body = api::NewEnrollmentToken, responses((status = 201, body = api::EnrollmentToken), (status = 422, body = api::ErrorBody), (status = 401, description = "no or a refused credential", body = api::ErrorBody), (status = 403, description = "the role may not", body = api::ErrorBody)))]
 async fn create_enrollment_token(
     State(state): State<AppState>,
     caller: Caller,
@@ -483,6 +497,7 @@ async fn create_enrollment_token(
     ))
 }
 
+#[utoipa::path(get, path = "/api/v1/enrollment-tokens", tag = "tokens", responses((status = 200, body = api::EnrollmentTokenList), (status = 401, description = "no or a refused credential", body = api::ErrorBody), (status = 403, description = "the role may not", body = api::ErrorBody)))]
 async fn list_enrollment_tokens(
     State(state): State<AppState>,
     caller: Caller,
@@ -500,6 +515,7 @@ async fn list_enrollment_tokens(
 }
 
 /// `DELETE /enrollment-tokens/{id}` (admin, operator): refused from now on; audited.
+#[utoipa::path(delete, path = "/api/v1/enrollment-tokens/{id}", tag = "tokens", params(("id" = i64, Path)), responses((status = 204, description = "revoked"), (status = 404, body = api::ErrorBody), (status = 401, description = "no or a refused credential", body = api::ErrorBody), (status = 403, description = "the role may not", body = api::ErrorBody)))]
 async fn revoke_enrollment_token(
     State(state): State<AppState>,
     caller: Caller,
@@ -518,6 +534,7 @@ async fn revoke_enrollment_token(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens", responses((status = 200, body = api::ApiTokenList), (status = 401, description = "no or a refused credential", body = api::ErrorBody), (status = 403, description = "the role may not", body = api::ErrorBody)))]
 async fn list_api_tokens(
     State(state): State<AppState>,
     caller: Caller,
@@ -538,6 +555,7 @@ async fn list_api_tokens(
 const MAX_API_TOKEN_LIFE: jiff::SignedDuration = jiff::SignedDuration::from_hours(24 * 3653);
 
 /// `POST /tokens` (admin): a new API token, shown this once; audited.
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "tokens", request_body = api::NewApiToken, responses((status = 201, body = api::ApiTokenCreated), (status = 422, body = api::ErrorBody), (status = 401, description = "no or a refused credential", body = api::ErrorBody), (status = 403, description = "the role may not", body = api::ErrorBody)))]
 async fn create_api_token(
     State(state): State<AppState>,
     caller: Caller,
@@ -579,6 +597,7 @@ async fn create_api_token(
 
 /// `DELETE /tokens/{id}` (admin): refused from the next request on (the bootstrap token
 /// is id 0: revoke it once a real admin token exists); audited.
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens", params(("id" = i64, Path)), responses((status = 204, description = "revoked"), (status = 404, body = api::ErrorBody), (status = 401, description = "no or a refused credential", body = api::ErrorBody), (status = 403, description = "the role may not", body = api::ErrorBody)))]
 async fn revoke_api_token(
     State(state): State<AppState>,
     caller: Caller,
@@ -597,6 +616,15 @@ async fn revoke_api_token(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// `GET /api/v1/openapi.json`: the OpenAPI 3.1 document of this API, generated from the
+/// handlers' and wire types' annotations (any role).
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "server", responses((status = 200, description = "this document", body = Object), (status = 401, body = api::ErrorBody)))]
+async fn openapi(caller: Caller) -> Result<Json<utoipa::openapi::OpenApi>, ApiError> {
+    caller.require(ALL)?;
+    Ok(Json(crate::openapi::document()))
+}
+
+#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(api::AuditQuery), responses((status = 200, body = api::AuditPage), (status = 400, body = api::ErrorBody), (status = 401, description = "no or a refused credential", body = api::ErrorBody), (status = 403, description = "the role may not", body = api::ErrorBody)))]
 async fn audit(
     State(state): State<AppState>,
     caller: Caller,
