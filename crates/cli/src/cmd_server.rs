@@ -51,8 +51,13 @@ pub struct Args {
     /// start and every --sync-interval; after each import the findings of every host are
     /// re-derived. Without it the server assesses with the `advisories.db` already in the
     /// data directory, if any.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", conflicts_with = "feeds_url")]
     feeds: Option<PathBuf>,
+    /// A feed mirror served over HTTP(S) (made by `caulk db mirror DIR`, served by any web
+    /// server), synced into `advisories.db` on start and every --sync-interval with
+    /// conditional requests, like `caulk db sync --source URL`.
+    #[arg(long, value_name = "URL")]
+    feeds_url: Option<String>,
     /// How often the --feeds mirror is re-imported (unchanged files are not).
     #[arg(long, value_name = "DURATION", default_value = "6h", value_parser = parse_interval)]
     sync_interval: std::time::Duration,
@@ -100,6 +105,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             _ => None,
         },
         feeds: args.feeds,
+        feeds_url: args.feeds_url,
         sync_interval: args.sync_interval,
         config: args.config,
     };

@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 mod fleet;
+#[path = "../../feed-sync/tests/common/http.rs"]
+mod http;
 
 use fleet::*;
 
@@ -509,5 +511,78 @@ fn a_sync_of_a_changed_mirror_re_derives_every_hosts_findings() {
     assert_eq!(st, 202);
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(health_generation(&server), g2);
+    server.stop("-TERM");
+}
+
+#[test]
+fn a_server_syncs_its_advisories_from_a_mirror_over_http() {
+    let (Some(feeds), Some(apk)) = (
+        shared("feeds"),
+        shared("inventories/alpine-3.4/trivy-apk-installed"),
+    ) else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    // A mirror made by `caulk db mirror` (with its manifest), served over HTTP.
+    let src = tmp.path().join("src");
+    std::fs::create_dir_all(src.join("osv/Alpine")).unwrap();
+    std::fs::copy(
+        feeds.join("osv/Alpine/all.zip"),
+        src.join("osv/Alpine/all.zip"),
+    )
+    .unwrap();
+    let mirror = tmp.path().join("mirror");
+    let out = Command::new(env!("CARGO_BIN_EXE_caulk"))
+        .args(["db", "mirror"])
+        .arg(&mirror)
+        .arg("--source")
+        .arg(&src)
+        .env("HOME", tmp.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let web = http::Server::start();
+    web.put_dir(&mirror);
+
+    let dir = tmp.path().join("server");
+    std::fs::create_dir_all(&dir).unwrap();
+    let server = Server::start_with(&dir, Some(BOOTSTRAP), &["--feeds-url", &web.url()]);
+    let (_, health) = server.request("GET", "/healthz", None, None);
+    assert_eq!(
+        health["advisories"]["feeds"],
+        serde_json::json!(["osv/Alpine"]),
+        "{health}"
+    );
+    let g1 = health_generation(&server);
+    let (_, tok) = server.request(
+        "POST",
+        "/api/v1/enrollment-tokens",
+        Some(BOOTSTRAP),
+        Some(r#"{"max_uses": 1, "expires_in": "1h"}"#),
+    );
+    let root = tmp.path().join("root");
+    alpine_root(&root, &apk);
+    agent(
+        &server,
+        "alpine34",
+        &root,
+        &tmp.path().join("a/state"),
+        tok["token"].as_str().unwrap(),
+    );
+    let hosts = assessed_hosts(&server, BOOTSTRAP, 1);
+    assert!(
+        hosts[0]["findings"]["total"].as_u64().unwrap() > 0,
+        "{}",
+        hosts[0]
+    );
+    // A sync of an unchanged mirror downloads nothing new: the same generation.
+    let (st, _) = server.request("POST", "/api/v1/advisories/sync", Some(BOOTSTRAP), None);
+    assert_eq!(st, 202);
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(health_generation(&server), g1);
     server.stop("-TERM");
 }

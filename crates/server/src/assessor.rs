@@ -83,9 +83,19 @@ pub(crate) enum Status {
     Failed(String),
 }
 
+/// Where the advisory database comes from.
+#[derive(Debug, Clone)]
+pub enum FeedSource {
+    /// A mirror directory, imported unless the database was built from its files.
+    Dir(PathBuf),
+    /// A mirror served over HTTP(S) (`caulk db mirror`'s layout, with its manifest), synced
+    /// with conditional requests: unchanged feeds are not downloaded again.
+    Url(String),
+}
+
 pub(crate) struct Assessor {
     db_path: PathBuf,
-    feeds: Option<PathBuf>,
+    feeds: Option<FeedSource>,
     sync_interval: Duration,
     config: Arc<caulk_app::config::Loaded>,
     current: RwLock<Option<Arc<Generation>>>,
@@ -106,7 +116,7 @@ impl std::fmt::Debug for Assessor {
 impl Assessor {
     pub(crate) fn new(
         db_path: PathBuf,
-        feeds: Option<PathBuf>,
+        feeds: Option<FeedSource>,
         sync_interval: Duration,
         config: caulk_app::config::Loaded,
     ) -> Assessor {
@@ -174,21 +184,36 @@ impl Assessor {
     /// Import the mirror (when there is one) unless the database was built from it, and
     /// make the database the current generation when it is a new one. Blocking.
     fn refresh(&self) -> Result<bool, String> {
-        if let Some(dir) = &self.feeds {
-            let mut issues = Vec::new();
-            caulk_app::feeds::import_unless_current(
-                dir,
-                &self.db_path,
-                &mut issues,
-                &|m| eprintln!("caulk server: {m}"),
-                None,
-            )
-            .map_err(|e| e.to_string())?;
-            for i in issues {
-                eprintln!("caulk server: advisory import: {}", i.reason);
+        match &self.feeds {
+            Some(FeedSource::Dir(dir)) => {
+                let mut issues = Vec::new();
+                caulk_app::feeds::import_unless_current(
+                    dir,
+                    &self.db_path,
+                    &mut issues,
+                    &|m| eprintln!("caulk server: {m}"),
+                    None,
+                )
+                .map_err(|e| e.to_string())?;
+                for i in issues {
+                    eprintln!("caulk server: advisory import: {}", i.reason);
+                }
             }
-        } else if !self.db_path.exists() {
-            return Ok(false);
+            Some(FeedSource::Url(url)) => {
+                use caulk_feed_sync::sync;
+                let mut opts =
+                    sync::SyncOptions::new(self.db_path.clone(), sync::Source::parse(url));
+                opts.selection = sync::Selection::All;
+                let report = sync::run(&opts).map_err(|e| format!("syncing from {url}: {e}"))?;
+                for f in report.failed() {
+                    eprintln!(
+                        "caulk server: advisory sync from {url}: {}: {:?} (its previous data is kept)",
+                        f.feed, f.outcome
+                    );
+                }
+            }
+            None if !self.db_path.exists() => return Ok(false),
+            None => {}
         }
         let pool = caulk_advisory_db::store::Pool::open(&self.db_path, 4)
             .map_err(|e| format!("opening {}: {e}", self.db_path.display()))?;

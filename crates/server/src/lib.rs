@@ -58,6 +58,8 @@ pub struct Config {
     /// A feed mirror imported into `<data-dir>/advisories.db` on start and every
     /// `sync_interval` (`None`: the database already in the data directory, if any).
     pub feeds: Option<PathBuf>,
+    /// A mirror over HTTP(S) synced into `<data-dir>/advisories.db` instead (`--feeds-url`).
+    pub feeds_url: Option<String>,
     pub sync_interval: std::time::Duration,
     /// The configuration (policy, exceptions) hosts are assessed with (`None`: built-in).
     pub config: Option<PathBuf>,
@@ -182,12 +184,24 @@ pub async fn serve(
             dir.display()
         )));
     }
+    if let Some(url) = &config.feeds_url {
+        let lower = url.to_ascii_lowercase();
+        if !lower.starts_with("http://") && !lower.starts_with("https://") {
+            return Err(Error::Config(format!(
+                "--feeds-url {url}: want an http:// or https:// URL (a directory is --feeds)"
+            )));
+        }
+    }
     // The configuration is read now: a broken one stops the start, not the first assessment.
     let loaded = caulk_app::config::load_explicit(config.config.as_deref())
         .map_err(|e| Error::Config(format!("configuration: {e}")))?;
     let assessor = std::sync::Arc::new(assessor::Assessor::new(
         config.data_dir.join("advisories.db"),
-        config.feeds.clone(),
+        match (&config.feeds, &config.feeds_url) {
+            (Some(d), _) => Some(assessor::FeedSource::Dir(d.clone())),
+            (None, Some(u)) => Some(assessor::FeedSource::Url(u.clone())),
+            (None, None) => None,
+        },
         config.sync_interval,
         loaded,
     ));
