@@ -18,10 +18,17 @@ pub struct DatabaseArg {
         value_name = "URL"
     )]
     database: Option<String>,
+    /// The server's data directory: its `caulk.db` is the database (as `caulk server
+    /// --data-dir DIR` uses it).
+    #[arg(long, value_name = "DIR", conflicts_with = "database")]
+    data_dir: Option<std::path::PathBuf>,
 }
 
 impl DatabaseArg {
     fn url(&self) -> Result<String> {
+        if let Some(d) = &self.data_dir {
+            return Ok(caulk_app::fleet::sqlite_url(d));
+        }
         Ok(caulk_app::fleet::database_url(self.database.as_deref())?)
     }
 }

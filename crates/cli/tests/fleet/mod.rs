@@ -196,9 +196,10 @@ pub fn create_token(dir: &Path, role: &str) -> String {
             role,
             "--name",
             role,
-            "--database",
+            // The server's data directory names its database, as `caulk server` reads it.
+            "--data-dir",
         ])
-        .arg(db_url(dir))
+        .arg(dir)
         .env("HOME", dir)
         .env("USER", "test")
         .output()
