@@ -335,6 +335,18 @@ fn two_agents_their_findings_equal_caulk_scan_and_the_fleet_remediations() {
         let (st, body) = server.request("GET", &path, Some(credential.trim()), None);
         assert_eq!(st, 401, "{path} with an agent credential: {body}");
     }
+    // The host's history: one first inventory.
+    let (st, hist) = server.request(
+        "GET",
+        &format!("/api/v1/hosts/{deb_id}/history"),
+        Some(&auditor),
+        None,
+    );
+    assert_eq!(st, 200, "{hist}");
+    assert_eq!(hist["events"].as_array().unwrap().len(), 1, "{hist}");
+    assert_eq!(hist["events"][0]["initial"], true);
+    assert_eq!(hist["events"][0]["packages"], 743);
+
     // A new risk profile re-derives the host's findings with it (an auditor may not set it).
     let patch = r#"{"criticality": "critical", "exposure": "internet", "owner": "web-team", "labels": {"site": "fra1"}, "groups": ["web"]}"#;
     let path = format!("/api/v1/hosts/{deb_id}");

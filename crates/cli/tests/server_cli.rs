@@ -38,6 +38,7 @@ fn every_route_answers_every_role_as_the_table_says() {
     let host_path = format!("/api/v1/hosts/{host}");
     let inventory_path = format!("/api/v1/hosts/{host}/inventory");
     let findings_path = format!("/api/v1/hosts/{host}/findings");
+    let history_path = format!("/api/v1/hosts/{host}/history");
     // A well-formed enrolment token the store never issued: refused whoever asks (an API
     // token is not an enrolment token).
     let enroll = format!(
@@ -72,6 +73,7 @@ fn every_route_answers_every_role_as_the_table_says() {
             [404, 404, 404, 401, 401, 401],
         ),
         ("GET", &findings_path, None, [404, 404, 404, 401, 401, 401]),
+        ("GET", &history_path, None, [200, 200, 200, 401, 401, 401]),
         (
             "GET",
             "/api/v1/tokens",

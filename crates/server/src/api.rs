@@ -78,6 +78,86 @@ impl From<caulk_store::HostFindings> for HostFindings {
     }
 }
 
+/// `GET /api/v1/hosts/{id}/history`: what changed when, newest first.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct History {
+    pub events: Vec<HistoryEvent>,
+}
+
+/// One inventory that changed something.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct HistoryEvent {
+    pub at: String,
+    /// The host's first inventory: its packages are not listed as added.
+    pub initial: bool,
+    /// Packages after the change.
+    pub packages: u64,
+    pub added: Vec<PackageRef>,
+    pub removed: Vec<PackageRef>,
+    pub changed: Vec<PackageChange>,
+}
+
+/// A package as the history names it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PackageRef {
+    pub ecosystem: String,
+    pub name: String,
+    pub version: String,
+    pub arch: Option<String>,
+}
+
+impl From<&caulk_model::inventory::Package> for PackageRef {
+    fn from(p: &caulk_model::inventory::Package) -> PackageRef {
+        PackageRef {
+            ecosystem: p.ecosystem.clone(),
+            name: p.name.clone(),
+            version: p.version.clone(),
+            arch: p.arch.clone(),
+        }
+    }
+}
+
+/// A package in another version (or with other fields).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PackageChange {
+    pub ecosystem: String,
+    pub name: String,
+    pub arch: Option<String>,
+    pub from: String,
+    pub to: String,
+}
+
+impl From<caulk_store::InventoryEvent> for HistoryEvent {
+    fn from(e: caulk_store::InventoryEvent) -> HistoryEvent {
+        HistoryEvent {
+            at: e.at.to_string(),
+            initial: e.initial,
+            packages: e.packages,
+            added: e.added.iter().map(PackageRef::from).collect(),
+            removed: e.removed.iter().map(PackageRef::from).collect(),
+            changed: e
+                .changed
+                .iter()
+                .map(|(a, b)| PackageChange {
+                    ecosystem: b.ecosystem.clone(),
+                    name: b.name.clone(),
+                    arch: b.arch.clone(),
+                    from: a.version.clone(),
+                    to: b.version.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The query of `GET /api/v1/hosts/{id}/history`.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryQuery {
+    /// At most this many events (1 to 1000, default 50).
+    pub limit: Option<u32>,
+}
+
 /// `GET /api/v1/remediations`: one page of the fleet's upgrades, most urgent first, then
 /// by risk removed; `next` is the cursor of the following page.
 #[derive(Debug, Serialize, utoipa::ToSchema)]

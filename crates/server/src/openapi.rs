@@ -17,6 +17,7 @@ use crate::routes::*;
     ),
     paths(
         healthz, list_hosts, get_host, patch_host, get_host_inventory, get_host_findings,
+        get_host_history,
         fleet_remediations, get_vulnerability, sync_advisories, enroll, agent_check_in,
         agent_inventory, create_enrollment_token, list_enrollment_tokens,
         revoke_enrollment_token, list_api_tokens, create_api_token, revoke_api_token, audit,

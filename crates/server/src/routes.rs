@@ -33,6 +33,7 @@ pub(crate) fn router(state: AppState, body_limit: usize) -> Router {
         .route("/hosts/{id}", get(get_host).patch(patch_host))
         .route("/hosts/{id}/inventory", get(get_host_inventory))
         .route("/hosts/{id}/findings", get(get_host_findings))
+        .route("/hosts/{id}/history", get(get_host_history))
         .route("/remediations", get(fleet_remediations))
         .route("/vulnerabilities/{id}", get(get_vulnerability))
         .route("/advisories/sync", post(sync_advisories))
@@ -280,6 +281,29 @@ async fn get_host_findings(
 
 /// `GET /remediations`: every host's upgrades merged per (ecosystem, package, target
 /// version), most urgent first, then by the risk they remove across the fleet.
+/// `GET /hosts/{id}/history`: the host's inventory changes, newest first.
+#[utoipa::path(get, path = "/api/v1/hosts/{id}/history", tag = "hosts", params(("id" = i64, Path), api::HistoryQuery), responses((status = 200, body = api::History), (status = 404, body = api::ErrorBody), (status = 422, body = api::ErrorBody), (status = 401, description = "no or a refused credential", body = api::ErrorBody), (status = 403, description = "the role may not", body = api::ErrorBody)))]
+async fn get_host_history(
+    State(state): State<AppState>,
+    caller: Caller,
+    id: Result<Path<i64>, PathRejection>,
+    query: Result<Query<api::HistoryQuery>, QueryRejection>,
+) -> Result<Json<api::History>, ApiError> {
+    caller.require(ALL)?;
+    let Path(id) = id?;
+    let Query(q) = query?;
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::Invalid(format!("limit {limit}: want 1 to 1000")));
+    }
+    // A host that does not exist is 404, not an empty history.
+    let host = state.store.host(HostId(id)).await?;
+    let events = state.store.inventory_history(host.id, limit).await?;
+    Ok(Json(api::History {
+        events: events.into_iter().map(api::HistoryEvent::from).collect(),
+    }))
+}
+
 #[utoipa::path(get, path = "/api/v1/remediations", tag = "fleet", params(api::RemediationQuery), responses((status = 200, body = api::RemediationPage), (status = 400, body = api::ErrorBody), (status = 401, description = "no or a refused credential", body = api::ErrorBody), (status = 403, description = "the role may not", body = api::ErrorBody)))]
 async fn fleet_remediations(
     State(state): State<AppState>,
