@@ -208,6 +208,7 @@ fn two_agents_their_findings_equal_caulk_scan_and_the_fleet_remediations() {
         // The list's counts are the report's.
         let f = &h["findings"];
         assert_eq!(f["generation"], generation.as_str());
+        assert_eq!(f["stale"], false, "{f}");
         assert_eq!(f["total"], expected["summary"]["findings"]);
         assert_eq!(f["kev"], expected["summary"]["kev"]);
         assert_eq!(f["act_now"], expected["summary"]["by_decision"]["act_now"]);

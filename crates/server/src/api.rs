@@ -35,6 +35,9 @@ pub struct HostFindings {
     /// The advisory database generation it was made with.
     pub generation: String,
     pub assessed_at: String,
+    /// The counts are of an older inventory, another advisory database generation or an
+    /// earlier day: a new assessment is on its way.
+    pub stale: bool,
     /// Active findings; then the same by decision, KEV, overdue and severity.
     pub total: u64,
     pub vulnerabilities: u64,
@@ -57,6 +60,7 @@ impl From<caulk_store::HostFindings> for HostFindings {
     fn from(f: caulk_store::HostFindings) -> HostFindings {
         let c = f.counts;
         HostFindings {
+            stale: !f.current_inventory,
             generation: f.generation,
             assessed_at: f.assessed_at.to_string(),
             total: c.total,

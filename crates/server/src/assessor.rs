@@ -305,7 +305,7 @@ impl Assessor {
         let mut done = 0;
         loop {
             let batch = store
-                .hosts_to_assess(&g.facts.generation, after, 256)
+                .hosts_to_assess(&g.facts.generation, start_of_today(), after, 256)
                 .await
                 .map_err(|e| e.to_string())?;
             let Some(last) = batch.last() else {
@@ -390,6 +390,15 @@ impl Assessor {
             .await
             .map_err(ApiError::Internal)
     }
+}
+
+/// Midnight UTC today: an assessment made before it counts due dates from another day.
+pub(crate) fn start_of_today() -> jiff::Timestamp {
+    let now = jiff::Timestamp::now();
+    now.to_zoned(jiff::tz::TimeZone::UTC)
+        .start_of_day()
+        .map(|z| z.timestamp())
+        .unwrap_or(now)
 }
 
 /// A host's report: `caulk scan --inventory` of its inventory, with its profile's

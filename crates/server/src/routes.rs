@@ -177,7 +177,11 @@ async fn list_hosts(
         .store
         .list_hosts(&filter, after, q.limit.unwrap_or(100))
         .await?;
-    Ok(Json(page.into()))
+    let mut page: api::HostPage = page.into();
+    for h in &mut page.hosts {
+        mark_stale(&state, h);
+    }
+    Ok(Json(page))
 }
 
 #[utoipa::path(get, path = "/api/v1/hosts/{id}", tag = "hosts", params(("id" = i64, Path)), responses((status = 200, body = api::Host), (status = 404, body = api::ErrorBody), (status = 401, description = "no or a refused credential", body = api::ErrorBody), (status = 403, description = "the role may not", body = api::ErrorBody)))]
@@ -188,7 +192,25 @@ async fn get_host(
 ) -> Result<Json<api::Host>, ApiError> {
     caller.require(ALL)?;
     let Path(id) = id?;
-    Ok(Json(state.store.host(HostId(id)).await?.into()))
+    let mut h: api::Host = state.store.host(HostId(id)).await?.into();
+    mark_stale(&state, &mut h);
+    Ok(Json(h))
+}
+
+/// A host's counts are stale when made with another advisory generation than the current
+/// one or before today (the store knows the inventory part).
+fn mark_stale(state: &AppState, h: &mut api::Host) {
+    let Some(f) = h.findings.as_mut() else {
+        return;
+    };
+    let generation = state.assessor.current().map(|g| g.facts.generation.clone());
+    let earlier_day = f
+        .assessed_at
+        .parse::<jiff::Timestamp>()
+        .is_ok_and(|t| t < crate::assessor::start_of_today());
+    if generation.is_some_and(|g| g != f.generation) || earlier_day {
+        f.stale = true;
+    }
 }
 
 fn criticality(s: &str) -> Result<caulk_model::finding::Criticality, ApiError> {
@@ -234,7 +256,9 @@ async fn patch_host(
     if weighs {
         state.assessor.wake();
     }
-    Ok(Json(host.into()))
+    let mut h: api::Host = host.into();
+    mark_stale(&state, &mut h);
+    Ok(Json(h))
 }
 
 #[utoipa::path(get, path = "/api/v1/hosts/{id}/inventory", tag = "hosts", params(("id" = i64, Path)), responses((status = 200, description = "the inventory JSON (caulk inventory --format json)", body = Object), (status = 404, body = api::ErrorBody), (status = 401, description = "no or a refused credential", body = api::ErrorBody), (status = 403, description = "the role may not", body = api::ErrorBody)))]

@@ -422,14 +422,17 @@ impl Store {
     }
 
     /// Hosts with an inventory whose assessment is missing or stale (another advisory
-    /// database `generation`, an older inventory), after `after`, by id, at most `limit`.
+    /// database `generation`, an older inventory, made before `assessed_since` — the start
+    /// of the day, as due dates and overdue counts move with the day), after `after`, by
+    /// id, at most `limit`.
     pub async fn hosts_to_assess(
         &self,
         generation: &str,
+        assessed_since: Timestamp,
         after: Option<HostId>,
         limit: u32,
     ) -> Result<Vec<(HostId, [u8; 32])>> {
-        dispatch!(self.hosts_to_assess(generation, after, limit))
+        dispatch!(self.hosts_to_assess(generation, assessed_since, after, limit))
     }
 
     /// The fleet's remediations: every host's, merged per (ecosystem, package, target

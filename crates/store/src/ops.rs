@@ -494,17 +494,26 @@ macro_rules! ops {
                     return Err(Error::Refused(why));
                 }
             }
-            // A machine enrolled before enrols again (its agent lost the answer, or its
-            // state directory was wiped): the same host, a new credential, the old ones
-            // revoked — never a second host for one machine, never a locked-out machine.
-            let known: Option<i64> = match &h.machine_id {
-                Some(m) => sqlx::query_scalar("SELECT id FROM host WHERE machine_id = $1")
+            // A machine enrolled before enrols again because its agent lost the answer:
+            // the host never reported, so the same host gets a new credential and the old
+            // ones are revoked — never a second host for one machine, never a machine locked
+            // out. A host that has reported is not handed over on a machine id alone (the id
+            // is no secret: a token holder could take the host over and hide its findings):
+            // that is a conflict an operator resolves.
+            let known: Option<(i64, Option<i64>)> = match &h.machine_id {
+                Some(m) => sqlx::query_as("SELECT id, inventory_at FROM host WHERE machine_id = $1")
                     .bind(m)
                     .fetch_optional(&mut *tx)
                     .await?,
                 None => None,
             };
-            if let Some(id) = known {
+            if let Some((id, Some(_))) = known {
+                return Err(Error::Conflict(format!(
+                    "machine id {} is enrolled as host {id}, which has reported: revoke or delete that host to enrol the machine again",
+                    h.machine_id.as_deref().unwrap_or_default()
+                )));
+            }
+            if let Some((id, None)) = known {
                 let id = HostId(id);
                 sqlx::query(
                     "UPDATE host SET hostname = $2, agent_version = COALESCE($3, agent_version), \
@@ -574,8 +583,10 @@ macro_rules! ops {
                 }
             }
             for r in sqlx::query(
-                "SELECT host_id, generation, assessed_at, inventory_hash, counts \
-                 FROM host_assessment WHERE host_id >= $1 AND host_id <= $2",
+                "SELECT a.host_id, a.generation, a.assessed_at, a.inventory_hash, a.counts, \
+                 CAST(CASE WHEN a.inventory_hash = h.inventory_hash THEN 1 ELSE 0 END AS BIGINT) \
+                 FROM host_assessment a JOIN host h ON h.id = a.host_id \
+                 WHERE a.host_id >= $1 AND a.host_id <= $2",
             )
             .bind(lo)
             .bind(hi)
@@ -588,6 +599,7 @@ macro_rules! ops {
                         generation: r.try_get(1)?,
                         assessed_at: ts(r.try_get(2)?)?,
                         inventory_hash: hash32(r.try_get(3)?, "assessment inventory hash")?,
+                        current_inventory: r.try_get::<i64, _>(5)? == 1,
                         counts: serde_json::from_str(&counts).map_err(|e| {
                             Error::Corrupt(format!("assessment counts of host {}: {e}", hosts[i].id))
                         })?,
@@ -729,6 +741,7 @@ macro_rules! ops {
         pub(crate) async fn hosts_to_assess(
             pool: &Pool,
             generation: &str,
+            assessed_since: Timestamp,
             after: Option<HostId>,
             limit: u32,
         ) -> Result<Vec<(HostId, [u8; 32])>> {
@@ -736,12 +749,14 @@ macro_rules! ops {
                 "SELECT h.id, h.inventory_hash FROM host h \
                  LEFT JOIN host_assessment a ON a.host_id = h.id \
                  WHERE h.id > $1 AND h.inventory_hash IS NOT NULL \
-                 AND (a.host_id IS NULL OR a.generation <> $2 OR a.inventory_hash <> h.inventory_hash) \
+                 AND (a.host_id IS NULL OR a.generation <> $2 OR a.inventory_hash <> h.inventory_hash \
+                      OR a.assessed_at < $4) \
                  ORDER BY h.id LIMIT $3",
             )
             .bind(after.map_or(0, |h| h.0))
             .bind(generation)
             .bind(i64::from(limit.clamp(1, 100_000)))
+            .bind(us(assessed_since))
             .fetch_all(pool)
             .await?
             .iter()
@@ -928,10 +943,14 @@ macro_rules! ops {
             // Criticality and exposure weigh every finding's priority: the assessment made
             // with the old ones is stale.
             if u.criticality.is_some() || u.exposure.is_some() {
-                sqlx::query("DELETE FROM host_assessment WHERE host_id = $1")
+                for table in ["host_assessment", "host_remediation"] {
+                    sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "DELETE FROM {table} WHERE host_id = $1"
+                    )))
                     .bind(id.0)
                     .execute(&mut *tx)
                     .await?;
+                }
             }
             let detail = serde_json::json!({
                 "criticality": u.criticality.map(|c| c.as_str()),

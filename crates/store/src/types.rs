@@ -145,9 +145,10 @@ pub struct HostFindings {
     /// The advisory database generation it was made with.
     pub generation: String,
     pub assessed_at: Timestamp,
-    /// Whether it was made from the host's current inventory and the generation the caller
-    /// asked about (see [`crate::Store::assessment_stale`]).
+    /// The hash of the inventory it was made from.
     pub inventory_hash: [u8; 32],
+    /// Whether it was made from the host's current inventory.
+    pub current_inventory: bool,
     pub counts: FindingCounts,
 }
 

@@ -434,6 +434,26 @@ async fn enrolment_refuses_expired_revoked_wrong_and_malformed_tokens_and_gives_
                     && e.target == format!("host:{}", first.host.id))
         );
         assert_eq!(s.stats().await.unwrap().hosts, 1);
+        // Once the host has reported, a machine id alone takes nothing over: a conflict,
+        // and the use is given back.
+        let mut inv = Inventory::default();
+        inv.packages.push(tiny_package("bash"));
+        s.record_inventory(first.host.id, &inv, at(3))
+            .await
+            .unwrap();
+        let tok2 = s
+            .create_enrolment_token(&admin(), "t2", 1, at(100), at(0))
+            .await
+            .unwrap();
+        let taken = s.enrol(&tok2.token, &m, None, at(4)).await;
+        assert!(matches!(taken, Err(Error::Conflict(_))), "{taken:?}");
+        assert_eq!(s.enrolment_token(tok2.id).await.unwrap().uses, 0);
+        assert_eq!(
+            s.authenticate_agent(&again.credential.token, at(4))
+                .await
+                .unwrap(),
+            first.host.id
+        );
 
         s.revoke_enrolment_token(&admin(), tok.id, at(3))
             .await
@@ -1279,16 +1299,19 @@ async fn assessments_go_stale_with_a_new_inventory_or_generation_and_merge_fleet
         let h2 = s.create_host(&admin(), &host("b"), at(0)).await.unwrap().id;
         let h3 = s.create_host(&admin(), &host("c"), at(0)).await.unwrap().id;
         // Only hosts with an inventory are ever due.
-        assert_eq!(s.hosts_to_assess("g1", None, 10).await.unwrap(), vec![]);
+        assert_eq!(
+            s.hosts_to_assess("g1", at(0), None, 10).await.unwrap(),
+            vec![]
+        );
         let mut inv = Inventory::default();
         inv.packages.push(tiny_package("openssl"));
         s.record_inventory(h1, &inv, at(1)).await.unwrap();
         s.record_inventory(h2, &inv, at(1)).await.unwrap();
         let hash = caulk_store::inventory_hash(&inv).unwrap();
-        let due = s.hosts_to_assess("g1", None, 10).await.unwrap();
+        let due = s.hosts_to_assess("g1", at(0), None, 10).await.unwrap();
         assert_eq!(due, vec![(h1, hash), (h2, hash)], "{}", b.name());
         assert_eq!(
-            s.hosts_to_assess("g1", Some(h1), 10).await.unwrap(),
+            s.hosts_to_assess("g1", at(0), Some(h1), 10).await.unwrap(),
             vec![(h2, hash)]
         );
 
@@ -1326,7 +1349,18 @@ async fn assessments_go_stale_with_a_new_inventory_or_generation_and_merge_fleet
             &["CVE-2", "CVE-3"],
         )];
         assert!(s.put_assessment(h2, &a2, at(2)).await.unwrap());
-        assert_eq!(s.hosts_to_assess("g1", None, 10).await.unwrap(), vec![]);
+        assert_eq!(
+            s.hosts_to_assess("g1", at(0), None, 10).await.unwrap(),
+            vec![]
+        );
+        // A new day makes every assessment due again (due dates, overdue).
+        assert_eq!(
+            s.hosts_to_assess("g1", at(100), None, 10)
+                .await
+                .unwrap()
+                .len(),
+            2
+        );
         // An assessment of an inventory the host no longer has is dropped.
         let mut stale = a1.clone();
         stale.inventory_hash = [7; 32];
@@ -1399,11 +1433,28 @@ async fn assessments_go_stale_with_a_new_inventory_or_generation_and_merge_fleet
         let mut inv2 = inv.clone();
         inv2.packages[0].version.push_str("+deb12u1");
         s.record_inventory(h2, &inv2, at(4)).await.unwrap();
+        // Until then the list shows the old counts, said to be of another inventory.
+        let f2 = s.host(h2).await.unwrap().findings.unwrap();
+        assert!(!f2.current_inventory, "{}", b.name());
+        assert!(
+            s.host(h1)
+                .await
+                .unwrap()
+                .findings
+                .unwrap()
+                .current_inventory
+        );
         assert_eq!(
-            s.hosts_to_assess("g1", None, 10).await.unwrap(),
+            s.hosts_to_assess("g1", at(0), None, 10).await.unwrap(),
             vec![(h2, caulk_store::inventory_hash(&inv2).unwrap())]
         );
-        assert_eq!(s.hosts_to_assess("g2", None, 10).await.unwrap().len(), 2);
+        assert_eq!(
+            s.hosts_to_assess("g2", at(0), None, 10)
+                .await
+                .unwrap()
+                .len(),
+            2
+        );
         let mut a2b = a1.clone();
         a2b.generation = "g2".into();
         a2b.inventory_hash = caulk_store::inventory_hash(&inv2).unwrap();
@@ -1426,7 +1477,7 @@ async fn assessments_go_stale_with_a_new_inventory_or_generation_and_merge_fleet
         assert!(s.host(h1).await.unwrap().findings.is_none());
         // (h2's assessment is of g2 and of its current inventory.)
         assert_eq!(
-            s.hosts_to_assess("g2", None, 10).await.unwrap(),
+            s.hosts_to_assess("g2", at(0), None, 10).await.unwrap(),
             vec![(h1, hash)]
         );
 
