@@ -152,8 +152,8 @@ pub struct DatabaseFacts {
     pub path: PathBuf,
     pub feeds: Vec<caulk_model::advisory::FeedStatus>,
     pub import: Option<caulk_model::finding::DatabaseImport>,
-    /// What identifies this database's content: when it was built (`built_at`) — a new
-    /// import is a new generation, and findings derived from another are stale.
+    /// What identifies this database's content ([`generation_of`]): a new import is a new
+    /// generation, and findings derived from another are stale.
     pub generation: String,
 }
 
@@ -199,10 +199,7 @@ impl DatabaseFacts {
                 db.display()
             )));
         }
-        let generation = store
-            .meta("built_at")
-            .with_context(|| format!("reading {}", db.display()))?
-            .unwrap_or_default();
+        let generation = generation_of(store, db)?;
         Ok(DatabaseFacts {
             path: db.to_path_buf(),
             feeds,
@@ -210,6 +207,20 @@ impl DatabaseFacts {
             generation,
         })
     }
+}
+
+/// What identifies a database's content: its `generation` (unique per build), else, for a
+/// database built before there was one, when it was built.
+pub fn generation_of(store: &Store, db: &Path) -> Result<String> {
+    let read = |k: &str| {
+        store
+            .meta(k)
+            .with_context(|| format!("reading {}", db.display()))
+    };
+    Ok(match read("generation")? {
+        Some(g) => g,
+        None => read("built_at")?.unwrap_or_default(),
+    })
 }
 
 /// What assessing one inventory needs besides the inventory and the database.

@@ -520,11 +520,60 @@ fn a_sync_of_a_changed_mirror_re_derives_every_hosts_findings() {
     assert_eq!(after["findings"]["total"], before[0]["findings"]["total"]);
 
     // A sync of an unchanged mirror makes no new generation.
-    let (st, _) = server.request("POST", "/api/v1/advisories/sync", Some(BOOTSTRAP), None);
-    assert_eq!(st, 202);
-    std::thread::sleep(Duration::from_secs(2));
-    assert_eq!(health_generation(&server), g2);
+    let h = sync_and_wait(&server);
+    assert_eq!(h["advisories"]["generation"], g2.as_str(), "{h}");
+    assert!(h["advisories"]["sync_error"].is_null(), "{h}");
+
+    // A broken feed in the mirror: the sync says so, the feed keeps its previous data.
+    std::fs::write(mirror.join("osv/Alpine/all.zip"), b"not a zip").unwrap();
+    let h = sync_and_wait(&server);
+    assert!(
+        h["advisories"]["sync_error"]
+            .as_str()
+            .unwrap()
+            .contains("osv/Alpine"),
+        "{h}"
+    );
+    assert_eq!(
+        h["advisories"]["feeds"],
+        serde_json::json!(["kev", "osv/Alpine"]),
+        "{h}"
+    );
+    let g3 = h["advisories"]["generation"].as_str().unwrap().to_string();
+    // A mirror with nothing in it: the sync fails, and the database in service stays — so
+    // after a restart too (the server is healthy, serving what it has).
+    std::fs::remove_dir_all(mirror.join("osv")).unwrap();
+    std::fs::remove_dir_all(mirror.join("kev")).unwrap();
+    let h = sync_and_wait(&server);
+    assert_eq!(h["advisories"]["generation"], g3.as_str(), "{h}");
+    assert!(h["advisories"]["sync_error"].is_string(), "{h}");
     server.stop("-TERM");
+    let server = Server::start_with(
+        &dir,
+        Some(BOOTSTRAP),
+        &["--feeds", mirror.to_str().unwrap()],
+    );
+    let (st, h) = server.request("GET", "/healthz", None, None);
+    assert_eq!(st, 200, "{h}");
+    assert_eq!(h["advisories"]["generation"], g3.as_str(), "{h}");
+    assert!(h["advisories"]["sync_error"].is_string(), "{h}");
+    server.stop("-TERM");
+}
+
+/// Ask for a sync and wait until it ended (`synced_at` moves): the health it leaves.
+fn sync_and_wait(server: &Server) -> Value {
+    let (_, before) = server.request("GET", "/healthz", None, None);
+    let (st, body) = server.request("POST", "/api/v1/advisories/sync", Some(BOOTSTRAP), None);
+    assert_eq!(st, 202, "{body}");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let (_, h) = server.request("GET", "/healthz", None, None);
+        if h["advisories"]["synced_at"] != before["advisories"]["synced_at"] {
+            return h;
+        }
+        assert!(Instant::now() < deadline, "the sync never ended: {h}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 #[test]
@@ -593,9 +642,8 @@ fn a_server_syncs_its_advisories_from_a_mirror_over_http() {
         hosts[0]
     );
     // A sync of an unchanged mirror downloads nothing new: the same generation.
-    let (st, _) = server.request("POST", "/api/v1/advisories/sync", Some(BOOTSTRAP), None);
-    assert_eq!(st, 202);
-    std::thread::sleep(Duration::from_secs(2));
-    assert_eq!(health_generation(&server), g1);
+    let h = sync_and_wait(&server);
+    assert_eq!(h["advisories"]["generation"], g1.as_str(), "{h}");
+    assert!(h["advisories"]["sync_error"].is_null(), "{h}");
     server.stop("-TERM");
 }

@@ -24,9 +24,13 @@ pub struct Accepted {
 /// The advisory database as `/healthz` shows it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Advisories {
-    /// When it was built: findings of another generation are being re-derived.
+    /// Which build of it: findings of another generation are being re-derived.
     pub generation: String,
     pub feeds: Vec<String>,
+    /// When the last import or sync of the mirror ended, and why it failed if it did (the
+    /// database in service is then the previous one).
+    pub synced_at: Option<String>,
+    pub sync_error: Option<String>,
 }
 
 /// A host's findings in short, from its last assessment.

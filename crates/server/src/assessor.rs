@@ -102,6 +102,15 @@ pub(crate) struct Assessor {
     status: RwLock<Status>,
     wake: tokio::sync::Notify,
     sync_now: tokio::sync::Notify,
+    last_sync: RwLock<Option<(jiff::Timestamp, Option<String>)>>,
+}
+
+/// What a refresh did.
+struct Refreshed {
+    /// A new generation is current.
+    changed: bool,
+    /// The import or sync failed (the database already there stays in service): why.
+    failed: Option<String>,
 }
 
 impl std::fmt::Debug for Assessor {
@@ -129,6 +138,7 @@ impl Assessor {
             status: RwLock::new(Status::Importing),
             wake: tokio::sync::Notify::new(),
             sync_now: tokio::sync::Notify::new(),
+            last_sync: RwLock::new(None),
         }
     }
 
@@ -182,39 +192,78 @@ impl Assessor {
     }
 
     /// Import the mirror (when there is one) unless the database was built from it, and
-    /// make the database the current generation when it is a new one. Blocking.
-    fn refresh(&self) -> Result<bool, String> {
-        match &self.feeds {
+    /// make the database the current generation when it is a new one. Blocking. A failed
+    /// import leaves the database that is there in service (and says why: `failed`); only
+    /// when there is none is it an error.
+    fn refresh(&self) -> Result<Refreshed, String> {
+        let imported: Result<(), String> = match &self.feeds {
             Some(FeedSource::Dir(dir)) => {
                 let mut issues = Vec::new();
-                caulk_app::feeds::import_unless_current(
+                let r = caulk_app::feeds::import_unless_current(
                     dir,
                     &self.db_path,
                     &mut issues,
                     &|m| eprintln!("caulk server: {m}"),
                     None,
-                )
-                .map_err(|e| e.to_string())?;
-                for i in issues {
+                );
+                for i in &issues {
                     eprintln!("caulk server: advisory import: {}", i.reason);
                 }
+                // Feeds the import could not use keep their previous data: the database is
+                // still new, and the sync says what it could not update.
+                r.map_err(|e| e.to_string())
+                    .and_then(|_| match issues.first() {
+                        None => Ok(()),
+                        Some(i) => Err(format!(
+                            "{}: {}",
+                            i.file.as_deref().unwrap_or("a feed"),
+                            i.reason
+                        )),
+                    })
             }
             Some(FeedSource::Url(url)) => {
                 use caulk_feed_sync::sync;
                 let mut opts =
                     sync::SyncOptions::new(self.db_path.clone(), sync::Source::parse(url));
                 opts.selection = sync::Selection::All;
-                let report = sync::run(&opts).map_err(|e| format!("syncing from {url}: {e}"))?;
-                for f in report.failed() {
-                    eprintln!(
-                        "caulk server: advisory sync from {url}: {}: {:?} (its previous data is kept)",
-                        f.feed, f.outcome
-                    );
+                match sync::run(&opts) {
+                    Ok(report) => {
+                        let failed: Vec<String> = report
+                            .failed()
+                            .map(|f| format!("{}: {:?}", f.feed, f.outcome))
+                            .collect();
+                        for f in &failed {
+                            eprintln!(
+                                "caulk server: advisory sync from {url}: {f} (its previous data is kept)"
+                            );
+                        }
+                        match failed.first() {
+                            None => Ok(()),
+                            Some(f) => Err(format!("syncing from {url}: {f}")),
+                        }
+                    }
+                    Err(e) => Err(format!("syncing from {url}: {e}")),
                 }
             }
-            None if !self.db_path.exists() => return Ok(false),
-            None => {}
-        }
+            None if !self.db_path.exists() => {
+                return Ok(Refreshed {
+                    changed: false,
+                    failed: None,
+                });
+            }
+            None => Ok(()),
+        };
+        let failed = match imported {
+            Ok(()) => None,
+            Err(why) if self.db_path.exists() => {
+                eprintln!(
+                    "caulk server: {why}; serving the advisory database already in {}",
+                    self.db_path.display()
+                );
+                Some(why)
+            }
+            Err(why) => return Err(why),
+        };
         let pool = caulk_advisory_db::store::Pool::open(&self.db_path, 4)
             .map_err(|e| format!("opening {}: {e}", self.db_path.display()))?;
         let facts = {
@@ -241,39 +290,59 @@ impl Assessor {
                 }));
             }
         }
-        Ok(changed)
+        Ok(Refreshed { changed, failed })
+    }
+
+    /// When the last refresh ended and why it failed, if it did.
+    pub(crate) fn last_sync(&self) -> Option<(jiff::Timestamp, Option<String>)> {
+        self.last_sync.read().ok().and_then(|l| l.clone())
     }
 
     /// The first refresh, then one every sync interval (with a mirror); each new
-    /// generation wakes the assessment task.
+    /// generation wakes the assessment task. A failed one is tried again sooner: after a
+    /// minute, doubling up to the interval.
     pub(crate) async fn sync_loop(self: Arc<Self>) {
-        let mut first = true;
+        let mut retry = Duration::from_secs(60);
         loop {
             let this = self.clone();
             let r = tokio::task::spawn_blocking(move || this.refresh()).await;
-            match r {
-                Ok(Ok(changed)) => {
+            let failure = match r {
+                Ok(Ok(Refreshed { changed, failed })) => {
                     self.set_status(Status::Ready);
                     if changed {
                         self.wake();
                     }
+                    failed
                 }
                 Ok(Err(why)) => {
                     eprintln!("caulk server: advisory database: {why}");
-                    // A failed first import leaves the server unhealthy unless an earlier
-                    // database is there to serve; a failed later sync keeps the current one.
-                    if first && self.current().is_none() {
-                        self.set_status(Status::Failed(why));
+                    // Without any database to serve, the server is not healthy.
+                    if self.current().is_none() {
+                        self.set_status(Status::Failed(why.clone()));
                     }
+                    Some(why)
                 }
-                Err(e) => eprintln!("caulk server: advisory refresh panicked: {e}"),
+                Err(e) => Some(format!("the advisory refresh panicked: {e}")),
+            };
+            if let Ok(mut l) = self.last_sync.write() {
+                *l = Some((jiff::Timestamp::now(), failure.clone()));
             }
-            first = false;
             if self.feeds.is_none() {
                 return;
             }
+            let wait = match failure {
+                Some(_) => {
+                    let w = retry.min(self.sync_interval);
+                    retry = (retry * 2).min(self.sync_interval);
+                    w
+                }
+                None => {
+                    retry = Duration::from_secs(60);
+                    self.sync_interval
+                }
+            };
             tokio::select! {
-                () = tokio::time::sleep(self.sync_interval) => {}
+                () = tokio::time::sleep(wait) => {}
                 () = self.sync_now.notified() => {}
             }
         }
@@ -323,6 +392,8 @@ impl Assessor {
                 match self.assess_host(store, g, id).await {
                     Ok(true) => done += 1,
                     Ok(false) => {}
+                    // The next generation is about to be current: the pass starts over then.
+                    Err(e) if e.starts_with(REPLACED) => return Ok(done),
                     Err(e) => eprintln!("caulk server: assessing host {id}: {e}"),
                 }
             }
@@ -386,11 +457,18 @@ impl Assessor {
         host: HostRecord,
         inv: Inventory,
     ) -> Result<ScanReport, ApiError> {
-        self.report_blocking(g, host, inv)
-            .await
-            .map_err(ApiError::Internal)
+        self.report_blocking(g, host, inv).await.map_err(|e| {
+            if e.starts_with(REPLACED) {
+                ApiError::Unavailable(e)
+            } else {
+                ApiError::Internal(e)
+            }
+        })
     }
 }
+
+/// How an assessment that met a newly imported database fails (it is retried with it).
+const REPLACED: &str = "the advisory database was replaced during the assessment";
 
 /// Midnight UTC today: an assessment made before it counts due dates from another day.
 pub(crate) fn start_of_today() -> jiff::Timestamp {
@@ -415,13 +493,10 @@ pub(crate) fn report(
         .map_err(|e| format!("opening {}: {e}", g.facts.path.display()))?;
     // An import renames a new file into place; the pool then opens that one. Its answers
     // must not mix with this generation's memo.
-    let built = store
-        .meta("built_at")
-        .map_err(|e| format!("reading {}: {e}", g.facts.path.display()))?
-        .unwrap_or_default();
+    let built = caulk_app::scan::generation_of(&store, &g.facts.path).map_err(|e| e.to_string())?;
     if built != g.facts.generation {
         return Err(format!(
-            "the advisory database changed during the assessment (generation {} → {built}): assessed again with the new one",
+            "{REPLACED} (generation {} → {built}): try again",
             g.facts.generation
         ));
     }

@@ -124,10 +124,15 @@ async fn healthz(State(state): State<AppState>) -> Result<Json<api::Health>, Api
         .await
         .map_err(|e| ApiError::Unavailable(e.to_string()))?;
     let advisories = match state.assessor.generation() {
-        Ok(g) => Some(api::Advisories {
-            generation: g.facts.generation.clone(),
-            feeds: g.facts.feeds.iter().map(|f| f.feed.clone()).collect(),
-        }),
+        Ok(g) => {
+            let last = state.assessor.last_sync();
+            Some(api::Advisories {
+                generation: g.facts.generation.clone(),
+                feeds: g.facts.feeds.iter().map(|f| f.feed.clone()).collect(),
+                synced_at: last.as_ref().map(|l| l.0.to_string()),
+                sync_error: last.and_then(|l| l.1),
+            })
+        }
         Err(e) => match state.assessor.status() {
             crate::assessor::Status::Ready => None,
             _ => return Err(e),
