@@ -58,6 +58,10 @@ pub struct Args {
     /// conditional requests, like `caulk db sync --source URL`.
     #[arg(long, value_name = "URL")]
     feeds_url: Option<String>,
+    /// Accept a plain http:// --feeds-url on another machine (anyone on the way could
+    /// change the advisories).
+    #[arg(long, requires = "feeds_url")]
+    feeds_insecure_http: bool,
     /// How often the --feeds mirror is re-imported (unchanged files are not).
     #[arg(long, value_name = "DURATION", default_value = "6h", value_parser = parse_interval)]
     sync_interval: std::time::Duration,
@@ -106,6 +110,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         },
         feeds: args.feeds,
         feeds_url: args.feeds_url,
+        feeds_insecure_http: args.feeds_insecure_http,
         sync_interval: args.sync_interval,
         config: args.config,
     };

@@ -497,6 +497,14 @@ fn tokens_are_created_listed_without_secrets_and_revoked_over_the_api() {
         .map(|t| t["id"].as_i64().unwrap())
         .collect();
     assert_eq!(ids, vec![0, made["id"].as_i64().unwrap()], "{list}");
+    // The last admin token that works is never revoked.
+    let (st, body) = server.request(
+        "POST",
+        "/api/v1/tokens",
+        Some(BOOTSTRAP),
+        Some(r#"{"name": "ops", "role": "operator"}"#),
+    );
+    assert_eq!(st, 201, "{body}");
     // The bootstrap token is revoked once a real admin exists: refused at once.
     let (st, _) = server.request("DELETE", "/api/v1/tokens/0", Some(&alice), None);
     assert_eq!(st, 204);
@@ -504,6 +512,16 @@ fn tokens_are_created_listed_without_secrets_and_revoked_over_the_api() {
     assert_eq!(st, 401);
     let (st, _) = server.request("DELETE", "/api/v1/tokens/0", Some(&alice), None);
     assert_eq!(st, 204, "revoking twice is no error");
+    let alice_id = made["id"].as_i64().unwrap();
+    let (st, body) = server.request(
+        "DELETE",
+        &format!("/api/v1/tokens/{alice_id}"),
+        Some(&alice),
+        None,
+    );
+    assert_eq!(st, 409, "{body}");
+    let (st, _) = server.request("GET", "/api/v1/tokens", Some(&alice), None);
+    assert_eq!(st, 200);
     // Enrolment tokens: listed, revoked, audited.
     let (_, enr) = server.request(
         "POST",

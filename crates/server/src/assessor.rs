@@ -103,6 +103,10 @@ pub(crate) struct Assessor {
     wake: tokio::sync::Notify,
     sync_now: tokio::sync::Notify,
     last_sync: RwLock<Option<(jiff::Timestamp, Option<String>)>>,
+    /// On-demand reports (`GET /hosts/{id}/findings`, `/vulnerabilities/{id}`) at once: a
+    /// report is a whole scan on the blocking pool; a client looping over hosts in parallel
+    /// waits its turn instead of starving the server.
+    on_demand: tokio::sync::Semaphore,
 }
 
 /// What a refresh did.
@@ -139,6 +143,9 @@ impl Assessor {
             wake: tokio::sync::Notify::new(),
             sync_now: tokio::sync::Notify::new(),
             last_sync: RwLock::new(None),
+            on_demand: tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            ),
         }
     }
 
@@ -457,6 +464,11 @@ impl Assessor {
         host: HostRecord,
         inv: Inventory,
     ) -> Result<ScanReport, ApiError> {
+        let _turn = self
+            .on_demand
+            .acquire()
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
         self.report_blocking(g, host, inv).await.map_err(|e| {
             if e.starts_with(REPLACED) {
                 ApiError::Unavailable(e)
@@ -592,6 +604,11 @@ impl Assessor {
     ) -> Result<crate::api::VulnerabilityHosts, ApiError> {
         use std::collections::{BTreeMap, HashMap};
         let g = self.generation()?;
+        let _turn = self
+            .on_demand
+            .acquire()
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
         let (v, names) = {
             let g = g.clone();
             let asked = id.to_string();

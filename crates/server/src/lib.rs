@@ -60,6 +60,8 @@ pub struct Config {
     pub feeds: Option<PathBuf>,
     /// A mirror over HTTP(S) synced into `<data-dir>/advisories.db` instead (`--feeds-url`).
     pub feeds_url: Option<String>,
+    /// Accept a plain `http://` mirror on another machine (`--feeds-insecure-http`).
+    pub feeds_insecure_http: bool,
     pub sync_interval: std::time::Duration,
     /// The configuration (policy, exceptions) hosts are assessed with (`None`: built-in).
     pub config: Option<PathBuf>,
@@ -185,12 +187,7 @@ pub async fn serve(
         )));
     }
     if let Some(url) = &config.feeds_url {
-        let lower = url.to_ascii_lowercase();
-        if !lower.starts_with("http://") && !lower.starts_with("https://") {
-            return Err(Error::Config(format!(
-                "--feeds-url {url}: want an http:// or https:// URL (a directory is --feeds)"
-            )));
-        }
+        check_feeds_url(url, config.feeds_insecure_http)?;
     }
     // The configuration is read now: a broken one stops the start, not the first assessment.
     let loaded = caulk_app::config::load_explicit(config.config.as_deref())
@@ -252,6 +249,37 @@ pub async fn serve(
     served.map_err(Error::Serve)
 }
 
+/// A mirror URL is `https://`, or `http://` to a loopback address, or `http://` anywhere
+/// with `--feeds-insecure-http`: whoever can change the mirror in transit decides what the
+/// fleet's findings are (an emptied feed would make every host look clean).
+fn check_feeds_url(url: &str, insecure: bool) -> Result<(), Error> {
+    let lower = url.to_ascii_lowercase();
+    if lower.starts_with("https://") {
+        return Ok(());
+    }
+    let Some(rest) = lower.strip_prefix("http://") else {
+        return Err(Error::Config(format!(
+            "--feeds-url {url}: want an https:// URL (a directory is --feeds)"
+        )));
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
+    };
+    let loopback = host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if loopback || insecure {
+        Ok(())
+    } else {
+        Err(Error::Config(format!(
+            "--feeds-url {url}: plain http:// to another machine lets anyone on the way change the advisories; use https:// (or --feeds-insecure-http)"
+        )))
+    }
+}
+
 /// SIGTERM or SIGINT (Ctrl-C).
 pub async fn shutdown_signal() {
     let ctrl_c = async {
@@ -274,5 +302,31 @@ pub async fn shutdown_signal() {
     tokio::select! {
         () = ctrl_c => {},
         () = term => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mirror_url_is_https_or_loopback_http() {
+        for ok in [
+            "https://mirror.example/caulk",
+            "http://127.0.0.1:8080/m",
+            "http://localhost/m",
+            "http://[::1]:9000",
+        ] {
+            assert!(check_feeds_url(ok, false).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://mirror.example/m",
+            "http://10.0.0.1/m",
+            "ftp://x",
+            "/srv/mirror",
+        ] {
+            assert!(check_feeds_url(bad, false).is_err(), "{bad}");
+        }
+        assert!(check_feeds_url("http://mirror.example/m", true).is_ok());
     }
 }

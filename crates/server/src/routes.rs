@@ -650,7 +650,7 @@ async fn create_api_token(
 
 /// `DELETE /tokens/{id}` (admin): refused from the next request on (the bootstrap token
 /// is id 0: revoke it once a real admin token exists); audited.
-#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens", params(("id" = i64, Path)), responses((status = 204, description = "revoked"), (status = 404, body = api::ErrorBody), (status = 401, description = "no or a refused credential", body = api::ErrorBody), (status = 403, description = "the role may not", body = api::ErrorBody)))]
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens", params(("id" = i64, Path)), responses((status = 204, description = "revoked"), (status = 404, body = api::ErrorBody), (status = 409, description = "the last admin token that works", body = api::ErrorBody), (status = 401, description = "no or a refused credential", body = api::ErrorBody), (status = 403, description = "the role may not", body = api::ErrorBody)))]
 async fn revoke_api_token(
     State(state): State<AppState>,
     caller: Caller,
@@ -658,13 +658,22 @@ async fn revoke_api_token(
 ) -> Result<StatusCode, ApiError> {
     caller.require(&[Role::Admin])?;
     let Path(id) = id?;
+    // Never the last admin token that works: nobody could make tokens over the API again.
+    let now = jiff::Timestamp::now();
+    let active = |t: &caulk_store::ApiTokenInfo| {
+        t.role == Role::Admin && t.revoked_at.is_none() && t.expires_at.is_none_or(|e| e > now)
+    };
+    let tokens = state.store.api_tokens().await?;
+    if tokens.iter().any(|t| t.id.0 == id && active(t))
+        && tokens.iter().filter(|t| active(t)).count() == 1
+    {
+        return Err(ApiError::Conflict(format!(
+            "token {id} is the last admin token that works: create another admin token first"
+        )));
+    }
     state
         .store
-        .revoke_api_token(
-            &caller.actor(),
-            caulk_store::TokenId(id),
-            jiff::Timestamp::now(),
-        )
+        .revoke_api_token(&caller.actor(), caulk_store::TokenId(id), now)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
