@@ -305,6 +305,17 @@ fn two_agents_their_findings_equal_caulk_scan_and_the_fleet_remediations() {
     assert_eq!(st, 200, "{v}");
     let vh = v["hosts"].as_array().unwrap();
     assert_eq!(vh.len(), 2, "{v}");
+    assert_eq!(v["total_hosts"], 2);
+    let (_, v1) = server.request(
+        "GET",
+        &format!("/api/v1/vulnerabilities/{cve}?limit=1"),
+        Some(&auditor),
+        None,
+    );
+    assert_eq!(
+        (v1["hosts"].as_array().unwrap().len(), &v1["total_hosts"]),
+        (1, &Value::from(2))
+    );
     assert_eq!(vh[0]["hostname"], "deb12");
     assert_eq!(vh[1]["hostname"], "deb12-b");
     assert!(

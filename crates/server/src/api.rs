@@ -240,7 +240,17 @@ pub struct VulnerabilityHosts {
     /// The id asked for, and every id of the same vulnerability the database knows.
     pub id: String,
     pub aliases: Vec<String>,
+    /// Hosts with it; `hosts` lists the first `limit` of them, by id.
+    pub total_hosts: u64,
     pub hosts: Vec<VulnerableHost>,
+}
+
+/// The query of `GET /api/v1/vulnerabilities/{id}`.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct VulnerabilityQuery {
+    /// At most this many hosts listed (1 to 10,000; default 1,000).
+    pub limit: Option<u32>,
 }
 
 /// A host with a vulnerability.

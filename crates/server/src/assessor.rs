@@ -601,6 +601,7 @@ impl Assessor {
         &self,
         store: &Store,
         id: &str,
+        limit: usize,
     ) -> Result<crate::api::VulnerabilityHosts, ApiError> {
         use std::collections::{BTreeMap, HashMap};
         let g = self.generation()?;
@@ -620,18 +621,32 @@ impl Assessor {
                     ApiError::NotFound(format!("no vulnerability {id} in the advisory database"))
                 })?
         };
-        let mut rows = Vec::new();
+        // The spellings a registry treats as one name (PyPI: case, `-`, `_`, `.`).
+        let mut spellings = std::collections::BTreeSet::new();
         for n in &names {
-            rows.extend(store.packages_named(n).await?);
+            let l = n.to_ascii_lowercase();
+            spellings.insert(l.replace(['_', '.'], "-"));
+            spellings.insert(l.replace(['-', '.'], "_"));
+            spellings.insert(l.replace(['-', '_'], "."));
+            spellings.insert(l);
+        }
+        let mut rows = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for n in &spellings {
+            for (id, p) in store.packages_named(n).await? {
+                if seen.insert(id) {
+                    rows.push((id, p));
+                }
+            }
         }
         // One finding per package row: the row is found again by its fields.
-        type Key = (String, String, String, Option<String>, Option<String>);
-        let key = |e: &str, n: &str, v: &str, a: Option<&str>, f: Option<&str>| -> Key {
+        // Not by arch: a finding names it for distribution packages only.
+        type Key = (String, String, String, Option<String>);
+        let key = |e: &str, n: &str, v: &str, f: Option<&str>| -> Key {
             (
                 e.to_string(),
                 n.to_string(),
                 v.to_string(),
-                a.map(str::to_string),
                 f.map(str::to_string),
             )
         };
@@ -642,7 +657,6 @@ impl Assessor {
                     &p.ecosystem,
                     &p.name,
                     &p.version,
-                    p.arch.as_deref(),
                     Some(p.file.as_str()),
                 ))
                 .or_default()
@@ -665,13 +679,7 @@ impl Assessor {
                 continue;
             }
             let p = &f.package;
-            let k = key(
-                &p.ecosystem,
-                &p.name,
-                &p.version,
-                p.arch.as_deref(),
-                p.file.as_deref(),
-            );
+            let k = key(&p.ecosystem, &p.name, &p.version, p.file.as_deref());
             for pid in by_key.get(&k).into_iter().flatten() {
                 affected.insert(
                     *pid,
@@ -679,10 +687,7 @@ impl Assessor {
                         ecosystem: p.ecosystem.clone(),
                         name: p.name.clone(),
                         version: p.version.clone(),
-                        status: serde_json::to_value(f.status)
-                            .ok()
-                            .and_then(|s| s.as_str().map(str::to_string))
-                            .unwrap_or_default(),
+                        status: f.status.as_str().to_string(),
                         fixed_version: f.fixed_version.as_deref().map(str::to_string),
                         severity: f.severity.as_str().to_string(),
                         advisories: f.advisory_ids.to_vec(),
@@ -697,8 +702,9 @@ impl Assessor {
                 hosts.entry(h).or_default().push(p.clone());
             }
         }
-        let mut out = Vec::with_capacity(hosts.len());
-        for (h, mut packages) in hosts {
+        let total = hosts.len() as u64;
+        let mut out = Vec::with_capacity(hosts.len().min(limit));
+        for (h, mut packages) in hosts.into_iter().take(limit) {
             packages.sort_by(|a, b| (&a.name, &a.version).cmp(&(&b.name, &b.version)));
             let hostname = store.host(h).await?.hostname;
             out.push(crate::api::VulnerableHost {
@@ -710,6 +716,7 @@ impl Assessor {
         Ok(crate::api::VulnerabilityHosts {
             id: id.to_string(),
             aliases: v.ids.into_iter().filter(|i| i != id).collect(),
+            total_hosts: total,
             hosts: out,
         })
     }

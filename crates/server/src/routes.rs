@@ -356,14 +356,20 @@ async fn fleet_remediations(
 
 /// `GET /vulnerabilities/{id}`: which hosts have it (any id of it: CVE, advisory, GHSA),
 /// in which packages, fixed in which version.
-#[utoipa::path(get, path = "/api/v1/vulnerabilities/{id}", tag = "fleet", params(("id" = String, Path, description = "any id of the vulnerability: CVE, advisory, GHSA")), responses((status = 200, body = api::VulnerabilityHosts), (status = 404, body = api::ErrorBody), (status = 503, body = api::ErrorBody), (status = 401, description = "no or a refused credential", body = api::ErrorBody), (status = 403, description = "the role may not", body = api::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/vulnerabilities/{id}", tag = "fleet", params(("id" = String, Path, description = "any id of the vulnerability: CVE, advisory, GHSA"), api::VulnerabilityQuery), responses((status = 200, body = api::VulnerabilityHosts), (status = 404, body = api::ErrorBody), (status = 503, body = api::ErrorBody), (status = 401, description = "no or a refused credential", body = api::ErrorBody), (status = 403, description = "the role may not", body = api::ErrorBody)))]
 async fn get_vulnerability(
     State(state): State<AppState>,
     caller: Caller,
     id: Result<Path<String>, PathRejection>,
+    query: Result<Query<api::VulnerabilityQuery>, QueryRejection>,
 ) -> Result<Json<api::VulnerabilityHosts>, ApiError> {
     caller.require(ALL)?;
     let Path(id) = id?;
+    let Query(q) = query?;
+    let limit = q.limit.unwrap_or(1000);
+    if !(1..=10_000).contains(&limit) {
+        return Err(ApiError::Invalid(format!("limit {limit}: want 1 to 10000")));
+    }
     if id.is_empty() || id.len() > 128 || id.chars().any(|c| c.is_control()) {
         return Err(ApiError::Invalid(format!(
             "vulnerability id {id:?}: want an id such as CVE-2024-1234"
@@ -372,7 +378,7 @@ async fn get_vulnerability(
     Ok(Json(
         state
             .assessor
-            .vulnerability_hosts(&state.store, &id)
+            .vulnerability_hosts(&state.store, &id, limit as usize)
             .await?,
     ))
 }

@@ -392,7 +392,8 @@ impl Store {
     }
 
     /// Installed packages (on at least one host) named `name` or built from the source
-    /// package `name`, in any ecosystem: the candidates of a vulnerability's hosts.
+    /// package `name` (ASCII case ignored), in any ecosystem: the candidates of a
+    /// vulnerability's hosts. A scan of the package table.
     pub async fn packages_named(
         &self,
         name: &str,

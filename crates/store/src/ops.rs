@@ -1328,7 +1328,8 @@ macro_rules! ops {
             name: &str,
         ) -> Result<Vec<(PackageId, Package)>> {
             sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT p.id, {PACKAGE_COLS} FROM package p WHERE (p.name = $1 OR p.source_name = $1) \
+                "SELECT p.id, {PACKAGE_COLS} FROM package p \
+                 WHERE (lower(p.name) = lower($1) OR lower(p.source_name) = lower($1)) \
                  AND EXISTS (SELECT 1 FROM host_package hp WHERE hp.package_id = p.id) ORDER BY p.id"
             )))
             .bind(name)
