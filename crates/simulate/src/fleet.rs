@@ -492,7 +492,7 @@ impl Fleet {
             }
         }
         let r = h(&[seed, i, 3]);
-        if r % 4 == 0 {
+        if r.is_multiple_of(4) {
             let shiftable: Vec<usize> = (0..t.alts.len())
                 .filter(|j| !t.alts[*j].is_empty())
                 .collect();

@@ -345,6 +345,9 @@ fn json<T: Serialize>(v: &T) -> Vec<u8> {
     serde_json::to_vec(v).unwrap_or_default()
 }
 
+/// What a host's first inventory was: its hash and its number of packages.
+type Sent = ([u8; 32], usize);
+
 /// A host after enrolment and its first inventory.
 #[derive(Debug)]
 struct Enrolled {
@@ -480,8 +483,7 @@ async fn run_async(opts: Options, notice: Notice) -> Result<Report, Error> {
 
     // 2. First inventories: the hash (the server has none: `changed`), then the inventory.
     notice("sending first inventories");
-    let hashes: Arc<Vec<OnceLock<([u8; 32], usize)>>> =
-        Arc::new((0..n).map(|_| OnceLock::new()).collect());
+    let hashes: Arc<Vec<OnceLock<Sent>>> = Arc::new((0..n).map(|_| OnceLock::new()).collect());
     let stats = Shared::default();
     let timer = Timer::start();
     {
