@@ -33,11 +33,11 @@ pub struct SimulateArgs {
     )]
     token: String,
     /// Virtual hosts to enrol.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=u64::from(u32::MAX)))]
     hosts: u64,
     /// Requests in flight at once.
-    #[arg(long, value_name = "C", default_value_t = 32)]
-    concurrency: usize,
+    #[arg(long, value_name = "C", default_value_t = 32, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    concurrency: u64,
     /// The fleet's seed: the same seed gives the same hosts and inventories.
     #[arg(long, value_name = "S", default_value_t = 1)]
     seed: u64,
@@ -74,7 +74,7 @@ fn simulate(a: SimulateArgs) -> Result<ExitCode> {
         server: a.server,
         token: a.token,
         hosts: a.hosts,
-        concurrency: a.concurrency,
+        concurrency: a.concurrency as usize,
         seed: a.seed,
         check_ins: a.check_ins,
         data: a.data,

@@ -463,11 +463,9 @@ impl Fleet {
             .collect()
     }
 
-    /// Host `i` of the fleet of `seed`: the same answer for the same arguments.
-    pub fn host(&self, seed: u64, i: u64) -> SimHost {
+    fn template(&self, seed: u64, i: u64) -> (usize, &Template) {
         let mut pick = h(&[seed, i, 1]) % self.total_weight;
-        let (ti, t) = self
-            .templates
+        self.templates
             .iter()
             .enumerate()
             .find(|(_, t)| {
@@ -478,7 +476,21 @@ impl Fleet {
                     false
                 }
             })
-            .unwrap_or((0, &self.templates[0]));
+            .unwrap_or((0, &self.templates[0]))
+    }
+
+    /// Host `i`'s template, hostname and machine id: what [`Fleet::host`] gives, without
+    /// building its inventory (what enrolment needs).
+    pub fn identity(&self, seed: u64, i: u64) -> (&'static str, String, String) {
+        let (_, t) = self.template(seed, i);
+        let hostname = format!("sim-{}-{i:06}", t.name);
+        let machine_id = format!("{:016x}{:016x}", h(&[seed, i, 6]), h(&[seed, i, 7]));
+        (t.name, hostname, machine_id)
+    }
+
+    /// Host `i` of the fleet of `seed`: the same answer for the same arguments.
+    pub fn host(&self, seed: u64, i: u64) -> SimHost {
+        let (ti, t) = self.template(seed, i);
         let ti = ti as u64;
         let cohort = h(&[seed, i, 2]) % COHORTS;
         let mut inv = t.base.clone();
@@ -519,8 +531,7 @@ impl Fleet {
                 inv.packages.push(e.clone());
             }
         }
-        let hostname = format!("sim-{}-{i:06}", t.name);
-        let machine_id = format!("{:016x}{:016x}", h(&[seed, i, 6]), h(&[seed, i, 7]));
+        let (_, hostname, machine_id) = self.identity(seed, i);
         inv.host.hostname = Some(hostname.clone());
         inv.host.machine_id = Some(machine_id.clone());
         inv.normalize();
@@ -590,6 +601,10 @@ mod tests {
             "{}",
             rows.len()
         );
+        for (i, x) in a.iter().enumerate() {
+            let (t, name, mid) = fleet.identity(7, i as u64);
+            assert_eq!((t, &name, &mid), (x.template, &x.hostname, &x.machine_id));
+        }
         // Another seed, another fleet.
         assert_ne!(fleet.host(8, 0).machine_id, a[0].machine_id);
     }

@@ -345,8 +345,15 @@ fn json<T: Serialize>(v: &T) -> Vec<u8> {
     serde_json::to_vec(v).unwrap_or_default()
 }
 
-/// What a host's first inventory was: its hash and its number of packages.
-type Sent = ([u8; 32], usize);
+/// What a host's first inventory was.
+#[derive(Debug)]
+struct Sent {
+    hash: [u8; 32],
+    packages: usize,
+    template: &'static str,
+    hostname: String,
+    ecosystem: Option<String>,
+}
 
 /// A host after enrolment and its first inventory.
 #[derive(Debug)]
@@ -449,11 +456,11 @@ async fn run_async(opts: Options, notice: Notice) -> Result<Report, Error> {
                 notice.clone(),
             );
             async move {
-                let host = fleet.host(seed, i);
+                let (_, hostname, machine_id) = fleet.identity(seed, i);
                 let body = api::EnrollRequest {
                     enrollment_token: token.to_string(),
-                    hostname: host.hostname,
-                    machine_id: Some(host.machine_id),
+                    hostname,
+                    machine_id: Some(machine_id),
                     agent_version: Some(format!("simulate/{}", env!("CARGO_PKG_VERSION"))),
                 };
                 let t = Instant::now();
@@ -549,7 +556,18 @@ async fn run_async(opts: Options, notice: Notice) -> Result<Report, Error> {
                 match r {
                     Ok(_) => {
                         lock(&stats).ok(t.elapsed());
-                        let _ = hashes[i as usize].set((hash, host.inventory.packages.len()));
+                        let _ = hashes[i as usize].set(Sent {
+                            hash,
+                            packages: host.inventory.packages.len(),
+                            template: host.template,
+                            ecosystem: host
+                                .inventory
+                                .host
+                                .os
+                                .as_ref()
+                                .and_then(|o| o.ecosystem.clone()),
+                            hostname: host.hostname,
+                        });
                     }
                     Err(f) => record(&stats, &notice, "first inventory", f),
                 }
@@ -570,9 +588,9 @@ async fn run_async(opts: Options, notice: Notice) -> Result<Report, Error> {
             hashes
                 .iter()
                 .map(|h| {
-                    h.get().map(|(h, _)| {
+                    h.get().map(|s| {
                         json(&api::CheckIn {
-                            inventory_hash: api::hex(h),
+                            inventory_hash: api::hex(&s.hash),
                         })
                     })
                 })
@@ -653,7 +671,7 @@ async fn run_async(opts: Options, notice: Notice) -> Result<Report, Error> {
         None => (None, None),
     };
 
-    // The manifest and the totals: the hosts are made again (deterministic, cheap).
+    // The manifest and the totals.
     let mut templates: BTreeMap<&'static str, u64> = BTreeMap::new();
     let mut packages_sent = 0u64;
     let mut manifest = match &opts.manifest {
@@ -669,25 +687,20 @@ async fn run_async(opts: Options, notice: Notice) -> Result<Report, Error> {
         None => None,
     };
     for i in 0..n {
-        let host = fleet.host(seed, i);
-        *templates.entry(host.template).or_default() += 1;
-        let Some(&(hash, packages)) = hashes[i as usize].get() else {
+        let Some(sent) = hashes[i as usize].get() else {
+            *templates.entry(fleet.identity(seed, i).0).or_default() += 1;
             continue;
         };
-        packages_sent += packages as u64;
+        *templates.entry(sent.template).or_default() += 1;
+        packages_sent += sent.packages as u64;
         if let Some((path, w)) = &mut manifest {
             let line = ManifestLine {
-                hostname: &host.hostname,
+                hostname: &sent.hostname,
                 host_id: slots[i as usize].get().map_or(0, |e| e.host_id),
-                template: host.template,
-                ecosystem: host
-                    .inventory
-                    .host
-                    .os
-                    .as_ref()
-                    .and_then(|o| o.ecosystem.as_deref()),
-                packages,
-                inventory_hash: api::hex(&hash),
+                template: sent.template,
+                ecosystem: sent.ecosystem.as_deref(),
+                packages: sent.packages,
+                inventory_hash: api::hex(&sent.hash),
             };
             use std::io::Write;
             serde_json::to_writer(&mut *w, &line)
