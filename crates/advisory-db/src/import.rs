@@ -608,6 +608,20 @@ pub fn import_dir(dir: &Path, db: &Path, opts: &Options) -> Result<Report, Error
     let b = Builder::create(db)?;
     let now = opts.now_unix.unwrap_or_else(crate::now_unix);
     b.set_meta("built_at", &crate::rfc3339_utc(now))?;
+    // What tells this database from every other build, even one of the same second: a
+    // server keeps per-generation memos of what it read.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    b.set_meta(
+        "generation",
+        &format!(
+            "{}.{nanos:09}-{}",
+            crate::rfc3339_utc(now),
+            std::process::id()
+        ),
+    )?;
     b.set_meta("source", &dir.to_string_lossy())?;
 
     let mut report = Report::default();

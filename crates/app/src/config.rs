@@ -53,6 +53,33 @@ pub fn load(explicit: Option<&Path>) -> Result<Loaded> {
     })
 }
 
+impl Loaded {
+    /// The built-in defaults, no file read.
+    pub fn builtin() -> Result<Loaded> {
+        let policy = Policy::from_toml(
+            caulk_assess::priority::DEFAULT_POLICY,
+            None,
+            "built-in policy",
+        )
+        .map_err(crate::error::Error::wrap)?;
+        Ok(Loaded {
+            path: None,
+            config: Config::default(),
+            policy,
+            issues: Vec::new(),
+        })
+    }
+}
+
+/// Load `explicit`, else the built-in defaults (never `./caulk.toml`: a server's working
+/// directory is not its configuration).
+pub fn load_explicit(explicit: Option<&Path>) -> Result<Loaded> {
+    match explicit {
+        Some(p) => load(Some(p)),
+        None => Loaded::builtin(),
+    }
+}
+
 /// The asset context: the command line's values over the configuration's over the defaults,
 /// and which of the three decided (`cli`, `config`, `default`).
 pub fn asset_context(

@@ -97,3 +97,154 @@ pub fn verify_audit(url: &str) -> Result<AuditVerification> {
     run(url, async |s: &Store| s.verify_audit().await)
         .with_context(|| format!("verifying the audit log of {}", caulk_store::redacted(url)))
 }
+
+/// What the fleet store keeps of a host's assessment: the report's counts and its
+/// remediations (the full report is re-derived on demand, by [`crate::scan::assess`]).
+pub fn assessment_of(
+    r: &caulk_model::finding::ScanReport,
+    generation: &str,
+    inventory_hash: [u8; 32],
+) -> caulk_store::NewAssessment {
+    caulk_store::NewAssessment {
+        generation: generation.to_string(),
+        inventory_hash,
+        criticality: r.policy.criticality,
+        exposure: r.policy.exposure,
+        counts: finding_counts(r),
+        remediations: merged_remediations(&r.remediations),
+    }
+}
+
+/// A report's remediations, one per (ecosystem, package, target version): a language
+/// package's are per lockfile (the same upgrade in two files is two remediations of the
+/// report), the fleet's are per upgrade — merged here, vulnerabilities united, the most
+/// urgent decision, the highest severity and KEV count kept, risks added.
+fn merged_remediations(
+    remediations: &[caulk_model::finding::Remediation],
+) -> Vec<caulk_store::HostRemediation> {
+    use std::collections::BTreeMap;
+    let mut by_key: BTreeMap<(&str, &str, &str), caulk_store::HostRemediation> = BTreeMap::new();
+    for m in remediations {
+        let key = (
+            m.ecosystem.as_str(),
+            m.package.as_str(),
+            m.target_version.as_str(),
+        );
+        match by_key.get_mut(&key) {
+            Some(x) => {
+                x.decision = x.decision.max(m.decision);
+                x.max_severity = x.max_severity.max(m.max_severity);
+                x.kev = x.kev.max(m.kev_count);
+                x.risk_removed += m.risk_removed;
+                x.vulnerabilities.extend(m.vulnerabilities.iter().cloned());
+                x.vulnerabilities.sort();
+                x.vulnerabilities.dedup();
+            }
+            None => {
+                by_key.insert(
+                    key,
+                    caulk_store::HostRemediation {
+                        ecosystem: m.ecosystem.clone(),
+                        package: m.package.clone(),
+                        target_version: m.target_version.clone(),
+                        decision: m.decision,
+                        max_severity: m.max_severity,
+                        kev: m.kev_count,
+                        risk_removed: m.risk_removed,
+                        vulnerabilities: m.vulnerabilities.clone(),
+                    },
+                );
+            }
+        }
+    }
+    by_key.into_values().collect()
+}
+
+/// A report's summary in the fleet's short form.
+pub fn finding_counts(r: &caulk_model::finding::ScanReport) -> caulk_store::FindingCounts {
+    let s = &r.summary;
+    caulk_store::FindingCounts {
+        total: s.findings,
+        vulnerabilities: s.vulnerabilities,
+        act_now: s.by_decision.act_now,
+        out_of_cycle: s.by_decision.out_of_cycle,
+        scheduled: s.by_decision.scheduled,
+        defer: s.by_decision.defer,
+        kev: s.kev,
+        overdue: s.overdue,
+        critical: s.by_severity.critical,
+        high: s.by_severity.high,
+        medium: s.by_severity.medium,
+        low: s.by_severity.low,
+        unknown: s.by_severity.unknown + s.by_severity.none,
+        remediations: s.remediations,
+        suppressed: s.suppressed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use caulk_model::finding::{Decision, Remediation, Severity};
+
+    #[test]
+    fn one_upgrade_in_two_lockfiles_is_one_fleet_remediation() {
+        let r = |file: &str, vulns: &[&str], d: Decision, s: Severity, kev: u64, risk: f64| {
+            Remediation {
+                id: format!("npm/lodash@4.17.21 in {file}"),
+                ecosystem: "npm".into(),
+                package: "lodash".into(),
+                target_version: "4.17.21".into(),
+                files: vec![file.into()],
+                vulnerabilities: vulns.iter().map(|v| v.to_string()).collect(),
+                decision: d,
+                max_severity: s,
+                kev_count: kev,
+                risk_removed: risk,
+                ..Remediation::default()
+            }
+        };
+        let mut other = r(
+            "c/package-lock.json",
+            &["CVE-9"],
+            Decision::Defer,
+            Severity::Low,
+            0,
+            1.0,
+        );
+        other.package = "minimist".into();
+        let merged = merged_remediations(&[
+            r(
+                "a/package-lock.json",
+                &["CVE-1", "CVE-2"],
+                Decision::Scheduled,
+                Severity::High,
+                0,
+                2.0,
+            ),
+            r(
+                "b/package-lock.json",
+                &["CVE-2", "CVE-3"],
+                Decision::ActNow,
+                Severity::Medium,
+                1,
+                3.5,
+            ),
+            other,
+        ]);
+        assert_eq!(merged.len(), 2);
+        let l = &merged[0];
+        assert_eq!(
+            (
+                l.package.as_str(),
+                l.decision,
+                l.max_severity,
+                l.kev,
+                l.risk_removed
+            ),
+            ("lodash", Decision::ActNow, Severity::High, 1, 5.5)
+        );
+        assert_eq!(l.vulnerabilities, vec!["CVE-1", "CVE-2", "CVE-3"]);
+        assert_eq!(merged[1].package, "minimist");
+    }
+}

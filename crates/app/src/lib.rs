@@ -16,6 +16,7 @@
 
 pub mod apt_lists;
 pub mod config;
+pub mod duration;
 pub mod error;
 pub mod feeds;
 pub mod fleet;

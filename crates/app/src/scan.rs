@@ -67,8 +67,6 @@ pub fn scan(req: &ScanRequest, notice: &dyn Fn(&str)) -> Result<ScanOutcome> {
     target::preflight(&req.target)?;
     let loaded = crate::config::load(req.config.as_deref())?;
     let mut issues = loaded.issues.clone();
-    let (context, context_source) =
-        crate::config::asset_context(req.criticality, req.exposure, &loaded.config);
 
     let db = &req.db;
     let import = match &req.feeds {
@@ -81,23 +79,7 @@ pub fn scan(req: &ScanRequest, notice: &dyn Fn(&str)) -> Result<ScanOutcome> {
         )?),
         None => None,
     };
-    let store = Store::open(db).with_context(|| {
-        format!(
-            "opening the advisory database {} (build it with `caulk db import --source DIR` or `caulk scan --feeds DIR`)",
-            db.display()
-        )
-    })?;
-    let feeds = store
-        .feeds()
-        .with_context(|| format!("reading feed status of {}", db.display()))?;
-    // A database without advisories answers "clean" for everything: refuse it.
-    if !feeds.iter().any(|f| f.feed.starts_with("osv/")) {
-        return Err(crate::Error::msg(format!(
-            "the advisory database {} has no advisories (no osv/ feed): nothing can be checked; build it with `caulk db import --source DIR` or `caulk scan --feeds DIR`",
-            db.display()
-        )));
-    }
-    let database = crate::feeds::database_info(db, import, &feeds, today);
+    let opened = Advisories::open(db, import)?;
 
     let collected = target::collect(&req.target)?;
     let unread = target::unread(&req.target, &collected.inventory);
@@ -137,36 +119,176 @@ pub fn scan(req: &ScanRequest, notice: &dyn Fn(&str)) -> Result<ScanOutcome> {
         .map(|l| l.read(&inv, &mut issues, req.cache_dir.as_deref()))
         .transpose()?;
 
-    let opts = ScanOptions {
-        tool: Tool {
-            name: "caulk".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
+    let report = assess(
+        &inv,
+        &opened.store,
+        &opened.facts,
+        &Assess {
+            loaded: &loaded,
+            criticality: req.criticality,
+            exposure: req.exposure,
+            target_kind: collected.kind,
+            target_path: collected.path,
+            issues,
+            apt: apt.as_ref(),
+            today,
+            generated_at,
+            filter: req.filter.clone(),
         },
-        target_kind: collected.kind,
-        target_path: collected.path,
-        database,
-        policy: &loaded.policy,
-        context,
-        context_source: context_source.into(),
-        config_file: loaded.path.as_ref().map(|p| p.display().to_string()),
-        exceptions: &loaded.config.exceptions,
-        issues,
-        apt: apt.as_ref(),
-        today,
-        generated_at,
-        filter: req.filter.clone(),
-    };
-    let snapshot = store
-        .read_snapshot()
-        .with_context(|| format!("reading {}", db.display()))?;
-    let report = caulk_assess::scan(&inv, &store, &opts);
-    drop(snapshot);
+    )?;
     let incomplete = incomplete(unread, &report);
     Ok(ScanOutcome {
         report,
         inventory: inv,
         incomplete,
     })
+}
+
+/// An advisory database as an assessment describes it: its path, feeds, what the import
+/// did and its generation. Cheap to clone and shareable between threads (the server keeps
+/// one per database generation, beside a pool of connections).
+#[derive(Debug, Clone)]
+pub struct DatabaseFacts {
+    pub path: PathBuf,
+    pub feeds: Vec<caulk_model::advisory::FeedStatus>,
+    pub import: Option<caulk_model::finding::DatabaseImport>,
+    /// What identifies this database's content ([`generation_of`]): a new import is a new
+    /// generation, and findings derived from another are stale.
+    pub generation: String,
+}
+
+/// An advisory database opened for assessing: a connection and its facts.
+#[derive(Debug)]
+pub struct Advisories {
+    pub store: Store,
+    pub facts: DatabaseFacts,
+}
+
+impl Advisories {
+    /// Open `db`, refusing a database without advisories (it would answer "clean" for
+    /// everything).
+    pub fn open(
+        db: &Path,
+        import: Option<caulk_model::finding::DatabaseImport>,
+    ) -> Result<Advisories> {
+        let store = Store::open(db).with_context(|| {
+            format!(
+                "opening the advisory database {} (build it with `caulk db import --source DIR` or `caulk scan --feeds DIR`)",
+                db.display()
+            )
+        })?;
+        let facts = DatabaseFacts::read(&store, db, import)?;
+        Ok(Advisories { store, facts })
+    }
+}
+
+impl DatabaseFacts {
+    /// The facts of an open database, refusing one without advisories (it would answer
+    /// "clean" for everything).
+    pub fn read(
+        store: &Store,
+        db: &Path,
+        import: Option<caulk_model::finding::DatabaseImport>,
+    ) -> Result<DatabaseFacts> {
+        let feeds = store
+            .feeds()
+            .with_context(|| format!("reading feed status of {}", db.display()))?;
+        if !feeds.iter().any(|f| f.feed.starts_with("osv/")) {
+            return Err(crate::Error::msg(format!(
+                "the advisory database {} has no advisories (no osv/ feed): nothing can be checked; build it with `caulk db import --source DIR` or `caulk scan --feeds DIR`",
+                db.display()
+            )));
+        }
+        let generation = generation_of(store, db)?;
+        Ok(DatabaseFacts {
+            path: db.to_path_buf(),
+            feeds,
+            import,
+            generation,
+        })
+    }
+}
+
+/// What identifies a database's content: its `generation` (unique per build), else, for a
+/// database built before there was one, when it was built.
+pub fn generation_of(store: &Store, db: &Path) -> Result<String> {
+    let read = |k: &str| {
+        store
+            .meta(k)
+            .with_context(|| format!("reading {}", db.display()))
+    };
+    Ok(match read("generation")? {
+        Some(g) => g,
+        None => read("built_at")?.unwrap_or_default(),
+    })
+}
+
+/// What assessing one inventory needs besides the inventory and the database.
+#[derive(Debug, Clone)]
+pub struct Assess<'a> {
+    pub loaded: &'a crate::config::Loaded,
+    /// Asset facts given by the caller (the command line, the fleet's host profile), over
+    /// the configuration's.
+    pub criticality: Option<Criticality>,
+    pub exposure: Option<Exposure>,
+    pub target_kind: TargetKind,
+    pub target_path: Option<String>,
+    /// Issues met before (configuration, apt lists), carried into the report.
+    pub issues: Vec<caulk_model::finding::ScanIssue>,
+    pub apt: Option<&'a caulk_model::apt::AptIndex>,
+    pub today: jiff::civil::Date,
+    pub generated_at: Option<String>,
+    pub filter: Option<FindingFilter>,
+}
+
+/// Assess an inventory against an opened database: the one code path from an inventory to
+/// findings and remediations, for `caulk scan` and for the fleet server's hosts.
+pub fn assess(
+    inv: &Inventory,
+    store: &Store,
+    db: &DatabaseFacts,
+    a: &Assess<'_>,
+) -> Result<ScanReport> {
+    assess_through(inv, store, store, db, a)
+}
+
+/// [`assess`] reading advisories through `src` (a [`caulk_assess::memo::Memoized`] view of
+/// `store` shared by many assessments), inside one read transaction of `store`.
+pub fn assess_through(
+    inv: &Inventory,
+    store: &Store,
+    src: &dyn caulk_model::source::AdvisorySource,
+    db: &DatabaseFacts,
+    a: &Assess<'_>,
+) -> Result<ScanReport> {
+    let (context, context_source) =
+        crate::config::asset_context(a.criticality, a.exposure, &a.loaded.config);
+    let database = crate::feeds::database_info(&db.path, db.import.clone(), &db.feeds, a.today);
+    let opts = ScanOptions {
+        tool: Tool {
+            name: "caulk".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
+        target_kind: a.target_kind,
+        target_path: a.target_path.clone(),
+        database,
+        policy: &a.loaded.policy,
+        context,
+        context_source: context_source.into(),
+        config_file: a.loaded.path.as_ref().map(|p| p.display().to_string()),
+        exceptions: &a.loaded.config.exceptions,
+        issues: a.issues.clone(),
+        apt: a.apt,
+        today: a.today,
+        generated_at: a.generated_at.clone(),
+        filter: a.filter.clone(),
+    };
+    let snapshot = store
+        .read_snapshot()
+        .with_context(|| format!("reading {}", db.path.display()))?;
+    let report = caulk_assess::scan(inv, src, &opts);
+    drop(snapshot);
+    Ok(report)
 }
 
 /// Why a scan proves nothing about (part of) its target: `unread` (inputs that gave nothing,

@@ -26,6 +26,7 @@ pub mod apt;
 pub mod config;
 pub mod kernel;
 pub mod matching;
+pub mod memo;
 pub mod priority;
 pub mod severity;
 

@@ -136,7 +136,22 @@ fn run_with(
         generated_at: None,
         filter: None,
     };
-    scan(inv, src, &opts)
+    let report = scan(inv, src, &opts);
+    // Every scan of these tests is also one through a memo shared with another scan (the
+    // fleet server's way): warmed by half the packages, then the whole inventory — the same
+    // report, and again from a memo that has every answer.
+    let memo = caulk_assess::memo::SourceMemo::new();
+    let shared = caulk_assess::memo::Memoized {
+        memo: &memo,
+        inner: src,
+    };
+    let mut half = inv.clone();
+    half.packages.truncate(inv.packages.len() / 2);
+    scan(&half, &shared, &opts);
+    let json = |r: &ScanReport| serde_json::to_value(r).unwrap();
+    assert_eq!(json(&scan(inv, &shared, &opts)), json(&report), "memoized");
+    assert_eq!(json(&scan(inv, &shared, &opts)), json(&report), "warm memo");
+    report
 }
 
 fn run(inv: &Inventory, src: &MemSource) -> ScanReport {

@@ -10,13 +10,22 @@ use caulk_agent::Config;
 /// Report this host's inventory to a caulk server: enrol on the first run, then send the
 /// inventory's hash each cycle and the inventory itself only when the server lacks it.
 ///
-/// Not yet: spooling when the server is unreachable (a failed cycle is retried with
-/// backoff), and pinning the server's CA (`https://` trusts the system's roots).
+/// When the server cannot be reached the report is spooled in `<state-dir>/spool/` and
+/// delivered, oldest first, by a later cycle.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The server's base URL (`http://caulk.example:8080`).
+    /// The server's base URL (`https://caulk.example:8443`; plain `http://` only to
+    /// loopback unless --insecure-http).
     #[arg(long, value_name = "URL")]
     server: String,
+    /// Trust only the CA certificates of this PEM file (not the system's roots) for the
+    /// server's certificate.
+    #[arg(long, env = "CAULK_CA", value_name = "FILE")]
+    ca: Option<PathBuf>,
+    /// Allow plain `http://` to a server that is not on loopback (the credential and the
+    /// inventory cross the network unencrypted).
+    #[arg(long)]
+    insecure_http: bool,
     /// An enrolment token (`POST /api/v1/enrollment-tokens`), spent on the first run only.
     #[arg(
         long,
@@ -35,7 +44,8 @@ pub struct Args {
     /// `$XDG_STATE_HOME/caulk/agent` or `~/.local/state/caulk/agent`].
     #[arg(long, value_name = "DIR")]
     state_dir: Option<PathBuf>,
-    /// One cycle, then exit: 0 when it succeeded, 2 otherwise (cron, tests).
+    /// One cycle, then exit: 0 when it succeeded, 2 otherwise — the report spooled when the
+    /// server could not be reached (cron, tests).
     #[arg(long)]
     once: bool,
     /// Time between cycles (`1h`, `30m`, `1d`).
@@ -44,12 +54,7 @@ pub struct Args {
 }
 
 fn parse_interval(s: &str) -> Result<Duration, String> {
-    let bad = || format!("{s:?}: want a duration such as 30m, 1h or 1d");
-    let span: jiff::Span = s.trim().parse().map_err(|_| bad())?;
-    let d = span
-        .to_duration(jiff::SpanRelativeTo::days_are_24_hours())
-        .map_err(|_| bad())?;
-    let d = Duration::try_from(d).map_err(|_| bad())?;
+    let d = caulk_app::duration::parse_std(s, jiff::SignedDuration::from_hours(24 * 366))?;
     if d < Duration::from_secs(1) {
         return Err(format!("{s:?}: at least 1s"));
     }
@@ -77,10 +82,17 @@ pub fn run(args: Args) -> Result<ExitCode> {
             None => default_state_dir()?,
         },
         interval: args.interval,
+        ca: args.ca,
+        insecure_http: args.insecure_http,
     };
     if args.once {
         let report = caulk_agent::run_once(config).context("caulk agent")?;
-        eprintln!("caulk agent: {}", caulk_agent::describe(&report));
+        for line in caulk_agent::describe(&report) {
+            eprintln!("caulk agent: {line}");
+        }
+        if report.spooled.is_some() {
+            return Ok(ExitCode::from(2));
+        }
     } else {
         caulk_agent::run(config, |line| eprintln!("caulk agent: {line}")).context("caulk agent")?;
     }

@@ -18,10 +18,17 @@ pub struct DatabaseArg {
         value_name = "URL"
     )]
     database: Option<String>,
+    /// The server's data directory: its `caulk.db` is the database (as `caulk server
+    /// --data-dir DIR` uses it).
+    #[arg(long, value_name = "DIR", conflicts_with = "database")]
+    data_dir: Option<std::path::PathBuf>,
 }
 
 impl DatabaseArg {
     fn url(&self) -> Result<String> {
+        if let Some(d) = &self.data_dir {
+            return Ok(caulk_app::fleet::sqlite_url(d));
+        }
         Ok(caulk_app::fleet::database_url(self.database.as_deref())?)
     }
 }
@@ -93,29 +100,10 @@ pub struct AuditVerify {
     db: DatabaseArg,
 }
 
-/// `90d`, `12h`, `1y 6mo` (jiff's friendly format; a day is 24 hours, a year 365 days).
+/// `90d`, `12h`, `2w`: [`caulk_app::duration::parse`], at most ten years.
 fn parse_expiry(s: &str) -> Result<jiff::SignedDuration> {
-    let span: jiff::Span = s
-        .trim()
-        .parse()
-        .with_context(|| format!("--expires-in {s:?}: expected a duration such as 90d or 12h"))?;
-    let d = span
-        .to_duration(jiff::SpanRelativeTo::days_are_24_hours())
-        .or_else(|_| {
-            // Years and months: count them as 365 and 30 days.
-            let days = i64::from(span.get_years()) * 365
-                + i64::from(span.get_months()) * 30
-                + i64::from(span.get_weeks()) * 7
-                + i64::from(span.get_days());
-            Ok::<_, jiff::Error>(
-                jiff::SignedDuration::from_hours(days * 24)
-                    + jiff::SignedDuration::from_hours(span.get_hours().into()),
-            )
-        })?;
-    if d <= jiff::SignedDuration::ZERO {
-        bail!("--expires-in {s:?}: must be in the future");
-    }
-    Ok(d)
+    caulk_app::duration::parse(s, jiff::SignedDuration::from_hours(24 * 3653))
+        .map_err(|e| anyhow::anyhow!("--expires-in {e}"))
 }
 
 pub fn token(cmd: TokenCommand) -> Result<ExitCode> {

@@ -264,9 +264,9 @@ fn an_agent_without_a_credential_or_a_token_says_how_to_enrol() {
     server.stop("-TERM");
 }
 
-/// Without `--once`: the first cycle fails (no server listens yet) and is retried after a
-/// backoff; once the server is there the inventory arrives; SIGTERM stops the loop with
-/// exit 0.
+/// Without `--once`: the first cycle fails (no server listens yet), its report is spooled
+/// and the cycle retried after a backoff; once the server is there the spooled report and
+/// the inventory arrive; SIGTERM stops the loop with exit 0.
 #[test]
 fn a_looping_agent_retries_a_failed_cycle_and_stops_on_sigterm() {
     use std::io::Read;
@@ -357,11 +357,13 @@ fn a_looping_agent_retries_a_failed_cycle_and_stops_on_sigterm() {
     });
     stop(failing);
     assert!(
-        err.lock().unwrap().contains("cycle failed"),
+        err.lock().unwrap().contains("report not delivered"),
         "{}",
         err.lock().unwrap()
     );
     assert!(!state.join("credential").exists());
+    let spooled = std::fs::read_dir(state.join("spool")).unwrap().count();
+    assert_eq!(spooled, 1, "{}", err.lock().unwrap());
 
     // Then against the server: enrols, sends, and sleeps its interval until SIGTERM.
     let mut agent = start(format!("http://{}", server.addr));
@@ -375,9 +377,18 @@ fn a_looping_agent_retries_a_failed_cycle_and_stops_on_sigterm() {
             .first()
             .is_some_and(|h| h["inventory_at"].is_string())
     });
-    wait("the agent never said it sent", &|| {
-        err.lock().unwrap().contains("inventory sent")
+    // The spooled report (the same inventory) goes first; this cycle's finds it there.
+    wait("the agent never said it delivered", &|| {
+        let e = err.lock().unwrap();
+        e.contains("spooled report delivered") && e.contains("inventory unchanged")
     });
+    assert!(
+        !state
+            .join("spool")
+            .read_dir()
+            .unwrap()
+            .any(|e| { e.unwrap().file_name().to_string_lossy().ends_with(".json") })
+    );
     stop(agent);
     server.stop("-TERM");
 }

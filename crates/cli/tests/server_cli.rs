@@ -37,6 +37,8 @@ fn every_route_answers_every_role_as_the_table_says() {
     let enrol = r#"{"max_uses": 3, "expires_in": "24h"}"#;
     let host_path = format!("/api/v1/hosts/{host}");
     let inventory_path = format!("/api/v1/hosts/{host}/inventory");
+    let findings_path = format!("/api/v1/hosts/{host}/findings");
+    let history_path = format!("/api/v1/hosts/{host}/history");
     // A well-formed enrolment token the store never issued: refused whoever asks (an API
     // token is not an enrolment token).
     let enroll = format!(
@@ -70,6 +72,57 @@ fn every_route_answers_every_role_as_the_table_says() {
             None,
             [404, 404, 404, 401, 401, 401],
         ),
+        ("GET", &findings_path, None, [404, 404, 404, 401, 401, 401]),
+        ("GET", &history_path, None, [200, 200, 200, 401, 401, 401]),
+        (
+            "GET",
+            "/api/v1/tokens",
+            None,
+            [200, 403, 403, 401, 401, 401],
+        ),
+        (
+            "POST",
+            "/api/v1/tokens",
+            Some(r#"{"name": "ci", "role": "auditor", "expires_in": "1h"}"#),
+            [201, 403, 403, 401, 401, 401],
+        ),
+        (
+            "DELETE",
+            "/api/v1/tokens/424242",
+            None,
+            [404, 403, 403, 401, 401, 401],
+        ),
+        (
+            "GET",
+            "/api/v1/enrollment-tokens",
+            None,
+            [200, 200, 403, 401, 401, 401],
+        ),
+        (
+            "DELETE",
+            "/api/v1/enrollment-tokens/424242",
+            None,
+            [404, 404, 403, 401, 401, 401],
+        ),
+        (
+            "PATCH",
+            &host_path,
+            Some(r#"{"owner": "ops"}"#),
+            [200, 200, 403, 401, 401, 401],
+        ),
+        (
+            "GET",
+            "/api/v1/remediations",
+            None,
+            [200, 200, 200, 401, 401, 401],
+        ),
+        // This server has no advisory database (no --feeds): 503 once authenticated.
+        (
+            "GET",
+            "/api/v1/vulnerabilities/CVE-2024-0001",
+            None,
+            [503, 503, 503, 401, 401, 401],
+        ),
         ("POST", "/api/v1/enroll", Some(enroll.as_str()), [401; 6]),
         // Agent routes take an agent credential only (agent_cli.rs uses a real one).
         (
@@ -79,6 +132,18 @@ fn every_route_answers_every_role_as_the_table_says() {
             [401; 6],
         ),
         ("PUT", "/api/v1/agent/inventory", Some("{}"), [401; 6]),
+        (
+            "GET",
+            "/api/v1/openapi.json",
+            None,
+            [200, 200, 200, 401, 401, 401],
+        ),
+        (
+            "POST",
+            "/api/v1/advisories/sync",
+            None,
+            [409, 403, 403, 401, 401, 401],
+        ),
         ("GET", "/api/v1/agent/no-such-route", None, [401; 6]),
         (
             "GET",
@@ -114,6 +179,54 @@ fn every_route_answers_every_role_as_the_table_says() {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+
+    // Every route of the table is in the OpenAPI document, with its method, and the
+    // document names no route the server does not serve.
+    let (_, doc) = server.request("GET", "/api/v1/openapi.json", Some(&auditor), None);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."), "{doc}");
+    let paths = doc["paths"].as_object().unwrap();
+    let template = |p: &str| -> String {
+        p.split('/')
+            .map(|seg| {
+                if seg.parse::<i64>().is_ok() || seg.starts_with("CVE-") {
+                    "{id}"
+                } else {
+                    seg
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    let mut documented = std::collections::BTreeSet::new();
+    for (method, path, _, want) in table {
+        if path.contains("no-such-route") {
+            continue;
+        }
+        let t = template(path);
+        let op = &paths
+            .get(&t)
+            .unwrap_or_else(|| panic!("{t} is not in the OpenAPI document"))[method.to_lowercase()];
+        assert!(
+            op.is_object(),
+            "{method} {t} is not in the OpenAPI document"
+        );
+        // Each status the table expects is documented (200/201/204 and the errors).
+        for code in want.iter().filter(|c| **c != 503 || t.contains("vulnerab")) {
+            assert!(
+                op["responses"][code.to_string()].is_object(),
+                "{method} {t}: status {code} is not documented"
+            );
+        }
+        documented.insert((method.to_lowercase(), t));
+    }
+    for (p, ops) in paths {
+        for m in ops.as_object().unwrap().keys() {
+            assert!(
+                documented.contains(&(m.clone(), p.clone())),
+                "{m} {p} is documented but not in the route table"
+            );
+        }
+    }
     server.stop("-TERM");
 }
 
@@ -347,5 +460,85 @@ fn the_bootstrap_token_counts_only_on_an_empty_database_and_must_be_well_formed(
             .0,
         200
     );
+    server.stop("-TERM");
+}
+
+#[test]
+fn tokens_are_created_listed_without_secrets_and_revoked_over_the_api() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let server = Server::start(dir, Some(BOOTSTRAP));
+    let (st, made) = server.request(
+        "POST",
+        "/api/v1/tokens",
+        Some(BOOTSTRAP),
+        Some(r#"{"name": "alice", "role": "admin", "expires_in": "30d"}"#),
+    );
+    assert_eq!(st, 201, "{made}");
+    let alice = made["token"].as_str().unwrap().to_string();
+    assert_eq!(made["role"], "admin");
+    for bad in [
+        r#"{"name": "x", "role": "root"}"#,
+        r#"{"name": "x", "role": "admin", "expires_in": "1y"}"#,
+        r#"{"name": "", "role": "admin"}"#,
+    ] {
+        let (st, body) = server.request("POST", "/api/v1/tokens", Some(&alice), Some(bad));
+        assert!(st == 422 || st == 400, "{bad}: {st} {body}");
+    }
+    // The list names every token and shows no secret.
+    let (st, list) = server.request("GET", "/api/v1/tokens", Some(&alice), None);
+    assert_eq!(st, 200);
+    let text = list.to_string();
+    assert!(!text.contains(&alice[alice.len() - 64..]) && !text.contains(&BOOTSTRAP[12..]));
+    let ids: Vec<i64> = list["tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, vec![0, made["id"].as_i64().unwrap()], "{list}");
+    // The bootstrap token is revoked once a real admin exists: refused at once.
+    let (st, _) = server.request("DELETE", "/api/v1/tokens/0", Some(&alice), None);
+    assert_eq!(st, 204);
+    let (st, _) = server.request("GET", "/api/v1/hosts", Some(BOOTSTRAP), None);
+    assert_eq!(st, 401);
+    let (st, _) = server.request("DELETE", "/api/v1/tokens/0", Some(&alice), None);
+    assert_eq!(st, 204, "revoking twice is no error");
+    // Enrolment tokens: listed, revoked, audited.
+    let (_, enr) = server.request(
+        "POST",
+        "/api/v1/enrollment-tokens",
+        Some(&alice),
+        Some(r#"{"max_uses": 2, "expires_in": "1h"}"#),
+    );
+    let id = enr["id"].as_i64().unwrap();
+    let (st, _) = server.request(
+        "DELETE",
+        &format!("/api/v1/enrollment-tokens/{id}"),
+        Some(&alice),
+        None,
+    );
+    assert_eq!(st, 204);
+    let (_, list) = server.request("GET", "/api/v1/enrollment-tokens", Some(&alice), None);
+    assert!(!list["tokens"][0]["revoked_at"].is_null(), "{list}");
+    assert!(
+        !list
+            .to_string()
+            .contains(&enr["token"].as_str().unwrap()[20..])
+    );
+    let (_, audit) = server.request("GET", "/api/v1/audit?limit=100", Some(&alice), None);
+    let actions: Vec<&str> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    for want in [
+        "api-token.create",
+        "api-token.revoke",
+        "enrolment-token.revoke",
+    ] {
+        assert!(actions.contains(&want), "{want} in {actions:?}");
+    }
     server.stop("-TERM");
 }

@@ -6,9 +6,9 @@
 //! /agent/inventory`, authenticated by agent credentials.
 //!
 //! Main types: [`Config`] (where to listen, which database, the data directory, the body
-//! limit), [`run`] (open the store, apply migrations, take the bootstrap admin token, bind,
-//! serve until SIGTERM/SIGINT, close the store), [`router`] (the routes over a store, for
-//! callers that serve it themselves). Wire types live in [`api`], the one error mapping in
+//! limit, the TLS files — HTTPS in [`tls`]), [`run`] (open the store, apply migrations,
+//! take the bootstrap admin token, bind, serve until SIGTERM/SIGINT, close the store).
+//! Wire types live in [`api`], the one error mapping in
 //! [`error`].
 //!
 //! The traps of this domain:
@@ -23,14 +23,16 @@
 //!   cache of principals).
 
 pub mod api;
+mod assessor;
 mod auth;
 pub mod error;
+mod openapi;
 mod routes;
+pub mod tls;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use axum::Router;
 use caulk_store::Store;
 
 pub use auth::Caller;
@@ -53,7 +55,20 @@ pub struct Config {
     pub body_limit: usize,
     /// `CAULK_BOOTSTRAP_ADMIN_TOKEN`: made the first admin token when the database has none.
     pub bootstrap_admin_token: Option<String>,
+    /// A feed mirror imported into `<data-dir>/advisories.db` on start and every
+    /// `sync_interval` (`None`: the database already in the data directory, if any).
+    pub feeds: Option<PathBuf>,
+    /// A mirror over HTTP(S) synced into `<data-dir>/advisories.db` instead (`--feeds-url`).
+    pub feeds_url: Option<String>,
+    pub sync_interval: std::time::Duration,
+    /// The configuration (policy, exceptions) hosts are assessed with (`None`: built-in).
+    pub config: Option<PathBuf>,
+    /// `--tls-cert`/`--tls-key`: serve HTTPS ([`tls`]) instead of plain HTTP.
+    pub tls: Option<tls::TlsFiles>,
 }
+
+/// How often the mirror is re-imported by default: 6 hours.
+pub const DEFAULT_SYNC_INTERVAL: std::time::Duration = std::time::Duration::from_secs(6 * 3600);
 
 /// What the server tells its caller once it listens.
 #[derive(Debug, Clone)]
@@ -61,6 +76,8 @@ pub struct Ready {
     pub address: SocketAddr,
     pub backend: &'static str,
     pub bootstrap: Bootstrap,
+    /// HTTPS (`https://ADDR`) rather than plain HTTP.
+    pub tls: bool,
 }
 
 /// What became of the bootstrap admin token.
@@ -94,21 +111,21 @@ pub enum Error {
         address: String,
         source: std::io::Error,
     },
+    #[error("TLS: {0}")]
+    Tls(#[from] tls::TlsError),
     #[error("serving: {0}")]
     Serve(std::io::Error),
     #[error("starting the runtime: {0}")]
     Runtime(std::io::Error),
+    #[error("{0}")]
+    Config(String),
 }
 
 /// The shared state of every handler.
 #[derive(Debug, Clone)]
 pub(crate) struct AppState {
     pub(crate) store: Store,
-}
-
-/// The routes over `store`, with the body limit and authentication layers.
-pub fn router(store: Store, body_limit: usize) -> Router {
-    routes::router(AppState { store }, body_limit)
+    pub(crate) assessor: std::sync::Arc<assessor::Assessor>,
 }
 
 /// Run a server until SIGTERM or SIGINT (then finish the requests in flight, close the
@@ -132,6 +149,8 @@ pub async fn serve(
         path: config.data_dir.clone(),
         source,
     })?;
+    // A certificate that cannot be used stops the start before anything else happens.
+    let tls_config = config.tls.as_ref().map(tls::server_config).transpose()?;
     let store = Store::open(&config.database)
         .await
         .map_err(|source| Error::Open {
@@ -157,6 +176,35 @@ pub async fn serve(
             }
         }
     };
+    if let Some(dir) = &config.feeds
+        && !dir.is_dir()
+    {
+        return Err(Error::Config(format!(
+            "--feeds {}: not a directory",
+            dir.display()
+        )));
+    }
+    if let Some(url) = &config.feeds_url {
+        let lower = url.to_ascii_lowercase();
+        if !lower.starts_with("http://") && !lower.starts_with("https://") {
+            return Err(Error::Config(format!(
+                "--feeds-url {url}: want an http:// or https:// URL (a directory is --feeds)"
+            )));
+        }
+    }
+    // The configuration is read now: a broken one stops the start, not the first assessment.
+    let loaded = caulk_app::config::load_explicit(config.config.as_deref())
+        .map_err(|e| Error::Config(format!("configuration: {e}")))?;
+    let assessor = std::sync::Arc::new(assessor::Assessor::new(
+        config.data_dir.join("advisories.db"),
+        match (&config.feeds, &config.feeds_url) {
+            (Some(d), _) => Some(assessor::FeedSource::Dir(d.clone())),
+            (None, Some(u)) => Some(assessor::FeedSource::Url(u.clone())),
+            (None, None) => None,
+        },
+        config.sync_interval,
+        loaded,
+    ));
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .map_err(|source| Error::Listen {
@@ -171,14 +219,35 @@ pub async fn serve(
         address,
         backend: store.backend_name(),
         bootstrap,
+        tls: tls_config.is_some(),
     });
-    let app = router(store.clone(), config.body_limit);
-    let served = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await;
+    tokio::spawn(assessor.clone().sync_loop());
+    tokio::spawn(assessor.clone().assess_loop(store.clone()));
+    let app = routes::router(
+        AppState {
+            store: store.clone(),
+            assessor,
+        },
+        config.body_limit,
+    );
+    let served = match tls_config {
+        None => {
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(shutdown)
+            .await
+        }
+        Some(tls_config) => {
+            let tls = tls::TlsListener::new(listener, tls_config).map_err(Error::Serve)?;
+            // `tap_io` gives a listener of ours axum's connection info (the peer's address).
+            let tls = axum::serve::ListenerExt::tap_io(tls, |_| {});
+            axum::serve(tls, app.into_make_service_with_connect_info::<SocketAddr>())
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+    };
     store.close().await;
     served.map_err(Error::Serve)
 }

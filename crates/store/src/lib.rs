@@ -49,7 +49,7 @@ use caulk_model::inventory::Inventory;
 use jiff::Timestamp;
 
 /// The schema version this build writes and understands (the number of the newest migration).
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// The id of the bootstrap admin token ([`Store::bootstrap_api_token`]): ids the store
 /// assigns start at 1 on both backends, so 0 never collides with one.
@@ -342,7 +342,21 @@ impl Store {
         inventory: &Inventory,
         now: Timestamp,
     ) -> Result<InventoryOutcome> {
-        dispatch!(self.record_inventory(&self.packages, id, inventory, now))
+        dispatch!(self.record_inventory(&self.packages, id, inventory, None, now))
+    }
+
+    /// [`Store::record_inventory`] of an inventory observed at `observed` (by the agent's
+    /// clock; a time after `now` counts as `now`), which dates the inventory and its history
+    /// event. An inventory observed before the stored one is [`InventoryOutcome::Stale`] and
+    /// not stored: a late report (an agent's spool) never replaces a newer inventory.
+    pub async fn record_inventory_observed(
+        &self,
+        id: HostId,
+        inventory: &Inventory,
+        observed: Timestamp,
+        now: Timestamp,
+    ) -> Result<InventoryOutcome> {
+        dispatch!(self.record_inventory(&self.packages, id, inventory, Some(observed), now))
     }
 
     /// The cheap check-in of an agent that sends only its inventory's hash
@@ -377,6 +391,15 @@ impl Store {
         dispatch!(self.fleet_packages(after, limit))
     }
 
+    /// Installed packages (on at least one host) named `name` or built from the source
+    /// package `name`, in any ecosystem: the candidates of a vulnerability's hosts.
+    pub async fn packages_named(
+        &self,
+        name: &str,
+    ) -> Result<Vec<(PackageId, caulk_model::inventory::Package)>> {
+        dispatch!(self.packages_named(name))
+    }
+
     /// Which hosts have which of `packages`: (package, host) pairs sorted. One pass over the
     /// links (there is no index by package, see the schema): ask once per assessment with
     /// every affected package, not once per package.
@@ -385,6 +408,53 @@ impl Store {
         packages: &[PackageId],
     ) -> Result<Vec<(PackageId, HostId)>> {
         dispatch!(self.hosts_with_packages(packages))
+    }
+
+    /// Replace the host's assessment (counts and remediations), unless its inventory changed
+    /// since the one assessed: then nothing is written and the answer is `false`.
+    pub async fn put_assessment(
+        &self,
+        id: HostId,
+        a: &NewAssessment,
+        now: Timestamp,
+    ) -> Result<bool> {
+        dispatch!(self.put_assessment(id, a, now))
+    }
+
+    /// Hosts with an inventory whose assessment is missing or stale (another advisory
+    /// database `generation`, an older inventory, made before `assessed_since` — the start
+    /// of the day, as due dates and overdue counts move with the day), after `after`, by
+    /// id, at most `limit`.
+    pub async fn hosts_to_assess(
+        &self,
+        generation: &str,
+        assessed_since: Timestamp,
+        after: Option<HostId>,
+        limit: u32,
+    ) -> Result<Vec<(HostId, [u8; 32])>> {
+        dispatch!(self.hosts_to_assess(generation, assessed_since, after, limit))
+    }
+
+    /// The fleet's remediations: every host's, merged per (ecosystem, package, target
+    /// version), most urgent first, then by the risk they remove; a page from `offset`, and
+    /// whether more follow.
+    pub async fn fleet_remediations(
+        &self,
+        ecosystem: Option<&str>,
+        offset: u64,
+        limit: u32,
+    ) -> Result<(Vec<FleetRemediation>, bool)> {
+        dispatch!(self.fleet_remediations(ecosystem, offset, limit))
+    }
+
+    /// The hosts one fleet remediation applies to.
+    pub async fn remediation_hosts(
+        &self,
+        ecosystem: &str,
+        package: &str,
+        target_version: &str,
+    ) -> Result<Vec<HostId>> {
+        dispatch!(self.remediation_hosts(ecosystem, package, target_version))
     }
 
     /// Row counts (hosts, distinct packages, host→package links).
@@ -446,6 +516,16 @@ impl Store {
         now: Timestamp,
     ) -> Result<Option<TokenId>> {
         dispatch!(self.bootstrap_api_token(actor, name, token, now))
+    }
+
+    /// Every API token (its secret never), by id.
+    pub async fn api_tokens(&self) -> Result<Vec<ApiTokenInfo>> {
+        dispatch!(self.api_tokens())
+    }
+
+    /// Every enrolment token (its secret never), by id.
+    pub async fn enrolment_tokens(&self) -> Result<Vec<EnrolmentTokenInfo>> {
+        dispatch!(self.enrolment_tokens())
     }
 
     pub async fn revoke_api_token(&self, actor: &Actor, id: TokenId, now: Timestamp) -> Result<()> {

@@ -314,6 +314,7 @@ macro_rules! ops {
                 first_seen: ts(r.try_get(9)?)?,
                 last_seen: ts(r.try_get(10)?)?,
                 inventory_at: ts_opt(r.try_get(11)?)?,
+                findings: None,
             })
         }
 
@@ -395,6 +396,7 @@ macro_rules! ops {
                 first_seen: now,
                 last_seen: now,
                 inventory_at: None,
+                findings: None,
             })
         }
 
@@ -492,6 +494,57 @@ macro_rules! ops {
                     return Err(Error::Refused(why));
                 }
             }
+            // A machine enrolled before enrols again because its agent lost the answer:
+            // the host never reported, so the same host gets a new credential and the old
+            // ones are revoked — never a second host for one machine, never a machine locked
+            // out. A host that has reported is not handed over on a machine id alone (the id
+            // is no secret: a token holder could take the host over and hide its findings):
+            // that is a conflict an operator resolves.
+            let known: Option<(i64, Option<i64>)> = match &h.machine_id {
+                Some(m) => sqlx::query_as("SELECT id, inventory_at FROM host WHERE machine_id = $1")
+                    .bind(m)
+                    .fetch_optional(&mut *tx)
+                    .await?,
+                None => None,
+            };
+            if let Some((id, Some(_))) = known {
+                return Err(Error::Conflict(format!(
+                    "machine id {} is enrolled as host {id}, which has reported: revoke or delete that host to enrol the machine again",
+                    h.machine_id.as_deref().unwrap_or_default()
+                )));
+            }
+            if let Some((id, None)) = known {
+                let id = HostId(id);
+                sqlx::query(
+                    "UPDATE host SET hostname = $2, agent_version = COALESCE($3, agent_version), \
+                     last_seen = $4 WHERE id = $1",
+                )
+                .bind(id.0)
+                .bind(&h.hostname)
+                .bind(h.agent_version.as_deref())
+                .bind(us(now))
+                .execute(&mut *tx)
+                .await?;
+                let revoked = sqlx::query(
+                    "UPDATE agent_credential SET revoked_at = $2 WHERE host_id = $1 AND revoked_at IS NULL",
+                )
+                .bind(id.0)
+                .bind(us(now))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                let credential = new_agent_credential(&mut tx, id, now).await?;
+                let detail = serde_json::json!({
+                    "hostname": h.hostname,
+                    "credentials_revoked": revoked,
+                })
+                .to_string();
+                audit_in_tx(&mut tx, &actor, "host.re-enrol", &format!("host:{id}"), &detail, now)
+                    .await?;
+                tx.commit().await?;
+                let host = host(pool, id).await?;
+                return Ok(Enrolment { host, credential });
+            }
             let host = insert_host(&mut tx, h, now).await?;
             let credential = new_agent_credential(&mut tx, host.id, now).await?;
             audit_in_tx(&mut tx, &actor, "host.enrol", &format!("host:{}", host.id), &h.hostname, now)
@@ -529,7 +582,271 @@ macro_rules! ops {
                     hosts[i].groups.insert(r.try_get(1)?);
                 }
             }
+            for r in sqlx::query(
+                "SELECT a.host_id, a.generation, a.assessed_at, a.inventory_hash, a.counts, \
+                 CAST(CASE WHEN a.inventory_hash = h.inventory_hash THEN 1 ELSE 0 END AS BIGINT) \
+                 FROM host_assessment a JOIN host h ON h.id = a.host_id \
+                 WHERE a.host_id >= $1 AND a.host_id <= $2",
+            )
+            .bind(lo)
+            .bind(hi)
+            .fetch_all(conn)
+            .await?
+            {
+                if let Some(&i) = at.get(&r.try_get::<i64, _>(0)?) {
+                    let counts: String = r.try_get(4)?;
+                    hosts[i].findings = Some(HostFindings {
+                        generation: r.try_get(1)?,
+                        assessed_at: ts(r.try_get(2)?)?,
+                        inventory_hash: hash32(r.try_get(3)?, "assessment inventory hash")?,
+                        current_inventory: r.try_get::<i64, _>(5)? == 1,
+                        counts: serde_json::from_str(&counts).map_err(|e| {
+                            Error::Corrupt(format!("assessment counts of host {}: {e}", hosts[i].id))
+                        })?,
+                    });
+                }
+            }
             Ok(())
+        }
+
+        // --- assessments ----------------------------------------------------------------
+
+        fn decision_rank(d: caulk_model::finding::Decision) -> i64 {
+            use caulk_model::finding::Decision as D;
+            match d {
+                D::Defer => 0,
+                D::Scheduled => 1,
+                D::OutOfCycle => 2,
+                D::ActNow => 3,
+            }
+        }
+
+        fn decision_of(v: i64) -> Result<caulk_model::finding::Decision> {
+            use caulk_model::finding::Decision as D;
+            Ok(match v {
+                0 => D::Defer,
+                1 => D::Scheduled,
+                2 => D::OutOfCycle,
+                3 => D::ActNow,
+                _ => return Err(Error::Corrupt(format!("decision rank {v}"))),
+            })
+        }
+
+        fn severity_rank(s: caulk_model::finding::Severity) -> i64 {
+            use caulk_model::finding::Severity as S;
+            match s {
+                S::Unknown => 0,
+                S::None => 1,
+                S::Low => 2,
+                S::Medium => 3,
+                S::High => 4,
+                S::Critical => 5,
+            }
+        }
+
+        fn severity_of(v: i64) -> Result<caulk_model::finding::Severity> {
+            use caulk_model::finding::Severity as S;
+            Ok(match v {
+                0 => S::Unknown,
+                1 => S::None,
+                2 => S::Low,
+                3 => S::Medium,
+                4 => S::High,
+                5 => S::Critical,
+                _ => return Err(Error::Corrupt(format!("severity rank {v}"))),
+            })
+        }
+
+        /// Replace the host's assessment, unless the host's inventory changed since the one
+        /// assessed (then a newer assessment is due, and this one is dropped: `false`).
+        pub(crate) async fn put_assessment(
+            pool: &Pool,
+            id: HostId,
+            a: &NewAssessment,
+            now: Timestamp,
+        ) -> Result<bool> {
+            let mut tx = super::begin_write(pool).await?;
+            let row = sqlx::query("SELECT inventory_hash, criticality, exposure FROM host WHERE id = $1")
+                .bind(id.0)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some(row) = row else {
+                return Err(Error::NotFound {
+                    what: "host",
+                    id: id.to_string(),
+                });
+            };
+            let current: Option<Vec<u8>> = row.try_get(0)?;
+            let (crit, expo): (String, String) = (row.try_get(1)?, row.try_get(2)?);
+            if current.as_deref() != Some(&a.inventory_hash[..])
+                || crit != a.criticality.as_str()
+                || expo != a.exposure.as_str()
+            {
+                return Ok(false);
+            }
+            let counts = serde_json::to_string(&a.counts)
+                .map_err(|e| Error::Corrupt(format!("assessment counts: {e}")))?;
+            sqlx::query(
+                "INSERT INTO host_assessment (host_id, generation, inventory_hash, assessed_at, \
+                 total, act_now, kev, overdue, counts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                 ON CONFLICT (host_id) DO UPDATE SET generation = excluded.generation, \
+                 inventory_hash = excluded.inventory_hash, assessed_at = excluded.assessed_at, \
+                 total = excluded.total, act_now = excluded.act_now, kev = excluded.kev, \
+                 overdue = excluded.overdue, counts = excluded.counts",
+            )
+            .bind(id.0)
+            .bind(&a.generation)
+            .bind(&a.inventory_hash[..])
+            .bind(us(now))
+            .bind(a.counts.total as i64)
+            .bind(a.counts.act_now as i64)
+            .bind(a.counts.kev as i64)
+            .bind(a.counts.overdue as i64)
+            .bind(counts)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM host_remediation WHERE host_id = $1")
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await?;
+            for r in &a.remediations {
+                let vulns = serde_json::to_string(&r.vulnerabilities)
+                    .map_err(|e| Error::Corrupt(format!("remediation vulnerabilities: {e}")))?;
+                sqlx::query(
+                    "INSERT INTO host_remediation (host_id, ecosystem, package, target_version, \
+                     decision, severity, kev, risk, vulns) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                     ON CONFLICT (host_id, ecosystem, package, target_version) DO UPDATE SET \
+                     decision = CASE WHEN excluded.decision > host_remediation.decision \
+                        THEN excluded.decision ELSE host_remediation.decision END, \
+                     risk = host_remediation.risk + excluded.risk",
+                )
+                .bind(id.0)
+                .bind(&r.ecosystem)
+                .bind(&r.package)
+                .bind(&r.target_version)
+                .bind(decision_rank(r.decision))
+                .bind(severity_rank(r.max_severity))
+                .bind(r.kev as i64)
+                .bind(r.risk_removed)
+                .bind(vulns)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(true)
+        }
+
+        /// Hosts with an inventory whose assessment is missing, of another generation or of
+        /// an older inventory, after `after`, by id: (host, its inventory hash).
+        pub(crate) async fn hosts_to_assess(
+            pool: &Pool,
+            generation: &str,
+            assessed_since: Timestamp,
+            after: Option<HostId>,
+            limit: u32,
+        ) -> Result<Vec<(HostId, [u8; 32])>> {
+            sqlx::query(
+                "SELECT h.id, h.inventory_hash FROM host h \
+                 LEFT JOIN host_assessment a ON a.host_id = h.id \
+                 WHERE h.id > $1 AND h.inventory_hash IS NOT NULL \
+                 AND (a.host_id IS NULL OR a.generation <> $2 OR a.inventory_hash <> h.inventory_hash \
+                      OR a.assessed_at < $4) \
+                 ORDER BY h.id LIMIT $3",
+            )
+            .bind(after.map_or(0, |h| h.0))
+            .bind(generation)
+            .bind(i64::from(limit.clamp(1, 100_000)))
+            .bind(us(assessed_since))
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| Ok((HostId(r.try_get(0)?), hash32(r.try_get(1)?, "inventory hash")?)))
+            .collect()
+        }
+
+        /// The fleet's remediations, most urgent first, then by risk removed: `offset` rows
+        /// skipped, at most `limit`, and whether more follow.
+        pub(crate) async fn fleet_remediations(
+            pool: &Pool,
+            ecosystem: Option<&str>,
+            offset: u64,
+            limit: u32,
+        ) -> Result<(Vec<FleetRemediation>, bool)> {
+            if !(1..=1000).contains(&limit) {
+                return Err(Error::Invalid {
+                    field: "limit",
+                    reason: format!("{limit}, want 1 to 1000"),
+                });
+            }
+            let rows = sqlx::query(
+                "SELECT ecosystem, package, target_version, COUNT(*), MAX(decision), \
+                 MAX(severity), MAX(kev), SUM(risk) FROM host_remediation \
+                 WHERE ($1 IS NULL OR ecosystem = $1) \
+                 GROUP BY ecosystem, package, target_version \
+                 ORDER BY MAX(decision) DESC, SUM(risk) DESC, ecosystem, package, target_version \
+                 LIMIT $2 OFFSET $3",
+            )
+            .bind(ecosystem)
+            .bind(i64::from(limit) + 1)
+            .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+            .fetch_all(pool)
+            .await?;
+            let more = rows.len() > limit as usize;
+            let mut out = Vec::with_capacity(rows.len().min(limit as usize));
+            for r in rows.iter().take(limit as usize) {
+                let ecosystem: String = r.try_get(0)?;
+                let package: String = r.try_get(1)?;
+                let target_version: String = r.try_get(2)?;
+                let mut vulns = BTreeSet::new();
+                for v in sqlx::query_scalar::<_, String>(
+                    "SELECT vulns FROM host_remediation WHERE ecosystem = $1 AND package = $2 \
+                     AND target_version = $3",
+                )
+                .bind(&ecosystem)
+                .bind(&package)
+                .bind(&target_version)
+                .fetch_all(pool)
+                .await?
+                {
+                    let ids: Vec<String> = serde_json::from_str(&v).map_err(|e| {
+                        Error::Corrupt(format!("remediation vulnerabilities of {package}: {e}"))
+                    })?;
+                    vulns.extend(ids);
+                }
+                out.push(FleetRemediation {
+                    hosts: r.try_get::<i64, _>(3)? as u64,
+                    decision: decision_of(r.try_get(4)?)?,
+                    max_severity: severity_of(r.try_get(5)?)?,
+                    kev: r.try_get::<i64, _>(6)? as u64,
+                    risk_removed: r.try_get(7)?,
+                    vulnerabilities: vulns.into_iter().collect(),
+                    ecosystem,
+                    package,
+                    target_version,
+                });
+            }
+            Ok((out, more))
+        }
+
+        /// The hosts a fleet remediation applies to, by id.
+        pub(crate) async fn remediation_hosts(
+            pool: &Pool,
+            ecosystem: &str,
+            package: &str,
+            target_version: &str,
+        ) -> Result<Vec<HostId>> {
+            Ok(sqlx::query_scalar::<_, i64>(
+                "SELECT host_id FROM host_remediation WHERE ecosystem = $1 AND package = $2 \
+                 AND target_version = $3 ORDER BY host_id",
+            )
+            .bind(ecosystem)
+            .bind(package)
+            .bind(target_version)
+            .fetch_all(pool)
+            .await?
+            .into_iter()
+            .map(HostId)
+            .collect())
         }
 
         pub(crate) async fn host(pool: &Pool, id: HostId) -> Result<HostRecord> {
@@ -623,6 +940,18 @@ macro_rules! ops {
                 });
             }
             set_labels_groups(&mut tx, id, u.labels.as_ref(), u.groups.as_ref()).await?;
+            // Criticality and exposure weigh every finding's priority: the assessment made
+            // with the old ones is stale.
+            if u.criticality.is_some() || u.exposure.is_some() {
+                for table in ["host_assessment", "host_remediation"] {
+                    sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "DELETE FROM {table} WHERE host_id = $1"
+                    )))
+                    .bind(id.0)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
             let detail = serde_json::json!({
                 "criticality": u.criticality.map(|c| c.as_str()),
                 "exposure": u.exposure.map(|e| e.as_str()),
@@ -708,9 +1037,13 @@ macro_rules! ops {
             cache: &PackageCache,
             id: HostId,
             inv: &Inventory,
+            observed: Option<Timestamp>,
             now: Timestamp,
         ) -> Result<InventoryOutcome> {
             validate::inventory(inv)?;
+            // An agent's clock ahead of ours never dates an inventory in our future.
+            let late_check = observed.is_some();
+            let observed = observed.map_or(now, |o| o.min(now));
             let prep = digest::prepare(inv)?;
             // The unchanged check-in: the stored hash read (a read takes no write lock), and
             // only when it is this inventory's, last seen written in one statement. A first
@@ -743,14 +1076,14 @@ macro_rules! ops {
             let mut tx = super::begin_write(pool).await?;
             // An UPDATE, not a SELECT: it takes the host's row lock (PostgreSQL), so two
             // check-ins of one host take turns and the second sees the first's inventory.
-            let stored: Option<Option<Vec<u8>>> = sqlx::query_scalar(
-                "UPDATE host SET last_seen = $2 WHERE id = $1 RETURNING inventory_hash",
+            let stored: Option<(Option<Vec<u8>>, Option<i64>)> = sqlx::query_as(
+                "UPDATE host SET last_seen = $2 WHERE id = $1 RETURNING inventory_hash, inventory_at",
             )
             .bind(id.0)
             .bind(us(now))
             .fetch_optional(&mut *tx)
             .await?;
-            let Some(stored) = stored else {
+            let Some((stored, stored_at)) = stored else {
                 return Err(Error::NotFound {
                     what: "host",
                     id: id.to_string(),
@@ -760,6 +1093,12 @@ macro_rules! ops {
                 // Another check-in of the same inventory got here first.
                 tx.commit().await?;
                 return Ok(InventoryOutcome::Unchanged);
+            }
+            if late_check && stored_at.is_some_and(|at| us(observed) < at) {
+                // A late report (an agent's spool): the stored inventory was observed after
+                // it, so it must not replace it.
+                tx.commit().await?;
+                return Ok(InventoryOutcome::Stale);
             }
             let first = stored.is_none();
 
@@ -824,16 +1163,17 @@ macro_rules! ops {
             };
             let os = inv.host.os.as_ref();
             sqlx::query(
-                "UPDATE host SET inventory_hash = $1, inventory_at = $2, last_seen = $2, \
+                "UPDATE host SET inventory_hash = $1, inventory_at = $2, last_seen = $8, \
                  facts = $3, issues = $4, ecosystem = $5, os = $6 WHERE id = $7",
             )
             .bind(&prep.hash[..])
-            .bind(us(now))
+            .bind(us(observed))
             .bind(&prep.facts)
             .bind(&prep.issues)
             .bind(os.and_then(|o| o.ecosystem.as_deref()))
             .bind(os.and_then(|o| o.pretty_name.as_deref().or(o.name.as_deref())))
             .bind(id.0)
+            .bind(us(now))
             .execute(&mut *tx)
             .await?;
             let (na, nr, nc) = if first {
@@ -846,7 +1186,7 @@ macro_rules! ops {
                  removed, changed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
             )
             .bind(id.0)
-            .bind(us(now))
+            .bind(us(observed))
             .bind(&prep.hash[..])
             .bind(i64::from(first))
             .bind(n_new as i64)
@@ -994,6 +1334,22 @@ macro_rules! ops {
             )))
             .bind(after.map_or(0, |p| p.0))
             .bind(i64::from(limit.clamp(1, 100_000)))
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| Ok((PackageId(r.try_get(0)?), package_from_row(r, 1)?)))
+            .collect()
+        }
+
+        pub(crate) async fn packages_named(
+            pool: &Pool,
+            name: &str,
+        ) -> Result<Vec<(PackageId, Package)>> {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT p.id, {PACKAGE_COLS} FROM package p WHERE (p.name = $1 OR p.source_name = $1) \
+                 AND EXISTS (SELECT 1 FROM host_package hp WHERE hp.package_id = p.id) ORDER BY p.id"
+            )))
+            .bind(name)
             .fetch_all(pool)
             .await?
             .iter()
@@ -1253,6 +1609,50 @@ macro_rules! ops {
             audit_in_tx(&mut tx, actor, &format!("{what}.revoke"), &format!("{what}:{id}"), "", now).await?;
             tx.commit().await?;
             Ok(())
+        }
+
+        pub(crate) async fn api_tokens(pool: &Pool) -> Result<Vec<ApiTokenInfo>> {
+            sqlx::query(
+                "SELECT id, name, role, created_at, expires_at, revoked_at FROM api_token ORDER BY id",
+            )
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| {
+                let role: String = r.try_get(2)?;
+                Ok(ApiTokenInfo {
+                    id: TokenId(r.try_get(0)?),
+                    name: r.try_get(1)?,
+                    role: Role::parse(&role)
+                        .ok_or_else(|| Error::Corrupt(format!("token role {role:?}")))?,
+                    created_at: ts(r.try_get(3)?)?,
+                    expires_at: ts_opt(r.try_get(4)?)?,
+                    revoked_at: ts_opt(r.try_get(5)?)?,
+                })
+            })
+            .collect()
+        }
+
+        pub(crate) async fn enrolment_tokens(pool: &Pool) -> Result<Vec<EnrolmentTokenInfo>> {
+            sqlx::query(
+                "SELECT id, name, max_uses, uses, created_at, expires_at, revoked_at \
+                 FROM enrolment_token ORDER BY id",
+            )
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(EnrolmentTokenInfo {
+                    id: TokenId(r.try_get(0)?),
+                    name: r.try_get(1)?,
+                    max_uses: r.try_get::<i64, _>(2)? as u32,
+                    uses: r.try_get::<i64, _>(3)? as u32,
+                    created_at: ts(r.try_get(4)?)?,
+                    expires_at: ts(r.try_get(5)?)?,
+                    revoked_at: ts_opt(r.try_get(6)?)?,
+                })
+            })
+            .collect()
         }
 
         pub(crate) async fn revoke_api_token(pool: &Pool, actor: &Actor, id: TokenId, now: Timestamp) -> Result<()> {

@@ -9,8 +9,13 @@ use sqlx::{PgPool, Postgres};
 use crate::Result;
 use crate::digest::{collector_str, state_str};
 
-pub(crate) const MIGRATIONS: &[(i64, &str)] =
-    &[(1, include_str!("../migrations/postgres/0001_init.sql"))];
+pub(crate) const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/postgres/0001_init.sql")),
+    (
+        2,
+        include_str!("../migrations/postgres/0002_assessment.sql"),
+    ),
+];
 
 /// An arbitrary constant naming caulk's migration lock.
 const MIGRATION_LOCK: i64 = 0x6361_756c_6b00_0001;

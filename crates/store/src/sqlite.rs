@@ -14,8 +14,10 @@ use crate::digest::{collector_str, state_str};
 use crate::secret::hex;
 use crate::{Error, Result};
 
-pub(crate) const MIGRATIONS: &[(i64, &str)] =
-    &[(1, include_str!("../migrations/sqlite/0001_init.sql"))];
+pub(crate) const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/sqlite/0001_init.sql")),
+    (2, include_str!("../migrations/sqlite/0002_assessment.sql")),
+];
 
 /// How to open a SQLite store.
 #[derive(Debug, Clone)]

@@ -79,7 +79,8 @@ impl Role {
     }
 }
 
-pub(crate) fn criticality_parse(s: &str) -> Option<Criticality> {
+/// `low`, `medium`, `high`, `critical`.
+pub fn criticality_parse(s: &str) -> Option<Criticality> {
     Some(match s {
         "low" => Criticality::Low,
         "medium" => Criticality::Medium,
@@ -89,7 +90,8 @@ pub(crate) fn criticality_parse(s: &str) -> Option<Criticality> {
     })
 }
 
-pub(crate) fn exposure_parse(s: &str) -> Option<Exposure> {
+/// `isolated`, `internal`, `internet`.
+pub fn exposure_parse(s: &str) -> Option<Exposure> {
     Some(match s {
         "isolated" => Exposure::Isolated,
         "internal" => Exposure::Internal,
@@ -132,6 +134,90 @@ pub struct HostRecord {
     pub last_seen: Timestamp,
     /// When the stored inventory last changed; `None` before the first.
     pub inventory_at: Option<Timestamp>,
+    /// What the last assessment found; `None` before the first (or when the server has no
+    /// advisory database). Filled by [`crate::Store::host`] and [`crate::Store::list_hosts`].
+    pub findings: Option<HostFindings>,
+}
+
+/// A host's last assessment, as lists show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostFindings {
+    /// The advisory database generation it was made with.
+    pub generation: String,
+    pub assessed_at: Timestamp,
+    /// The hash of the inventory it was made from.
+    pub inventory_hash: [u8; 32],
+    /// Whether it was made from the host's current inventory.
+    pub current_inventory: bool,
+    pub counts: FindingCounts,
+}
+
+/// Counts of a host's active findings (the report summary's, in short).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FindingCounts {
+    pub total: u64,
+    pub vulnerabilities: u64,
+    pub act_now: u64,
+    pub out_of_cycle: u64,
+    pub scheduled: u64,
+    pub defer: u64,
+    pub kev: u64,
+    pub overdue: u64,
+    pub critical: u64,
+    pub high: u64,
+    pub medium: u64,
+    pub low: u64,
+    pub unknown: u64,
+    pub remediations: u64,
+    pub suppressed: u64,
+}
+
+/// What an assessment of one host stores: its counts and its remediations.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewAssessment {
+    pub generation: String,
+    /// The hash of the inventory assessed ([`crate::inventory_hash`]): a later inventory
+    /// makes the assessment stale.
+    pub inventory_hash: [u8; 32],
+    /// The host profile assessed with: a profile changed since makes it stale too.
+    pub criticality: Criticality,
+    pub exposure: Exposure,
+    pub counts: FindingCounts,
+    pub remediations: Vec<HostRemediation>,
+}
+
+/// One remediation of one host.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HostRemediation {
+    pub ecosystem: String,
+    pub package: String,
+    pub target_version: String,
+    pub decision: caulk_model::finding::Decision,
+    pub max_severity: caulk_model::finding::Severity,
+    pub kev: u64,
+    pub risk_removed: f64,
+    /// Vulnerability ids fixed, sorted.
+    pub vulnerabilities: Vec<String>,
+}
+
+/// One upgrade across the fleet: the hosts' remediations with the same (ecosystem,
+/// package, target version), merged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FleetRemediation {
+    pub ecosystem: String,
+    pub package: String,
+    pub target_version: String,
+    /// Hosts the upgrade applies to.
+    pub hosts: u64,
+    /// Distinct vulnerability ids it fixes on them, sorted.
+    pub vulnerabilities: Vec<String>,
+    /// The most urgent decision and highest severity among the hosts'.
+    pub decision: caulk_model::finding::Decision,
+    pub max_severity: caulk_model::finding::Severity,
+    /// The most KEV vulnerabilities it fixes on one host.
+    pub kev: u64,
+    /// The sum over hosts of the risk it removes: the fleet-wide rank key.
+    pub risk_removed: f64,
 }
 
 /// A change to a host's profile: `None` leaves a field alone.
@@ -176,6 +262,9 @@ pub struct Enrolment {
 pub enum InventoryOutcome {
     /// Same inventory as stored: only last seen was written.
     Unchanged,
+    /// Observed before the stored inventory (a late report): not stored, only last seen
+    /// was written.
+    Stale,
     /// The first inventory of the host.
     First { packages: u64 },
     Changed {
@@ -240,6 +329,17 @@ pub struct EnrolmentTokenInfo {
     pub uses: u32,
     pub created_at: Timestamp,
     pub expires_at: Timestamp,
+    pub revoked_at: Option<Timestamp>,
+}
+
+/// An API token as listings show it (never its secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiTokenInfo {
+    pub id: TokenId,
+    pub name: String,
+    pub role: Role,
+    pub created_at: Timestamp,
+    pub expires_at: Option<Timestamp>,
     pub revoked_at: Option<Timestamp>,
 }
 

@@ -405,17 +405,54 @@ async fn enrolment_refuses_expired_revoked_wrong_and_malformed_tokens_and_gives_
         );
         assert_eq!(s.enrolment_token(tok.id).await.unwrap().uses, 0);
 
-        // A failed enrolment (machine id taken) gives its use back.
+        // A machine that enrols again (its agent lost the answer) is the same host with a
+        // new credential; the old one is refused from then on. It spends a use.
         let mut m = host("m1");
         m.machine_id = Some("abc".into());
-        s.enrol(&tok.token, &m, None, at(1)).await.unwrap();
-        let again = s.enrol(&tok.token, &m, None, at(2)).await;
-        assert!(matches!(again, Err(Error::Conflict(_))), "{again:?}");
+        let first = s.enrol(&tok.token, &m, None, at(1)).await.unwrap();
+        m.hostname = "m1-renamed".into();
+        let again = s.enrol(&tok.token, &m, None, at(2)).await.unwrap();
+        assert_eq!(again.host.id, first.host.id, "{}", b.name());
+        assert_eq!(again.host.hostname, "m1-renamed");
+        assert_ne!(again.credential.token, first.credential.token);
+        assert!(
+            s.authenticate_agent(&first.credential.token, at(3))
+                .await
+                .is_err()
+        );
         assert_eq!(
-            s.enrolment_token(tok.id).await.unwrap().uses,
-            1,
-            "{}",
-            b.name()
+            s.authenticate_agent(&again.credential.token, at(3))
+                .await
+                .unwrap(),
+            first.host.id
+        );
+        assert_eq!(s.enrolment_token(tok.id).await.unwrap().uses, 2);
+        let log = s.audit_log(0, 100).await.unwrap();
+        assert!(
+            log.iter()
+                .any(|e| e.action == "host.re-enrol"
+                    && e.target == format!("host:{}", first.host.id))
+        );
+        assert_eq!(s.stats().await.unwrap().hosts, 1);
+        // Once the host has reported, a machine id alone takes nothing over: a conflict,
+        // and the use is given back.
+        let mut inv = Inventory::default();
+        inv.packages.push(tiny_package("bash"));
+        s.record_inventory(first.host.id, &inv, at(3))
+            .await
+            .unwrap();
+        let tok2 = s
+            .create_enrolment_token(&admin(), "t2", 1, at(100), at(0))
+            .await
+            .unwrap();
+        let taken = s.enrol(&tok2.token, &m, None, at(4)).await;
+        assert!(matches!(taken, Err(Error::Conflict(_))), "{taken:?}");
+        assert_eq!(s.enrolment_token(tok2.id).await.unwrap().uses, 0);
+        assert_eq!(
+            s.authenticate_agent(&again.credential.token, at(4))
+                .await
+                .unwrap(),
+            first.host.id
         );
 
         s.revoke_enrolment_token(&admin(), tok.id, at(3))
@@ -816,6 +853,66 @@ async fn an_unchanged_check_in_is_detected_and_only_touches_last_seen() {
 }
 
 #[tokio::test]
+async fn a_late_report_never_replaces_a_newer_inventory() {
+    // An agent's spool delivers reports observed while the server was away: each one dates
+    // its inventory and history event; one observed before the stored inventory is refused.
+    let Some(base) = snapshot_packages() else {
+        return;
+    };
+    for b in backends("late").await {
+        let s = &b.store;
+        let h = s.create_host(&admin(), &host("a"), at(0)).await.unwrap().id;
+        let older = fleet_inventory(&base, 3);
+        let mut newer = older.clone();
+        newer.packages.pop();
+        assert!(matches!(
+            s.record_inventory_observed(h, &older, at(10), at(100))
+                .await
+                .unwrap(),
+            InventoryOutcome::First { .. }
+        ));
+        let rec = s.host(h).await.unwrap();
+        assert_eq!((rec.inventory_at, rec.last_seen), (Some(at(10)), at(100)));
+        assert!(matches!(
+            s.record_inventory_observed(h, &newer, at(20), at(101))
+                .await
+                .unwrap(),
+            InventoryOutcome::Changed { removed: 1, .. }
+        ));
+        // The older report arrives late (a retry, a spool): not stored, last seen written.
+        assert_eq!(
+            s.record_inventory_observed(h, &older, at(15), at(102))
+                .await
+                .unwrap(),
+            InventoryOutcome::Stale,
+            "{}",
+            b.name()
+        );
+        let rec = s.host(h).await.unwrap();
+        assert_eq!((rec.inventory_at, rec.last_seen), (Some(at(20)), at(102)));
+        assert_eq!(
+            inventory_hash(&s.inventory(h).await.unwrap().unwrap()).unwrap(),
+            inventory_hash(&newer).unwrap()
+        );
+        let events = s.inventory_history(h, 10).await.unwrap();
+        assert_eq!(
+            events.iter().map(|e| e.at).collect::<Vec<_>>(),
+            [at(20), at(10)],
+            "history is dated by observation"
+        );
+        // An agent's clock in our future dates the inventory now, not later.
+        assert!(matches!(
+            s.record_inventory_observed(h, &older, at(5000), at(103))
+                .await
+                .unwrap(),
+            InventoryOutcome::Changed { .. }
+        ));
+        assert_eq!(s.host(h).await.unwrap().inventory_at, Some(at(103)));
+        b.cleanup().await;
+    }
+}
+
+#[tokio::test]
 async fn history_records_what_changed_when_as_diffs() {
     let Some(base) = snapshot_packages() else {
         return;
@@ -1170,6 +1267,224 @@ async fn a_bootstrap_admin_token_is_taken_only_by_an_empty_database() {
             log.iter().all(|e| !e.detail.contains("ab12ab12")),
             "no secret in the audit log"
         );
+        b.cleanup().await;
+    }
+}
+
+fn remediation(
+    package: &str,
+    to: &str,
+    decision: caulk_model::finding::Decision,
+    risk: f64,
+    vulns: &[&str],
+) -> HostRemediation {
+    HostRemediation {
+        ecosystem: "Debian:12".into(),
+        package: package.into(),
+        target_version: to.into(),
+        decision,
+        max_severity: caulk_model::finding::Severity::High,
+        kev: 0,
+        risk_removed: risk,
+        vulnerabilities: vulns.iter().map(|v| v.to_string()).collect(),
+    }
+}
+
+#[tokio::test]
+async fn assessments_go_stale_with_a_new_inventory_or_generation_and_merge_fleet_wide() {
+    use caulk_model::finding::Decision;
+    for b in backends("assess").await {
+        let s = &b.store;
+        let h1 = s.create_host(&admin(), &host("a"), at(0)).await.unwrap().id;
+        let h2 = s.create_host(&admin(), &host("b"), at(0)).await.unwrap().id;
+        let h3 = s.create_host(&admin(), &host("c"), at(0)).await.unwrap().id;
+        // Only hosts with an inventory are ever due.
+        assert_eq!(
+            s.hosts_to_assess("g1", at(0), None, 10).await.unwrap(),
+            vec![]
+        );
+        let mut inv = Inventory::default();
+        inv.packages.push(tiny_package("openssl"));
+        s.record_inventory(h1, &inv, at(1)).await.unwrap();
+        s.record_inventory(h2, &inv, at(1)).await.unwrap();
+        let hash = caulk_store::inventory_hash(&inv).unwrap();
+        let due = s.hosts_to_assess("g1", at(0), None, 10).await.unwrap();
+        assert_eq!(due, vec![(h1, hash), (h2, hash)], "{}", b.name());
+        assert_eq!(
+            s.hosts_to_assess("g1", at(0), Some(h1), 10).await.unwrap(),
+            vec![(h2, hash)]
+        );
+
+        let counts = FindingCounts {
+            total: 3,
+            act_now: 1,
+            kev: 1,
+            remediations: 2,
+            ..Default::default()
+        };
+        let a1 = NewAssessment {
+            generation: "g1".into(),
+            inventory_hash: hash,
+            criticality: Criticality::default(),
+            exposure: Exposure::default(),
+            counts: counts.clone(),
+            remediations: vec![
+                remediation(
+                    "openssl",
+                    "3.0.15-1",
+                    Decision::Scheduled,
+                    10.0,
+                    &["CVE-1", "CVE-2"],
+                ),
+                remediation("curl", "7.88.1-10", Decision::ActNow, 1.0, &["CVE-9"]),
+            ],
+        };
+        assert!(s.put_assessment(h1, &a1, at(2)).await.unwrap());
+        let mut a2 = a1.clone();
+        a2.remediations = vec![remediation(
+            "openssl",
+            "3.0.15-1",
+            Decision::OutOfCycle,
+            5.5,
+            &["CVE-2", "CVE-3"],
+        )];
+        assert!(s.put_assessment(h2, &a2, at(2)).await.unwrap());
+        assert_eq!(
+            s.hosts_to_assess("g1", at(0), None, 10).await.unwrap(),
+            vec![]
+        );
+        // A new day makes every assessment due again (due dates, overdue).
+        assert_eq!(
+            s.hosts_to_assess("g1", at(100), None, 10)
+                .await
+                .unwrap()
+                .len(),
+            2
+        );
+        // An assessment of an inventory the host no longer has is dropped.
+        let mut stale = a1.clone();
+        stale.inventory_hash = [7; 32];
+        assert!(!s.put_assessment(h1, &stale, at(3)).await.unwrap());
+        // So is one made with a profile the host no longer has.
+        let mut other = a1.clone();
+        other.criticality = Criticality::Critical;
+        assert!(!s.put_assessment(h1, &other, at(3)).await.unwrap());
+        assert!(matches!(
+            s.put_assessment(HostId(999_999), &a1, at(3)).await,
+            Err(Error::NotFound { .. })
+        ));
+
+        // Lists carry the counts.
+        let rec = s.host(h1).await.unwrap();
+        let f = rec.findings.unwrap();
+        assert_eq!(
+            (f.generation.as_str(), f.counts, f.assessed_at),
+            ("g1", counts, at(2))
+        );
+        let page = s
+            .list_hosts(&HostFilter::default(), None, 10)
+            .await
+            .unwrap();
+        assert_eq!(
+            page.items
+                .iter()
+                .map(|h| h.findings.is_some())
+                .collect::<Vec<_>>(),
+            vec![true, true, false]
+        );
+
+        // Fleet-wide: curl first (act-now), then openssl on two hosts with the union of
+        // their vulnerabilities and the sum of their risk.
+        let (fleet, more) = s.fleet_remediations(None, 0, 10).await.unwrap();
+        assert!(!more);
+        assert_eq!(
+            fleet
+                .iter()
+                .map(|r| (r.package.as_str(), r.hosts, r.decision, r.risk_removed))
+                .collect::<Vec<_>>(),
+            vec![
+                ("curl", 1, Decision::ActNow, 1.0),
+                ("openssl", 2, Decision::OutOfCycle, 15.5)
+            ],
+            "{}",
+            b.name()
+        );
+        assert_eq!(fleet[1].vulnerabilities, vec!["CVE-1", "CVE-2", "CVE-3"]);
+        let (page1, more) = s.fleet_remediations(None, 0, 1).await.unwrap();
+        let (page2, _) = s.fleet_remediations(None, 1, 1).await.unwrap();
+        assert!(more);
+        assert_eq!(
+            (page1[0].package.as_str(), page2[0].package.as_str()),
+            ("curl", "openssl")
+        );
+        assert_eq!(
+            s.fleet_remediations(Some("PyPI"), 0, 10).await.unwrap().0,
+            vec![]
+        );
+        assert_eq!(
+            s.remediation_hosts("Debian:12", "openssl", "3.0.15-1")
+                .await
+                .unwrap(),
+            vec![h1, h2]
+        );
+
+        // A new inventory or a new generation makes a host due again; a new assessment
+        // replaces the old remediations.
+        let mut inv2 = inv.clone();
+        inv2.packages[0].version.push_str("+deb12u1");
+        s.record_inventory(h2, &inv2, at(4)).await.unwrap();
+        // Until then the list shows the old counts, said to be of another inventory.
+        let f2 = s.host(h2).await.unwrap().findings.unwrap();
+        assert!(!f2.current_inventory, "{}", b.name());
+        assert!(
+            s.host(h1)
+                .await
+                .unwrap()
+                .findings
+                .unwrap()
+                .current_inventory
+        );
+        assert_eq!(
+            s.hosts_to_assess("g1", at(0), None, 10).await.unwrap(),
+            vec![(h2, caulk_store::inventory_hash(&inv2).unwrap())]
+        );
+        assert_eq!(
+            s.hosts_to_assess("g2", at(0), None, 10)
+                .await
+                .unwrap()
+                .len(),
+            2
+        );
+        let mut a2b = a1.clone();
+        a2b.generation = "g2".into();
+        a2b.inventory_hash = caulk_store::inventory_hash(&inv2).unwrap();
+        a2b.remediations = vec![];
+        assert!(s.put_assessment(h2, &a2b, at(5)).await.unwrap());
+        assert_eq!(
+            s.remediation_hosts("Debian:12", "openssl", "3.0.15-1")
+                .await
+                .unwrap(),
+            vec![h1]
+        );
+        let _ = h3;
+
+        // A new criticality makes the host's assessment stale (its priorities change).
+        let u = HostUpdate {
+            criticality: Some(Criticality::High),
+            ..Default::default()
+        };
+        s.update_host(&admin(), h1, &u, at(6)).await.unwrap();
+        assert!(s.host(h1).await.unwrap().findings.is_none());
+        // (h2's assessment is of g2 and of its current inventory.)
+        assert_eq!(
+            s.hosts_to_assess("g2", at(0), None, 10).await.unwrap(),
+            vec![(h1, hash)]
+        );
+
+        // The packages named (or built from the source) `openssl`, installed somewhere.
+        let named = s.packages_named("openssl").await.unwrap();
+        assert_eq!(named.len(), 2, "{}", b.name());
+        assert!(s.packages_named("nothing").await.unwrap().is_empty());
         b.cleanup().await;
     }
 }

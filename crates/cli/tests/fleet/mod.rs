@@ -20,6 +20,8 @@ pub const BOOTSTRAP: &str =
 pub struct Server {
     pub child: Child,
     pub addr: SocketAddr,
+    /// Serves HTTPS (`--tls-cert`): [`Server::request`] (plain HTTP) cannot drive it.
+    pub tls: bool,
 }
 
 impl Server {
@@ -46,17 +48,26 @@ impl Server {
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut line)
             .unwrap();
-        let addr = line
-            .trim()
-            .strip_prefix("listening on http://")
-            .unwrap_or_else(|| panic!("first line: {line:?}"))
-            .parse()
-            .unwrap();
-        let s = Server { child, addr };
-        let deadline = Instant::now() + Duration::from_secs(20);
+        let line = line.trim();
+        let (tls, addr) = match line.strip_prefix("listening on https://") {
+            Some(a) => (true, a),
+            None => (
+                false,
+                line.strip_prefix("listening on http://")
+                    .unwrap_or_else(|| panic!("first line: {line:?}")),
+            ),
+        };
+        let addr = addr.parse().unwrap();
+        let s = Server { child, addr, tls };
+        if tls {
+            // The line comes once the store is open and the socket listens.
+            return s;
+        }
+        // An import of a feed mirror on start takes a while in a debug build.
+        let deadline = Instant::now() + Duration::from_secs(300);
         loop {
             if let Ok((200, body)) = s.try_request("GET", "/healthz", None, None, &[]) {
-                assert_eq!(body, serde_json::json!({"status": "ok"}));
+                assert_eq!(body["status"], "ok", "{body}");
                 break;
             }
             assert!(Instant::now() < deadline, "/healthz never answered 200");
@@ -144,6 +155,23 @@ impl Server {
     }
 }
 
+impl Server {
+    /// SIGKILL, and wait for it to be gone.
+    pub fn kill9(mut self) {
+        let pid = self.child.id().to_string();
+        let st = Command::new("kill").args(["-KILL", &pid]).status().unwrap();
+        assert!(st.success());
+        let st = self.child.wait().unwrap();
+        assert!(!st.success(), "caulk server exited with {st} after SIGKILL");
+    }
+
+    /// A URL of this server.
+    pub fn url(&self) -> String {
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         if let Ok(None) = self.child.try_wait() {
@@ -168,9 +196,10 @@ pub fn create_token(dir: &Path, role: &str) -> String {
             role,
             "--name",
             role,
-            "--database",
+            // The server's data directory names its database, as `caulk server` reads it.
+            "--data-dir",
         ])
-        .arg(db_url(dir))
+        .arg(dir)
         .env("HOME", dir)
         .env("USER", "test")
         .output()

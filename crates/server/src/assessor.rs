@@ -1,0 +1,699 @@
+//! The server's advisory database and the assessment of its hosts.
+//!
+//! One advisory database lives in the data directory (`advisories.db`). With `--feeds DIR`
+//! it is imported from that mirror on start (unless it was built from exactly those files)
+//! and again every `--sync-interval`; each import is a new *generation* (its `built_at`).
+//! Findings are never copied from one generation to the next: a host whose stored
+//! assessment is of another generation, or of an older inventory, is *stale*, and the
+//! background task re-derives it (after every inventory upload, every sync, and on start).
+//!
+//! A host's report is computed by `caulk_app::scan::assess` — the function `caulk scan`
+//! calls — from its stored inventory and its profile's criticality and exposure, so the
+//! server's findings of a host equal `caulk scan --inventory` of the same inventory. The
+//! store keeps only what lists need (counts, remediations); `GET /hosts/{id}/findings`
+//! derives the full report on demand.
+//!
+//! The traps: assessment is CPU-bound and blocking (SQLite reads, range evaluation), so it
+//! runs on the blocking pool, never on a request's task; an import replaces the database
+//! file by renaming, so connections come from a pool that follows the file
+//! (`caulk_advisory_db::store::Pool`).
+
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use caulk_app::scan::{Assess, DatabaseFacts};
+use caulk_model::finding::{ScanReport, TargetKind};
+use caulk_model::inventory::Inventory;
+use caulk_store::{HostId, HostRecord, Store};
+
+use crate::error::ApiError;
+
+/// One generation of the advisory database: connections to it and its facts.
+pub(crate) struct Generation {
+    pool: caulk_advisory_db::store::Pool,
+    pub(crate) facts: DatabaseFacts,
+    /// Every advisory read of this generation, shared by the hosts' assessments.
+    memo: caulk_assess::memo::SourceMemo,
+    /// Assessments by [`same_assessment_key`]: hosts of one image with one profile (a
+    /// fleet's usual case) are assessed once per generation and day.
+    same: std::sync::Mutex<std::collections::HashMap<[u8; 32], caulk_store::NewAssessment>>,
+}
+
+/// At most this many assessments are kept for reuse (then the map starts over).
+const SAME_ASSESSMENTS: usize = 8192;
+
+/// What a host's counts and remediations depend on: its packages, OS and kernel facts
+/// (kernel roles, Ubuntu Pro streams), its criticality and exposure, and the day (due dates,
+/// overdue). Not its hostname, machine id or arch. `None` when the facts cannot be
+/// serialised (then the host is simply assessed).
+fn same_assessment_key(
+    inv: &Inventory,
+    host: &HostRecord,
+    today: jiff::civil::Date,
+) -> Option<[u8; 32]> {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    h.update(b"caulk-same-assessment-v1\0");
+    h.update(serde_json::to_vec(&inv.host.os).ok()?);
+    h.update(b"\0");
+    h.update(serde_json::to_vec(&inv.host.kernel).ok()?);
+    h.update(b"\0");
+    h.update(serde_json::to_vec(&inv.packages).ok()?);
+    h.update(b"\0");
+    h.update(serde_json::to_vec(&inv.issues).ok()?);
+    h.update(b"\0");
+    h.update(host.criticality.as_str());
+    h.update(b"\0");
+    h.update(host.exposure.as_str());
+    h.update(b"\0");
+    h.update(today.to_string());
+    Some(h.finalize().into())
+}
+
+/// Where the advisory database stands.
+#[derive(Debug, Clone)]
+pub(crate) enum Status {
+    /// Importing the mirror: not ready.
+    Importing,
+    /// Ready; `None`: the server has no advisory database (no `--feeds`, none in the data
+    /// directory) and assesses nothing.
+    Ready,
+    /// The first import failed: the server is not healthy.
+    Failed(String),
+}
+
+/// Where the advisory database comes from.
+#[derive(Debug, Clone)]
+pub enum FeedSource {
+    /// A mirror directory, imported unless the database was built from its files.
+    Dir(PathBuf),
+    /// A mirror served over HTTP(S) (`caulk db mirror`'s layout, with its manifest), synced
+    /// with conditional requests: unchanged feeds are not downloaded again.
+    Url(String),
+}
+
+pub(crate) struct Assessor {
+    db_path: PathBuf,
+    feeds: Option<FeedSource>,
+    sync_interval: Duration,
+    config: Arc<caulk_app::config::Loaded>,
+    current: RwLock<Option<Arc<Generation>>>,
+    status: RwLock<Status>,
+    wake: tokio::sync::Notify,
+    sync_now: tokio::sync::Notify,
+    last_sync: RwLock<Option<(jiff::Timestamp, Option<String>)>>,
+}
+
+/// What a refresh did.
+struct Refreshed {
+    /// A new generation is current.
+    changed: bool,
+    /// The import or sync failed (the database already there stays in service): why.
+    failed: Option<String>,
+}
+
+impl std::fmt::Debug for Assessor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Assessor")
+            .field("db_path", &self.db_path)
+            .field("feeds", &self.feeds)
+            .finish()
+    }
+}
+
+impl Assessor {
+    pub(crate) fn new(
+        db_path: PathBuf,
+        feeds: Option<FeedSource>,
+        sync_interval: Duration,
+        config: caulk_app::config::Loaded,
+    ) -> Assessor {
+        Assessor {
+            db_path,
+            feeds,
+            sync_interval,
+            config: Arc::new(config),
+            current: RwLock::new(None),
+            status: RwLock::new(Status::Importing),
+            wake: tokio::sync::Notify::new(),
+            sync_now: tokio::sync::Notify::new(),
+            last_sync: RwLock::new(None),
+        }
+    }
+
+    pub(crate) fn status(&self) -> Status {
+        self.status
+            .read()
+            .map(|s| s.clone())
+            .unwrap_or_else(|_| Status::Failed("status lock poisoned".into()))
+    }
+
+    pub(crate) fn current(&self) -> Option<Arc<Generation>> {
+        self.current.read().ok().and_then(|c| c.clone())
+    }
+
+    fn set_status(&self, s: Status) {
+        if let Ok(mut w) = self.status.write() {
+            *w = s;
+        }
+    }
+
+    /// Hosts' assessments may be stale: look now.
+    pub(crate) fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Whether a mirror is configured (there is something to sync).
+    pub(crate) fn has_feeds(&self) -> bool {
+        self.feeds.is_some()
+    }
+
+    /// Re-import the mirror now instead of at the next interval.
+    pub(crate) fn sync_now(&self) {
+        self.sync_now.notify_one();
+    }
+
+    /// The generation to assess with, or why there is none.
+    pub(crate) fn generation(&self) -> Result<Arc<Generation>, ApiError> {
+        match self.status() {
+            Status::Importing => Err(ApiError::Unavailable(
+                "the advisory database is being imported".into(),
+            )),
+            Status::Failed(why) => Err(ApiError::Unavailable(format!(
+                "the advisory database could not be imported: {why}"
+            ))),
+            Status::Ready => self.current().ok_or_else(|| {
+                ApiError::Unavailable(
+                    "the server has no advisory database: start it with --feeds DIR".into(),
+                )
+            }),
+        }
+    }
+
+    /// Import the mirror (when there is one) unless the database was built from it, and
+    /// make the database the current generation when it is a new one. Blocking. A failed
+    /// import leaves the database that is there in service (and says why: `failed`); only
+    /// when there is none is it an error.
+    fn refresh(&self) -> Result<Refreshed, String> {
+        let imported: Result<(), String> = match &self.feeds {
+            Some(FeedSource::Dir(dir)) => {
+                let mut issues = Vec::new();
+                let r = caulk_app::feeds::import_unless_current(
+                    dir,
+                    &self.db_path,
+                    &mut issues,
+                    &|m| eprintln!("caulk server: {m}"),
+                    None,
+                );
+                for i in &issues {
+                    eprintln!("caulk server: advisory import: {}", i.reason);
+                }
+                // Feeds the import could not use keep their previous data: the database is
+                // still new, and the sync says what it could not update.
+                r.map_err(|e| e.to_string())
+                    .and_then(|_| match issues.first() {
+                        None => Ok(()),
+                        Some(i) => Err(format!(
+                            "{}: {}",
+                            i.file.as_deref().unwrap_or("a feed"),
+                            i.reason
+                        )),
+                    })
+            }
+            Some(FeedSource::Url(url)) => {
+                use caulk_feed_sync::sync;
+                let mut opts =
+                    sync::SyncOptions::new(self.db_path.clone(), sync::Source::parse(url));
+                opts.selection = sync::Selection::All;
+                match sync::run(&opts) {
+                    Ok(report) => {
+                        let failed: Vec<String> = report
+                            .failed()
+                            .map(|f| format!("{}: {:?}", f.feed, f.outcome))
+                            .collect();
+                        for f in &failed {
+                            eprintln!(
+                                "caulk server: advisory sync from {url}: {f} (its previous data is kept)"
+                            );
+                        }
+                        match failed.first() {
+                            None => Ok(()),
+                            Some(f) => Err(format!("syncing from {url}: {f}")),
+                        }
+                    }
+                    Err(e) => Err(format!("syncing from {url}: {e}")),
+                }
+            }
+            None if !self.db_path.exists() => {
+                return Ok(Refreshed {
+                    changed: false,
+                    failed: None,
+                });
+            }
+            None => Ok(()),
+        };
+        let failed = match imported {
+            Ok(()) => None,
+            Err(why) if self.db_path.exists() => {
+                eprintln!(
+                    "caulk server: {why}; serving the advisory database already in {}",
+                    self.db_path.display()
+                );
+                Some(why)
+            }
+            Err(why) => return Err(why),
+        };
+        let pool = caulk_advisory_db::store::Pool::open(&self.db_path, 4)
+            .map_err(|e| format!("opening {}: {e}", self.db_path.display()))?;
+        let facts = {
+            let store = pool
+                .get()
+                .map_err(|e| format!("opening {}: {e}", self.db_path.display()))?;
+            DatabaseFacts::read(&store, &self.db_path, None).map_err(|e| e.to_string())?
+        };
+        let changed = self
+            .current()
+            .is_none_or(|c| c.facts.generation != facts.generation);
+        if changed {
+            eprintln!(
+                "caulk server: advisory database {} generation {}",
+                self.db_path.display(),
+                facts.generation
+            );
+            if let Ok(mut w) = self.current.write() {
+                *w = Some(Arc::new(Generation {
+                    pool,
+                    facts,
+                    memo: caulk_assess::memo::SourceMemo::new(),
+                    same: Default::default(),
+                }));
+            }
+        }
+        Ok(Refreshed { changed, failed })
+    }
+
+    /// When the last refresh ended and why it failed, if it did.
+    pub(crate) fn last_sync(&self) -> Option<(jiff::Timestamp, Option<String>)> {
+        self.last_sync.read().ok().and_then(|l| l.clone())
+    }
+
+    /// The first refresh, then one every sync interval (with a mirror); each new
+    /// generation wakes the assessment task. A failed one is tried again sooner: after a
+    /// minute, doubling up to the interval.
+    pub(crate) async fn sync_loop(self: Arc<Self>) {
+        let mut retry = Duration::from_secs(60);
+        loop {
+            let this = self.clone();
+            let r = tokio::task::spawn_blocking(move || this.refresh()).await;
+            let failure = match r {
+                Ok(Ok(Refreshed { changed, failed })) => {
+                    self.set_status(Status::Ready);
+                    if changed {
+                        self.wake();
+                    }
+                    failed
+                }
+                Ok(Err(why)) => {
+                    eprintln!("caulk server: advisory database: {why}");
+                    // Without any database to serve, the server is not healthy.
+                    if self.current().is_none() {
+                        self.set_status(Status::Failed(why.clone()));
+                    }
+                    Some(why)
+                }
+                Err(e) => Some(format!("the advisory refresh panicked: {e}")),
+            };
+            if let Ok(mut l) = self.last_sync.write() {
+                *l = Some((jiff::Timestamp::now(), failure.clone()));
+            }
+            if self.feeds.is_none() {
+                return;
+            }
+            let wait = match failure {
+                Some(_) => {
+                    let w = retry.min(self.sync_interval);
+                    retry = (retry * 2).min(self.sync_interval);
+                    w
+                }
+                None => {
+                    retry = Duration::from_secs(60);
+                    self.sync_interval
+                }
+            };
+            tokio::select! {
+                () = tokio::time::sleep(wait) => {}
+                () = self.sync_now.notified() => {}
+            }
+        }
+    }
+
+    /// Re-derive stale assessments whenever woken (and every minute, as a backstop).
+    pub(crate) async fn assess_loop(self: Arc<Self>, store: Store) {
+        loop {
+            if let Some(g) = self.current() {
+                match self.assess_stale(&store, &g).await {
+                    Ok(0) => {}
+                    Ok(n) => eprintln!(
+                        "caulk server: assessed {n} host(s) with advisory generation {}",
+                        g.facts.generation
+                    ),
+                    Err(e) => eprintln!("caulk server: assessing hosts: {e}"),
+                }
+            }
+            tokio::select! {
+                () = self.wake.notified() => {}
+                () = tokio::time::sleep(Duration::from_secs(60)) => {}
+            }
+        }
+    }
+
+    /// One pass over the stale hosts; how many were assessed.
+    async fn assess_stale(&self, store: &Store, g: &Arc<Generation>) -> Result<u64, String> {
+        let mut after = None;
+        let mut done = 0;
+        loop {
+            let batch = store
+                .hosts_to_assess(&g.facts.generation, start_of_today(), after, 256)
+                .await
+                .map_err(|e| e.to_string())?;
+            let Some(last) = batch.last() else {
+                return Ok(done);
+            };
+            after = Some(last.0);
+            for (id, _) in batch {
+                // A new generation arrived: start over with it.
+                if self
+                    .current()
+                    .is_some_and(|c| c.facts.generation != g.facts.generation)
+                {
+                    return Ok(done);
+                }
+                match self.assess_host(store, g, id).await {
+                    Ok(true) => done += 1,
+                    Ok(false) => {}
+                    // The next generation is about to be current: the pass starts over then.
+                    Err(e) if e.starts_with(REPLACED) => return Ok(done),
+                    Err(e) => eprintln!("caulk server: assessing host {id}: {e}"),
+                }
+            }
+        }
+    }
+
+    /// Assess one host with `g` and store its counts and remediations.
+    async fn assess_host(
+        &self,
+        store: &Store,
+        g: &Arc<Generation>,
+        id: HostId,
+    ) -> Result<bool, String> {
+        let host = store.host(id).await.map_err(|e| e.to_string())?;
+        let Some(inv) = store.inventory(id).await.map_err(|e| e.to_string())? else {
+            return Ok(false);
+        };
+        let hash = caulk_store::inventory_hash(&inv).map_err(|e| e.to_string())?;
+        let today = jiff::Timestamp::now()
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .date();
+        let key = same_assessment_key(&inv, &host, today);
+        let known = key.and_then(|k| g.same.lock().ok()?.get(&k).cloned());
+        let mut a = match known {
+            Some(a) => a,
+            None => {
+                let report = self.report_blocking(g.clone(), host, inv).await?;
+                let a = caulk_app::fleet::assessment_of(&report, &g.facts.generation, hash);
+                if let (Some(k), Ok(mut same)) = (key, g.same.lock()) {
+                    if same.len() >= SAME_ASSESSMENTS {
+                        same.clear();
+                    }
+                    same.insert(k, a.clone());
+                }
+                a
+            }
+        };
+        a.inventory_hash = hash;
+        store
+            .put_assessment(id, &a, jiff::Timestamp::now())
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    async fn report_blocking(
+        &self,
+        g: Arc<Generation>,
+        host: HostRecord,
+        inv: Inventory,
+    ) -> Result<ScanReport, String> {
+        let config = self.config.clone();
+        tokio::task::spawn_blocking(move || report(&config, &g, &host, &inv))
+            .await
+            .map_err(|e| format!("the assessment panicked: {e}"))?
+    }
+
+    /// The full report of a host's inventory (for `GET /hosts/{id}/findings`).
+    pub(crate) async fn host_report(
+        &self,
+        g: Arc<Generation>,
+        host: HostRecord,
+        inv: Inventory,
+    ) -> Result<ScanReport, ApiError> {
+        self.report_blocking(g, host, inv).await.map_err(|e| {
+            if e.starts_with(REPLACED) {
+                ApiError::Unavailable(e)
+            } else {
+                ApiError::Internal(e)
+            }
+        })
+    }
+}
+
+/// How an assessment that met a newly imported database fails (it is retried with it).
+const REPLACED: &str = "the advisory database was replaced during the assessment";
+
+/// Midnight UTC today: an assessment made before it counts due dates from another day.
+pub(crate) fn start_of_today() -> jiff::Timestamp {
+    let now = jiff::Timestamp::now();
+    now.to_zoned(jiff::tz::TimeZone::UTC)
+        .start_of_day()
+        .map(|z| z.timestamp())
+        .unwrap_or(now)
+}
+
+/// A host's report: `caulk scan --inventory` of its inventory, with its profile's
+/// criticality and exposure. Blocking.
+pub(crate) fn report(
+    config: &caulk_app::config::Loaded,
+    g: &Generation,
+    host: &HostRecord,
+    inv: &Inventory,
+) -> Result<ScanReport, String> {
+    let store = g
+        .pool
+        .get()
+        .map_err(|e| format!("opening {}: {e}", g.facts.path.display()))?;
+    // An import renames a new file into place; the pool then opens that one. Its answers
+    // must not mix with this generation's memo.
+    let built = caulk_app::scan::generation_of(&store, &g.facts.path).map_err(|e| e.to_string())?;
+    if built != g.facts.generation {
+        return Err(format!(
+            "{REPLACED} (generation {} → {built}): try again",
+            g.facts.generation
+        ));
+    }
+    let src = caulk_assess::memo::Memoized {
+        memo: &g.memo,
+        inner: &*store,
+    };
+    let now = jiff::Timestamp::now();
+    let a = Assess {
+        loaded: config,
+        criticality: Some(host.criticality),
+        exposure: Some(host.exposure),
+        target_kind: TargetKind::Inventory,
+        target_path: Some(format!("host {} ({})", host.id, host.hostname)),
+        issues: config.issues.clone(),
+        apt: None,
+        today: now.to_zoned(jiff::tz::TimeZone::UTC).date(),
+        generated_at: Some(now.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()),
+        filter: None,
+    };
+    caulk_app::scan::assess_through(inv, &store, &src, &g.facts, &a).map_err(|e| e.to_string())
+}
+
+/// The ids of a vulnerability and the package names its records name (the candidates),
+/// from the advisory database. Blocking. `None`: no such id.
+pub(crate) fn vulnerability_names(
+    g: &Generation,
+    id: &str,
+) -> Result<Option<(caulk_model::advisory::Vulnerability, Vec<String>)>, String> {
+    let store = g
+        .pool
+        .get()
+        .map_err(|e| format!("opening {}: {e}", g.facts.path.display()))?;
+    let Some(v) = store.vulnerability(id).map_err(|e| e.to_string())? else {
+        return Ok(None);
+    };
+    let mut names = std::collections::BTreeSet::new();
+    for i in &v.ids {
+        if let Some(a) = store.advisory(i).map_err(|e| e.to_string())? {
+            names.extend(a.affected.into_iter().map(|p| p.name));
+        }
+    }
+    Ok(Some((v, names.into_iter().collect())))
+}
+
+/// The findings of `id` among `packages` (installed somewhere in the fleet): the packages
+/// assessed as one inventory by the scan's code path, the findings of that vulnerability
+/// kept. Blocking.
+pub(crate) fn vulnerable_packages(
+    config: &caulk_app::config::Loaded,
+    g: &Generation,
+    ids: &[String],
+    packages: Vec<caulk_model::inventory::Package>,
+) -> Result<Vec<caulk_model::finding::Finding>, String> {
+    let mut inv = Inventory {
+        packages,
+        ..Inventory::default()
+    };
+    inv.normalize();
+    let host = HostRecord {
+        id: HostId(0),
+        hostname: "fleet".into(),
+        machine_id: None,
+        ecosystem: None,
+        os: None,
+        labels: Default::default(),
+        groups: Default::default(),
+        criticality: Default::default(),
+        exposure: Default::default(),
+        owner: None,
+        agent_version: None,
+        first_seen: jiff::Timestamp::UNIX_EPOCH,
+        last_seen: jiff::Timestamp::UNIX_EPOCH,
+        inventory_at: None,
+        findings: None,
+    };
+    let r = report(config, g, &host, &inv)?;
+    Ok(r.findings
+        .into_iter()
+        .filter(|f| {
+            ids.contains(&f.vulnerability.id)
+                || f.vulnerability.aliases.iter().any(|a| ids.contains(a))
+        })
+        .collect())
+}
+
+impl Assessor {
+    /// `GET /vulnerabilities/{id}`: the hosts with a package that has it.
+    pub(crate) async fn vulnerability_hosts(
+        &self,
+        store: &Store,
+        id: &str,
+    ) -> Result<crate::api::VulnerabilityHosts, ApiError> {
+        use std::collections::{BTreeMap, HashMap};
+        let g = self.generation()?;
+        let (v, names) = {
+            let g = g.clone();
+            let asked = id.to_string();
+            tokio::task::spawn_blocking(move || vulnerability_names(&g, &asked))
+                .await
+                .map_err(|e| ApiError::Internal(e.to_string()))?
+                .map_err(ApiError::Internal)?
+                .ok_or_else(|| {
+                    ApiError::NotFound(format!("no vulnerability {id} in the advisory database"))
+                })?
+        };
+        let mut rows = Vec::new();
+        for n in &names {
+            rows.extend(store.packages_named(n).await?);
+        }
+        // One finding per package row: the row is found again by its fields.
+        type Key = (String, String, String, Option<String>, Option<String>);
+        let key = |e: &str, n: &str, v: &str, a: Option<&str>, f: Option<&str>| -> Key {
+            (
+                e.to_string(),
+                n.to_string(),
+                v.to_string(),
+                a.map(str::to_string),
+                f.map(str::to_string),
+            )
+        };
+        let mut by_key: HashMap<Key, Vec<caulk_store::PackageId>> = HashMap::new();
+        for (pid, p) in &rows {
+            by_key
+                .entry(key(
+                    &p.ecosystem,
+                    &p.name,
+                    &p.version,
+                    p.arch.as_deref(),
+                    Some(p.file.as_str()),
+                ))
+                .or_default()
+                .push(*pid);
+        }
+        let packages: Vec<_> = rows.into_iter().map(|(_, p)| p).collect();
+        let findings = {
+            let config = self.config.clone();
+            let g = g.clone();
+            let ids = v.ids.clone();
+            tokio::task::spawn_blocking(move || vulnerable_packages(&config, &g, &ids, packages))
+                .await
+                .map_err(|e| ApiError::Internal(e.to_string()))?
+                .map_err(ApiError::Internal)?
+        };
+        let mut affected: HashMap<caulk_store::PackageId, crate::api::VulnerablePackage> =
+            HashMap::new();
+        for f in &findings {
+            if f.status == caulk_model::finding::Status::NotAffected {
+                continue;
+            }
+            let p = &f.package;
+            let k = key(
+                &p.ecosystem,
+                &p.name,
+                &p.version,
+                p.arch.as_deref(),
+                p.file.as_deref(),
+            );
+            for pid in by_key.get(&k).into_iter().flatten() {
+                affected.insert(
+                    *pid,
+                    crate::api::VulnerablePackage {
+                        ecosystem: p.ecosystem.clone(),
+                        name: p.name.clone(),
+                        version: p.version.clone(),
+                        status: serde_json::to_value(f.status)
+                            .ok()
+                            .and_then(|s| s.as_str().map(str::to_string))
+                            .unwrap_or_default(),
+                        fixed_version: f.fixed_version.as_deref().map(str::to_string),
+                        severity: f.severity.as_str().to_string(),
+                        advisories: f.advisory_ids.to_vec(),
+                    },
+                );
+            }
+        }
+        let ids: Vec<caulk_store::PackageId> = affected.keys().copied().collect();
+        let mut hosts: BTreeMap<HostId, Vec<crate::api::VulnerablePackage>> = BTreeMap::new();
+        for (pid, h) in store.hosts_with_packages(&ids).await? {
+            if let Some(p) = affected.get(&pid) {
+                hosts.entry(h).or_default().push(p.clone());
+            }
+        }
+        let mut out = Vec::with_capacity(hosts.len());
+        for (h, mut packages) in hosts {
+            packages.sort_by(|a, b| (&a.name, &a.version).cmp(&(&b.name, &b.version)));
+            let hostname = store.host(h).await?.hostname;
+            out.push(crate::api::VulnerableHost {
+                id: h.0,
+                hostname,
+                packages,
+            });
+        }
+        Ok(crate::api::VulnerabilityHosts {
+            id: id.to_string(),
+            aliases: v.ids.into_iter().filter(|i| i != id).collect(),
+            hosts: out,
+        })
+    }
+}
