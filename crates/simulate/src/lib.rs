@@ -537,7 +537,7 @@ async fn run_async(opts: Options, notice: Notice) -> Result<Report, Error> {
                     )
                     .await;
                 match r {
-                    Ok(api::Changed { changed: true }) => {}
+                    Ok(api::Changed { changed: true, .. }) => {}
                     Ok(_) => {
                         let f =
                             Failure::Unexpected("first check-in answered changed: false".into());
@@ -554,6 +554,10 @@ async fn run_async(opts: Options, notice: Notice) -> Result<Report, Error> {
                     )
                     .await;
                 match r {
+                    Ok(api::Changed { stale: true, .. }) => {
+                        let f = Failure::Unexpected("the first inventory was called stale".into());
+                        record(&stats, &notice, "first inventory", f);
+                    }
                     Ok(_) => {
                         lock(&stats).ok(t.elapsed());
                         let _ = hashes[i as usize].set(Sent {
@@ -619,7 +623,7 @@ async fn run_async(opts: Options, notice: Notice) -> Result<Report, Error> {
                     )
                     .await;
                 match r {
-                    Ok(api::Changed { changed: false }) => lock(&stats).ok(t.elapsed()),
+                    Ok(api::Changed { changed: false, .. }) => lock(&stats).ok(t.elapsed()),
                     Ok(_) => record(
                         &stats,
                         &notice,
