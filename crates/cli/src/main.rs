@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 mod cmd_agent;
 mod cmd_db;
+mod cmd_dev;
 mod cmd_fleet;
 mod cmd_inventory;
 mod cmd_scan;
@@ -51,6 +52,9 @@ enum Command {
     Server(cmd_server::Args),
     /// Report this host's inventory to a caulk server (enrols on the first run).
     Agent(cmd_agent::Args),
+    /// Tools for caulk's developers: `simulate` drives a fleet of virtual agents.
+    #[command(subcommand)]
+    Dev(cmd_dev::DevCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -134,6 +138,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Audit(c) => cmd_fleet::audit(c),
         Command::Server(a) => cmd_server::run(a),
         Command::Agent(a) => cmd_agent::run(a),
+        Command::Dev(c) => cmd_dev::run(c),
         Command::Version(VersionCommand::Schemes) => {
             let mut out = output::stdout();
             for s in Scheme::ALL {

@@ -1045,8 +1045,17 @@ macro_rules! ops {
             let late_check = observed.is_some();
             let observed = observed.map_or(now, |o| o.min(now));
             let prep = digest::prepare(inv)?;
-            // The unchanged check-in: one statement, no transaction of ours.
-            if check_in_unchanged(pool, id, &prep.hash, now).await? {
+            // The unchanged check-in: the stored hash read (a read takes no write lock), and
+            // only when it is this inventory's, last seen written in one statement. A first
+            // or changed inventory pays one read here, not a write of nothing.
+            let stored: Option<Option<Vec<u8>>> =
+                sqlx::query_scalar("SELECT inventory_hash FROM host WHERE id = $1")
+                    .bind(id.0)
+                    .fetch_optional(pool)
+                    .await?;
+            if stored.as_ref().is_some_and(|h| h.as_deref() == Some(&prep.hash[..]))
+                && check_in_unchanged(pool, id, &prep.hash, now).await?
+            {
                 return Ok(InventoryOutcome::Unchanged);
             }
             // Package ids of committed rows, found before the write transaction (the cache,
@@ -1108,12 +1117,14 @@ macro_rules! ops {
                 }
                 ids.extend(inserted.iter().copied());
             }
-            let mut new: HashMap<PackageId, Identity> = HashMap::with_capacity(keys.len());
+            // The new rows' ids; their identities (for the history's diff) only when there
+            // is an older inventory to compare with: a first inventory's event counts them.
+            let mut new: HashMap<PackageId, Option<Identity>> = HashMap::with_capacity(keys.len());
             for (k, p) in &keyed {
                 let pid = ids
                     .get(k)
                     .ok_or_else(|| Error::Corrupt("a package row vanished while storing".into()))?;
-                new.insert(PackageId(*pid), digest::identity(p));
+                new.insert(PackageId(*pid), (!first).then(|| digest::identity(p)));
             }
 
             let mut old: HashMap<PackageId, Identity> = HashMap::new();
@@ -1142,7 +1153,14 @@ macro_rules! ops {
             if !ins.is_empty() {
                 super::insert_links(&mut tx, id.0, &ins).await?;
             }
-            let (added, removed, changed) = digest::diff(&old, &new);
+            let n_new = new.len();
+            let (added, removed, changed) = if first {
+                (Vec::new(), Vec::new(), Vec::new())
+            } else {
+                let new: HashMap<PackageId, Identity> =
+                    new.into_iter().filter_map(|(k, v)| Some((k, v?))).collect();
+                digest::diff(&old, &new)
+            };
             let os = inv.host.os.as_ref();
             sqlx::query(
                 "UPDATE host SET inventory_hash = $1, inventory_at = $2, last_seen = $8, \
@@ -1159,7 +1177,7 @@ macro_rules! ops {
             .execute(&mut *tx)
             .await?;
             let (na, nr, nc) = if first {
-                (new.len() as i64, 0, 0)
+                (n_new as i64, 0, 0)
             } else {
                 (added.len() as i64, removed.len() as i64, changed.len() as i64)
             };
@@ -1171,7 +1189,7 @@ macro_rules! ops {
             .bind(us(observed))
             .bind(&prep.hash[..])
             .bind(i64::from(first))
-            .bind(new.len() as i64)
+            .bind(n_new as i64)
             .bind(na)
             .bind(nr)
             .bind(nc)
@@ -1192,7 +1210,7 @@ macro_rules! ops {
             cache.remember(inserted);
             Ok(if first {
                 InventoryOutcome::First {
-                    packages: new.len() as u64,
+                    packages: n_new as u64,
                 }
             } else {
                 InventoryOutcome::Changed {
