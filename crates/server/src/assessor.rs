@@ -375,8 +375,12 @@ impl Assessor {
         }
     }
 
-    /// One pass over the stale hosts; how many were assessed.
+    /// One pass over the stale hosts, as many at once as there are cores (each
+    /// assessment is a blocking scan; the memo and the pool are shared); how many were
+    /// assessed.
     async fn assess_stale(&self, store: &Store, g: &Arc<Generation>) -> Result<u64, String> {
+        use futures_util::stream::{self, StreamExt};
+        let parallel = std::thread::available_parallelism().map_or(2, |n| n.get());
         let mut after = None;
         let mut done = 0;
         loop {
@@ -388,20 +392,23 @@ impl Assessor {
                 return Ok(done);
             };
             after = Some(last.0);
-            for (id, _) in batch {
+            let mut results = stream::iter(batch)
+                .map(|(id, _)| async move { (id, self.assess_host(store, g, id).await) })
+                .buffer_unordered(parallel);
+            while let Some((id, r)) = results.next().await {
+                match r {
+                    Ok(true) => done += 1,
+                    Ok(false) => {}
+                    // The next generation is about to be current: the pass starts over then.
+                    Err(e) if e.starts_with(REPLACED) => return Ok(done),
+                    Err(e) => eprintln!("caulk server: assessing host {id}: {e}"),
+                }
                 // A new generation arrived: start over with it.
                 if self
                     .current()
                     .is_some_and(|c| c.facts.generation != g.facts.generation)
                 {
                     return Ok(done);
-                }
-                match self.assess_host(store, g, id).await {
-                    Ok(true) => done += 1,
-                    Ok(false) => {}
-                    // The next generation is about to be current: the pass starts over then.
-                    Err(e) if e.starts_with(REPLACED) => return Ok(done),
-                    Err(e) => eprintln!("caulk server: assessing host {id}: {e}"),
                 }
             }
         }
