@@ -429,6 +429,23 @@ fn two_agents_their_findings_equal_caulk_scan_and_the_fleet_remediations() {
     server.stop("-TERM");
 }
 
+/// One agent on an Alpine 3.4 root under `tmp`, enrolled with a token made for it; the
+/// host list once its findings are in.
+fn one_alpine_host(server: &Server, tmp: &Path, apk: &Path) -> Vec<Value> {
+    let (st, tok) = server.request(
+        "POST",
+        "/api/v1/enrollment-tokens",
+        Some(BOOTSTRAP),
+        Some(r#"{"max_uses": 1, "expires_in": "1h"}"#),
+    );
+    assert_eq!(st, 201, "{tok}");
+    let root = tmp.join("root");
+    alpine_root(&root, apk);
+    let token = tok["token"].as_str().unwrap();
+    agent(server, "alpine34", &root, &tmp.join("a/state"), token);
+    assessed_hosts(server, BOOTSTRAP, 1)
+}
+
 fn health_generation(server: &Server) -> String {
     let (st, h) = server.request("GET", "/healthz", None, None);
     assert_eq!(st, 200, "{h}");
@@ -459,22 +476,7 @@ fn a_sync_of_a_changed_mirror_re_derives_every_hosts_findings() {
         &["--feeds", mirror.to_str().unwrap()],
     );
     let g1 = health_generation(&server);
-    let (_, tok) = server.request(
-        "POST",
-        "/api/v1/enrollment-tokens",
-        Some(BOOTSTRAP),
-        Some(r#"{"max_uses": 1, "expires_in": "1h"}"#),
-    );
-    let root = tmp.path().join("root");
-    alpine_root(&root, &apk);
-    agent(
-        &server,
-        "alpine34",
-        &root,
-        &tmp.path().join("a/state"),
-        tok["token"].as_str().unwrap(),
-    );
-    let before = assessed_hosts(&server, BOOTSTRAP, 1);
+    let before = one_alpine_host(&server, tmp.path(), &apk);
     assert_eq!(before[0]["findings"]["generation"], g1.as_str());
     assert_eq!(before[0]["findings"]["kev"], 0);
 
@@ -631,22 +633,7 @@ fn a_server_syncs_its_advisories_from_a_mirror_over_http() {
         "{health}"
     );
     let g1 = health_generation(&server);
-    let (_, tok) = server.request(
-        "POST",
-        "/api/v1/enrollment-tokens",
-        Some(BOOTSTRAP),
-        Some(r#"{"max_uses": 1, "expires_in": "1h"}"#),
-    );
-    let root = tmp.path().join("root");
-    alpine_root(&root, &apk);
-    agent(
-        &server,
-        "alpine34",
-        &root,
-        &tmp.path().join("a/state"),
-        tok["token"].as_str().unwrap(),
-    );
-    let hosts = assessed_hosts(&server, BOOTSTRAP, 1);
+    let hosts = one_alpine_host(&server, tmp.path(), &apk);
     assert!(
         hosts[0]["findings"]["total"].as_u64().unwrap() > 0,
         "{}",
