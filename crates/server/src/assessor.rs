@@ -425,27 +425,35 @@ impl Assessor {
         let Some(inv) = store.inventory(id).await.map_err(|e| e.to_string())? else {
             return Ok(false);
         };
-        let hash = caulk_store::inventory_hash(&inv).map_err(|e| e.to_string())?;
-        let today = jiff::Timestamp::now()
-            .to_zoned(jiff::tz::TimeZone::UTC)
-            .date();
-        let key = same_assessment_key(&inv, &host, today);
-        let known = key.and_then(|k| g.same.lock().ok()?.get(&k).cloned());
-        let mut a = match known {
-            Some(a) => a,
-            None => {
-                let report = self.report_blocking(g.clone(), host, inv).await?;
-                let a = caulk_app::fleet::assessment_of(&report, &g.facts.generation, hash);
-                if let (Some(k), Ok(mut same)) = (key, g.same.lock()) {
-                    if same.len() >= SAME_ASSESSMENTS {
-                        same.clear();
+        // Hashing, the reuse key and the report are CPU work: all on the blocking pool.
+        let config = self.config.clone();
+        let g = g.clone();
+        let a = tokio::task::spawn_blocking(move || {
+            let hash = caulk_store::inventory_hash(&inv).map_err(|e| e.to_string())?;
+            let today = jiff::Timestamp::now()
+                .to_zoned(jiff::tz::TimeZone::UTC)
+                .date();
+            let key = same_assessment_key(&inv, &host, today);
+            let known = key.and_then(|k| g.same.lock().ok()?.get(&k).cloned());
+            let mut a = match known {
+                Some(a) => a,
+                None => {
+                    let report = report(&config, &g, &host, &inv)?;
+                    let a = caulk_app::fleet::assessment_of(&report, &g.facts.generation, hash);
+                    if let (Some(k), Ok(mut same)) = (key, g.same.lock()) {
+                        if same.len() >= SAME_ASSESSMENTS {
+                            same.clear();
+                        }
+                        same.insert(k, a.clone());
                     }
-                    same.insert(k, a.clone());
+                    a
                 }
-                a
-            }
-        };
-        a.inventory_hash = hash;
+            };
+            a.inventory_hash = hash;
+            Ok::<_, String>(a)
+        })
+        .await
+        .map_err(|e| format!("the assessment panicked: {e}"))??;
         store
             .put_assessment(id, &a, jiff::Timestamp::now())
             .await

@@ -554,45 +554,45 @@ macro_rules! ops {
         }
 
         async fn fill_labels(conn: &Pool, hosts: &mut [HostRecord]) -> Result<()> {
-            let (Some(lo), Some(hi)) = (hosts.first().map(|h| h.id.0), hosts.last().map(|h| h.id.0)) else {
+            if hosts.is_empty() {
                 return Ok(());
-            };
+            }
             let at: HashMap<i64, usize> = hosts.iter().enumerate().map(|(i, h)| (h.id.0, i)).collect();
-            for r in sqlx::query(
-                "SELECT host_id, key, value FROM host_label WHERE host_id >= $1 AND host_id <= $2",
-            )
-            .bind(lo)
-            .bind(hi)
-            .fetch_all(conn)
-            .await?
-            {
+            // The page's ids themselves (at most 1,000 parameters), not the range between
+            // its first and last: a filtered page may span the whole table.
+            let ids: Vec<i64> = hosts.iter().map(|h| h.id.0).collect();
+            let list = (1..=ids.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+            let sql = format!("SELECT host_id, key, value FROM host_label WHERE host_id IN ({list})");
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for id in &ids {
+                q = q.bind(*id);
+            }
+            for r in q.fetch_all(conn).await? {
                 if let Some(&i) = at.get(&r.try_get::<i64, _>(0)?) {
                     hosts[i].labels.insert(r.try_get(1)?, r.try_get(2)?);
                 }
             }
-            for r in sqlx::query(
-                "SELECT host_id, name FROM host_group WHERE host_id >= $1 AND host_id <= $2",
-            )
-            .bind(lo)
-            .bind(hi)
-            .fetch_all(conn)
-            .await?
-            {
+            let sql = format!("SELECT host_id, name FROM host_group WHERE host_id IN ({list})");
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for id in &ids {
+                q = q.bind(*id);
+            }
+            for r in q.fetch_all(conn).await? {
                 if let Some(&i) = at.get(&r.try_get::<i64, _>(0)?) {
                     hosts[i].groups.insert(r.try_get(1)?);
                 }
             }
-            for r in sqlx::query(
+            let sql = format!(
                 "SELECT a.host_id, a.generation, a.assessed_at, a.inventory_hash, a.counts, \
                  CAST(CASE WHEN a.inventory_hash = h.inventory_hash THEN 1 ELSE 0 END AS BIGINT) \
                  FROM host_assessment a JOIN host h ON h.id = a.host_id \
-                 WHERE a.host_id >= $1 AND a.host_id <= $2",
-            )
-            .bind(lo)
-            .bind(hi)
-            .fetch_all(conn)
-            .await?
-            {
+                 WHERE a.host_id IN ({list})"
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for id in &ids {
+                q = q.bind(*id);
+            }
+            for r in q.fetch_all(conn).await? {
                 if let Some(&i) = at.get(&r.try_get::<i64, _>(0)?) {
                     let counts: String = r.try_get(4)?;
                     hosts[i].findings = Some(HostFindings {
