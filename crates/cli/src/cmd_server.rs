@@ -51,12 +51,17 @@ pub struct Args {
     /// start and every --sync-interval; after each import the findings of every host are
     /// re-derived. Without it the server assesses with the `advisories.db` already in the
     /// data directory, if any.
-    #[arg(long, value_name = "DIR", conflicts_with = "feeds_url")]
+    #[arg(
+        long,
+        env = "CAULK_FEEDS",
+        value_name = "DIR",
+        conflicts_with = "feeds_url"
+    )]
     feeds: Option<PathBuf>,
     /// A feed mirror served over HTTP(S) (made by `caulk db mirror DIR`, served by any web
     /// server), synced into `advisories.db` on start and every --sync-interval with
     /// conditional requests, like `caulk db sync --source URL`.
-    #[arg(long, value_name = "URL")]
+    #[arg(long, env = "CAULK_FEEDS_URL", value_name = "URL")]
     feeds_url: Option<String>,
     /// Accept a plain http:// --feeds-url on another machine (anyone on the way could
     /// change the advisories).

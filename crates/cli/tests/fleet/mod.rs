@@ -37,6 +37,8 @@ impl Server {
             .env("HOME", data_dir)
             .env_remove("XDG_DATA_HOME")
             .env_remove("CAULK_DATABASE")
+            .env_remove("CAULK_FEEDS")
+            .env_remove("CAULK_FEEDS_URL")
             .env_remove("CAULK_BOOTSTRAP_ADMIN_TOKEN")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
