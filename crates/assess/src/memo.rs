@@ -23,9 +23,12 @@ use caulk_model::advisory::{
 use caulk_model::source::{AdvisorySource, Hit, SourceError};
 use foldhash::HashMap;
 
-/// Answers kept per key; `Sync`, to be shared by the threads that scan.
-#[derive(Debug, Default)]
+/// Answers kept per key; `Sync`, to be shared by the threads that scan. Bounded: past
+/// [`SourceMemo::with_limit`] (package lookups, each with its affected entries: most of the
+/// memory), the lookups start over — a cache, never a changed answer.
+#[derive(Debug)]
 pub struct SourceMemo {
+    limit: usize,
     lookups: Mutex<HashMap<(String, String), Vec<Hit>>>,
     advisories: Mutex<HashMap<String, Option<Advisory>>>,
     facts: Mutex<HashMap<String, Option<AdvisoryFacts>>>,
@@ -37,9 +40,46 @@ pub struct SourceMemo {
     epss: Mutex<HashMap<String, Option<EpssScore>>>,
 }
 
+impl Default for SourceMemo {
+    fn default() -> Self {
+        SourceMemo::with_limit(DEFAULT_LOOKUPS)
+    }
+}
+
+/// The lookups kept by default: a fleet of a few distributions asks ~10,000–50,000
+/// (ecosystem, name) pairs; a lookup with its entries averages a few KiB.
+pub const DEFAULT_LOOKUPS: usize = 100_000;
+
 impl SourceMemo {
     pub fn new() -> SourceMemo {
         SourceMemo::default()
+    }
+
+    /// A memo that keeps at most `lookups` (ecosystem, name) lookups (then starts over).
+    pub fn with_limit(lookups: usize) -> SourceMemo {
+        SourceMemo {
+            limit: lookups.max(1),
+            lookups: Mutex::default(),
+            advisories: Mutex::default(),
+            facts: Mutex::default(),
+            linked: Mutex::default(),
+            vulnerability: Mutex::default(),
+            cvss: Mutex::default(),
+            vendor: Mutex::default(),
+            kev: Mutex::default(),
+            epss: Mutex::default(),
+        }
+    }
+
+    /// Keep `fresh` lookups, starting over first when they would pass the limit.
+    fn keep_lookups(&self, fresh: impl IntoIterator<Item = ((String, String), Vec<Hit>)>) {
+        let mut m = lock(&self.lookups);
+        for (k, v) in fresh {
+            if m.len() >= self.limit {
+                m.clear();
+            }
+            m.insert(k, v);
+        }
     }
 
     /// How many (ecosystem, name) lookups are kept.
@@ -165,7 +205,7 @@ impl AdvisorySource for Memoized<'_> {
         }
         // The single read, not a set of one: a caller falls back to it when sets fail.
         let v = self.inner.lookup(ecosystem, name)?;
-        lock(&self.memo.lookups).insert(key, v.clone());
+        self.memo.keep_lookups([(key, v.clone())]);
         Ok(v)
     }
 
@@ -215,9 +255,10 @@ impl AdvisorySource for Memoized<'_> {
                 .filter(|n| !m.contains_key(&(ecosystem.to_string(), n.to_string())))
                 .collect()
         };
+        let mut fresh: HashMap<(String, String), Vec<Hit>> = HashMap::default();
         if !lacking.is_empty() {
             let got = self.inner.lookup_many(ecosystem, &lacking)?;
-            let mut fresh: HashMap<(String, String), Vec<Hit>> = lacking
+            fresh = lacking
                 .iter()
                 .map(|n| ((ecosystem.to_string(), n.to_string()), Vec::new()))
                 .collect();
@@ -227,18 +268,26 @@ impl AdvisorySource for Memoized<'_> {
                     .or_default()
                     .push(h);
             }
-            lock(&self.memo.lookups).extend(fresh);
         }
-        let m = lock(&self.memo.lookups);
-        Ok(all
-            .iter()
-            .flat_map(|n| {
-                m.get(&(ecosystem.to_string(), n.to_string()))
-                    .into_iter()
-                    .flatten()
-                    .cloned()
-            })
-            .collect())
+        // The answer from the memo as it was and what was just read (keeping the fresh
+        // ones may start the memo over).
+        let out = {
+            let m = lock(&self.memo.lookups);
+            all.iter()
+                .flat_map(|n| {
+                    let k = (ecosystem.to_string(), n.to_string());
+                    fresh
+                        .get(&k)
+                        .or_else(|| m.get(&k))
+                        .into_iter()
+                        .flatten()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                })
+                .collect()
+        };
+        self.memo.keep_lookups(fresh);
+        Ok(out)
     }
 
     fn advisory_facts(&self, ids: &[&str]) -> Result<Vec<AdvisoryFacts>, SourceError> {
@@ -306,5 +355,71 @@ impl AdvisorySource for Memoized<'_> {
             |e| e.cve_id.as_str(),
             |k| self.inner.epss_many(k),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use caulk_model::advisory::{Advisory, AffectedPackage, RecordSource};
+    use caulk_model::source::MemSource;
+
+    fn adv(id: &str, name: &str) -> Advisory {
+        Advisory {
+            id: id.into(),
+            modified: "2026-01-01T00:00:00Z".into(),
+            published: None,
+            withdrawn: None,
+            summary: None,
+            aliases: vec![],
+            upstream: vec![],
+            related: vec![],
+            severity: vec![],
+            vendor_severity: vec![],
+            affected: vec![AffectedPackage {
+                ecosystem: "PyPI".into(),
+                name: name.into(),
+                purl: None,
+                ranges: vec![],
+                versions: vec!["1.0".into()],
+                informational: None,
+                cves: None,
+            }],
+            source: RecordSource {
+                feed: "osv/PyPI".into(),
+                file: format!("{id}.json"),
+            },
+        }
+    }
+
+    #[test]
+    fn a_memo_past_its_limit_starts_over_and_answers_the_same() {
+        let mut src = MemSource::new();
+        for (i, n) in ["a", "b", "c"].iter().enumerate() {
+            src.add(adv(&format!("PYSEC-{i}"), n));
+        }
+        let memo = SourceMemo::with_limit(2);
+        let m = Memoized {
+            memo: &memo,
+            inner: &src,
+        };
+        for round in 0..3 {
+            // `lookup_many` answers in any order (each hit names its package).
+            let sorted = |mut v: Vec<Hit>| {
+                v.sort_by(|a, b| {
+                    (&a.package.name, &a.advisory).cmp(&(&b.package.name, &b.advisory))
+                });
+                v
+            };
+            let got = sorted(m.lookup_many("PyPI", &["c", "a", "b"]).unwrap());
+            let want = sorted(src.lookup_many("PyPI", &["c", "a", "b"]).unwrap());
+            assert_eq!(got.len(), 3);
+            assert_eq!(got, want, "round {round}");
+            assert_eq!(
+                m.lookup("PyPI", "b").unwrap(),
+                src.lookup("PyPI", "b").unwrap()
+            );
+            assert!(memo.lookups() <= 2, "{}", memo.lookups());
+        }
     }
 }
