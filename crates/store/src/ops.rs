@@ -798,8 +798,9 @@ macro_rules! ops {
                 let package: String = r.try_get(1)?;
                 let target_version: String = r.try_get(2)?;
                 let mut vulns = BTreeSet::new();
+                // Hosts of one upgrade mostly fix the same list: each distinct list read once.
                 for v in sqlx::query_scalar::<_, String>(
-                    "SELECT vulns FROM host_remediation WHERE ecosystem = $1 AND package = $2 \
+                    "SELECT DISTINCT vulns FROM host_remediation WHERE ecosystem = $1 AND package = $2 \
                      AND target_version = $3",
                 )
                 .bind(&ecosystem)
