@@ -426,6 +426,29 @@ fn two_agents_their_findings_equal_caulk_scan_and_the_fleet_remediations() {
     assert_eq!(st, 404);
     let (st, _) = server.request("GET", "/api/v1/remediations?cursor=x", Some(&auditor), None);
     assert_eq!(st, 400);
+
+    // Deleting a host takes its upgrades out of the fleet's list (an admin's act).
+    let apk_path = format!("/api/v1/hosts/{}", apk_host["id"]);
+    let (st, _) = server.request("DELETE", &apk_path, Some(&auditor), None);
+    assert_eq!(st, 403);
+    let (st, _) = server.request("DELETE", &apk_path, Some(BOOTSTRAP), None);
+    assert_eq!(st, 204);
+    let (st, _) = server.request("GET", &apk_path, Some(&auditor), None);
+    assert_eq!(st, 404);
+    let (_, rem) = server.request(
+        "GET",
+        "/api/v1/remediations?limit=1000",
+        Some(&auditor),
+        None,
+    );
+    assert!(
+        rem["remediations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["ecosystem"] == "Debian:12"),
+        "{rem}"
+    );
     server.stop("-TERM");
 }
 

@@ -73,6 +73,12 @@ fn every_route_answers_every_role_as_the_table_says() {
             [404, 404, 404, 401, 401, 401],
         ),
         ("GET", &findings_path, None, [404, 404, 404, 401, 401, 401]),
+        (
+            "DELETE",
+            "/api/v1/hosts/999999",
+            None,
+            [404, 403, 403, 401, 401, 401],
+        ),
         ("GET", &history_path, None, [200, 200, 200, 401, 401, 401]),
         (
             "GET",

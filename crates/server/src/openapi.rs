@@ -16,7 +16,7 @@ use crate::routes::*;
         description = "Hosts, their inventories and findings, fleet-wide remediations, tokens and the audit log. Every route but /healthz and /api/v1/enroll takes `Authorization: Bearer <token>`: an API token (roles admin, operator, auditor) or, under /api/v1/agent, an agent credential. Errors are {\"error\": {\"code\", \"message\"}}."
     ),
     paths(
-        healthz, list_hosts, get_host, patch_host, get_host_inventory, get_host_findings,
+        healthz, list_hosts, get_host, patch_host, delete_host, get_host_inventory, get_host_findings,
         get_host_history,
         fleet_remediations, get_vulnerability, sync_advisories, enroll, agent_check_in,
         agent_inventory, create_enrollment_token, list_enrollment_tokens,

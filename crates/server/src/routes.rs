@@ -30,7 +30,10 @@ pub(crate) fn router(state: AppState, body_limit: usize) -> Router {
     // Everything under /api/v1, its fallback included, is behind authentication.
     let v1 = Router::new()
         .route("/hosts", get(list_hosts))
-        .route("/hosts/{id}", get(get_host).patch(patch_host))
+        .route(
+            "/hosts/{id}",
+            get(get_host).patch(patch_host).delete(delete_host),
+        )
         .route("/hosts/{id}/inventory", get(get_host_inventory))
         .route("/hosts/{id}/findings", get(get_host_findings))
         .route("/hosts/{id}/history", get(get_host_history))
@@ -264,6 +267,23 @@ async fn patch_host(
     let mut h: api::Host = host.into();
     mark_stale(&state, &mut h);
     Ok(Json(h))
+}
+
+/// `DELETE /hosts/{id}` (admin): the host with its inventory, history, findings and
+/// credentials (its agent is refused from then on; the machine may enrol again); audited.
+#[utoipa::path(delete, path = "/api/v1/hosts/{id}", tag = "hosts", params(("id" = i64, Path)), responses((status = 204, description = "deleted"), (status = 404, body = api::ErrorBody), (status = 401, description = "no or a refused credential", body = api::ErrorBody), (status = 403, description = "the role may not", body = api::ErrorBody)))]
+async fn delete_host(
+    State(state): State<AppState>,
+    caller: Caller,
+    id: Result<Path<i64>, PathRejection>,
+) -> Result<StatusCode, ApiError> {
+    caller.require(&[Role::Admin])?;
+    let Path(id) = id?;
+    state
+        .store
+        .delete_host(&caller.actor(), HostId(id), jiff::Timestamp::now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(get, path = "/api/v1/hosts/{id}/inventory", tag = "hosts", params(("id" = i64, Path)), responses((status = 200, description = "the inventory JSON (caulk inventory --format json)", body = Object), (status = 404, body = api::ErrorBody), (status = 401, description = "no or a refused credential", body = api::ErrorBody), (status = 403, description = "the role may not", body = api::ErrorBody)))]

@@ -563,6 +563,12 @@ impl Store {
         dispatch!(self.authenticate_agent(credential, now))
     }
 
+    /// Delete a host with its inventory links, history, assessment, credentials, labels
+    /// and groups (the shared package rows stay); audited.
+    pub async fn delete_host(&self, actor: &Actor, host: HostId, now: Timestamp) -> Result<()> {
+        dispatch!(self.delete_host(actor, host, now))
+    }
+
     /// Revoke every live credential of a host (the agent must enrol again); the count.
     pub async fn revoke_agent_credentials(
         &self,

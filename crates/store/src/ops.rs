@@ -509,7 +509,7 @@ macro_rules! ops {
             };
             if let Some((id, Some(_))) = known {
                 return Err(Error::Conflict(format!(
-                    "machine id {} is enrolled as host {id}, which has reported: revoke or delete that host to enrol the machine again",
+                    "machine id {} is enrolled as host {id}, which has reported: delete that host (DELETE /api/v1/hosts/{id}) to enrol the machine again",
                     h.machine_id.as_deref().unwrap_or_default()
                 )));
             }
@@ -1752,6 +1752,35 @@ macro_rules! ops {
                 return Err(Error::Refused(Refusal::Revoked));
             }
             Ok(HostId(r.try_get(0)?))
+        }
+
+        pub(crate) async fn delete_host(pool: &Pool, actor: &Actor, host: HostId, now: Timestamp) -> Result<()> {
+            validate_actor(actor)?;
+            let mut tx = super::begin_write(pool).await?;
+            let name: Option<String> = sqlx::query_scalar("SELECT hostname FROM host WHERE id = $1")
+                .bind(host.0)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some(name) = name else {
+                return Err(Error::NotFound { what: "host", id: host.to_string() });
+            };
+            // The links and derived rows have no foreign keys (see the schema): each by hand.
+            for sql in [
+                "DELETE FROM host_remediation WHERE host_id = $1",
+                "DELETE FROM host_assessment WHERE host_id = $1",
+                "DELETE FROM host_package WHERE host_id = $1",
+                "DELETE FROM inventory_change WHERE event_id IN (SELECT id FROM inventory_event WHERE host_id = $1)",
+                "DELETE FROM inventory_event WHERE host_id = $1",
+                "DELETE FROM agent_credential WHERE host_id = $1",
+                "DELETE FROM host_label WHERE host_id = $1",
+                "DELETE FROM host_group WHERE host_id = $1",
+                "DELETE FROM host WHERE id = $1",
+            ] {
+                sqlx::query(sql).bind(host.0).execute(&mut *tx).await?;
+            }
+            audit_in_tx(&mut tx, actor, "host.delete", &format!("host:{host}"), &name, now).await?;
+            tx.commit().await?;
+            Ok(())
         }
 
         pub(crate) async fn revoke_agent_credentials(pool: &Pool, actor: &Actor, host: HostId, now: Timestamp) -> Result<u64> {

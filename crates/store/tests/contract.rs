@@ -454,6 +454,38 @@ async fn enrolment_refuses_expired_revoked_wrong_and_malformed_tokens_and_gives_
                 .unwrap(),
             first.host.id
         );
+        // Deleting the host frees the machine id: gone with its links, history and
+        // credentials; enrolling again makes a new host.
+        s.delete_host(&admin(), first.host.id, at(5)).await.unwrap();
+        assert!(matches!(
+            s.host(first.host.id).await,
+            Err(Error::NotFound { .. })
+        ));
+        assert!(
+            s.authenticate_agent(&again.credential.token, at(5))
+                .await
+                .is_err()
+        );
+        assert!(
+            s.inventory_history(first.host.id, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let st = s.stats().await.unwrap();
+        assert_eq!((st.hosts, st.host_packages), (0, 0), "{}", b.name());
+        assert!(matches!(
+            s.delete_host(&admin(), first.host.id, at(5)).await,
+            Err(Error::NotFound { .. })
+        ));
+        let tok3 = s
+            .create_enrolment_token(&admin(), "t3", 1, at(100), at(0))
+            .await
+            .unwrap();
+        let fresh = s.enrol(&tok3.token, &m, None, at(6)).await.unwrap();
+        assert_ne!(fresh.host.id, first.host.id);
+        let log = s.audit_log(0, 100).await.unwrap();
+        assert!(log.iter().any(|e| e.action == "host.delete"));
 
         s.revoke_enrolment_token(&admin(), tok.id, at(3))
             .await
