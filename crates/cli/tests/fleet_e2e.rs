@@ -92,22 +92,32 @@ fn scan(dir: &Path, inventory: &Path, host: &Value) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-/// Wait until every host of the list has an assessment of the current generation.
-fn assessed_hosts(server: &Server, token: &str, n: usize) -> Vec<Value> {
-    let deadline = Instant::now() + Duration::from_secs(300);
+/// Ask `probe` every 100 ms until it answers `Ok`; after `secs`, fail with `what` and what
+/// it saw last.
+fn wait_for<T>(what: &str, secs: u64, mut probe: impl FnMut() -> Result<T, Value>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(secs);
     loop {
+        match probe() {
+            Ok(v) => return v,
+            Err(seen) => assert!(Instant::now() < deadline, "{what}: {seen}"),
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Wait until the list has `n` hosts, each with counts that are not stale.
+fn assessed_hosts(server: &Server, token: &str, n: usize) -> Vec<Value> {
+    wait_for("hosts never all assessed", 300, || {
         let (st, page) = server.request("GET", "/api/v1/hosts", Some(token), None);
         assert_eq!(st, 200, "{page}");
         let hosts = page["hosts"].as_array().unwrap().clone();
-        if hosts.len() == n && hosts.iter().all(|h| !h["findings"].is_null()) {
-            return hosts;
+        let fresh = |h: &Value| h["findings"]["stale"] == false;
+        if hosts.len() == n && hosts.iter().all(fresh) {
+            Ok(hosts)
+        } else {
+            Err(page)
         }
-        assert!(
-            Instant::now() < deadline,
-            "hosts never all assessed: {page}"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    })
 }
 
 #[test]
@@ -385,15 +395,14 @@ fn two_agents_their_findings_equal_caulk_scan_and_the_fleet_remediations() {
             &Value::from("web-team")
         )
     );
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let repatched = loop {
+    let repatched = wait_for("never re-assessed", 120, || {
         let (_, h) = server.request("GET", &path, Some(&auditor), None);
-        if !h["findings"].is_null() {
-            break h;
+        if h["findings"]["stale"] == false {
+            Ok(h)
+        } else {
+            Err(h)
         }
-        assert!(Instant::now() < deadline, "never re-assessed: {h}");
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    });
     let file = tmp.path().join(format!("inventory-{deb_id}.json"));
     let expected = scan(&dir, &file, &repatched);
     assert_eq!(
@@ -469,6 +478,16 @@ fn one_alpine_host(server: &Server, tmp: &Path, apk: &Path) -> Vec<Value> {
     assessed_hosts(server, BOOTSTRAP, 1)
 }
 
+/// A mirror directory with the shared feeds' Alpine advisories only.
+fn alpine_mirror(feeds: &Path, dir: &Path) {
+    std::fs::create_dir_all(dir.join("osv/Alpine")).unwrap();
+    std::fs::copy(
+        feeds.join("osv/Alpine/all.zip"),
+        dir.join("osv/Alpine/all.zip"),
+    )
+    .unwrap();
+}
+
 fn health_generation(server: &Server) -> String {
     let (st, h) = server.request("GET", "/healthz", None, None);
     assert_eq!(st, 200, "{h}");
@@ -485,12 +504,7 @@ fn a_sync_of_a_changed_mirror_re_derives_every_hosts_findings() {
     };
     let tmp = tempfile::tempdir().unwrap();
     let mirror = tmp.path().join("mirror");
-    std::fs::create_dir_all(mirror.join("osv/Alpine")).unwrap();
-    std::fs::copy(
-        feeds.join("osv/Alpine/all.zip"),
-        mirror.join("osv/Alpine/all.zip"),
-    )
-    .unwrap();
+    alpine_mirror(&feeds, &mirror);
     let dir = tmp.path().join("server");
     std::fs::create_dir_all(&dir).unwrap();
     let server = Server::start_with(
@@ -518,28 +532,19 @@ fn a_sync_of_a_changed_mirror_re_derives_every_hosts_findings() {
     .unwrap();
     let (st, body) = server.request("POST", "/api/v1/advisories/sync", Some(BOOTSTRAP), None);
     assert_eq!(st, 202, "{body}");
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let g2 = loop {
+    let g2 = wait_for("no new generation after the sync", 120, || {
         let g = health_generation(&server);
-        if g != g1 {
-            break g;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no new generation after the sync"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let after = loop {
+        if g != g1 { Ok(g) } else { Err(Value::from(g)) }
+    });
+    let after = wait_for("never re-derived", 120, || {
         let (_, page) = server.request("GET", "/api/v1/hosts", Some(BOOTSTRAP), None);
         let h = page["hosts"][0].clone();
-        if h["findings"]["generation"] == g2.as_str() {
-            break h;
+        if h["findings"]["generation"] == g2.as_str() && h["findings"]["stale"] == false {
+            Ok(h)
+        } else {
+            Err(h)
         }
-        assert!(Instant::now() < deadline, "never re-derived: {h}");
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    });
     // The same findings, now with what KEV says of them — as `caulk scan` of the inventory
     // against the new database says.
     let id = after["id"].as_i64().unwrap();
@@ -601,15 +606,14 @@ fn sync_and_wait(server: &Server) -> Value {
     let (_, before) = server.request("GET", "/healthz", None, None);
     let (st, body) = server.request("POST", "/api/v1/advisories/sync", Some(BOOTSTRAP), None);
     assert_eq!(st, 202, "{body}");
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
+    wait_for("the sync never ended", 120, || {
         let (_, h) = server.request("GET", "/healthz", None, None);
         if h["advisories"]["synced_at"] != before["advisories"]["synced_at"] {
-            return h;
+            Ok(h)
+        } else {
+            Err(h)
         }
-        assert!(Instant::now() < deadline, "the sync never ended: {h}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    })
 }
 
 #[test]
@@ -623,12 +627,7 @@ fn a_server_syncs_its_advisories_from_a_mirror_over_http() {
     let tmp = tempfile::tempdir().unwrap();
     // A mirror made by `caulk db mirror` (with its manifest), served over HTTP.
     let src = tmp.path().join("src");
-    std::fs::create_dir_all(src.join("osv/Alpine")).unwrap();
-    std::fs::copy(
-        feeds.join("osv/Alpine/all.zip"),
-        src.join("osv/Alpine/all.zip"),
-    )
-    .unwrap();
+    alpine_mirror(&feeds, &src);
     let mirror = tmp.path().join("mirror");
     let out = Command::new(env!("CARGO_BIN_EXE_caulk"))
         .args(["db", "mirror"])

@@ -60,11 +60,22 @@ pub struct HostFindings {
     pub suppressed: u64,
 }
 
-impl From<caulk_store::HostFindings> for HostFindings {
-    fn from(f: caulk_store::HostFindings) -> HostFindings {
+/// What makes stored counts current: the advisory generation in service (`None`: no
+/// database) and the start of today (due dates and overdue counts move with the day).
+#[derive(Debug, Clone)]
+pub struct Freshness {
+    pub generation: Option<String>,
+    pub since: jiff::Timestamp,
+}
+
+impl HostFindings {
+    fn new(f: caulk_store::HostFindings, now: &Freshness) -> HostFindings {
+        let stale = !f.current_inventory
+            || now.generation.as_deref().is_some_and(|g| g != f.generation)
+            || f.assessed_at < now.since;
         let c = f.counts;
         HostFindings {
-            stale: !f.current_inventory,
+            stale,
             generation: f.generation,
             assessed_at: f.assessed_at.to_string(),
             total: c.total,
@@ -295,8 +306,9 @@ pub struct Host {
     pub findings: Option<HostFindings>,
 }
 
-impl From<caulk_store::HostRecord> for Host {
-    fn from(h: caulk_store::HostRecord) -> Host {
+impl Host {
+    /// The host as the API shows it; its counts are said stale by `now`.
+    pub fn new(h: caulk_store::HostRecord, now: &Freshness) -> Host {
         Host {
             id: h.id.0,
             hostname: h.hostname,
@@ -312,7 +324,7 @@ impl From<caulk_store::HostRecord> for Host {
             first_seen: h.first_seen.to_string(),
             last_seen: h.last_seen.to_string(),
             inventory_at: h.inventory_at.map(|t| t.to_string()),
-            findings: h.findings.map(HostFindings::from),
+            findings: h.findings.map(|f| HostFindings::new(f, now)),
         }
     }
 }
@@ -325,10 +337,10 @@ pub struct HostPage {
     pub next: Option<String>,
 }
 
-impl From<caulk_store::Page<caulk_store::HostRecord>> for HostPage {
-    fn from(p: caulk_store::Page<caulk_store::HostRecord>) -> HostPage {
+impl HostPage {
+    pub fn new(p: caulk_store::Page<caulk_store::HostRecord>, now: &Freshness) -> HostPage {
         HostPage {
-            hosts: p.items.into_iter().map(Host::from).collect(),
+            hosts: p.items.into_iter().map(|h| Host::new(h, now)).collect(),
             next: p.next.map(|id| id.0.to_string()),
         }
     }

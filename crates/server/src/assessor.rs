@@ -438,7 +438,7 @@ impl Assessor {
             let mut a = match known {
                 Some(a) => a,
                 None => {
-                    let report = report(&config, &g, &host, &inv)?;
+                    let report = report(&config, &g, &Subject::of(&host), &inv)?;
                     let a = caulk_app::fleet::assessment_of(&report, &g.facts.generation, hash);
                     if let (Some(k), Ok(mut same)) = (key, g.same.lock()) {
                         if same.len() >= SAME_ASSESSMENTS {
@@ -467,7 +467,7 @@ impl Assessor {
         inv: Inventory,
     ) -> Result<ScanReport, String> {
         let config = self.config.clone();
-        tokio::task::spawn_blocking(move || report(&config, &g, &host, &inv))
+        tokio::task::spawn_blocking(move || report(&config, &g, &Subject::of(&host), &inv))
             .await
             .map_err(|e| format!("the assessment panicked: {e}"))?
     }
@@ -506,12 +506,30 @@ pub(crate) fn start_of_today() -> jiff::Timestamp {
         .unwrap_or(now)
 }
 
+/// What a report is of besides the inventory: the profile its priorities weigh and the
+/// name it shows as its target.
+pub(crate) struct Subject {
+    criticality: caulk_model::finding::Criticality,
+    exposure: caulk_model::finding::Exposure,
+    name: String,
+}
+
+impl Subject {
+    fn of(h: &HostRecord) -> Subject {
+        Subject {
+            criticality: h.criticality,
+            exposure: h.exposure,
+            name: format!("host {} ({})", h.id, h.hostname),
+        }
+    }
+}
+
 /// A host's report: `caulk scan --inventory` of its inventory, with its profile's
 /// criticality and exposure. Blocking.
 pub(crate) fn report(
     config: &caulk_app::config::Loaded,
     g: &Generation,
-    host: &HostRecord,
+    subject: &Subject,
     inv: &Inventory,
 ) -> Result<ScanReport, String> {
     let store = g
@@ -534,10 +552,10 @@ pub(crate) fn report(
     let now = jiff::Timestamp::now();
     let a = Assess {
         loaded: config,
-        criticality: Some(host.criticality),
-        exposure: Some(host.exposure),
+        criticality: Some(subject.criticality),
+        exposure: Some(subject.exposure),
         target_kind: TargetKind::Inventory,
-        target_path: Some(format!("host {} ({})", host.id, host.hostname)),
+        target_path: Some(subject.name.clone()),
         issues: config.issues.clone(),
         apt: None,
         today: now.to_zoned(jiff::tz::TimeZone::UTC).date(),
@@ -583,24 +601,12 @@ pub(crate) fn vulnerable_packages(
         ..Inventory::default()
     };
     inv.normalize();
-    let host = HostRecord {
-        id: HostId(0),
-        hostname: "fleet".into(),
-        machine_id: None,
-        ecosystem: None,
-        os: None,
-        labels: Default::default(),
-        groups: Default::default(),
+    let subject = Subject {
         criticality: Default::default(),
         exposure: Default::default(),
-        owner: None,
-        agent_version: None,
-        first_seen: jiff::Timestamp::UNIX_EPOCH,
-        last_seen: jiff::Timestamp::UNIX_EPOCH,
-        inventory_at: None,
-        findings: None,
+        name: "the fleet's installed packages".into(),
     };
-    let r = report(config, g, &host, &inv)?;
+    let r = report(config, g, &subject, &inv)?;
     Ok(r.findings
         .into_iter()
         .filter(|f| {

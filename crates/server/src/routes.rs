@@ -185,11 +185,7 @@ async fn list_hosts(
         .store
         .list_hosts(&filter, after, q.limit.unwrap_or(100))
         .await?;
-    let mut page: api::HostPage = page.into();
-    for h in &mut page.hosts {
-        mark_stale(&state, h);
-    }
-    Ok(Json(page))
+    Ok(Json(api::HostPage::new(page, &freshness(&state))))
 }
 
 #[utoipa::path(get, path = "/api/v1/hosts/{id}", tag = "hosts", params(("id" = i64, Path)), responses((status = 200, body = api::Host), (status = 404, body = api::ErrorBody), (status = 401, description = "no or a refused credential", body = api::ErrorBody), (status = 403, description = "the role may not", body = api::ErrorBody)))]
@@ -200,24 +196,25 @@ async fn get_host(
 ) -> Result<Json<api::Host>, ApiError> {
     caller.require(ALL)?;
     let Path(id) = id?;
-    let mut h: api::Host = state.store.host(HostId(id)).await?.into();
-    mark_stale(&state, &mut h);
-    Ok(Json(h))
+    let host = state.store.host(HostId(id)).await?;
+    Ok(Json(api::Host::new(host, &freshness(&state))))
 }
 
-/// A host's counts are stale when made with another advisory generation than the current
-/// one or before today (the store knows the inventory part).
-fn mark_stale(state: &AppState, h: &mut api::Host) {
-    let Some(f) = h.findings.as_mut() else {
-        return;
-    };
-    let generation = state.assessor.current().map(|g| g.facts.generation.clone());
-    let earlier_day = f
-        .assessed_at
-        .parse::<jiff::Timestamp>()
-        .is_ok_and(|t| t < crate::assessor::start_of_today());
-    if generation.is_some_and(|g| g != f.generation) || earlier_day {
-        f.stale = true;
+/// What makes a host's stored counts current now.
+fn freshness(state: &AppState) -> api::Freshness {
+    api::Freshness {
+        generation: state.assessor.current().map(|g| g.facts.generation.clone()),
+        since: crate::assessor::start_of_today(),
+    }
+}
+
+/// `?limit=`: `default` when absent, else 1 to `max`.
+fn limit(given: Option<u32>, default: u32, max: u32) -> Result<u32, ApiError> {
+    let l = given.unwrap_or(default);
+    if (1..=max).contains(&l) {
+        Ok(l)
+    } else {
+        Err(ApiError::Invalid(format!("limit {l}: want 1 to {max}")))
     }
 }
 
@@ -264,9 +261,7 @@ async fn patch_host(
     if weighs {
         state.assessor.wake();
     }
-    let mut h: api::Host = host.into();
-    mark_stale(&state, &mut h);
-    Ok(Json(h))
+    Ok(Json(api::Host::new(host, &freshness(&state))))
 }
 
 /// `DELETE /hosts/{id}` (admin): the host with its inventory, history, findings and
@@ -328,8 +323,6 @@ async fn get_host_findings(
     Ok(Json(state.assessor.host_report(g, host, inv).await?))
 }
 
-/// `GET /remediations`: every host's upgrades merged per (ecosystem, package, target
-/// version), most urgent first, then by the risk they remove across the fleet.
 /// `GET /hosts/{id}/history`: the host's inventory changes, newest first.
 #[utoipa::path(get, path = "/api/v1/hosts/{id}/history", tag = "hosts", params(("id" = i64, Path), api::HistoryQuery), responses((status = 200, body = api::History), (status = 404, body = api::ErrorBody), (status = 422, body = api::ErrorBody), (status = 401, description = "no or a refused credential", body = api::ErrorBody), (status = 403, description = "the role may not", body = api::ErrorBody)))]
 async fn get_host_history(
@@ -341,10 +334,7 @@ async fn get_host_history(
     caller.require(ALL)?;
     let Path(id) = id?;
     let Query(q) = query?;
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=1000).contains(&limit) {
-        return Err(ApiError::Invalid(format!("limit {limit}: want 1 to 1000")));
-    }
+    let limit = limit(q.limit, 50, 1000)?;
     // A host that does not exist is 404, not an empty history.
     let host = state.store.host(HostId(id)).await?;
     let events = state.store.inventory_history(host.id, limit).await?;
@@ -353,6 +343,8 @@ async fn get_host_history(
     }))
 }
 
+/// `GET /remediations`: every host's upgrades merged per (ecosystem, package, target
+/// version), most urgent first, then by the risk they remove across the fleet.
 #[utoipa::path(get, path = "/api/v1/remediations", tag = "fleet", params(api::RemediationQuery), responses((status = 200, body = api::RemediationPage), (status = 400, body = api::ErrorBody), (status = 401, description = "no or a refused credential", body = api::ErrorBody), (status = 403, description = "the role may not", body = api::ErrorBody)))]
 async fn fleet_remediations(
     State(state): State<AppState>,
@@ -386,10 +378,7 @@ async fn get_vulnerability(
     caller.require(ALL)?;
     let Path(id) = id?;
     let Query(q) = query?;
-    let limit = q.limit.unwrap_or(1000);
-    if !(1..=10_000).contains(&limit) {
-        return Err(ApiError::Invalid(format!("limit {limit}: want 1 to 10000")));
-    }
+    let limit = limit(q.limit, 1000, 10_000)?;
     if id.is_empty() || id.len() > 128 || id.chars().any(|c| c.is_control()) {
         return Err(ApiError::Invalid(format!(
             "vulnerability id {id:?}: want an id such as CVE-2024-1234"
@@ -720,10 +709,7 @@ async fn audit(
 ) -> Result<Json<api::AuditPage>, ApiError> {
     caller.require(&[Role::Admin, Role::Auditor])?;
     let Query(q) = query?;
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=1000).contains(&limit) {
-        return Err(ApiError::Invalid(format!("limit {limit}: want 1 to 1000")));
-    }
+    let limit = limit(q.limit, 100, 1000)?;
     let after = cursor(q.cursor.as_deref())?.unwrap_or(0);
     // One more than asked tells whether there is a next page.
     let mut entries = state.store.audit_log(after, limit + 1).await?;

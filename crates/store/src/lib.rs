@@ -448,16 +448,6 @@ impl Store {
         dispatch!(self.fleet_remediations(ecosystem, offset, limit))
     }
 
-    /// The hosts one fleet remediation applies to.
-    pub async fn remediation_hosts(
-        &self,
-        ecosystem: &str,
-        package: &str,
-        target_version: &str,
-    ) -> Result<Vec<HostId>> {
-        dispatch!(self.remediation_hosts(ecosystem, package, target_version))
-    }
-
     /// Row counts (hosts, distinct packages, host→package links).
     pub async fn stats(&self) -> Result<StoreStats> {
         dispatch!(self.stats())

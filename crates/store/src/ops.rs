@@ -829,27 +829,6 @@ macro_rules! ops {
             Ok((out, more))
         }
 
-        /// The hosts a fleet remediation applies to, by id.
-        pub(crate) async fn remediation_hosts(
-            pool: &Pool,
-            ecosystem: &str,
-            package: &str,
-            target_version: &str,
-        ) -> Result<Vec<HostId>> {
-            Ok(sqlx::query_scalar::<_, i64>(
-                "SELECT host_id FROM host_remediation WHERE ecosystem = $1 AND package = $2 \
-                 AND target_version = $3 ORDER BY host_id",
-            )
-            .bind(ecosystem)
-            .bind(package)
-            .bind(target_version)
-            .fetch_all(pool)
-            .await?
-            .into_iter()
-            .map(HostId)
-            .collect())
-        }
-
         pub(crate) async fn host(pool: &Pool, id: HostId) -> Result<HostRecord> {
             let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {HOST_COLS} FROM host WHERE id = $1")))
                 .bind(id.0)

@@ -23,7 +23,7 @@ CREATE TABLE host_remediation (
     package        TEXT    NOT NULL,
     target_version TEXT    NOT NULL,
     decision       INTEGER NOT NULL,  -- rank: 0 defer … 3 act-now
-    severity       INTEGER NOT NULL,  -- rank: 0 unknown/none … 4 critical
+    severity       INTEGER NOT NULL,  -- rank: 0 unknown, 1 none (CVSS 0.0) … 5 critical
     kev            INTEGER NOT NULL,
     risk           REAL    NOT NULL,
     vulns          TEXT    NOT NULL,  -- JSON array of the vulnerability ids fixed
