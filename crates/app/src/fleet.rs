@@ -119,7 +119,7 @@ pub fn assessment_of(
 /// package's are per lockfile (the same upgrade in two files is two remediations of the
 /// report), the fleet's are per upgrade — merged here, vulnerabilities united, the most
 /// urgent decision, the highest severity and KEV count kept, risks added.
-fn merged_remediations(
+pub(crate) fn merged_remediations(
     remediations: &[caulk_model::finding::Remediation],
 ) -> Vec<caulk_store::HostRemediation> {
     use std::collections::BTreeMap;
@@ -162,7 +162,11 @@ fn merged_remediations(
 
 /// A report's summary in the fleet's short form.
 pub fn finding_counts(r: &caulk_model::finding::ScanReport) -> caulk_store::FindingCounts {
-    let s = &r.summary;
+    counts_of(&r.summary)
+}
+
+/// A summary in the fleet's short form.
+pub fn counts_of(s: &caulk_model::finding::Summary) -> caulk_store::FindingCounts {
     caulk_store::FindingCounts {
         total: s.findings,
         vulnerabilities: s.vulnerabilities,

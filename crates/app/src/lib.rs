@@ -7,7 +7,8 @@
 //! mirror unless the database was built from it; the database as a report describes it),
 //! [`scan`] (inventory → database → apt lists → assessment; `--fail-on` thresholds) and
 //! [`apt_lists`] (the host's apt lists read for installability, through a private cache)
-//! and [`fleet`] (users, API tokens and the audit chain of the fleet database).
+//! [`fleet`] (users, API tokens and the audit chain of the fleet database) and [`digests`]
+//! (the fleet's assessment by package: each distinct package assessed once per context).
 //!
 //! The trap: this is where I/O meets the pure stage crates, so every rule a caller might be
 //! tempted to copy (which config wins, when a mirror is re-imported, where the apt lists of
@@ -16,6 +17,7 @@
 
 pub mod apt_lists;
 pub mod config;
+pub mod digests;
 pub mod duration;
 pub mod error;
 pub mod feeds;

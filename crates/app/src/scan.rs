@@ -261,6 +261,30 @@ pub fn assess_through(
     db: &DatabaseFacts,
     a: &Assess<'_>,
 ) -> Result<ScanReport> {
+    Ok(assess_inner(inv, store, src, db, a, false)?.0)
+}
+
+/// [`assess_through`], and the digest of each package of `inv` (same order): what the fleet
+/// tallies other hosts with the same packages from ([`crate::digests`]).
+pub fn assess_digested(
+    inv: &Inventory,
+    store: &Store,
+    src: &dyn caulk_model::source::AdvisorySource,
+    db: &DatabaseFacts,
+    a: &Assess<'_>,
+) -> Result<(ScanReport, Vec<caulk_assess::digest::PackageDigest>)> {
+    let (r, d) = assess_inner(inv, store, src, db, a, true)?;
+    Ok((r, d.unwrap_or_default()))
+}
+
+fn assess_inner(
+    inv: &Inventory,
+    store: &Store,
+    src: &dyn caulk_model::source::AdvisorySource,
+    db: &DatabaseFacts,
+    a: &Assess<'_>,
+    digests: bool,
+) -> Result<(ScanReport, Option<Vec<caulk_assess::digest::PackageDigest>>)> {
     let (context, context_source) =
         crate::config::asset_context(a.criticality, a.exposure, &a.loaded.config);
     let database = crate::feeds::database_info(&db.path, db.import.clone(), &db.feeds, a.today);
@@ -286,9 +310,14 @@ pub fn assess_through(
     let snapshot = store
         .read_snapshot()
         .with_context(|| format!("reading {}", db.path.display()))?;
-    let report = caulk_assess::scan(inv, src, &opts);
+    let out = if digests {
+        let (r, d) = caulk_assess::scan_digested(inv, src, &opts);
+        (r, Some(d))
+    } else {
+        (caulk_assess::scan(inv, src, &opts), None)
+    };
     drop(snapshot);
-    Ok(report)
+    Ok(out)
 }
 
 /// Why a scan proves nothing about (part of) its target: `unread` (inputs that gave nothing,

@@ -180,6 +180,14 @@ fn image_release(family: Option<Scheme>, p: &Package) -> Option<String> {
     }
 }
 
+/// Whether `p` is built from a kernel source: the packages whose findings depend on the
+/// host's running and installed kernels ([`KernelRoles`]).
+pub fn is_kernel_package(p: &Package) -> bool {
+    p.source_name
+        .as_deref()
+        .is_some_and(|s| kernel_source(Ecosystem::parse(&p.ecosystem).scheme(), s))
+}
+
 /// The roles of an inventory's kernel packages, worked out once per scan.
 #[derive(Debug, Default)]
 pub struct KernelRoles {

@@ -24,6 +24,7 @@
 
 pub mod apt;
 pub mod config;
+pub mod digest;
 pub mod kernel;
 pub mod matching;
 pub mod memo;
@@ -38,7 +39,7 @@ use caulk_model::advisory::{
     AdvisoryFacts, CvssScore, CvssVersion, Severity, VendorSeverity, Vulnerability,
 };
 use caulk_model::finding::{
-    self, Confidence, ConfidenceLevel, Cvss, DatabaseInfo, Decision, EcosystemCount, Epss, Finding,
+    self, Confidence, ConfidenceLevel, Cvss, DatabaseInfo, EcosystemCount, Epss, Finding,
     FindingPackage, IssueStage, Kev, MatchedBy, PolicyInfo, Provenance, Remediation, ScanIssue,
     ScanIssueKind, ScanReport, Status, Summary, SuppressedCounts, Target, TargetKind, Tool,
     VulnerabilityRef,
@@ -416,6 +417,27 @@ struct Matched {
 /// the evidence, per distinct ecosystem, name and version); assess the evidence into findings
 /// ([`assess_evidence`]); apply exceptions and group the fixes into remediations; wrap it up.
 pub fn scan(inv: &Inventory, src: &dyn AdvisorySource, opts: &ScanOptions<'_>) -> ScanReport {
+    scan_inner(inv, src, opts, false).0
+}
+
+/// [`scan`], and the [`digest::PackageDigest`] of each package of the inventory (same
+/// order): what its findings count, for a fleet that tallies hosts from their packages'
+/// digests ([`digest::tally`]).
+pub fn scan_digested(
+    inv: &Inventory,
+    src: &dyn AdvisorySource,
+    opts: &ScanOptions<'_>,
+) -> (ScanReport, Vec<digest::PackageDigest>) {
+    let (r, d) = scan_inner(inv, src, opts, true);
+    (r, d.unwrap_or_default())
+}
+
+fn scan_inner(
+    inv: &Inventory,
+    src: &dyn AdvisorySource,
+    opts: &ScanOptions<'_>,
+    digests: bool,
+) -> (ScanReport, Option<Vec<digest::PackageDigest>>) {
     let mut issues = opts.issues.clone();
     issues.extend(inventory_issues(inv));
     let target = target_of(inv, opts);
@@ -432,11 +454,20 @@ pub fn scan(inv: &Inventory, src: &dyn AdvisorySource, opts: &ScanOptions<'_>) -
             .zip(&inv.packages)
             .filter(|(m, p)| m.skipped.is_some() && !lacks_feed(opts, &p.ecosystem))
             .count() as u64;
-    let (mut findings, errors, found) = assess_evidence(inv, evidence, src, opts);
+    let (mut findings, owners, errors, found) = assess_evidence(inv, evidence, src, opts);
     issues.extend(found);
 
     // Exceptions.
     let by_exception = config::apply(opts.exceptions, &mut findings, opts.today);
+    // What a fleet keeps of each package's findings (before any filter).
+    let digests = digests.then(|| {
+        let mut d = vec![digest::PackageDigest::default(); inv.packages.len()];
+        for (f, &i) in findings.iter().zip(&owners) {
+            d[i].findings.push(digest::FindingDigest::of(f));
+        }
+        d
+    });
+    drop(owners);
     let suppressed = SuppressedCounts {
         total: findings.iter().filter(|f| f.is_suppressed()).count() as u64,
         expired: findings
@@ -486,7 +517,7 @@ pub fn scan(inv: &Inventory, src: &dyn AdvisorySource, opts: &ScanOptions<'_>) -
         opts.apt.is_some(),
     );
     summary.packages_not_checked = not_checked;
-    ScanReport {
+    let report = ScanReport {
         format_version: finding::FORMAT_VERSION,
         tool: opts.tool.clone(),
         generated_at: opts.generated_at.clone(),
@@ -508,7 +539,8 @@ pub fn scan(inv: &Inventory, src: &dyn AdvisorySource, opts: &ScanOptions<'_>) -
         issues,
         summary,
         filter,
-    }
+    };
+    (report, digests)
 }
 
 /// The inventory's own issues, as scan issues.
@@ -721,7 +753,7 @@ pub fn assess_evidence(
     evidence: Evidence,
     src: &dyn AdvisorySource,
     opts: &ScanOptions<'_>,
-) -> (Vec<Finding>, BTreeSet<String>, Vec<ScanIssue>) {
+) -> (Vec<Finding>, Vec<usize>, BTreeSet<String>, Vec<ScanIssue>) {
     let Evidence {
         of_package: matched,
         groups,
@@ -827,6 +859,7 @@ pub fn assess_evidence(
     // `pending` is in package order: one shared package (and its kernel role) per run of
     // findings.
     let mut package: Option<(usize, Arc<FindingPackage>, Option<kernel::KernelRole>)> = None;
+    let owners: Vec<usize> = pending.keys().map(|(idx, _)| *idx).collect();
     let findings: Vec<Finding> = pending
         .into_iter()
         .map(|((idx, _), pd)| {
@@ -849,7 +882,7 @@ pub fn assess_evidence(
             finish_finding(pd, shared, &core)
         })
         .collect();
-    (findings, std::mem::take(&mut cache.errors), issues)
+    (findings, owners, std::mem::take(&mut cache.errors), issues)
 }
 
 /// What a finding says about its vulnerability, the same for every package of one match
@@ -1159,11 +1192,12 @@ fn finish_finding(pd: Pending<'_>, package: Arc<FindingPackage>, core: &VulnCore
     }
 }
 
-/// The package a finding's fix upgrades, and the version compared against.
+/// The upgrade a finding's fix belongs to ([`digest::UpgradeKey`]), whether its package is a
+/// distribution's, and the version compared against (a source match's is the source version).
 fn upgrade_unit<'f>(
     f: &'f Finding,
     distro: &mut HashMap<String, bool>,
-) -> (&'f str, &'f str, &'f str, bool) {
+) -> (digest::UpgradeKey, &'f str, bool) {
     let is_distro = match distro.get(f.package.ecosystem.as_str()) {
         Some(d) => *d,
         None => {
@@ -1172,97 +1206,63 @@ fn upgrade_unit<'f>(
             d
         }
     };
-    if is_distro {
-        let pkg = f
-            .package
-            .source_name
-            .as_deref()
-            .unwrap_or(f.package.name.as_str());
-        // The compared version of a source match is the source version.
-        let installed = f
-            .provenance
+    let key = digest::upgrade_key(
+        &f.package.ecosystem,
+        &f.package.name,
+        f.package.source_name.as_deref(),
+        f.package.file.as_deref(),
+        is_distro,
+    );
+    let installed = if is_distro {
+        f.provenance
             .iter()
             .find(|p| p.matched_by == MatchedBy::Source)
             .map(|p| p.compared_version.as_str())
-            .unwrap_or(f.package.version.as_str());
-        (f.package.ecosystem.as_str(), pkg, installed, true)
+            .unwrap_or(f.package.version.as_str())
     } else {
-        (
-            f.package.ecosystem.as_str(),
-            f.package.name.as_str(),
-            f.package.version.as_str(),
-            false,
-        )
-    }
+        f.package.version.as_str()
+    };
+    (key, installed, is_distro)
 }
 
 /// Group the active, fixable findings by upgrade (package → target version), rank by risk
 /// removed, and link each finding to its remediation.
 fn remediate(findings: &mut [Finding], opts: &ScanOptions<'_>) -> Vec<Remediation> {
     let mut is_distro: HashMap<String, bool> = HashMap::new();
-    // Key: (ecosystem, package, file for language packages).
-    let mut by_unit: BTreeMap<(&str, &str, &str), Vec<usize>> = BTreeMap::new();
+    let mut by_unit: BTreeMap<digest::UpgradeKey, Vec<usize>> = BTreeMap::new();
     for (i, f) in findings.iter().enumerate() {
         if f.is_suppressed() || f.status != Status::Fixed || f.fixed_version.is_none() {
             continue;
         }
-        let (eco, pkg, _, distro) = upgrade_unit(f, &mut is_distro);
-        let file = if distro {
-            ""
-        } else {
-            f.package.file.as_deref().unwrap_or_default()
-        };
-        by_unit.entry((eco, pkg, file)).or_default().push(i);
+        let (key, _, _) = upgrade_unit(f, &mut is_distro);
+        by_unit.entry(key).or_default().push(i);
     }
-    let groups: Vec<((String, String, String), Vec<usize>)> = by_unit
-        .into_iter()
-        .map(|((e, p, f), v)| ((e.to_string(), p.to_string(), f.to_string()), v))
-        .collect();
     let mut out = Vec::new();
-    for ((eco, pkg, file), idxs) in groups {
-        let scheme = Ecosystem::parse(&eco).scheme().unwrap_or(Scheme::SemVer);
-        // Each distinct version string is parsed once (a group is often one version repeated
-        // over hundreds of findings).
-        let parse = |v: &str| scheme.parse_lenient(v).ok();
-        let mut target: Option<(&str, Option<caulk_version::Version>)> = None;
+    for (key, idxs) in by_unit {
+        let mut tally = digest::UpgradeTally::new(&key.ecosystem);
+        let scheme = tally.scheme();
         let mut installed: Option<(&str, Option<caulk_version::Version>)> = None;
         let mut binaries = BTreeSet::new();
         let mut bin_arch = BTreeSet::new();
         let mut last_bin: Option<(&str, Option<&str>)> = None;
         let mut files = BTreeSet::new();
-        let mut per_vuln: BTreeMap<&str, f64> = BTreeMap::new();
-        let mut kev = BTreeSet::new();
         let mut max_cvss: Option<f64> = None;
-        let mut max_sev = Severity::Unknown;
-        let mut decision = Decision::Defer;
         let mut due: Option<caulk_model::Day> = None;
-        // `a` above `b`, as `Scheme::compare_lenient` would say it (unparsable: not above).
-        let above =
-            |a: &Option<caulk_version::Version>, b: &Option<caulk_version::Version>| match (a, b) {
-                (Some(a), Some(b)) => a.try_cmp(b).ok() == Some(Ordering::Greater),
-                _ => false,
-            };
         for &i in &idxs {
             let f = &findings[i];
-            let (_, _, inst, _) = upgrade_unit(f, &mut is_distro);
-            if let Some(v) = f.fixed_version.as_deref() {
-                target = match target {
-                    Some((t, tp)) if t == v => Some((t, tp)),
-                    Some((t, tp)) => {
-                        let vp = parse(v);
-                        if above(&vp, &tp) {
-                            Some((v, vp))
-                        } else {
-                            Some((t, tp))
-                        }
-                    }
-                    None => Some((v, parse(v))),
-                };
-            }
+            let (_, inst, _) = upgrade_unit(f, &mut is_distro);
+            tally.add(
+                f.fixed_version.as_deref(),
+                f.vulnerability.id.as_str(),
+                f.priority.score,
+                f.kev.is_some(),
+                f.severity,
+                f.priority.decision,
+            );
             installed = match installed {
                 Some((c, cp)) if c == inst => Some((c, cp)),
                 Some((c, cp)) => {
-                    let ip = parse(inst);
+                    let ip = scheme.parse_lenient(inst).ok();
                     // Kept unless the new one is lower (`compare_lenient(inst, cur) == Less`).
                     let lower = match (&ip, &cp) {
                         (Some(a), Some(b)) => a.try_cmp(b).ok() == Some(Ordering::Less),
@@ -1274,7 +1274,7 @@ fn remediate(findings: &mut [Finding], opts: &ScanOptions<'_>) -> Vec<Remediatio
                         Some((c, cp))
                     }
                 }
-                None => Some((inst, parse(inst))),
+                None => Some((inst, scheme.parse_lenient(inst).ok())),
             };
             // Consecutive findings are mostly of one package: skip the set when it is the
             // last one seen.
@@ -1287,23 +1287,16 @@ fn remediate(findings: &mut [Finding], opts: &ScanOptions<'_>) -> Vec<Remediatio
             if let Some(fl) = &f.package.file {
                 files.insert(fl.as_str());
             }
-            let s = per_vuln.entry(f.vulnerability.id.as_str()).or_insert(0.0);
-            *s = s.max(f.priority.score);
-            if f.kev.is_some() {
-                kev.insert(f.vulnerability.id.as_str());
-            }
             if let Some(c) = &f.cvss {
                 max_cvss = Some(max_cvss.map_or(c.score, |m: f64| m.max(c.score)));
             }
-            max_sev = max_sev.max(f.severity);
-            decision = decision.max(f.priority.decision);
             if let Some(d) = f.priority.due_date
                 && due.is_none_or(|cur| d < cur)
             {
                 due = Some(d);
             }
         }
-        let target = target.map(|t| t.0.to_string());
+        let totals = tally.finish();
         let installed = installed.map(|t| t.0.to_string());
         let bin_arch: Vec<(String, Option<String>)> = bin_arch
             .into_iter()
@@ -1311,17 +1304,15 @@ fn remediate(findings: &mut [Finding], opts: &ScanOptions<'_>) -> Vec<Remediatio
             .collect();
         let binaries: Vec<String> = binaries.into_iter().map(str::to_string).collect();
         let files: Vec<String> = files.into_iter().map(str::to_string).collect();
-        let kev_count = kev.len() as u64;
-        let vulnerabilities: Vec<String> = per_vuln.keys().map(|v| v.to_string()).collect();
-        let risk: f64 = per_vuln.values().sum();
-        let (Some(target), Some(installed)) = (target, installed) else {
+        let (Some(target), Some(installed)) = (totals.target, installed) else {
             continue;
         };
-        let mut id = format!("{eco}/{pkg}@{target}");
-        if !file.is_empty() {
-            id.push_str(" in ");
-            id.push_str(&file);
-        }
+        let id = digest::remediation_id(&key, &target);
+        let digest::UpgradeKey {
+            ecosystem: eco,
+            package: pkg,
+            file,
+        } = key;
         let (installable, not_installable) = match (opts.apt, Ecosystem::parse(&eco).scheme()) {
             (Some(index), Some(Scheme::Dpkg)) => {
                 match apt::installable(index, &pkg, &target, &bin_arch) {
@@ -1347,27 +1338,19 @@ fn remediate(findings: &mut [Finding], opts: &ScanOptions<'_>) -> Vec<Remediatio
             } else {
                 vec![file]
             },
-            vulnerabilities,
+            vulnerabilities: totals.vulnerabilities,
             findings: idxs.len() as u64,
-            kev_count,
+            kev_count: totals.kev_count,
             max_cvss,
-            max_severity: max_sev,
-            decision,
+            max_severity: totals.max_severity,
+            decision: totals.decision,
             due_date: due,
-            risk_removed: (risk * 10.0).round() / 10.0,
+            risk_removed: totals.risk_removed,
             installable,
             not_installable,
         });
     }
-    // The most urgent decision first (an act-now KEV fix before a scheduled one, however many
-    // findings that one fixes; a deferred upgrade — a kernel's headers — last), then by the
-    // risk each removes.
-    out.sort_by(|a, b| {
-        b.decision
-            .cmp(&a.decision)
-            .then(finding::OrdF64(b.risk_removed).cmp(&finding::OrdF64(a.risk_removed)))
-            .then_with(|| a.id.cmp(&b.id))
-    });
+    digest::rank_remediations(&mut out);
     out
 }
 
@@ -1395,7 +1378,6 @@ fn summarize(
     let mut pkgs = foldhash::HashSet::default();
     let mut vulns = foldhash::HashSet::default();
     for f in findings.iter().filter(|f| !f.is_suppressed()) {
-        s.findings += 1;
         pkgs.insert((
             &f.package.ecosystem,
             &f.package.name,
@@ -1403,37 +1385,15 @@ fn summarize(
             &f.package.file,
         ));
         vulns.insert(&f.vulnerability.id);
-        match f.status {
-            Status::Fixed => s.by_status.fixed += 1,
-            Status::Unfixed => s.by_status.unfixed += 1,
-            Status::WillNotFix => s.by_status.will_not_fix += 1,
-            Status::NotAffected => s.by_status.not_affected += 1,
-            // A status this build does not know yet: counted nowhere rather than guessed.
-            _ => {}
-        }
-        match f.severity {
-            Severity::Critical => s.by_severity.critical += 1,
-            Severity::High => s.by_severity.high += 1,
-            Severity::Medium => s.by_severity.medium += 1,
-            Severity::Low => s.by_severity.low += 1,
-            Severity::None => s.by_severity.none += 1,
-            Severity::Unknown => s.by_severity.unknown += 1,
-        }
-        match f.priority.decision {
-            Decision::ActNow => s.by_decision.act_now += 1,
-            Decision::OutOfCycle => s.by_decision.out_of_cycle += 1,
-            Decision::Scheduled => s.by_decision.scheduled += 1,
-            Decision::Defer => s.by_decision.defer += 1,
-        }
-        if f.kev.is_some() {
-            s.kev += 1;
-        }
-        if f.priority.overdue {
-            s.overdue += 1;
-        }
-        if let Some(k) = &f.informational {
-            *s.informational.entry(k.to_string()).or_default() += 1;
-        }
+        digest::count_active(
+            &mut s,
+            f.status,
+            f.severity,
+            f.priority.decision,
+            f.kev.is_some(),
+            f.priority.overdue,
+            f.informational.as_deref(),
+        );
     }
     s.packages_affected = pkgs.len() as u64;
     s.vulnerabilities = vulns.len() as u64;
