@@ -35,41 +35,26 @@ pub(crate) struct Generation {
     pub(crate) facts: DatabaseFacts,
     /// Every advisory read of this generation, shared by the hosts' assessments.
     memo: caulk_assess::memo::SourceMemo,
-    /// Assessments by [`same_assessment_key`]: hosts of one image with one profile (a
-    /// fleet's usual case) are assessed once per generation and day.
-    same: std::sync::Mutex<std::collections::HashMap<[u8; 32], caulk_store::NewAssessment>>,
+    /// The digests of the fleet's packages in this generation (and one day): a host whose
+    /// packages all have one is tallied from them instead of scanned.
+    digests: RwLock<caulk_app::digests::Digests>,
 }
 
-/// At most this many assessments are kept for reuse (then the map starts over).
-const SAME_ASSESSMENTS: usize = 8192;
+/// At most this many package digests are kept per generation (then they start over), and
+/// this many fleet packages in the assessor's cache: memory bounds, never a change of
+/// answer.
+const DIGESTS: usize = 1_000_000;
+const PACKAGES: usize = 2_000_000;
 
-/// What a host's counts and remediations depend on: its packages, OS and kernel facts
-/// (kernel roles, Ubuntu Pro streams), its criticality and exposure, and the day (due dates,
-/// overdue). Not its hostname, machine id or arch. `None` when the facts cannot be
-/// serialised (then the host is simply assessed).
-fn same_assessment_key(
-    inv: &Inventory,
-    host: &HostRecord,
-    today: jiff::civil::Date,
-) -> Option<[u8; 32]> {
-    use sha2::Digest;
-    let mut h = sha2::Sha256::new();
-    h.update(b"caulk-same-assessment-v1\0");
-    h.update(serde_json::to_vec(&inv.host.os).ok()?);
-    h.update(b"\0");
-    h.update(serde_json::to_vec(&inv.host.kernel).ok()?);
-    h.update(b"\0");
-    h.update(serde_json::to_vec(&inv.packages).ok()?);
-    h.update(b"\0");
-    h.update(serde_json::to_vec(&inv.issues).ok()?);
-    h.update(b"\0");
-    h.update(host.criticality.as_str());
-    h.update(b"\0");
-    h.update(host.exposure.as_str());
-    h.update(b"\0");
-    h.update(today.to_string());
-    Some(h.finalize().into())
-}
+/// Fleet packages by store id: package rows never change, so one cache serves every
+/// generation.
+type PackageCache = std::collections::HashMap<i64, Arc<caulk_app::digests::FleetPackage>>;
+
+/// A host to assess and its packages.
+type HostPackages = (
+    caulk_store::AssessmentInput,
+    Vec<Arc<caulk_app::digests::FleetPackage>>,
+);
 
 /// Where the advisory database stands.
 #[derive(Debug, Clone)]
@@ -107,6 +92,7 @@ pub(crate) struct Assessor {
     /// report is a whole scan on the blocking pool; a client looping over hosts in parallel
     /// waits its turn instead of starving the server.
     on_demand: tokio::sync::Semaphore,
+    packages: RwLock<PackageCache>,
 }
 
 /// What a refresh did.
@@ -146,6 +132,7 @@ impl Assessor {
             on_demand: tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             ),
+            packages: RwLock::new(PackageCache::new()),
         }
     }
 
@@ -289,11 +276,13 @@ impl Assessor {
                 facts.generation
             );
             if let Ok(mut w) = self.current.write() {
+                let digests =
+                    caulk_app::digests::Digests::new(&facts.generation, today_utc(), DIGESTS);
                 *w = Some(Arc::new(Generation {
                     pool,
                     facts,
                     memo: caulk_assess::memo::SourceMemo::new(),
-                    same: Default::default(),
+                    digests: RwLock::new(digests),
                 }));
             }
         }
@@ -375,89 +364,132 @@ impl Assessor {
         }
     }
 
-    /// One pass over the stale hosts, as many at once as there are cores (each
-    /// assessment is a blocking scan; the memo and the pool are shared); how many were
-    /// assessed.
+    /// One pass over the stale hosts, a page at a time: the page's inputs read in one go,
+    /// its hosts assessed on as many blocking threads as there are cores (tallied from
+    /// their packages' digests, or scanned when a package has none yet), their assessments
+    /// written in one transaction. How many were stored.
     async fn assess_stale(&self, store: &Store, g: &Arc<Generation>) -> Result<u64, String> {
-        use futures_util::stream::{self, StreamExt};
         let parallel = std::thread::available_parallelism().map_or(2, |n| n.get());
         let mut after = None;
         let mut done = 0;
         loop {
-            let batch = store
-                .hosts_to_assess(&g.facts.generation, start_of_today(), after, 256)
+            let page = store
+                .hosts_to_assess(&g.facts.generation, start_of_today(), after, 512)
                 .await
                 .map_err(|e| e.to_string())?;
-            let Some(last) = batch.last() else {
+            let Some(last) = page.last() else {
                 return Ok(done);
             };
             after = Some(last.0);
-            let mut results = stream::iter(batch)
-                .map(|(id, _)| async move { (id, self.assess_host(store, g, id).await) })
-                .buffer_unordered(parallel);
-            while let Some((id, r)) = results.next().await {
-                match r {
-                    Ok(true) => done += 1,
-                    Ok(false) => {}
-                    // The next generation is about to be current: the pass starts over then.
-                    Err(e) if e.starts_with(REPLACED) => return Ok(done),
-                    Err(e) => eprintln!("caulk server: assessing host {id}: {e}"),
+            let ids: Vec<HostId> = page.iter().map(|p| p.0).collect();
+            let inputs = store
+                .assessment_inputs(&ids)
+                .await
+                .map_err(|e| e.to_string())?;
+            let hosts = self.fleet_packages(store, inputs).await?;
+            let today = today_utc();
+            g.digests_for(today);
+            // The hosts split into one run per thread, each run in order.
+            let per = hosts.len().div_ceil(parallel).max(1);
+            let mut runs = Vec::new();
+            let mut hosts = hosts.into_iter();
+            loop {
+                let run: Vec<HostPackages> = hosts.by_ref().take(per).collect();
+                if run.is_empty() {
+                    break;
                 }
-                // A new generation arrived: start over with it.
-                if self
-                    .current()
-                    .is_some_and(|c| c.facts.generation != g.facts.generation)
+                let config = self.config.clone();
+                let g = g.clone();
+                runs.push(tokio::task::spawn_blocking(move || {
+                    run.into_iter()
+                        .map(|(input, packages)| {
+                            let id = input.id;
+                            (id, assess_input(&config, &g, input, packages, today))
+                        })
+                        .collect::<Vec<_>>()
+                }));
+            }
+            let mut batch = Vec::with_capacity(page.len());
+            for r in runs {
+                for (id, a) in r
+                    .await
+                    .map_err(|e| format!("the assessment panicked: {e}"))?
                 {
-                    return Ok(done);
+                    match a {
+                        Ok(a) => batch.push((id, a)),
+                        // The next generation is about to be current: the pass starts over
+                        // with it.
+                        Err(e) if e.starts_with(REPLACED) => return Ok(done),
+                        Err(e) => eprintln!("caulk server: assessing host {id}: {e}"),
+                    }
                 }
+            }
+            done += store
+                .put_assessments(&batch, jiff::Timestamp::now())
+                .await
+                .map_err(|e| e.to_string())?;
+            // A new generation arrived: start over with it.
+            if self
+                .current()
+                .is_some_and(|c| c.facts.generation != g.facts.generation)
+            {
+                return Ok(done);
             }
         }
     }
 
-    /// Assess one host with `g` and store its counts and remediations.
-    async fn assess_host(
+    /// The hosts' packages from the cache, the ones it lacks read from the store first.
+    async fn fleet_packages(
         &self,
         store: &Store,
-        g: &Arc<Generation>,
-        id: HostId,
-    ) -> Result<bool, String> {
-        let host = store.host(id).await.map_err(|e| e.to_string())?;
-        let Some(inv) = store.inventory(id).await.map_err(|e| e.to_string())? else {
-            return Ok(false);
+        inputs: Vec<caulk_store::AssessmentInput>,
+    ) -> Result<Vec<HostPackages>, String> {
+        let missing: Vec<caulk_store::PackageId> = {
+            let cache = self.packages.read().map_err(|e| e.to_string())?;
+            let set: std::collections::BTreeSet<caulk_store::PackageId> = inputs
+                .iter()
+                .flat_map(|i| &i.packages)
+                .filter(|p| !cache.contains_key(&p.0))
+                .copied()
+                .collect();
+            set.into_iter().collect()
         };
-        // Hashing, the reuse key and the report are CPU work: all on the blocking pool.
-        let config = self.config.clone();
-        let g = g.clone();
-        let a = tokio::task::spawn_blocking(move || {
-            let hash = caulk_store::inventory_hash(&inv).map_err(|e| e.to_string())?;
-            let today = jiff::Timestamp::now()
-                .to_zoned(jiff::tz::TimeZone::UTC)
-                .date();
-            let key = same_assessment_key(&inv, &host, today);
-            let known = key.and_then(|k| g.same.lock().ok()?.get(&k).cloned());
-            let mut a = match known {
-                Some(a) => a,
-                None => {
-                    let report = report(&config, &g, &Subject::of(&host), &inv)?;
-                    let a = caulk_app::fleet::assessment_of(&report, &g.facts.generation, hash);
-                    if let (Some(k), Ok(mut same)) = (key, g.same.lock()) {
-                        if same.len() >= SAME_ASSESSMENTS {
-                            same.clear();
-                        }
-                        same.insert(k, a.clone());
-                    }
-                    a
-                }
-            };
-            a.inventory_hash = hash;
-            Ok::<_, String>(a)
-        })
-        .await
-        .map_err(|e| format!("the assessment panicked: {e}"))??;
-        store
-            .put_assessment(id, &a, jiff::Timestamp::now())
-            .await
-            .map_err(|e| e.to_string())
+        if !missing.is_empty() {
+            let rows = store
+                .packages_by_ids(&missing)
+                .await
+                .map_err(|e| e.to_string())?;
+            let fresh: Vec<(i64, Arc<caulk_app::digests::FleetPackage>)> =
+                tokio::task::spawn_blocking(move || {
+                    rows.into_iter()
+                        .map(|(id, p)| {
+                            (
+                                id.0,
+                                Arc::new(caulk_app::digests::FleetPackage::new(id.0, p)),
+                            )
+                        })
+                        .collect()
+                })
+                .await
+                .map_err(|e| format!("reading packages panicked: {e}"))?;
+            let mut cache = self.packages.write().map_err(|e| e.to_string())?;
+            if cache.len() + fresh.len() > PACKAGES {
+                cache.clear();
+            }
+            cache.extend(fresh);
+        }
+        let cache = self.packages.read().map_err(|e| e.to_string())?;
+        let mut out = Vec::with_capacity(inputs.len());
+        for mut i in inputs {
+            let ids = std::mem::take(&mut i.packages);
+            let packages: Vec<_> = ids.iter().map_while(|p| cache.get(&p.0).cloned()).collect();
+            // A package missing (the cache cleared by its bound meanwhile, or a row gone):
+            // the host waits for the next pass.
+            if packages.len() == ids.len() {
+                out.push((i, packages));
+            }
+        }
+        Ok(out)
     }
 
     async fn report_blocking(
@@ -532,6 +564,18 @@ pub(crate) fn report(
     subject: &Subject,
     inv: &Inventory,
 ) -> Result<ScanReport, String> {
+    Ok(report_on(config, g, subject, inv, today_utc(), false)?.0)
+}
+
+/// [`report`] for `today`, and with its packages' digests when `digests`.
+fn report_on(
+    config: &caulk_app::config::Loaded,
+    g: &Generation,
+    subject: &Subject,
+    inv: &Inventory,
+    today: jiff::civil::Date,
+    digests: bool,
+) -> Result<(ScanReport, Vec<caulk_assess::digest::PackageDigest>), String> {
     let store = g
         .pool
         .get()
@@ -558,11 +602,89 @@ pub(crate) fn report(
         target_path: Some(subject.name.clone()),
         issues: config.issues.clone(),
         apt: None,
-        today: now.to_zoned(jiff::tz::TimeZone::UTC).date(),
+        today,
         generated_at: Some(now.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()),
         filter: None,
     };
-    caulk_app::scan::assess_through(inv, &store, &src, &g.facts, &a).map_err(|e| e.to_string())
+    if digests {
+        caulk_app::scan::assess_digested(inv, &store, &src, &g.facts, &a).map_err(|e| e.to_string())
+    } else {
+        caulk_app::scan::assess_through(inv, &store, &src, &g.facts, &a)
+            .map(|r| (r, Vec::new()))
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// The assessment of one host: tallied from its packages' digests when every one has a
+/// digest in its context, else its inventory scanned whole (and its packages' digests
+/// remembered for the next hosts). Blocking.
+fn assess_input(
+    config: &caulk_app::config::Loaded,
+    g: &Generation,
+    input: caulk_store::AssessmentInput,
+    mut packages: Vec<Arc<caulk_app::digests::FleetPackage>>,
+    today: jiff::civil::Date,
+) -> Result<caulk_store::NewAssessment, String> {
+    use caulk_app::digests::{HostContext, assessment_of_tally, sort_packages};
+    fn poisoned<T>(_: T) -> String {
+        "the digests' lock is poisoned".to_string()
+    }
+    sort_packages(&mut packages);
+    let ctx = HostContext::new(&input.facts, input.criticality, input.exposure, &packages);
+    let gen_ = &g.facts.generation;
+    {
+        let d = g.digests.read().map_err(poisoned)?;
+        if d.is_of(gen_, today)
+            && let Some(t) = d.tally(&ctx, &packages)
+        {
+            return Ok(assessment_of_tally(
+                &t,
+                input.criticality,
+                input.exposure,
+                gen_,
+                input.inventory_hash,
+            ));
+        }
+    }
+    let inv = Inventory {
+        format_version: caulk_model::inventory::FORMAT_VERSION,
+        host: input.facts,
+        packages: packages.iter().map(|p| p.package.clone()).collect(),
+        issues: Vec::new(),
+    };
+    let subject = Subject {
+        criticality: input.criticality,
+        exposure: input.exposure,
+        name: format!("host {}", input.id),
+    };
+    let (report, digests) = report_on(config, g, &subject, &inv, today, true)?;
+    let mut d = g.digests.write().map_err(poisoned)?;
+    if d.is_of(gen_, today) && digests.len() == packages.len() {
+        d.remember(&ctx, &packages, digests);
+    }
+    Ok(caulk_app::fleet::assessment_of(
+        &report,
+        gen_,
+        input.inventory_hash,
+    ))
+}
+
+/// Today in UTC: the day due dates and overdue counts are computed for.
+fn today_utc() -> jiff::civil::Date {
+    jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date()
+}
+
+impl Generation {
+    /// Start this generation's digests over when they are of another day.
+    fn digests_for(&self, today: jiff::civil::Date) {
+        if let Ok(mut d) = self.digests.write()
+            && !d.is_of(&self.facts.generation, today)
+        {
+            *d = caulk_app::digests::Digests::new(&self.facts.generation, today, DIGESTS);
+        }
+    }
 }
 
 /// The ids of a vulnerability and the package names its records name (the candidates),

@@ -422,6 +422,31 @@ impl Store {
         dispatch!(self.put_assessment(id, a, now))
     }
 
+    /// Store a batch of assessments in one transaction; a host whose inventory or profile
+    /// changed since its assessment was made is left out. How many were stored.
+    pub async fn put_assessments(
+        &self,
+        batch: &[(HostId, NewAssessment)],
+        now: Timestamp,
+    ) -> Result<u64> {
+        dispatch!(self.put_assessments(batch, now))
+    }
+
+    /// What assessing these hosts needs from the fleet store: each one's profile, facts,
+    /// inventory hash and package ids (hosts without an inventory left out). `ids` should be
+    /// a page of [`Store::hosts_to_assess`]: they are read as one id range.
+    pub async fn assessment_inputs(&self, ids: &[HostId]) -> Result<Vec<AssessmentInput>> {
+        dispatch!(self.assessment_inputs(ids))
+    }
+
+    /// Package rows by id; ids that name no row are left out.
+    pub async fn packages_by_ids(
+        &self,
+        ids: &[PackageId],
+    ) -> Result<Vec<(PackageId, caulk_model::inventory::Package)>> {
+        dispatch!(self.packages_by_ids(ids))
+    }
+
     /// Hosts with an inventory whose assessment is missing or stale (another advisory
     /// database `generation`, an older inventory, made before `assessed_since` — the start
     /// of the day, as due dates and overdue counts move with the day), after `after`, by

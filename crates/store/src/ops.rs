@@ -665,75 +665,229 @@ macro_rules! ops {
             a: &NewAssessment,
             now: Timestamp,
         ) -> Result<bool> {
-            let mut tx = super::begin_write(pool).await?;
-            let row = sqlx::query("SELECT inventory_hash, criticality, exposure FROM host WHERE id = $1")
-                .bind(id.0)
-                .fetch_optional(&mut *tx)
-                .await?;
-            let Some(row) = row else {
-                return Err(Error::NotFound {
-                    what: "host",
-                    id: id.to_string(),
-                });
+            Ok(put_assessments(pool, std::slice::from_ref(&(id, a.clone())), now).await? == 1)
+        }
+
+        /// Store a batch of assessments in one transaction: each host's replaces its last,
+        /// unless the host's inventory or profile changed since (then it is left out). A few
+        /// statements per batch, not per row: a fleet re-match writes ~100 remediation rows
+        /// per host. How many were stored.
+        pub(crate) async fn put_assessments(
+            pool: &Pool,
+            batch: &[(HostId, NewAssessment)],
+            now: Timestamp,
+        ) -> Result<u64> {
+            let (Some(lo), Some(hi)) = (
+                batch.iter().map(|b| b.0.0).min(),
+                batch.iter().map(|b| b.0.0).max(),
+            ) else {
+                return Ok(0);
             };
-            let current: Option<Vec<u8>> = row.try_get(0)?;
-            let (crit, expo): (String, String) = (row.try_get(1)?, row.try_get(2)?);
-            if current.as_deref() != Some(&a.inventory_hash[..])
-                || crit != a.criticality.as_str()
-                || expo != a.exposure.as_str()
-            {
-                return Ok(false);
-            }
-            let counts = serde_json::to_string(&a.counts)
-                .map_err(|e| Error::Corrupt(format!("assessment counts: {e}")))?;
-            sqlx::query(
-                "INSERT INTO host_assessment (host_id, generation, inventory_hash, assessed_at, \
-                 total, act_now, kev, overdue, counts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-                 ON CONFLICT (host_id) DO UPDATE SET generation = excluded.generation, \
-                 inventory_hash = excluded.inventory_hash, assessed_at = excluded.assessed_at, \
-                 total = excluded.total, act_now = excluded.act_now, kev = excluded.kev, \
-                 overdue = excluded.overdue, counts = excluded.counts",
+            let mut tx = super::begin_write(pool).await?;
+            let mut current: HashMap<i64, (Option<Vec<u8>>, String, String)> = HashMap::new();
+            for row in sqlx::query(
+                "SELECT id, inventory_hash, criticality, exposure FROM host WHERE id BETWEEN $1 AND $2",
             )
-            .bind(id.0)
-            .bind(&a.generation)
-            .bind(&a.inventory_hash[..])
-            .bind(us(now))
-            .bind(a.counts.total as i64)
-            .bind(a.counts.act_now as i64)
-            .bind(a.counts.kev as i64)
-            .bind(a.counts.overdue as i64)
-            .bind(counts)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query("DELETE FROM host_remediation WHERE host_id = $1")
-                .bind(id.0)
-                .execute(&mut *tx)
-                .await?;
-            for r in &a.remediations {
-                let vulns = serde_json::to_string(&r.vulnerabilities)
-                    .map_err(|e| Error::Corrupt(format!("remediation vulnerabilities: {e}")))?;
-                sqlx::query(
+            .bind(lo)
+            .bind(hi)
+            .fetch_all(&mut *tx)
+            .await?
+            {
+                current.insert(row.try_get(0)?, (row.try_get(1)?, row.try_get(2)?, row.try_get(3)?));
+            }
+            let mut seen = BTreeSet::new();
+            let mut fresh: Vec<(HostId, &NewAssessment, String)> = Vec::new();
+            for (id, a) in batch {
+                let Some((hash, crit, expo)) = current.get(&id.0) else {
+                    // A host deleted since: nothing to store (a single put says so).
+                    if batch.len() == 1 {
+                        return Err(Error::NotFound {
+                            what: "host",
+                            id: id.to_string(),
+                        });
+                    }
+                    continue;
+                };
+                if hash.as_deref() != Some(&a.inventory_hash[..])
+                    || crit != a.criticality.as_str()
+                    || expo != a.exposure.as_str()
+                    || !seen.insert(id.0)
+                {
+                    continue;
+                }
+                let counts = serde_json::to_string(&a.counts)
+                    .map_err(|e| Error::Corrupt(format!("assessment counts: {e}")))?;
+                fresh.push((*id, a, counts));
+            }
+            if fresh.is_empty() {
+                tx.commit().await?;
+                return Ok(0);
+            }
+            // Placeholders `($k, …)` for `rows` rows of `cols` values.
+            let values = |rows: usize, cols: usize| -> String {
+                (0..rows)
+                    .map(|r| {
+                        let vs: Vec<String> =
+                            (1..=cols).map(|c| format!("${}", r * cols + c)).collect();
+                        format!("({})", vs.join(", "))
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            for chunk in fresh.chunks(200) {
+                let sql = format!(
+                    "INSERT INTO host_assessment (host_id, generation, inventory_hash, assessed_at, \
+                     total, act_now, kev, overdue, counts) VALUES {} \
+                     ON CONFLICT (host_id) DO UPDATE SET generation = excluded.generation, \
+                     inventory_hash = excluded.inventory_hash, assessed_at = excluded.assessed_at, \
+                     total = excluded.total, act_now = excluded.act_now, kev = excluded.kev, \
+                     overdue = excluded.overdue, counts = excluded.counts",
+                    values(chunk.len(), 9)
+                );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for (id, a, counts) in chunk {
+                    q = q
+                        .bind(id.0)
+                        .bind(a.generation.clone())
+                        .bind(a.inventory_hash.to_vec())
+                        .bind(us(now))
+                        .bind(a.counts.total as i64)
+                        .bind(a.counts.act_now as i64)
+                        .bind(a.counts.kev as i64)
+                        .bind(a.counts.overdue as i64)
+                        .bind(counts.clone());
+                }
+                q.execute(&mut *tx).await?;
+                let sql = format!(
+                    "DELETE FROM host_remediation WHERE host_id IN ({})",
+                    (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+                );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for (id, _, _) in chunk {
+                    q = q.bind(id.0);
+                }
+                q.execute(&mut *tx).await?;
+            }
+            // One row per (host, ecosystem, package, target version): a host's remediations
+            // come merged per key (`caulk_app::fleet::assessment_of`); a repeated key is
+            // merged here as the single-row upsert did.
+            let mut rows: BTreeMap<(i64, &str, &str, &str), HostRemediation> = BTreeMap::new();
+            for (id, a, _) in &fresh {
+                for r in &a.remediations {
+                    let key = (id.0, r.ecosystem.as_str(), r.package.as_str(), r.target_version.as_str());
+                    match rows.get_mut(&key) {
+                        Some(x) => {
+                            x.decision = x.decision.max(r.decision);
+                            x.risk_removed += r.risk_removed;
+                        }
+                        None => {
+                            rows.insert(key, r.clone());
+                        }
+                    }
+                }
+            }
+            let rows: Vec<((i64, &str, &str, &str), HostRemediation)> = rows.into_iter().collect();
+            for chunk in rows.chunks(500) {
+                let sql = format!(
                     "INSERT INTO host_remediation (host_id, ecosystem, package, target_version, \
-                     decision, severity, kev, risk, vulns) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-                     ON CONFLICT (host_id, ecosystem, package, target_version) DO UPDATE SET \
-                     decision = CASE WHEN excluded.decision > host_remediation.decision \
-                        THEN excluded.decision ELSE host_remediation.decision END, \
-                     risk = host_remediation.risk + excluded.risk",
-                )
-                .bind(id.0)
-                .bind(&r.ecosystem)
-                .bind(&r.package)
-                .bind(&r.target_version)
-                .bind(decision_rank(r.decision))
-                .bind(severity_rank(r.max_severity))
-                .bind(r.kev as i64)
-                .bind(r.risk_removed)
-                .bind(vulns)
-                .execute(&mut *tx)
-                .await?;
+                     decision, severity, kev, risk, vulns) VALUES {}",
+                    values(chunk.len(), 9)
+                );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for ((host, _, _, _), r) in chunk {
+                    let vulns = serde_json::to_string(&r.vulnerabilities)
+                        .map_err(|e| Error::Corrupt(format!("remediation vulnerabilities: {e}")))?;
+                    q = q
+                        .bind(*host)
+                        .bind(r.ecosystem.clone())
+                        .bind(r.package.clone())
+                        .bind(r.target_version.clone())
+                        .bind(decision_rank(r.decision))
+                        .bind(severity_rank(r.max_severity))
+                        .bind(r.kev as i64)
+                        .bind(r.risk_removed)
+                        .bind(vulns);
+                }
+                q.execute(&mut *tx).await?;
             }
             tx.commit().await?;
-            Ok(true)
+            Ok(fresh.len() as u64)
+        }
+
+        /// What assessing these hosts reads besides advisories: profile, facts, inventory
+        /// hash and package ids of each (hosts without an inventory left out). Two range
+        /// reads for the batch (`ids` ascending and near each other: a page of
+        /// [`hosts_to_assess`]).
+        pub(crate) async fn assessment_inputs(pool: &Pool, ids: &[HostId]) -> Result<Vec<AssessmentInput>> {
+            let (Some(lo), Some(hi)) = (ids.iter().map(|h| h.0).min(), ids.iter().map(|h| h.0).max()) else {
+                return Ok(Vec::new());
+            };
+            let wanted: BTreeSet<i64> = ids.iter().map(|h| h.0).collect();
+            let mut out: BTreeMap<i64, AssessmentInput> = BTreeMap::new();
+            for r in sqlx::query(
+                "SELECT id, criticality, exposure, facts, inventory_hash FROM host \
+                 WHERE id BETWEEN $1 AND $2 AND inventory_hash IS NOT NULL AND facts IS NOT NULL",
+            )
+            .bind(lo)
+            .bind(hi)
+            .fetch_all(pool)
+            .await?
+            {
+                let id: i64 = r.try_get(0)?;
+                if !wanted.contains(&id) {
+                    continue;
+                }
+                let crit: String = r.try_get(1)?;
+                let expo: String = r.try_get(2)?;
+                let facts: String = r.try_get(3)?;
+                out.insert(
+                    id,
+                    AssessmentInput {
+                        id: HostId(id),
+                        criticality: criticality_parse(&crit)
+                            .ok_or_else(|| Error::Corrupt(format!("criticality {crit:?}")))?,
+                        exposure: exposure_parse(&expo)
+                            .ok_or_else(|| Error::Corrupt(format!("exposure {expo:?}")))?,
+                        facts: serde_json::from_str(&facts)
+                            .map_err(|e| Error::Corrupt(format!("host {id} facts: {e}")))?,
+                        inventory_hash: hash32(r.try_get(4)?, "inventory hash")?,
+                        packages: Vec::new(),
+                    },
+                );
+            }
+            for r in sqlx::query(
+                "SELECT host_id, package_id FROM host_package WHERE host_id BETWEEN $1 AND $2",
+            )
+            .bind(lo)
+            .bind(hi)
+            .fetch_all(pool)
+            .await?
+            {
+                let h: i64 = r.try_get(0)?;
+                if let Some(a) = out.get_mut(&h) {
+                    a.packages.push(PackageId(r.try_get(1)?));
+                }
+            }
+            Ok(out.into_values().collect())
+        }
+
+        /// Package rows by id (ids that name no row are left out).
+        pub(crate) async fn packages_by_ids(pool: &Pool, ids: &[PackageId]) -> Result<Vec<(PackageId, Package)>> {
+            let mut out = Vec::with_capacity(ids.len());
+            for chunk in ids.chunks(500) {
+                let sql = format!(
+                    "SELECT p.id, {PACKAGE_COLS} FROM package p WHERE p.id IN ({})",
+                    (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+                );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for id in chunk {
+                    q = q.bind(id.0);
+                }
+                for r in q.fetch_all(pool).await? {
+                    out.push((PackageId(r.try_get(0)?), package_from_row(&r, 1)?));
+                }
+            }
+            Ok(out)
         }
 
         /// Hosts with an inventory whose assessment is missing, of another generation or of

@@ -172,6 +172,19 @@ pub struct FindingCounts {
     pub suppressed: u64,
 }
 
+/// What assessing a host reads from the fleet store ([`crate::Store::assessment_inputs`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssessmentInput {
+    pub id: HostId,
+    pub criticality: Criticality,
+    pub exposure: Exposure,
+    /// The host facts of its inventory (OS, kernel, Ubuntu Pro).
+    pub facts: caulk_model::inventory::Host,
+    pub inventory_hash: [u8; 32],
+    /// Its packages' rows, in no particular order.
+    pub packages: Vec<PackageId>,
+}
+
 /// What an assessment of one host stores: its counts and its remediations.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewAssessment {
