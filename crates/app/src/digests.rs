@@ -1,9 +1,10 @@
 //! The fleet's assessment by package: every distinct package of the fleet is assessed once
 //! per context (advisory generation, day, asset profile, Ubuntu Pro streams, kernel role)
 //! and remembered as a [`PackageDigest`]; a host all of whose packages have a digest is
-//! tallied from them ([`caulk_assess::digest::tally`]) without a scan. A host with a package
-//! never seen in its context is scanned whole ([`crate::scan::assess_digested`], the one
-//! code path) and its packages' digests are remembered for the next hosts.
+//! tallied from them ([`caulk_assess::digest::tally`]) without a scan. The packages of a host
+//! never seen in its context are scanned first ([`Digests::missing`]: those packages, with the
+//! host's facts and kernel packages, as an inventory for [`crate::scan::assess_digested`], the
+//! one code path) and their digests remembered, for this host and the next ones.
 //!
 //! What a digest depends on is [`caulk_assess::digest`]'s to say; here it is keyed by: the
 //! caller's id of the package (a fleet store's package row: immutable content), the host's
@@ -117,9 +118,6 @@ pub struct Digests {
     /// At most this many digests are kept (then the map starts over: a memory bound, never
     /// a change of answer).
     limit: usize,
-    /// Hosts tallied from digests, and hosts that needed a scan.
-    pub tallied: u64,
-    pub scanned: u64,
 }
 
 impl std::fmt::Debug for Digests {
@@ -128,8 +126,6 @@ impl std::fmt::Debug for Digests {
             .field("generation", &self.generation)
             .field("today", &self.today)
             .field("digests", &self.map.len())
-            .field("tallied", &self.tallied)
-            .field("scanned", &self.scanned)
             .finish()
     }
 }
@@ -141,8 +137,6 @@ impl Digests {
             today,
             map: HashMap::new(),
             limit: limit.max(1),
-            tallied: 0,
-            scanned: 0,
         }
     }
 
@@ -169,6 +163,42 @@ impl Digests {
         Some(caulk_assess::digest::tally(
             packages.iter().zip(found).map(|(p, d)| (&p.upgrade, &**d)),
         ))
+    }
+
+    /// What of a host must be scanned for [`Digests::tally`] to answer: its packages that
+    /// have no digest in `ctx` — with all its kernel packages when one of them is among
+    /// those (the kernel roles are worked out from them) — and its facts, as an inventory; and its packages in that inventory's
+    /// order (for [`Digests::remember`]). `None` when nothing is missing.
+    pub fn missing(
+        &self,
+        host: &Host,
+        ctx: &HostContext,
+        packages: &[Arc<FleetPackage>],
+    ) -> Option<(Inventory, Vec<Arc<FleetPackage>>)> {
+        let lacks = |p: &FleetPackage| !self.map.contains_key(&ctx.key(p));
+        let mut wanted: Vec<Arc<FleetPackage>> =
+            packages.iter().filter(|p| lacks(p)).cloned().collect();
+        if wanted.is_empty() {
+            return None;
+        }
+        // A kernel package's role depends on the host's other kernel packages: they are
+        // scanned with it. (The others' roles are none, whatever else is installed.)
+        if wanted.iter().any(|p| p.kernel) {
+            wanted = packages
+                .iter()
+                .filter(|p| p.kernel || lacks(p))
+                .cloned()
+                .collect();
+        }
+        sort_packages(&mut wanted);
+        let mut inv = Inventory {
+            format_version: caulk_model::inventory::FORMAT_VERSION,
+            host: host.clone(),
+            packages: wanted.iter().map(|p| p.package.clone()).collect(),
+            issues: Vec::new(),
+        };
+        inv.normalize();
+        Some((inv, wanted))
     }
 
     /// Remember the digests of a host's scan: `digests[i]` is the digest of `packages[i]`.

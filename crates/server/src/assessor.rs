@@ -38,6 +38,9 @@ pub(crate) struct Generation {
     /// The digests of the fleet's packages in this generation (and one day): a host whose
     /// packages all have one is tallied from them instead of scanned.
     digests: RwLock<caulk_app::digests::Digests>,
+    /// Hosts tallied from digests and hosts scanned whole, with this generation.
+    tallied: std::sync::atomic::AtomicU64,
+    scanned: std::sync::atomic::AtomicU64,
 }
 
 /// At most this many package digests are kept per generation (then they start over), and
@@ -283,6 +286,8 @@ impl Assessor {
                     facts,
                     memo: caulk_assess::memo::SourceMemo::new(),
                     digests: RwLock::new(digests),
+                    tallied: Default::default(),
+                    scanned: Default::default(),
                 }));
             }
         }
@@ -348,12 +353,20 @@ impl Assessor {
     pub(crate) async fn assess_loop(self: Arc<Self>, store: Store) {
         loop {
             if let Some(g) = self.current() {
+                let started = std::time::Instant::now();
+                let before = g.counts();
                 match self.assess_stale(&store, &g).await {
                     Ok(0) => {}
-                    Ok(n) => eprintln!(
-                        "caulk server: assessed {n} host(s) with advisory generation {}",
-                        g.facts.generation
-                    ),
+                    Ok(n) => {
+                        let (t, s) = g.counts();
+                        eprintln!(
+                            "caulk server: assessed {n} host(s) with advisory generation {} in {:.1} s ({} tallied from package digests, {} scans of packages without one)",
+                            g.facts.generation,
+                            started.elapsed().as_secs_f64(),
+                            t - before.0,
+                            s - before.1
+                        );
+                    }
                     Err(e) => eprintln!("caulk server: assessing hosts: {e}"),
                 }
             }
@@ -381,12 +394,15 @@ impl Assessor {
                 return Ok(done);
             };
             after = Some(last.0);
+            let t0 = std::time::Instant::now();
             let ids: Vec<HostId> = page.iter().map(|p| p.0).collect();
             let inputs = store
                 .assessment_inputs(&ids)
                 .await
                 .map_err(|e| e.to_string())?;
+            let t1 = t0.elapsed();
             let hosts = self.fleet_packages(store, inputs).await?;
+            let t2 = t0.elapsed();
             let today = today_utc();
             g.digests_for(today);
             // The hosts split into one run per thread, each run in order.
@@ -424,10 +440,15 @@ impl Assessor {
                     }
                 }
             }
+            let t3 = t0.elapsed();
             done += store
                 .put_assessments(&batch, jiff::Timestamp::now())
                 .await
                 .map_err(|e| e.to_string())?;
+            eprintln!(
+                "TIMING inputs {t1:?} packages {t2:?} assess {t3:?} put {:?}",
+                t0.elapsed()
+            );
             // A new generation arrived: start over with it.
             if self
                 .current()
@@ -632,40 +653,44 @@ fn assess_input(
     sort_packages(&mut packages);
     let ctx = HostContext::new(&input.facts, input.criticality, input.exposure, &packages);
     let gen_ = &g.facts.generation;
-    {
-        let d = g.digests.read().map_err(poisoned)?;
-        if d.is_of(gen_, today)
-            && let Some(t) = d.tally(&ctx, &packages)
-        {
-            return Ok(assessment_of_tally(
-                &t,
-                input.criticality,
-                input.exposure,
-                gen_,
-                input.inventory_hash,
-            ));
+    // Twice at most: a scan of the missing packages, then the tally. (A third round only
+    // if the digests' memory bound started them over in between.)
+    for _ in 0..3 {
+        let missing = {
+            let d = g.digests.read().map_err(poisoned)?;
+            if !d.is_of(gen_, today) {
+                return Err(format!("{REPLACED} (a new day began): try again"));
+            }
+            if let Some(t) = d.tally(&ctx, &packages) {
+                g.tallied.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                return Ok(assessment_of_tally(
+                    &t,
+                    input.criticality,
+                    input.exposure,
+                    gen_,
+                    input.inventory_hash,
+                ));
+            }
+            d.missing(&input.facts, &ctx, &packages)
+        };
+        let Some((inv, scanned)) = missing else {
+            continue;
+        };
+        let subject = Subject {
+            criticality: input.criticality,
+            exposure: input.exposure,
+            name: format!("host {}", input.id),
+        };
+        let (_, digests) = report_on(config, g, &subject, &inv, today, true)?;
+        g.scanned.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut d = g.digests.write().map_err(poisoned)?;
+        if d.is_of(gen_, today) && digests.len() == scanned.len() {
+            d.remember(&ctx, &scanned, digests);
         }
     }
-    let inv = Inventory {
-        format_version: caulk_model::inventory::FORMAT_VERSION,
-        host: input.facts,
-        packages: packages.iter().map(|p| p.package.clone()).collect(),
-        issues: Vec::new(),
-    };
-    let subject = Subject {
-        criticality: input.criticality,
-        exposure: input.exposure,
-        name: format!("host {}", input.id),
-    };
-    let (report, digests) = report_on(config, g, &subject, &inv, today, true)?;
-    let mut d = g.digests.write().map_err(poisoned)?;
-    if d.is_of(gen_, today) && digests.len() == packages.len() {
-        d.remember(&ctx, &packages, digests);
-    }
-    Ok(caulk_app::fleet::assessment_of(
-        &report,
-        gen_,
-        input.inventory_hash,
+    Err(format!(
+        "host {}: its packages' digests were evicted while it was assessed; it is assessed again in the next pass",
+        input.id
     ))
 }
 
@@ -677,6 +702,12 @@ fn today_utc() -> jiff::civil::Date {
 }
 
 impl Generation {
+    /// Hosts tallied from digests and hosts scanned whole so far.
+    fn counts(&self) -> (u64, u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (self.tallied.load(Relaxed), self.scanned.load(Relaxed))
+    }
+
     /// Start this generation's digests over when they are of another day.
     fn digests_for(&self, today: jiff::civil::Date) {
         if let Ok(mut d) = self.digests.write()

@@ -1,9 +1,10 @@
 //! The fleet's assessment by package digests (`caulk_app::digests`) equals a whole scan,
 //! host by host: simulated hosts of every template (variations of the real inventories in
 //! `../shared/data`), two asset profiles, some hosts with a running kernel, Ubuntu Pro on
-//! others. Each host is scanned whole (`assess_digested`, the code path of `caulk scan`);
-//! whenever the digests remembered from the hosts before it cover it, its tally must equal
-//! that scan's counts and remediations exactly.
+//! others. Each host is scanned whole (`assess_digested`, the code path of `caulk scan`) and
+//! assessed as the server does — only its packages without a digest in its context scanned,
+//! then tallied from its packages' digests, most of them remembered from the hosts before
+//! it — and the two must give the same counts and remediations, exactly.
 
 #![allow(clippy::unwrap_used)]
 
@@ -36,12 +37,12 @@ fn tallies_from_digests_equal_whole_scans() {
         (Criticality::Medium, Exposure::Internal),
         (Criticality::Critical, Exposure::Internet),
     ];
-    let (mut tallied, mut scanned, mut findings) = (0, 0, 0);
+    // Hosts that needed no scan at all; packages scanned and packages in all.
+    let (mut untouched, mut partial, mut total, mut findings) = (0, 0, 0, 0);
     let mut templates = std::collections::BTreeSet::new();
     let mut kernels = 0;
     let mut pro = 0;
-    // The first pass only remembers; the second compares every host the digests cover.
-    for (pass, i) in (0..40u64).map(|i| (0, i)).chain((0..80u64).map(|i| (1, i))) {
+    for i in 0..72u64 {
         let h = fleet.host(11, i);
         templates.insert(h.template);
         let mut inv = h.inventory;
@@ -109,38 +110,49 @@ fn tallies_from_digests_equal_whole_scans() {
             generated_at: None,
             filter: None,
         };
-        let (report, d) = assess_digested(&inv, &adv.store, &adv.store, &adv.facts, &a).unwrap();
-        assert_eq!(d.len(), inv.packages.len());
-        if pass == 0 {
-            digests.remember(&ctx, &packages, d);
-            continue;
-        }
+        let (report, _) = assess_digested(&inv, &adv.store, &adv.store, &adv.facts, &a).unwrap();
         let whole = caulk_app::fleet::assessment_of(&report, &generation, [0; 32]);
-        match digests.tally(&ctx, &packages) {
-            Some(t) => {
-                tallied += 1;
-                findings += report.summary.findings;
-                let from_digests =
-                    assessment_of_tally(&t, criticality, exposure, &generation, [0; 32]);
-                assert_eq!(from_digests, whole, "host {i} ({})", h.template);
-                assert_eq!(t.summary.vulnerabilities, report.summary.vulnerabilities);
-                assert_eq!(t.summary.by_status, report.summary.by_status);
-                assert_eq!(t.summary.informational, report.summary.informational);
-                let ids = |rs: &[caulk_model::finding::Remediation]| {
-                    rs.iter().map(|r| r.id.clone()).collect::<Vec<_>>()
-                };
-                assert_eq!(ids(&t.remediations), ids(&report.remediations), "host {i}");
+        // The server's way: scan only the packages without a digest in this context, then
+        // tally the host from its packages' digests.
+        match digests.missing(&inv.host, &ctx, &packages) {
+            Some((sub, scanned)) => {
+                assert!(sub.packages.len() <= inv.packages.len());
+                partial += sub.packages.len();
+                let (_, d) = assess_digested(&sub, &adv.store, &adv.store, &adv.facts, &a).unwrap();
+                assert_eq!(d.len(), scanned.len());
+                digests.remember(&ctx, &scanned, d);
             }
-            None => scanned += 1,
+            None => untouched += 1,
         }
-        digests.remember(&ctx, &packages, d);
+        total += inv.packages.len();
+        let t = digests
+            .tally(&ctx, &packages)
+            .expect("every package has a digest after the scan of the missing ones");
+        findings += report.summary.findings;
+        let from_digests = assessment_of_tally(&t, criticality, exposure, &generation, [0; 32]);
+        assert_eq!(from_digests, whole, "host {i} ({})", h.template);
+        assert_eq!(t.summary.vulnerabilities, report.summary.vulnerabilities);
+        assert_eq!(t.summary.by_status, report.summary.by_status);
+        assert_eq!(t.summary.informational, report.summary.informational);
+        let ids = |rs: &[caulk_model::finding::Remediation]| {
+            rs.iter().map(|r| r.id.clone()).collect::<Vec<_>>()
+        };
+        assert_eq!(ids(&t.remediations), ids(&report.remediations), "host {i}");
     }
     eprintln!(
-        "{tallied} hosts tallied from digests ({findings} findings), {scanned} scanned, {} digests, templates {templates:?}, {kernels} with a running kernel, {pro} with Ubuntu Pro",
+        "{untouched} of 72 hosts tallied without a scan; {partial} of {total} packages scanned; {findings} findings compared; {} digests; templates {templates:?}; {kernels} hosts with a running kernel, {pro} with Ubuntu Pro",
         digests.len()
     );
     assert!(templates.len() >= 5, "{templates:?}");
-    assert!(tallied >= 45, "only {tallied} hosts were tallied");
-    assert!(findings > 10_000, "only {findings} findings compared");
+    assert!(
+        untouched >= 8,
+        "only {untouched} hosts were tallied without a scan"
+    );
+    assert!(
+        partial * 6 < total,
+        "{partial} of {total} packages scanned: the digests are not reused"
+    );
+    assert!(findings > 100_000, "only {findings} findings compared");
     assert!(kernels >= 3, "{kernels}");
+    assert!(pro >= 3, "{pro}");
 }

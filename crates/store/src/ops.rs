@@ -734,7 +734,9 @@ macro_rules! ops {
                     .collect::<Vec<_>>()
                     .join(", ")
             };
-            for chunk in fresh.chunks(200) {
+            // Small statements: sqlx looks each `$n` up by name, so a bind costs as much as
+            // the statement has parameters.
+            for chunk in fresh.chunks(50) {
                 let sql = format!(
                     "INSERT INTO host_assessment (host_id, generation, inventory_hash, assessed_at, \
                      total, act_now, kev, overdue, counts) VALUES {} \
@@ -787,7 +789,7 @@ macro_rules! ops {
                 }
             }
             let rows: Vec<((i64, &str, &str, &str), HostRemediation)> = rows.into_iter().collect();
-            for chunk in rows.chunks(500) {
+            for chunk in rows.chunks(50) {
                 let sql = format!(
                     "INSERT INTO host_remediation (host_id, ecosystem, package, target_version, \
                      decision, severity, kev, risk, vulns) VALUES {}",
@@ -874,7 +876,7 @@ macro_rules! ops {
         /// Package rows by id (ids that name no row are left out).
         pub(crate) async fn packages_by_ids(pool: &Pool, ids: &[PackageId]) -> Result<Vec<(PackageId, Package)>> {
             let mut out = Vec::with_capacity(ids.len());
-            for chunk in ids.chunks(500) {
+            for chunk in ids.chunks(100) {
                 let sql = format!(
                     "SELECT p.id, {PACKAGE_COLS} FROM package p WHERE p.id IN ({})",
                     (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")

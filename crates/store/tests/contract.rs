@@ -1521,3 +1521,162 @@ async fn assessments_go_stale_with_a_new_inventory_or_generation_and_merge_fleet
         b.cleanup().await;
     }
 }
+
+/// The fleet pass's batch operations: a page of hosts read in one go (profile, facts,
+/// inventory hash, package ids; hosts without an inventory left out), package rows by id,
+/// and a page of assessments written in one transaction — more rows than one statement
+/// takes, a stale one and one of a deleted host left out, the rest as single puts would
+/// store them.
+#[tokio::test]
+async fn a_page_of_assessments_is_read_and_written_in_one_go() {
+    use caulk_model::finding::Decision;
+    for b in backends("batch").await {
+        let s = &b.store;
+        let mut ids = Vec::new();
+        for i in 0..70 {
+            ids.push(
+                s.create_host(&admin(), &host(&format!("h{i:02}")), at(0))
+                    .await
+                    .unwrap()
+                    .id,
+            );
+        }
+        let mut inv = Inventory::default();
+        inv.host.os = Some(caulk_model::inventory::OsInfo {
+            id: Some("debian".into()),
+            ecosystem: Some("Debian:12".into()),
+            ..Default::default()
+        });
+        inv.host.kernel.running = Some("6.1.0-28-amd64".into());
+        inv.packages.push(tiny_package("openssl"));
+        inv.packages.push(tiny_package("curl"));
+        // Every host but the last has an inventory; every other one an extra package.
+        for (i, h) in ids[..69].iter().enumerate() {
+            let mut mine = inv.clone();
+            if i % 2 == 1 {
+                mine.packages.push(tiny_package(&format!("extra{i}")));
+            }
+            s.record_inventory(*h, &mine, at(1)).await.unwrap();
+        }
+        s.update_host(
+            &admin(),
+            ids[3],
+            &caulk_store::HostUpdate {
+                criticality: Some(Criticality::Critical),
+                ..Default::default()
+            },
+            at(1),
+        )
+        .await
+        .unwrap();
+        let inputs = s.assessment_inputs(&ids).await.unwrap();
+        assert_eq!(
+            inputs.len(),
+            69,
+            "{}: the host without an inventory",
+            b.name()
+        );
+        assert_eq!(inputs[3].criticality, Criticality::Critical);
+        assert_eq!(inputs[0].facts, inv.host);
+        for (i, input) in inputs.iter().enumerate() {
+            assert_eq!(input.id, ids[i]);
+            let mut got: Vec<_> = s
+                .packages_by_ids(&input.packages)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|(_, p)| p.name)
+                .collect();
+            got.sort();
+            let mut want: Vec<String> = vec!["curl".into(), "openssl".into()];
+            if i % 2 == 1 {
+                want.push(format!("extra{i}"));
+            }
+            want.sort();
+            assert_eq!(got, want, "{}: host {i}", b.name());
+            let mine = s.inventory(input.id).await.unwrap().unwrap();
+            assert_eq!(
+                input.inventory_hash,
+                caulk_store::inventory_hash(&mine).unwrap()
+            );
+        }
+        // An id no row has is left out.
+        let some = inputs[0].packages[0];
+        assert_eq!(
+            s.packages_by_ids(&[some, caulk_store::PackageId(987_654_321)])
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+
+        // One assessment per host, host 0 with 120 remediations (more than a statement
+        // takes), the others with 2; host 5's of an old inventory; host 3's of the profile
+        // it had before.
+        let assessment = |input: &caulk_store::AssessmentInput, n: usize| NewAssessment {
+            generation: "g1".into(),
+            inventory_hash: input.inventory_hash,
+            criticality: input.criticality,
+            exposure: input.exposure,
+            counts: FindingCounts {
+                total: n as u64,
+                ..Default::default()
+            },
+            remediations: (0..n)
+                .map(|k| {
+                    remediation(
+                        &format!("pkg{k:03}"),
+                        "2",
+                        Decision::Scheduled,
+                        1.5,
+                        &["CVE-1"],
+                    )
+                })
+                .collect(),
+        };
+        let mut batch: Vec<(HostId, NewAssessment)> = inputs
+            .iter()
+            .enumerate()
+            .map(|(i, input)| (input.id, assessment(input, if i == 0 { 120 } else { 2 })))
+            .collect();
+        batch[5].1.inventory_hash = [9; 32];
+        batch[3].1.criticality = Criticality::Low;
+        s.delete_host(&admin(), ids[7], at(2)).await.unwrap();
+        assert_eq!(
+            s.put_assessments(&batch, at(3)).await.unwrap(),
+            66,
+            "{}: 69 less the stale, the old profile and the deleted host",
+            b.name()
+        );
+        assert_eq!(s.put_assessments(&[], at(3)).await.unwrap(), 0);
+        assert_eq!(
+            s.host(ids[0]).await.unwrap().findings.unwrap().counts.total,
+            120
+        );
+        assert!(s.host(ids[5]).await.unwrap().findings.is_none());
+        assert!(s.host(ids[3]).await.unwrap().findings.is_none());
+        let (fleet, more) = s.fleet_remediations(None, 0, 1000).await.unwrap();
+        assert!(!more);
+        assert_eq!(fleet.len(), 120, "{}", b.name());
+        let hosts_of = |p: &str| fleet.iter().find(|r| r.package == p).unwrap().hosts;
+        assert_eq!(
+            (hosts_of("pkg000"), hosts_of("pkg001"), hosts_of("pkg119")),
+            (66, 66, 1)
+        );
+        // Due: the three left out (host 7 is gone) — and none of the stored.
+        let due: Vec<HostId> = s
+            .hosts_to_assess("g1", at(0), None, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|d| d.0)
+            .collect();
+        assert_eq!(due, vec![ids[3], ids[5]], "{}", b.name());
+        // A second write replaces the remediations, not adds to them.
+        let again: Vec<(HostId, NewAssessment)> = vec![(inputs[0].id, assessment(&inputs[0], 1))];
+        assert_eq!(s.put_assessments(&again, at(4)).await.unwrap(), 1);
+        let (fleet, _) = s.fleet_remediations(None, 0, 1000).await.unwrap();
+        assert_eq!(fleet.len(), 2, "{}", b.name());
+        b.cleanup().await;
+    }
+}
