@@ -115,6 +115,8 @@ pub struct Digests {
     generation: String,
     today: jiff::civil::Date,
     map: HashMap<Key, Arc<PackageDigest>>,
+    /// The distinct digests, by content hash.
+    shared: HashMap<u64, Vec<Arc<PackageDigest>>>,
     /// At most this many digests are kept (then the map starts over: a memory bound, never
     /// a change of answer).
     limit: usize,
@@ -136,6 +138,7 @@ impl Digests {
             generation: generation.to_string(),
             today,
             map: HashMap::new(),
+            shared: HashMap::new(),
             limit: limit.max(1),
         }
     }
@@ -210,9 +213,25 @@ impl Digests {
     ) {
         if self.map.len() + packages.len() > self.limit {
             self.map.clear();
+            self.shared.clear();
         }
         for (p, d) in packages.iter().zip(digests) {
-            self.map.entry(ctx.key(p)).or_insert_with(|| Arc::new(d));
+            let key = ctx.key(p);
+            if self.map.contains_key(&key) {
+                continue;
+            }
+            // One copy of equal digests (the binaries of one source, one package in many
+            // contexts): less memory, and a tally counts a shared one's vulnerabilities once.
+            let same = self.shared.entry(d.content_hash()).or_default();
+            let d = match same.iter().find(|x| ***x == d) {
+                Some(x) => x.clone(),
+                None => {
+                    let x = Arc::new(d);
+                    same.push(x.clone());
+                    x
+                }
+            };
+            self.map.insert(key, d);
         }
     }
 }

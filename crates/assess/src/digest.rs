@@ -13,7 +13,7 @@
 //! definition, two inputs.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use caulk_model::advisory::Severity;
@@ -66,6 +66,27 @@ impl FindingDigest {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PackageDigest {
     pub findings: Vec<FindingDigest>,
+}
+
+impl PackageDigest {
+    /// A hash of the whole content (scores by their bits): digests equal by content hash
+    /// equal, so a holder can keep one copy of each.
+    pub fn content_hash(&self) -> u64 {
+        use std::hash::{BuildHasher, Hash, Hasher};
+        let mut h = foldhash::fast::FixedState::with_seed(0x6361_756c_6b).build_hasher();
+        self.findings.len().hash(&mut h);
+        for f in &self.findings {
+            f.vulnerability.hash(&mut h);
+            f.status.hash(&mut h);
+            f.severity.hash(&mut h);
+            f.decision.hash(&mut h);
+            f.score.to_bits().hash(&mut h);
+            (f.kev, f.overdue, f.suppressed).hash(&mut h);
+            f.informational.hash(&mut h);
+            f.fixed_version.hash(&mut h);
+        }
+        h.finish()
+    }
 }
 
 /// The upgrade a package's fixes belong to: a distribution package is upgraded with its
@@ -164,8 +185,8 @@ pub(crate) fn count_active(
 pub(crate) struct UpgradeTally<'f> {
     scheme: Scheme,
     target: Option<(&'f str, Option<caulk_version::Version>)>,
-    per_vuln: BTreeMap<&'f str, f64>,
-    kev: BTreeSet<&'f str>,
+    per_vuln: foldhash::HashMap<&'f str, f64>,
+    kev: foldhash::HashSet<&'f str>,
     max_severity: Severity,
     decision: Decision,
 }
@@ -188,8 +209,8 @@ impl<'f> UpgradeTally<'f> {
                 .scheme()
                 .unwrap_or(Scheme::SemVer),
             target: None,
-            per_vuln: BTreeMap::new(),
-            kev: BTreeSet::new(),
+            per_vuln: foldhash::HashMap::default(),
+            kev: foldhash::HashSet::default(),
             max_severity: Severity::Unknown,
             decision: Decision::Defer,
         }
@@ -237,10 +258,13 @@ impl<'f> UpgradeTally<'f> {
     }
 
     pub(crate) fn finish(self) -> UpgradeTotals {
-        let risk: f64 = self.per_vuln.values().sum();
+        // Summed in vulnerability id order: the same float whatever order they came in.
+        let mut per_vuln: Vec<(&str, f64)> = self.per_vuln.into_iter().collect();
+        per_vuln.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let risk: f64 = per_vuln.iter().map(|v| v.1).sum();
         UpgradeTotals {
             target: self.target.map(|t| t.0.to_string()),
-            vulnerabilities: self.per_vuln.keys().map(|v| v.to_string()).collect(),
+            vulnerabilities: per_vuln.iter().map(|v| v.0.to_string()).collect(),
             kev_count: self.kev.len() as u64,
             max_severity: self.max_severity,
             decision: self.decision,
@@ -289,10 +313,20 @@ pub struct Tally {
 /// these digests and upgrade keys. Equal to the report's (tested against whole scans of
 /// real and simulated hosts).
 pub fn tally<'d>(packages: impl IntoIterator<Item = (&'d UpgradeKey, &'d PackageDigest)>) -> Tally {
+    /// An upgrade's packages: their distinct digests (one copy of a digest adds nothing to
+    /// a tally that keeps maxima, sets and the first of equal targets) and fixable findings.
+    #[derive(Default)]
+    struct Unit<'d> {
+        digests: Vec<&'d PackageDigest>,
+        findings: u64,
+    }
     let mut summary = Summary::default();
     let mut vulns: foldhash::HashSet<&str> = foldhash::HashSet::default();
-    let mut by_unit: BTreeMap<&UpgradeKey, Vec<&FindingDigest>> = BTreeMap::new();
+    let mut seen: foldhash::HashSet<*const PackageDigest> = foldhash::HashSet::default();
+    let mut by_unit: BTreeMap<&UpgradeKey, Unit<'d>> = BTreeMap::new();
     for (key, d) in packages {
+        let first = seen.insert(d as *const PackageDigest);
+        let mut fixable = 0;
         for f in &d.findings {
             if f.suppressed {
                 summary.suppressed += 1;
@@ -307,17 +341,31 @@ pub fn tally<'d>(packages: impl IntoIterator<Item = (&'d UpgradeKey, &'d Package
                 f.overdue,
                 f.informational.as_deref(),
             );
-            vulns.insert(&f.vulnerability);
+            if first {
+                vulns.insert(&f.vulnerability);
+            }
             if f.fixable().is_some() {
-                by_unit.entry(key).or_default().push(f);
+                fixable += 1;
+            }
+        }
+        if fixable > 0 {
+            let u = by_unit.entry(key).or_default();
+            u.findings += fixable;
+            if !u.digests.iter().any(|x| std::ptr::eq(*x, d)) {
+                u.digests.push(d);
             }
         }
     }
     summary.vulnerabilities = vulns.len() as u64;
     let mut remediations = Vec::with_capacity(by_unit.len());
-    for (key, fs) in by_unit {
+    for (key, unit) in by_unit {
         let mut t = UpgradeTally::new(&key.ecosystem);
-        for f in &fs {
+        for f in unit
+            .digests
+            .iter()
+            .flat_map(|d| &d.findings)
+            .filter(|f| f.fixable().is_some())
+        {
             t.add(
                 f.fixable(),
                 &f.vulnerability,
@@ -340,7 +388,7 @@ pub fn tally<'d>(packages: impl IntoIterator<Item = (&'d UpgradeKey, &'d Package
                 vec![key.file.clone()]
             },
             vulnerabilities: t.vulnerabilities,
-            findings: fs.len() as u64,
+            findings: unit.findings,
             kev_count: t.kev_count,
             max_severity: t.max_severity,
             decision: t.decision,

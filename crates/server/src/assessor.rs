@@ -7,11 +7,14 @@
 //! assessment is of another generation, or of an older inventory, is *stale*, and the
 //! background task re-derives it (after every inventory upload, every sync, and on start).
 //!
-//! A host's report is computed by `caulk_app::scan::assess` — the function `caulk scan`
-//! calls — from its stored inventory and its profile's criticality and exposure, so the
-//! server's findings of a host equal `caulk scan --inventory` of the same inventory. The
-//! store keeps only what lists need (counts, remediations); `GET /hosts/{id}/findings`
-//! derives the full report on demand.
+//! A host's findings are `caulk scan`'s: `GET /hosts/{id}/findings` derives the full report
+//! on demand with `caulk_app::scan::assess_through`, from the stored inventory and the
+//! host's criticality and exposure. The store keeps only what lists need (counts,
+//! remediations), and those are tallied from the host's packages' digests
+//! (`caulk_app::digests`): each distinct (package, profile, Ubuntu Pro services, kernel role)
+//! of the fleet is scanned once per generation and day, by the same scan, and every host
+//! that has it reuses its digest. A fleet re-match after a feed update is then one scan per
+//! distinct package context plus one tally per host, not one scan per host.
 //!
 //! The traps: assessment is CPU-bound and blocking (SQLite reads, range evaluation), so it
 //! runs on the blocking pool, never on a request's task; an import replaces the database

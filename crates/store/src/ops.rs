@@ -857,17 +857,19 @@ macro_rules! ops {
                     },
                 );
             }
-            for r in sqlx::query(
-                "SELECT host_id, package_id FROM host_package WHERE host_id BETWEEN $1 AND $2",
-            )
-            .bind(lo)
-            .bind(hi)
-            .fetch_all(pool)
-            .await?
+            for r in sqlx::query(super::LINKS_BY_HOST)
+                .bind(lo)
+                .bind(hi)
+                .fetch_all(pool)
+                .await?
             {
                 let h: i64 = r.try_get(0)?;
-                if let Some(a) = out.get_mut(&h) {
-                    a.packages.push(PackageId(r.try_get(1)?));
+                let Some(a) = out.get_mut(&h) else { continue };
+                let list: Option<String> = r.try_get(1)?;
+                for id in list.as_deref().unwrap_or_default().split(',').filter(|s| !s.is_empty()) {
+                    a.packages.push(PackageId(id.parse().map_err(|e| {
+                        Error::Corrupt(format!("host {h}: package id {id:?}: {e}"))
+                    })?));
                 }
             }
             Ok(out.into_values().collect())
