@@ -73,7 +73,7 @@ impl PackageDigest {
     /// equal, so a holder can keep one copy of each.
     pub fn content_hash(&self) -> u64 {
         use std::hash::{BuildHasher, Hash, Hasher};
-        let mut h = foldhash::fast::FixedState::with_seed(0x6361_756c_6b).build_hasher();
+        let mut h = foldhash::fast::FixedState::with_seed(0x0063_6175_6c6b).build_hasher();
         self.findings.len().hash(&mut h);
         for f in &self.findings {
             f.vulnerability.hash(&mut h);
