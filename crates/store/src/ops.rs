@@ -28,6 +28,19 @@ pub(crate) fn conflict_or(e: sqlx::Error, msg: impl FnOnce() -> String) -> Error
     }
 }
 
+/// What identifies a fleet fix: SHA-256 of its ecosystem, package, target version and
+/// vulnerability list (JSON), each length-prefixed.
+pub(crate) fn fix_key(ecosystem: &str, package: &str, target: &str, vulns: &str) -> [u8; 32] {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    h.update(b"caulk-fleet-fix-v1");
+    for part in [ecosystem, package, target, vulns] {
+        h.update((part.len() as u64).to_le_bytes());
+        h.update(part.as_bytes());
+    }
+    h.finalize().into()
+}
+
 pub(crate) fn hash32(v: Vec<u8>, what: &str) -> Result<[u8; 32]> {
     v.try_into()
         .map_err(|v: Vec<u8>| Error::Corrupt(format!("{what}: {} bytes, want 32", v.len())))
@@ -42,7 +55,7 @@ macro_rules! ops {
         use sqlx::Row;
 
         use crate::digest::{self, Identity};
-        use crate::ops::{conflict_or, hash32, ts, ts_opt, us};
+        use crate::ops::{conflict_or, fix_key, hash32, ts, ts_opt, us};
         use crate::secret::{self, TokenKind};
         use crate::types::{criticality_parse, exposure_parse};
         use crate::validate;
@@ -789,16 +802,57 @@ macro_rules! ops {
                 }
             }
             let rows: Vec<((i64, &str, &str, &str), HostRemediation)> = rows.into_iter().collect();
-            for chunk in rows.chunks(50) {
+            // Each distinct (ecosystem, package, target, vulnerabilities) once in fleet_fix.
+            let mut fixes: BTreeMap<[u8; 32], (&HostRemediation, String)> = BTreeMap::new();
+            let mut fix_of: Vec<[u8; 32]> = Vec::with_capacity(rows.len());
+            for (_, r) in &rows {
+                let vulns = serde_json::to_string(&r.vulnerabilities)
+                    .map_err(|e| Error::Corrupt(format!("remediation vulnerabilities: {e}")))?;
+                let key = fix_key(&r.ecosystem, &r.package, &r.target_version, &vulns);
+                fix_of.push(key);
+                fixes.entry(key).or_insert((r, vulns));
+            }
+            let fixes: Vec<([u8; 32], (&HostRemediation, String))> = fixes.into_iter().collect();
+            let mut fix_ids: HashMap<[u8; 32], i64> = HashMap::with_capacity(fixes.len());
+            for chunk in fixes.chunks(50) {
+                let sql = format!(
+                    "INSERT INTO fleet_fix (key, ecosystem, package, target_version, vulns) \
+                     VALUES {} ON CONFLICT (key) DO NOTHING",
+                    values(chunk.len(), 5)
+                );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for (key, (r, vulns)) in chunk {
+                    q = q
+                        .bind(key.to_vec())
+                        .bind(r.ecosystem.clone())
+                        .bind(r.package.clone())
+                        .bind(r.target_version.clone())
+                        .bind(vulns.clone());
+                }
+                q.execute(&mut *tx).await?;
+                let sql = format!(
+                    "SELECT id, key FROM fleet_fix WHERE key IN ({})",
+                    (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+                );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for (key, _) in chunk {
+                    q = q.bind(key.to_vec());
+                }
+                for r in q.fetch_all(&mut *tx).await? {
+                    fix_ids.insert(hash32(r.try_get(1)?, "fix key")?, r.try_get(0)?);
+                }
+            }
+            for (chunk, keys) in rows.chunks(50).zip(fix_of.chunks(50)) {
                 let sql = format!(
                     "INSERT INTO host_remediation (host_id, ecosystem, package, target_version, \
-                     decision, severity, kev, risk, vulns) VALUES {}",
+                     decision, severity, kev, risk, fix_id) VALUES {}",
                     values(chunk.len(), 9)
                 );
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                for ((host, _, _, _), r) in chunk {
-                    let vulns = serde_json::to_string(&r.vulnerabilities)
-                        .map_err(|e| Error::Corrupt(format!("remediation vulnerabilities: {e}")))?;
+                for (((host, _, _, _), r), key) in chunk.iter().zip(keys) {
+                    let fix = *fix_ids
+                        .get(key)
+                        .ok_or_else(|| Error::Corrupt(format!("fleet fix of {} not stored", r.package)))?;
                     q = q
                         .bind(*host)
                         .bind(r.ecosystem.clone())
@@ -808,7 +862,7 @@ macro_rules! ops {
                         .bind(severity_rank(r.max_severity))
                         .bind(r.kev as i64)
                         .bind(r.risk_removed)
-                        .bind(vulns);
+                        .bind(fix);
                 }
                 q.execute(&mut *tx).await?;
             }
@@ -958,8 +1012,9 @@ macro_rules! ops {
                 let mut vulns = BTreeSet::new();
                 // Hosts of one upgrade mostly fix the same list: each distinct list read once.
                 for v in sqlx::query_scalar::<_, String>(
-                    "SELECT DISTINCT vulns FROM host_remediation WHERE ecosystem = $1 AND package = $2 \
-                     AND target_version = $3",
+                    "SELECT f.vulns FROM fleet_fix f WHERE f.id IN (SELECT DISTINCT fix_id \
+                     FROM host_remediation WHERE ecosystem = $1 AND package = $2 \
+                     AND target_version = $3)",
                 )
                 .bind(&ecosystem)
                 .bind(&package)

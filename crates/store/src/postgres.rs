@@ -15,6 +15,7 @@ pub(crate) const MIGRATIONS: &[(i64, &str)] = &[
         2,
         include_str!("../migrations/postgres/0002_assessment.sql"),
     ),
+    (3, include_str!("../migrations/postgres/0003_fleet_fix.sql")),
 ];
 
 /// An arbitrary constant naming caulk's migration lock.

@@ -17,6 +17,7 @@ use crate::{Error, Result};
 pub(crate) const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/sqlite/0001_init.sql")),
     (2, include_str!("../migrations/sqlite/0002_assessment.sql")),
+    (3, include_str!("../migrations/sqlite/0003_fleet_fix.sql")),
 ];
 
 /// How to open a SQLite store.
