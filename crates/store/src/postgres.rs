@@ -84,6 +84,62 @@ pub(crate) async fn insert_packages(
     Ok(())
 }
 
+/// A first inventory (`w`, its package rows all present) stored in one statement outside
+/// any transaction (a statement is atomic): the host row is written only if it has no
+/// inventory — the `UPDATE` takes the row's lock and re-checks that on the newest version
+/// — and the links and the event only with it. `false`: the host has an inventory (or does
+/// not exist); nothing was written.
+pub(crate) async fn first_inventory_alone(
+    pool: &PgPool,
+    w: &crate::ops::InventoryWrite<'_>,
+) -> Result<bool> {
+    let event: Option<i64> = sqlx::query_scalar(
+        "WITH h AS (UPDATE host SET inventory_hash = $2, inventory_at = $3, last_seen = $4, \
+         facts = $5, issues = $6, ecosystem = $7, os = $8 \
+         WHERE id = $1 AND inventory_hash IS NULL RETURNING id), \
+         l AS (INSERT INTO host_package (host_id, package_id) \
+         SELECT h.id, u.p FROM h, unnest($9::int8[]) AS u(p)) \
+         INSERT INTO inventory_event (host_id, at, hash, initial, packages, added, removed, \
+         changed) SELECT h.id, $3, $2, 1, $10, $10, 0, 0 FROM h RETURNING id",
+    )
+    .bind(w.host)
+    .bind(&w.hash[..])
+    .bind(w.at)
+    .bind(w.now)
+    .bind(w.facts)
+    .bind(w.issues)
+    .bind(w.ecosystem)
+    .bind(w.os)
+    .bind(w.ins)
+    .bind(w.packages)
+    .fetch_optional(pool)
+    .await?;
+    Ok(event.is_some())
+}
+
+/// Last seen written (taking the host row's lock), the stored hash and inventory time
+/// read. A first inventory was tried alone before ([`first_inventory_alone`]): `_first`
+/// is not stored here.
+pub(crate) async fn lock_host(
+    tx: &mut sqlx::Transaction<'static, Postgres>,
+    host: i64,
+    now: i64,
+    _first: Option<&crate::ops::InventoryWrite<'_>>,
+) -> Result<Option<crate::ops::HostLocked>> {
+    let row: Option<(Option<Vec<u8>>, Option<i64>)> = sqlx::query_as(
+        "UPDATE host SET last_seen = $2 WHERE id = $1 RETURNING inventory_hash, inventory_at",
+    )
+    .bind(host)
+    .bind(now)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row.map(|(hash, inventory_at)| crate::ops::HostLocked {
+        hash,
+        inventory_at,
+        first_stored: false,
+    }))
+}
+
 /// [`crate::ops::InventoryWrite`] as one statement (data-modifying `WITH` clauses): one
 /// round trip instead of four. The deleted and inserted links are disjoint sets.
 pub(crate) async fn write_inventory(
