@@ -51,15 +51,6 @@ pub(crate) struct InventoryWrite<'a> {
     pub changed: i64,
 }
 
-/// The host's row, locked by a write in the inventory's transaction: its stored hash and
-/// inventory time before this check-in, and whether the first inventory given to
-/// `lock_host` was stored with it (only when there was none before).
-pub(crate) struct HostLocked {
-    pub hash: Option<Vec<u8>>,
-    pub inventory_at: Option<i64>,
-    pub first_stored: bool,
-}
-
 pub(crate) fn hash32(v: Vec<u8>, what: &str) -> Result<[u8; 32]> {
     v.try_into()
         .map_err(|v: Vec<u8>| Error::Corrupt(format!("{what}: {} bytes, want 32", v.len())))
@@ -74,7 +65,7 @@ macro_rules! ops {
         use sqlx::Row;
 
         use crate::digest::{self, Identity};
-        use crate::ops::{HostLocked, conflict_or, hash32, ts, ts_opt, us};
+        use crate::ops::{conflict_or, hash32, ts, ts_opt, us};
         use crate::secret::{self, TokenKind};
         use crate::types::{criticality_parse, exposure_parse};
         use crate::validate;
@@ -1096,8 +1087,8 @@ macro_rules! ops {
             }
 
             // When every package row exists (a fleet's usual case), what a first inventory
-            // writes is known before the host's state is: the backend stores it with that
-            // state's check, in one go ([`crate::ops::InventoryWrite`]).
+            // writes is known before the host's state is: PostgreSQL stores it in one
+            // statement that checks the host has none (`first_inventory_alone`).
             let os = inv.host.os.as_ref();
             let first_links: Option<Vec<i64>> = ids.iter().copied().collect::<Option<Vec<i64>>>().map(|mut v| {
                 v.sort_unstable();
@@ -1132,13 +1123,13 @@ macro_rules! ops {
             let mut tx = super::begin_write(pool).await?;
             // An UPDATE, not a SELECT: it takes the host's row lock (PostgreSQL), so two
             // check-ins of one host take turns and the second sees the first's inventory.
-            let stored = super::lock_host(&mut tx, id.0, us(now), first_write.as_ref()).await?;
-            if let Some(HostLocked { first_stored: true, .. }) = stored {
-                tx.commit().await?;
-                let packages = first_write.as_ref().map_or(0, |w| w.packages as u64);
-                return Ok(InventoryOutcome::First { packages });
-            }
-            let stored = stored.map(|h| (h.hash, h.inventory_at));
+            let stored: Option<(Option<Vec<u8>>, Option<i64>)> = sqlx::query_as(
+                "UPDATE host SET last_seen = $2 WHERE id = $1 RETURNING inventory_hash, inventory_at",
+            )
+            .bind(id.0)
+            .bind(us(now))
+            .fetch_optional(&mut *tx)
+            .await?;
             let Some((stored, stored_at)) = stored else {
                 return Err(Error::NotFound {
                     what: "host",

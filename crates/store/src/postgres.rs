@@ -117,29 +117,6 @@ pub(crate) async fn first_inventory_alone(
     Ok(event.is_some())
 }
 
-/// Last seen written (taking the host row's lock), the stored hash and inventory time
-/// read. A first inventory was tried alone before ([`first_inventory_alone`]): `_first`
-/// is not stored here.
-pub(crate) async fn lock_host(
-    tx: &mut sqlx::Transaction<'static, Postgres>,
-    host: i64,
-    now: i64,
-    _first: Option<&crate::ops::InventoryWrite<'_>>,
-) -> Result<Option<crate::ops::HostLocked>> {
-    let row: Option<(Option<Vec<u8>>, Option<i64>)> = sqlx::query_as(
-        "UPDATE host SET last_seen = $2 WHERE id = $1 RETURNING inventory_hash, inventory_at",
-    )
-    .bind(host)
-    .bind(now)
-    .fetch_optional(&mut **tx)
-    .await?;
-    Ok(row.map(|(hash, inventory_at)| crate::ops::HostLocked {
-        hash,
-        inventory_at,
-        first_stored: false,
-    }))
-}
-
 /// [`crate::ops::InventoryWrite`] as one statement (data-modifying `WITH` clauses): one
 /// round trip instead of four. The deleted and inserted links are disjoint sets.
 pub(crate) async fn write_inventory(

@@ -1232,10 +1232,10 @@ async fn concurrent_inventories_share_new_package_rows_and_one_host_takes_turns(
     }
 }
 
-/// A first inventory whose package rows all exist is stored in one go on each backend
-/// (PostgreSQL: one statement outside a transaction; SQLite: with the host's lock): several
-/// of one host at once still give exactly one first inventory, and the rest are changes of
-/// it; a host that does not exist is not found.
+/// A first inventory whose package rows all exist is stored in one statement outside a
+/// transaction on PostgreSQL (in the usual transaction on SQLite): several of one host at
+/// once still give exactly one first inventory, and the rest are changes of it; a host that
+/// does not exist is not found.
 #[tokio::test]
 async fn first_inventories_of_known_packages_race_to_one_first() {
     for b in backends("first_race").await {
