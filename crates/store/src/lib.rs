@@ -390,8 +390,11 @@ impl Store {
     // --- inventories ----------------------------------------------------------------------
 
     /// Store a host's inventory. Unchanged (same hash as the stored one): one `UPDATE` of
-    /// last seen. Changed: the package rows it needs (shared), the host's links, and a
-    /// history event with the diff, in one transaction.
+    /// last seen, which reads the stored hash in the write transaction (agents check in with
+    /// the hash first, [`Store::check_in_unchanged`], so a whole unchanged inventory is
+    /// rare). Changed: the package rows it needs (shared), the host's links, and a history
+    /// event with the diff, in one transaction (on PostgreSQL, a first inventory of known
+    /// package rows in one statement).
     pub async fn record_inventory(
         &self,
         id: HostId,
