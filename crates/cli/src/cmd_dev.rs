@@ -127,6 +127,7 @@ fn table(r: &caulk_simulate::Report) -> Table {
         "p99 ms",
         "max ms",
         "sim CPU s",
+        "server CPU s",
         "errors",
     ]);
     for p in &r.phases {
@@ -149,6 +150,10 @@ fn table(r: &caulk_simulate::Report) -> Table {
             right(format!("{:.2}", p.latency.p99_ms)),
             right(format!("{:.2}", p.latency.max_ms)),
             right(format!("{:.2}", p.simulator_cpu_seconds)),
+            right(
+                p.server_cpu_seconds
+                    .map_or_else(|| "-".to_string(), |s| format!("{s:.2}")),
+            ),
             Cell::new(errors),
         ]);
     }

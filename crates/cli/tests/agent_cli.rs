@@ -248,6 +248,52 @@ fn an_agent_enrols_reports_its_inventory_and_sends_it_again_only_when_it_changed
         Some(r#"{"format_version": 99, "host": {}, "packages": []}"#),
     );
     assert_eq!(status, 422, "{body}");
+    // Bad bodies get the JSON extractor's answers (read again by it: the bad field is
+    // named); a plain `application/json` body that parses is read once.
+    let json: &[&str] = &["Content-Type: application/json"];
+    let cases: [(&str, &[&str], u16, &str); 5] = [
+        (
+            r#"{"format_version": 1, "host": {}, "packages": [{"name": 5}]}"#,
+            json,
+            422,
+            "packages[0]",
+        ),
+        (r#"{"format_version": 1, "host": {"#, json, 400, "JSON"),
+        (
+            r#"{"format_version": 1, "host": {}, "packages": []} x"#,
+            json,
+            400,
+            "trailing characters",
+        ),
+        (
+            r#"{"format_version": 1, "host": {}, "packages": []}"#,
+            &[],
+            415,
+            "Content-Type",
+        ),
+        (
+            r#"{"format_version": 1, "host": {}, "packages": []}"#,
+            &["Content-Type: application/json; charset=utf-8"],
+            200,
+            "",
+        ),
+    ];
+    for (body, headers, want, says) in cases {
+        let (status, answer) = server
+            .try_request(
+                "PUT",
+                "/api/v1/agent/inventory",
+                Some(&credential),
+                Some(body),
+                headers,
+            )
+            .unwrap();
+        assert_eq!(status, want, "{body}: {answer}");
+        if want != 200 {
+            let message = answer["error"]["message"].as_str().unwrap();
+            assert!(message.contains(says), "{body}: {message}");
+        }
+    }
     server.stop("-TERM");
 }
 

@@ -397,15 +397,12 @@ impl Assessor {
                 return Ok(done);
             };
             after = Some(last.0);
-            let t0 = std::time::Instant::now();
             let ids: Vec<HostId> = page.iter().map(|p| p.0).collect();
             let inputs = store
                 .assessment_inputs(&ids)
                 .await
                 .map_err(|e| e.to_string())?;
-            let t1 = t0.elapsed();
             let hosts = self.fleet_packages(store, inputs).await?;
-            let t2 = t0.elapsed();
             let today = today_utc();
             g.digests_for(today);
             // The hosts split into one run per thread, each run in order.
@@ -443,15 +440,10 @@ impl Assessor {
                     }
                 }
             }
-            let t3 = t0.elapsed();
             done += store
                 .put_assessments(&batch, jiff::Timestamp::now())
                 .await
                 .map_err(|e| e.to_string())?;
-            eprintln!(
-                "TIMING inputs {t1:?} packages {t2:?} assess {t3:?} put {:?}",
-                t0.elapsed()
-            );
             // A new generation arrived: start over with it.
             if self
                 .current()

@@ -5,9 +5,10 @@ use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use std::net::SocketAddr;
 
 use axum::Extension;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, Request, State};
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequest, Path, Query, Request, State};
 use axum::http::StatusCode;
-use axum::http::header::CONTENT_LENGTH;
+use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{delete, get, post, put};
@@ -463,15 +464,55 @@ async fn enroll(
     ))
 }
 
+/// axum's [`Json`] without its cost on the agent's path: a body that parses is read once by
+/// `serde_json` (axum's extractor tracks the path of every value it reads, through
+/// `serde_path_to_error`, to name a bad field: a tenth of a first inventory's CPU); a body
+/// that does not parse is read again by [`Json`] for the same rejection and message. A
+/// content type other than exactly `application/json` goes to [`Json`] whole, so what is
+/// accepted and refused — content types, the body limit, bad JSON — is exactly [`Json`]'s.
+struct AgentJson<T>(T);
+
+impl<T, S> FromRequest<S> for AgentJson<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = JsonRejection;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, JsonRejection> {
+        let plain = req
+            .headers()
+            .get(CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"application/json"));
+        if !plain {
+            let Json(v) = Json::<T>::from_request(req, state).await?;
+            return Ok(AgentJson(v));
+        }
+        let bytes = Bytes::from_request(req, state).await?;
+        // The body checked as UTF-8 in one pass, then read as a `str` (`from_slice` checks
+        // each string as it meets it).
+        let parsed = std::str::from_utf8(&bytes).ok().and_then(|text| {
+            let mut de = serde_json::Deserializer::from_str(text);
+            T::deserialize(&mut de)
+                .and_then(|v| de.end().map(|()| v))
+                .ok()
+        });
+        match parsed {
+            Some(v) => Ok(AgentJson(v)),
+            None => Json::<T>::from_bytes(&bytes).map(|Json(v)| AgentJson(v)),
+        }
+    }
+}
+
 /// `POST /api/v1/agent/check-in`: the agent's inventory hash. The stored one → last seen
 /// written, `changed: false`; else `changed: true` and the agent sends its inventory.
 #[utoipa::path(post, path = "/api/v1/agent/check-in", tag = "agent", security(("agent" = [])), request_body = api::CheckIn, responses((status = 200, body = api::Changed), (status = 401, body = api::ErrorBody), (status = 422, body = api::ErrorBody)))]
 async fn agent_check_in(
     State(state): State<AppState>,
     agent: Agent,
-    body: Result<Json<api::CheckIn>, JsonRejection>,
+    body: Result<AgentJson<api::CheckIn>, JsonRejection>,
 ) -> Result<Json<api::Changed>, ApiError> {
-    let Json(req) = body?;
+    let AgentJson(req) = body?;
     let hash = api::parse_hash(&req.inventory_hash).ok_or_else(|| {
         ApiError::Invalid(format!(
             "inventory_hash {:?}: want 64 hex digits (SHA-256)",
@@ -496,7 +537,7 @@ async fn agent_inventory(
     State(state): State<AppState>,
     agent: Agent,
     query: Result<Query<api::InventoryQuery>, QueryRejection>,
-    body: Result<Json<api::Inventory>, JsonRejection>,
+    body: Result<AgentJson<api::Inventory>, JsonRejection>,
 ) -> Result<Json<api::Changed>, ApiError> {
     let Query(q) = query?;
     let now = jiff::Timestamp::now();
@@ -506,7 +547,7 @@ async fn agent_inventory(
             ApiError::Invalid(format!("observed_at {t:?}: want an RFC 3339 time: {e}"))
         })?,
     };
-    let Json(inv) = body?;
+    let AgentJson(inv) = body?;
     if !inv.format_supported() {
         return Err(ApiError::Invalid(format!(
             "inventory format_version {}: this server reads version {}",

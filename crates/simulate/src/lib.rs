@@ -50,7 +50,8 @@ pub struct Options {
     pub data: PathBuf,
     /// Write one JSON line per host (hostname, host id, template, packages sent, hash).
     pub manifest: Option<PathBuf>,
-    /// The server's process id, to read its peak RSS (`/proc/PID/status`) at the end.
+    /// The server's process id, to read its CPU time per phase (`/proc/PID/stat`) and its
+    /// peak RSS (`/proc/PID/status`) at the end.
     pub server_pid: Option<u32>,
 }
 
@@ -95,6 +96,9 @@ pub struct Phase {
     pub errors: BTreeMap<String, u64>,
     /// CPU seconds the simulator itself spent (user + system) during the phase.
     pub simulator_cpu_seconds: f64,
+    /// CPU seconds the server process spent (user + system, all its threads) during the
+    /// phase, when its PID was given (a PostgreSQL server's own processes not counted).
+    pub server_cpu_seconds: Option<f64>,
 }
 
 /// What a run measured.
@@ -166,15 +170,18 @@ fn percentile(sorted: &[f64], q: f64) -> f64 {
 
 /// The process's user + system CPU seconds (Linux `/proc/self/stat`; 0 elsewhere).
 fn cpu_seconds() -> f64 {
-    let Ok(s) = std::fs::read_to_string("/proc/self/stat") else {
-        return 0.0;
-    };
+    cpu_seconds_of("self").unwrap_or(0.0)
+}
+
+/// User + system CPU seconds of a process (`self` or a PID), from `/proc/<pid>/stat`.
+fn cpu_seconds_of(pid: &str) -> Option<f64> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // Fields after the command name (which may hold spaces) start after the last ')'.
     let rest = s.rsplit_once(')').map_or("", |(_, r)| r);
     let f: Vec<&str> = rest.split_whitespace().collect();
     let tick = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
     // utime and stime are fields 14 and 15 (1-based), 11 and 12 after the state field.
-    (tick(11) + tick(12)) / 100.0
+    Some((tick(11) + tick(12)) / 100.0)
 }
 
 /// `VmHWM` and `VmRSS` of a process, in KiB.
@@ -193,19 +200,29 @@ fn vm_of(pid: u32) -> (Option<u64>, Option<u64>) {
 struct Timer {
     start: Instant,
     cpu: f64,
+    server: Option<(String, f64)>,
 }
 
 impl Timer {
-    fn start() -> Timer {
+    fn start(server_pid: Option<u32>) -> Timer {
+        let server = server_pid.and_then(|pid| {
+            let pid = pid.to_string();
+            let cpu = cpu_seconds_of(&pid)?;
+            Some((pid, cpu))
+        });
         Timer {
             start: Instant::now(),
             cpu: cpu_seconds(),
+            server,
         }
     }
 
     fn phase(self, name: &'static str, unit: &'static str, stats: Shared) -> Phase {
         let seconds = self.start.elapsed().as_secs_f64();
         let cpu = cpu_seconds() - self.cpu;
+        let server_cpu = self
+            .server
+            .and_then(|(pid, at)| Some(cpu_seconds_of(&pid)? - at));
         let mut st = lock(&stats);
         let mut lat = std::mem::take(&mut st.latencies);
         lat.sort_by(f64::total_cmp);
@@ -227,6 +244,7 @@ impl Timer {
             },
             errors: std::mem::take(&mut st.errors),
             simulator_cpu_seconds: cpu,
+            server_cpu_seconds: server_cpu,
         }
     }
 }
@@ -436,7 +454,7 @@ async fn run_async(opts: Options, notice: Notice) -> Result<Report, Error> {
     // 1. Enrolment: every host trades the token for its credential.
     notice(&format!("enrolling {n} hosts, {c} at a time"));
     let stats = Shared::default();
-    let timer = Timer::start();
+    let timer = Timer::start(opts.server_pid);
     {
         let (client, fleet, slots, stats, token, notice) = (
             client.clone(),
@@ -492,7 +510,7 @@ async fn run_async(opts: Options, notice: Notice) -> Result<Report, Error> {
     notice("sending first inventories");
     let hashes: Arc<Vec<OnceLock<Sent>>> = Arc::new((0..n).map(|_| OnceLock::new()).collect());
     let stats = Shared::default();
-    let timer = Timer::start();
+    let timer = Timer::start(opts.server_pid);
     {
         let (client, fleet, slots, hashes, stats, notice) = (
             client.clone(),
@@ -584,7 +602,7 @@ async fn run_async(opts: Options, notice: Notice) -> Result<Report, Error> {
     // 3. Unchanged check-ins: K rounds over every host, the hash only.
     notice(&format!("{} rounds of unchanged check-ins", opts.check_ins));
     let stats = Shared::default();
-    let timer = Timer::start();
+    let timer = Timer::start(opts.server_pid);
     {
         let (client, slots, stats, notice) =
             (client.clone(), slots.clone(), stats.clone(), notice.clone());
@@ -641,7 +659,7 @@ async fn run_async(opts: Options, notice: Notice) -> Result<Report, Error> {
     // 4. The administrator's view: every page of `GET /api/v1/hosts`, one at a time.
     notice("paging through GET /api/v1/hosts");
     let stats = Shared::default();
-    let timer = Timer::start();
+    let timer = Timer::start(opts.server_pid);
     let mut cursor: Option<String> = None;
     let mut listed = 0u64;
     loop {

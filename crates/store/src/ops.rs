@@ -41,6 +41,29 @@ pub(crate) fn fix_key(ecosystem: &str, package: &str, target: &str, vulns: &str)
     h.finalize().into()
 }
 
+/// What storing a new inventory writes after its package rows exist: the host's links
+/// (`del` and `ins`, sorted ids), the host row (hash, facts, issues, OS) and the history event.
+/// Each backend writes it in one round trip (`write_inventory`) and returns the event's id.
+pub(crate) struct InventoryWrite<'a> {
+    pub host: i64,
+    pub del: &'a [i64],
+    pub ins: &'a [i64],
+    pub hash: &'a [u8; 32],
+    /// When the inventory was observed (µs).
+    pub at: i64,
+    /// Last seen (µs).
+    pub now: i64,
+    pub facts: &'a str,
+    pub issues: &'a str,
+    pub ecosystem: Option<&'a str>,
+    pub os: Option<&'a str>,
+    pub initial: bool,
+    pub packages: i64,
+    pub added: i64,
+    pub removed: i64,
+    pub changed: i64,
+}
+
 pub(crate) fn hash32(v: Vec<u8>, what: &str) -> Result<[u8; 32]> {
     v.try_into()
         .map_err(|v: Vec<u8>| Error::Corrupt(format!("{what}: {} bytes, want 32", v.len())))
@@ -1225,6 +1248,19 @@ macro_rules! ops {
             Ok(n == 1)
         }
 
+        /// Fill the unknown `ids` of `keyed` (same order) from `found`.
+        fn fill_ids(
+            keyed: &[([u8; 32], &Package)],
+            ids: &mut [Option<i64>],
+            found: &HashMap<[u8; 32], i64>,
+        ) {
+            for ((k, _), id) in keyed.iter().zip(ids.iter_mut()) {
+                if id.is_none() {
+                    *id = found.get(k).copied();
+                }
+            }
+        }
+
         pub(crate) async fn record_inventory(
             pool: &Pool,
             cache: &PackageCache,
@@ -1238,32 +1274,63 @@ macro_rules! ops {
             let late_check = observed.is_some();
             let observed = observed.map_or(now, |o| o.min(now));
             let prep = digest::prepare(inv)?;
-            // The unchanged check-in: the stored hash read (a read takes no write lock), and
-            // only when it is this inventory's, last seen written in one statement. A first
-            // or changed inventory pays one read here, not a write of nothing.
-            let stored: Option<Option<Vec<u8>>> =
-                sqlx::query_scalar("SELECT inventory_hash FROM host WHERE id = $1")
-                    .bind(id.0)
-                    .fetch_optional(pool)
-                    .await?;
-            if stored.as_ref().is_some_and(|h| h.as_deref() == Some(&prep.hash[..]))
-                && check_in_unchanged(pool, id, &prep.hash, now).await?
-            {
-                return Ok(InventoryOutcome::Unchanged);
-            }
+            // No read of the stored hash before the write transaction: agents send a whole
+            // inventory only after a check-in with its hash answered "changed", so such a
+            // read would find a different hash nearly always, at a round trip per inventory.
+            // An unchanged one is found (and only last seen written) in the transaction.
             // Package ids of committed rows, found before the write transaction (the cache,
             // then one read): only what is new is looked up while holding the write lock.
+            // `ids[i]` is the row of `keyed[i]`.
             let keyed = prep.keyed();
-            let keys: Vec<[u8; 32]> = keyed.iter().map(|p| p.0).collect();
-            let (mut ids, unknown) = cache.lookup(&keys);
-            if !unknown.is_empty() {
+            let mut ids = cache.lookup(keyed.iter().map(|k| &k.0));
+            if ids.iter().any(Option::is_none) {
+                let unknown: Vec<[u8; 32]> = keyed
+                    .iter()
+                    .zip(&ids)
+                    .filter(|(_, id)| id.is_none())
+                    .map(|(k, _)| k.0)
+                    .collect();
                 let mut conn = pool.acquire().await?;
-                let mut found = Vec::new();
+                let mut found = HashMap::new();
                 for (pid, key) in super::package_ids(&mut conn, &unknown).await? {
-                    found.push((hash32(key, "package key")?, pid));
+                    found.insert(hash32(key, "package key")?, pid);
                 }
-                cache.remember(found.iter().copied());
-                ids.extend(found);
+                cache.remember(found.iter().map(|(k, v)| (*k, *v)));
+                fill_ids(&keyed, &mut ids, &found);
+            }
+
+            // When every package row exists (a fleet's usual case), what a first inventory
+            // writes is known before the host's state is: PostgreSQL stores it in one
+            // statement that checks the host has none (`first_inventory_alone`).
+            let os = inv.host.os.as_ref();
+            let first_links: Option<Vec<i64>> = ids.iter().copied().collect::<Option<Vec<i64>>>().map(|mut v| {
+                v.sort_unstable();
+                v.dedup();
+                v
+            });
+            let first_write = first_links.as_ref().map(|links| crate::ops::InventoryWrite {
+                host: id.0,
+                del: &[],
+                ins: links,
+                hash: &prep.hash,
+                at: us(observed),
+                now: us(now),
+                facts: &prep.facts,
+                issues: &prep.issues,
+                ecosystem: os.and_then(|o| o.ecosystem.as_deref()),
+                os: os.and_then(|o| o.pretty_name.as_deref().or(o.name.as_deref())),
+                initial: true,
+                packages: links.len() as i64,
+                added: links.len() as i64,
+                removed: 0,
+                changed: 0,
+            });
+            if let Some(w) = &first_write
+                && super::first_inventory_alone(pool, w).await?
+            {
+                return Ok(InventoryOutcome::First {
+                    packages: w.packages as u64,
+                });
             }
 
             let mut tx = super::begin_write(pool).await?;
@@ -1298,27 +1365,40 @@ macro_rules! ops {
             // New package rows (shared from then on); remembered only once committed.
             let missing: Vec<([u8; 32], &Package)> = keyed
                 .iter()
-                .filter(|(k, _)| !ids.contains_key(k))
-                .copied()
+                .zip(&ids)
+                .filter(|(_, id)| id.is_none())
+                .map(|(k, _)| *k)
                 .collect();
             let mut inserted = Vec::new();
             if !missing.is_empty() {
                 super::insert_packages(&mut tx, &missing).await?;
                 let mk: Vec<[u8; 32]> = missing.iter().map(|m| m.0).collect();
+                let mut found = HashMap::with_capacity(mk.len());
                 for (pid, key) in super::package_ids(&mut tx, &mk).await? {
-                    inserted.push((hash32(key, "package key")?, pid));
+                    found.insert(hash32(key, "package key")?, pid);
                 }
-                ids.extend(inserted.iter().copied());
+                fill_ids(&keyed, &mut ids, &found);
+                inserted.extend(found);
             }
-            // The new rows' ids; their identities (for the history's diff) only when there
-            // is an older inventory to compare with: a first inventory's event counts them.
-            let mut new: HashMap<PackageId, Option<Identity>> = HashMap::with_capacity(keys.len());
-            for (k, p) in &keyed {
-                let pid = ids
-                    .get(k)
-                    .ok_or_else(|| Error::Corrupt("a package row vanished while storing".into()))?;
-                new.insert(PackageId(*pid), (!first).then(|| digest::identity(p)));
-            }
+            let ids: Vec<i64> = ids
+                .into_iter()
+                .collect::<Option<_>>()
+                .ok_or_else(|| Error::Corrupt("a package row vanished while storing".into()))?;
+            // The new rows' ids (sorted, distinct); their identities (for the history's
+            // diff) only when there is an older inventory to compare with: a first
+            // inventory's event counts them.
+            let mut sorted = ids.clone();
+            sorted.sort_unstable();
+            sorted.dedup();
+            let n_new = sorted.len();
+            let new: HashMap<PackageId, Identity> = if first {
+                HashMap::new()
+            } else {
+                ids.iter()
+                    .zip(&keyed)
+                    .map(|(pid, (_, p))| (PackageId(*pid), digest::identity(p)))
+                    .collect()
+            };
 
             let mut old: HashMap<PackageId, Identity> = HashMap::new();
             if !first {
@@ -1336,57 +1416,48 @@ macro_rules! ops {
                     );
                 }
             }
-            let mut del: Vec<i64> = old.keys().filter(|k| !new.contains_key(k)).map(|k| k.0).collect();
-            let mut ins: Vec<i64> = new.keys().filter(|k| !old.contains_key(k)).map(|k| k.0).collect();
-            del.sort_unstable();
-            ins.sort_unstable();
-            if !del.is_empty() {
-                super::delete_links(&mut tx, id.0, &del).await?;
-            }
-            if !ins.is_empty() {
-                super::insert_links(&mut tx, id.0, &ins).await?;
-            }
-            let n_new = new.len();
+            let (del, ins) = if first {
+                (Vec::new(), sorted)
+            } else {
+                let mut del: Vec<i64> =
+                    old.keys().filter(|k| !new.contains_key(k)).map(|k| k.0).collect();
+                let mut ins: Vec<i64> =
+                    new.keys().filter(|k| !old.contains_key(k)).map(|k| k.0).collect();
+                del.sort_unstable();
+                ins.sort_unstable();
+                (del, ins)
+            };
             let (added, removed, changed) = if first {
                 (Vec::new(), Vec::new(), Vec::new())
             } else {
-                let new: HashMap<PackageId, Identity> =
-                    new.into_iter().filter_map(|(k, v)| Some((k, v?))).collect();
                 digest::diff(&old, &new)
             };
-            let os = inv.host.os.as_ref();
-            sqlx::query(
-                "UPDATE host SET inventory_hash = $1, inventory_at = $2, last_seen = $8, \
-                 facts = $3, issues = $4, ecosystem = $5, os = $6 WHERE id = $7",
-            )
-            .bind(&prep.hash[..])
-            .bind(us(observed))
-            .bind(&prep.facts)
-            .bind(&prep.issues)
-            .bind(os.and_then(|o| o.ecosystem.as_deref()))
-            .bind(os.and_then(|o| o.pretty_name.as_deref().or(o.name.as_deref())))
-            .bind(id.0)
-            .bind(us(now))
-            .execute(&mut *tx)
-            .await?;
             let (na, nr, nc) = if first {
                 (n_new as i64, 0, 0)
             } else {
                 (added.len() as i64, removed.len() as i64, changed.len() as i64)
             };
-            let event: i64 = sqlx::query_scalar(
-                "INSERT INTO inventory_event (host_id, at, hash, initial, packages, added, \
-                 removed, changed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            // The links, the host row and the history event in one round trip.
+            let event = super::write_inventory(
+                &mut tx,
+                &crate::ops::InventoryWrite {
+                    host: id.0,
+                    del: &del,
+                    ins: &ins,
+                    hash: &prep.hash,
+                    at: us(observed),
+                    now: us(now),
+                    facts: &prep.facts,
+                    issues: &prep.issues,
+                    ecosystem: os.and_then(|o| o.ecosystem.as_deref()),
+                    os: os.and_then(|o| o.pretty_name.as_deref().or(o.name.as_deref())),
+                    initial: first,
+                    packages: n_new as i64,
+                    added: na,
+                    removed: nr,
+                    changed: nc,
+                },
             )
-            .bind(id.0)
-            .bind(us(observed))
-            .bind(&prep.hash[..])
-            .bind(i64::from(first))
-            .bind(n_new as i64)
-            .bind(na)
-            .bind(nr)
-            .bind(nc)
-            .fetch_one(&mut *tx)
             .await?;
             if !first {
                 let rows: Vec<(&'static str, i64, Option<i64>)> = added

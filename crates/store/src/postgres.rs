@@ -18,6 +18,9 @@ pub(crate) const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("../migrations/postgres/0003_fleet_fix.sql")),
 ];
 
+/// A pooled connection idle for this long is pinged before it is lent (see `Store::open_postgres`).
+pub(crate) const PING_AFTER_IDLE: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// An arbitrary constant naming caulk's migration lock.
 const MIGRATION_LOCK: i64 = 0x6361_756c_6b00_0001;
 
@@ -82,30 +85,70 @@ pub(crate) async fn insert_packages(
     Ok(())
 }
 
-pub(crate) async fn insert_links(
-    tx: &mut sqlx::Transaction<'static, Postgres>,
-    host: i64,
-    ids: &[i64],
-) -> Result<()> {
-    sqlx::query("INSERT INTO host_package (host_id, package_id) SELECT $1, unnest($2::int8[])")
-        .bind(host)
-        .bind(ids)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+/// A first inventory (`w`, its package rows all present) stored in one statement outside
+/// any transaction (a statement is atomic): the host row is written only if it has no
+/// inventory — the `UPDATE` takes the row's lock and re-checks that on the newest version
+/// — and the links and the event only with it. `false`: the host has an inventory (or does
+/// not exist); nothing was written.
+pub(crate) async fn first_inventory_alone(
+    pool: &PgPool,
+    w: &crate::ops::InventoryWrite<'_>,
+) -> Result<bool> {
+    let event: Option<i64> = sqlx::query_scalar(
+        "WITH h AS (UPDATE host SET inventory_hash = $2, inventory_at = $3, last_seen = $4, \
+         facts = $5, issues = $6, ecosystem = $7, os = $8 \
+         WHERE id = $1 AND inventory_hash IS NULL RETURNING id), \
+         l AS (INSERT INTO host_package (host_id, package_id) \
+         SELECT h.id, u.p FROM h, unnest($9::int8[]) AS u(p)) \
+         INSERT INTO inventory_event (host_id, at, hash, initial, packages, added, removed, \
+         changed) SELECT h.id, $3, $2, 1, $10, $10, 0, 0 FROM h RETURNING id",
+    )
+    .bind(w.host)
+    .bind(&w.hash[..])
+    .bind(w.at)
+    .bind(w.now)
+    .bind(w.facts)
+    .bind(w.issues)
+    .bind(w.ecosystem)
+    .bind(w.os)
+    .bind(w.ins)
+    .bind(w.packages)
+    .fetch_optional(pool)
+    .await?;
+    Ok(event.is_some())
 }
 
-pub(crate) async fn delete_links(
+/// [`crate::ops::InventoryWrite`] as one statement (data-modifying `WITH` clauses): one
+/// round trip instead of four. The deleted and inserted links are disjoint sets.
+pub(crate) async fn write_inventory(
     tx: &mut sqlx::Transaction<'static, Postgres>,
-    host: i64,
-    ids: &[i64],
-) -> Result<()> {
-    sqlx::query("DELETE FROM host_package WHERE host_id = $1 AND package_id = ANY($2)")
-        .bind(host)
-        .bind(ids)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+    w: &crate::ops::InventoryWrite<'_>,
+) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "WITH d AS (DELETE FROM host_package WHERE host_id = $1 AND package_id = ANY($2)), \
+         l AS (INSERT INTO host_package (host_id, package_id) SELECT $1, unnest($3::int8[])), \
+         h AS (UPDATE host SET inventory_hash = $4, inventory_at = $5, last_seen = $6, \
+         facts = $7, issues = $8, ecosystem = $9, os = $10 WHERE id = $1) \
+         INSERT INTO inventory_event (host_id, at, hash, initial, packages, added, removed, \
+         changed) VALUES ($1, $5, $4, $11, $12, $13, $14, $15) RETURNING id",
+    )
+    .bind(w.host)
+    .bind(w.del)
+    .bind(w.ins)
+    .bind(&w.hash[..])
+    .bind(w.at)
+    .bind(w.now)
+    .bind(w.facts)
+    .bind(w.issues)
+    .bind(w.ecosystem)
+    .bind(w.os)
+    .bind(i64::from(w.initial))
+    .bind(w.packages)
+    .bind(w.added)
+    .bind(w.removed)
+    .bind(w.changed)
+    .fetch_one(&mut **tx)
+    .await?)
 }
 
 pub(crate) async fn insert_changes(

@@ -1232,6 +1232,109 @@ async fn concurrent_inventories_share_new_package_rows_and_one_host_takes_turns(
     }
 }
 
+/// A first inventory whose package rows all exist is stored in one statement outside a
+/// transaction on PostgreSQL (in the usual transaction on SQLite): several of one host at
+/// once still give exactly one first inventory, and the rest are changes of it; a host that
+/// does not exist is not found.
+#[tokio::test]
+async fn first_inventories_of_known_packages_race_to_one_first() {
+    for b in backends("first_race").await {
+        let s = &b.store;
+        let known: Vec<_> = (0..30)
+            .map(|i| tiny_package(&format!("known-{i:02}")))
+            .collect();
+        // Some host stores them first, so every package row exists.
+        let seed = s
+            .create_host(&admin(), &host("seed"), at(0))
+            .await
+            .unwrap()
+            .id;
+        let all = Inventory {
+            packages: known.clone(),
+            ..Default::default()
+        };
+        s.record_inventory(seed, &all, at(1)).await.unwrap();
+        let r = s.record_inventory(HostId(999_999), &all, at(1)).await;
+        assert!(
+            matches!(r, Err(Error::NotFound { what: "host", .. })),
+            "{}: {r:?}",
+            b.name()
+        );
+
+        let h = s
+            .create_host(&admin(), &host("racer"), at(0))
+            .await
+            .unwrap()
+            .id;
+        let tasks: Vec<_> = (0..6)
+            .map(|k| {
+                let s = s.clone();
+                let packages = known[..24 + k].to_vec();
+                tokio::spawn(async move {
+                    let inv = Inventory {
+                        packages,
+                        ..Default::default()
+                    };
+                    s.record_inventory(h, &inv, at(2)).await
+                })
+            })
+            .collect();
+        let mut firsts = 0;
+        for t in tasks {
+            match t.await.unwrap() {
+                Ok(InventoryOutcome::First { packages }) => {
+                    firsts += 1;
+                    assert!((24..30).contains(&packages), "{}: {packages}", b.name());
+                }
+                Ok(InventoryOutcome::Changed { .. }) => {}
+                r => panic!("{}: {r:?}", b.name()),
+            }
+        }
+        assert_eq!(firsts, 1, "{}", b.name());
+        let now = s.inventory(h).await.unwrap().unwrap();
+        let hist = s.inventory_history(h, 100).await.unwrap();
+        assert_eq!(hist.len(), 6, "{}", b.name());
+        assert_eq!(hist.iter().filter(|e| e.initial).count(), 1, "{}", b.name());
+        assert!(
+            hist.last().unwrap().initial,
+            "{}: the oldest event is the first",
+            b.name()
+        );
+        assert_eq!(hist[0].packages, now.packages.len() as u64, "{}", b.name());
+        assert_eq!(
+            s.stats().await.unwrap().host_packages,
+            30 + now.packages.len() as u64,
+            "{}: the links are the stored inventory's",
+            b.name()
+        );
+        // The same first inventory again on a fresh host: stored whole, then unchanged.
+        let h2 = s
+            .create_host(&admin(), &host("again"), at(0))
+            .await
+            .unwrap()
+            .id;
+        assert_eq!(
+            s.record_inventory(h2, &all, at(3)).await.unwrap(),
+            InventoryOutcome::First { packages: 30 },
+            "{}",
+            b.name()
+        );
+        assert_eq!(
+            s.record_inventory(h2, &all, at(4)).await.unwrap(),
+            InventoryOutcome::Unchanged,
+            "{}",
+            b.name()
+        );
+        assert_eq!(
+            s.inventory(h2).await.unwrap().unwrap().packages,
+            known,
+            "{}",
+            b.name()
+        );
+        b.cleanup().await;
+    }
+}
+
 #[tokio::test]
 async fn a_bootstrap_admin_token_is_taken_only_by_an_empty_database() {
     for b in backends("bootstrap").await {
