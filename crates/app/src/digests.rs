@@ -245,12 +245,12 @@ pub fn assessment_of_tally(
     generation: &str,
     inventory_hash: [u8; 32],
 ) -> caulk_store::NewAssessment {
-    caulk_store::NewAssessment {
-        generation: generation.to_string(),
-        inventory_hash,
+    crate::fleet::assessment_from(
+        &t.summary,
+        &t.remediations,
         criticality,
         exposure,
-        counts: crate::fleet::counts_of(&t.summary),
-        remediations: crate::fleet::merged_remediations(&t.remediations),
-    }
+        generation,
+        inventory_hash,
+    )
 }

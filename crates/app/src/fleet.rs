@@ -105,13 +105,33 @@ pub fn assessment_of(
     generation: &str,
     inventory_hash: [u8; 32],
 ) -> caulk_store::NewAssessment {
+    assessment_from(
+        &r.summary,
+        &r.remediations,
+        r.policy.criticality,
+        r.policy.exposure,
+        generation,
+        inventory_hash,
+    )
+}
+
+/// What the fleet store keeps of a summary and remediations (a report's, or a tally's:
+/// [`crate::digests::assessment_of_tally`]).
+pub(crate) fn assessment_from(
+    summary: &caulk_model::finding::Summary,
+    remediations: &[caulk_model::finding::Remediation],
+    criticality: caulk_model::finding::Criticality,
+    exposure: caulk_model::finding::Exposure,
+    generation: &str,
+    inventory_hash: [u8; 32],
+) -> caulk_store::NewAssessment {
     caulk_store::NewAssessment {
         generation: generation.to_string(),
         inventory_hash,
-        criticality: r.policy.criticality,
-        exposure: r.policy.exposure,
-        counts: finding_counts(r),
-        remediations: merged_remediations(&r.remediations),
+        criticality,
+        exposure,
+        counts: counts_of(summary),
+        remediations: merged_remediations(remediations),
     }
 }
 
@@ -119,7 +139,7 @@ pub fn assessment_of(
 /// package's are per lockfile (the same upgrade in two files is two remediations of the
 /// report), the fleet's are per upgrade — merged here, vulnerabilities united, the most
 /// urgent decision, the highest severity and KEV count kept, risks added.
-pub(crate) fn merged_remediations(
+fn merged_remediations(
     remediations: &[caulk_model::finding::Remediation],
 ) -> Vec<caulk_store::HostRemediation> {
     use std::collections::BTreeMap;
@@ -158,11 +178,6 @@ pub(crate) fn merged_remediations(
         }
     }
     by_key.into_values().collect()
-}
-
-/// A report's summary in the fleet's short form.
-pub fn finding_counts(r: &caulk_model::finding::ScanReport) -> caulk_store::FindingCounts {
-    counts_of(&r.summary)
 }
 
 /// A summary in the fleet's short form.

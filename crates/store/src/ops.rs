@@ -28,6 +28,14 @@ pub(crate) fn conflict_or(e: sqlx::Error, msg: impl FnOnce() -> String) -> Error
     }
 }
 
+/// `$1, $2, …, $n`: the placeholders of an `IN (…)` list of `n` values.
+pub(crate) fn placeholders(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// What identifies a fleet fix: SHA-256 of its ecosystem, package, target version and
 /// vulnerability list (JSON), each length-prefixed.
 pub(crate) fn fix_key(ecosystem: &str, package: &str, target: &str, vulns: &str) -> [u8; 32] {
@@ -78,7 +86,7 @@ macro_rules! ops {
         use sqlx::Row;
 
         use crate::digest::{self, Identity};
-        use crate::ops::{conflict_or, fix_key, hash32, ts, ts_opt, us};
+        use crate::ops::{conflict_or, fix_key, hash32, placeholders, ts, ts_opt, us};
         use crate::secret::{self, TokenKind};
         use crate::types::{criticality_parse, exposure_parse};
         use crate::validate;
@@ -798,7 +806,7 @@ macro_rules! ops {
                 q.execute(&mut *tx).await?;
                 let sql = format!(
                     "DELETE FROM host_remediation WHERE host_id IN ({})",
-                    (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+                    placeholders(chunk.len())
                 );
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
                 for (id, _, _) in chunk {
@@ -855,7 +863,7 @@ macro_rules! ops {
                 q.execute(&mut *tx).await?;
                 let sql = format!(
                     "SELECT id, key FROM fleet_fix WHERE key IN ({})",
-                    (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+                    placeholders(chunk.len())
                 );
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
                 for (key, _) in chunk {
@@ -958,7 +966,7 @@ macro_rules! ops {
             for chunk in ids.chunks(100) {
                 let sql = format!(
                     "SELECT p.id, {PACKAGE_COLS} FROM package p WHERE p.id IN ({})",
-                    (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+                    placeholders(chunk.len())
                 );
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
                 for id in chunk {
