@@ -388,13 +388,26 @@ impl Assessor {
         let parallel = std::thread::available_parallelism().map_or(2, |n| n.get());
         let mut after = None;
         let mut done = 0;
+        // The write of the last page, still going.
+        let mut writing: Option<tokio::task::JoinHandle<caulk_store::Result<u64>>> = None;
+        async fn finish(
+            w: Option<tokio::task::JoinHandle<caulk_store::Result<u64>>>,
+        ) -> Result<u64, String> {
+            match w {
+                None => Ok(0),
+                Some(w) => w
+                    .await
+                    .map_err(|e| format!("writing assessments panicked: {e}"))?
+                    .map_err(|e| e.to_string()),
+            }
+        }
         loop {
             let page = store
                 .hosts_to_assess(&g.facts.generation, start_of_today(), after, 512)
                 .await
                 .map_err(|e| e.to_string())?;
             let Some(last) = page.last() else {
-                return Ok(done);
+                return Ok(done + finish(writing).await?);
             };
             after = Some(last.0);
             let ids: Vec<HostId> = page.iter().map(|p| p.0).collect();
@@ -435,21 +448,25 @@ impl Assessor {
                         Ok(a) => batch.push((id, a)),
                         // The next generation is about to be current: the pass starts over
                         // with it.
-                        Err(e) if e.starts_with(REPLACED) => return Ok(done),
+                        Err(e) if e.starts_with(REPLACED) => {
+                            return Ok(done + finish(writing).await?);
+                        }
                         Err(e) => eprintln!("caulk server: assessing host {id}: {e}"),
                     }
                 }
             }
-            done += store
-                .put_assessments(&batch, jiff::Timestamp::now())
-                .await
-                .map_err(|e| e.to_string())?;
+            // The page is written while the next one is tallied (one write at a time).
+            done += finish(writing.take()).await?;
+            let s = store.clone();
+            writing = Some(tokio::spawn(async move {
+                s.put_assessments(&batch, jiff::Timestamp::now()).await
+            }));
             // A new generation arrived: start over with it.
             if self
                 .current()
                 .is_some_and(|c| c.facts.generation != g.facts.generation)
             {
-                return Ok(done);
+                return Ok(done + finish(writing).await?);
             }
         }
     }
