@@ -461,7 +461,7 @@ async fn send(
 ) -> Result<(u16, Vec<u8>), Error> {
     let http = |e: reqwest::Error| Error::Http {
         url: url.to_string(),
-        message: chain(&e),
+        message: caulk_feed_sync::fetch::chain(&e),
     };
     let mut resp = req
         .header(reqwest::header::CONTENT_TYPE, "application/json")
@@ -504,20 +504,6 @@ fn decode<T: serde::de::DeserializeOwned>(
         status,
         message,
     })
-}
-
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        let m = c.to_string();
-        if !s.contains(&m) {
-            s.push_str(": ");
-            s.push_str(&m);
-        }
-        cur = c.source();
-    }
-    s
 }
 
 /// The kernel's hostname (Linux), for an agent on the live host.
@@ -616,7 +602,10 @@ fn read_ca(path: &Path) -> Result<Vec<u8>, Error> {
         Ok(_) => Err(bad(
             "no certificate in it (want PEM `BEGIN CERTIFICATE` blocks)".into(),
         )),
-        Err(e) => Err(bad(format!("not a PEM certificate bundle: {}", chain(&e)))),
+        Err(e) => Err(bad(format!(
+            "not a PEM certificate bundle: {}",
+            caulk_feed_sync::fetch::chain(&e)
+        ))),
     }
 }
 

@@ -145,8 +145,8 @@ pub fn client(opts: &HttpOptions) -> Result<reqwest::Client, String> {
     b.build().map_err(|e| format!("HTTP client: {}", chain(&e)))
 }
 
-/// An error with its causes, `a: b: c`.
-fn chain(e: &dyn std::error::Error) -> String {
+/// An error with its causes, `a: b: c` (a cause its parent already says is not repeated).
+pub fn chain(e: &dyn std::error::Error) -> String {
     let mut s = e.to_string();
     let mut cur = e.source();
     while let Some(c) = cur {

@@ -328,12 +328,12 @@ impl Client {
         let resp = req
             .send()
             .await
-            .map_err(|e| Failure::Transport(chain(&e)))?;
+            .map_err(|e| Failure::Transport(caulk_feed_sync::fetch::chain(&e)))?;
         let status = resp.status().as_u16();
         let bytes = resp
             .bytes()
             .await
-            .map_err(|e| Failure::Transport(chain(&e)))?;
+            .map_err(|e| Failure::Transport(caulk_feed_sync::fetch::chain(&e)))?;
         if !(200..300).contains(&status) {
             return Err(Failure::Status(
                 status,
@@ -342,20 +342,6 @@ impl Client {
         }
         serde_json::from_slice(&bytes).map_err(|e| Failure::Unexpected(format!("{path}: {e}")))
     }
-}
-
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        let m = c.to_string();
-        if !s.contains(&m) {
-            s.push_str(": ");
-            s.push_str(&m);
-        }
-        cur = c.source();
-    }
-    s
 }
 
 fn json<T: Serialize>(v: &T) -> Vec<u8> {

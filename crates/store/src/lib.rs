@@ -492,8 +492,7 @@ impl Store {
     }
 
     /// What assessing these hosts needs from the fleet store: each one's profile, facts,
-    /// inventory hash and package ids (hosts without an inventory left out). `ids` should be
-    /// a page of [`Store::hosts_to_assess`]: they are read as one id range.
+    /// inventory hash and package ids (hosts without an inventory left out), in id order.
     pub async fn assessment_inputs(&self, ids: &[HostId]) -> Result<Vec<AssessmentInput>> {
         dispatch!(self.assessment_inputs(ids))
     }

@@ -902,59 +902,56 @@ macro_rules! ops {
         }
 
         /// What assessing these hosts reads besides advisories: profile, facts, inventory
-        /// hash and package ids of each (hosts without an inventory left out). Two range
-        /// reads for the batch (`ids` ascending and near each other: a page of
-        /// [`hosts_to_assess`]).
+        /// hash and package ids of each (hosts without an inventory left out).
+        /// Two reads per 100 hosts.
         pub(crate) async fn assessment_inputs(pool: &Pool, ids: &[HostId]) -> Result<Vec<AssessmentInput>> {
-            let (Some(lo), Some(hi)) = (ids.iter().map(|h| h.0).min(), ids.iter().map(|h| h.0).max()) else {
-                return Ok(Vec::new());
-            };
-            let wanted: BTreeSet<i64> = ids.iter().map(|h| h.0).collect();
             let mut out: BTreeMap<i64, AssessmentInput> = BTreeMap::new();
-            for r in sqlx::query(
-                "SELECT id, criticality, exposure, facts, inventory_hash FROM host \
-                 WHERE id BETWEEN $1 AND $2 AND inventory_hash IS NOT NULL AND facts IS NOT NULL",
-            )
-            .bind(lo)
-            .bind(hi)
-            .fetch_all(pool)
-            .await?
-            {
-                let id: i64 = r.try_get(0)?;
-                if !wanted.contains(&id) {
-                    continue;
-                }
-                let crit: String = r.try_get(1)?;
-                let expo: String = r.try_get(2)?;
-                let facts: String = r.try_get(3)?;
-                out.insert(
-                    id,
-                    AssessmentInput {
-                        id: HostId(id),
-                        criticality: criticality_parse(&crit)
-                            .ok_or_else(|| Error::Corrupt(format!("criticality {crit:?}")))?,
-                        exposure: exposure_parse(&expo)
-                            .ok_or_else(|| Error::Corrupt(format!("exposure {expo:?}")))?,
-                        facts: serde_json::from_str(&facts)
-                            .map_err(|e| Error::Corrupt(format!("host {id} facts: {e}")))?,
-                        inventory_hash: hash32(r.try_get(4)?, "inventory hash")?,
-                        packages: Vec::new(),
-                    },
+            // By id, not by id range: the stale hosts of a fleet in steady state are a few,
+            // far apart.
+            for chunk in ids.chunks(100) {
+                let sql = format!(
+                    "SELECT id, criticality, exposure, facts, inventory_hash FROM host \
+                     WHERE id IN ({}) AND inventory_hash IS NOT NULL AND facts IS NOT NULL",
+                    placeholders(chunk.len())
                 );
-            }
-            for r in sqlx::query(super::LINKS_BY_HOST)
-                .bind(lo)
-                .bind(hi)
-                .fetch_all(pool)
-                .await?
-            {
-                let h: i64 = r.try_get(0)?;
-                let Some(a) = out.get_mut(&h) else { continue };
-                let list: Option<String> = r.try_get(1)?;
-                for id in list.as_deref().unwrap_or_default().split(',').filter(|s| !s.is_empty()) {
-                    a.packages.push(PackageId(id.parse().map_err(|e| {
-                        Error::Corrupt(format!("host {h}: package id {id:?}: {e}"))
-                    })?));
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for id in chunk {
+                    q = q.bind(id.0);
+                }
+                for r in q.fetch_all(pool).await? {
+                    let id: i64 = r.try_get(0)?;
+                    let crit: String = r.try_get(1)?;
+                    let expo: String = r.try_get(2)?;
+                    let facts: String = r.try_get(3)?;
+                    out.insert(
+                        id,
+                        AssessmentInput {
+                            id: HostId(id),
+                            criticality: criticality_parse(&crit)
+                                .ok_or_else(|| Error::Corrupt(format!("criticality {crit:?}")))?,
+                            exposure: exposure_parse(&expo)
+                                .ok_or_else(|| Error::Corrupt(format!("exposure {expo:?}")))?,
+                            facts: serde_json::from_str(&facts)
+                                .map_err(|e| Error::Corrupt(format!("host {id} facts: {e}")))?,
+                            inventory_hash: hash32(r.try_get(4)?, "inventory hash")?,
+                            packages: Vec::new(),
+                        },
+                    );
+                }
+                let sql = super::LINKS_BY_HOST.replace("{ids}", &placeholders(chunk.len()));
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for id in chunk {
+                    q = q.bind(id.0);
+                }
+                for r in q.fetch_all(pool).await? {
+                    let h: i64 = r.try_get(0)?;
+                    let Some(a) = out.get_mut(&h) else { continue };
+                    let list: Option<String> = r.try_get(1)?;
+                    for id in list.as_deref().unwrap_or_default().split(',').filter(|s| !s.is_empty()) {
+                        a.packages.push(PackageId(id.parse().map_err(|e| {
+                            Error::Corrupt(format!("host {h}: package id {id:?}: {e}"))
+                        })?));
+                    }
                 }
             }
             Ok(out.into_values().collect())

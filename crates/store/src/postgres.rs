@@ -185,7 +185,7 @@ pub(crate) mod ops {
     crate::ops::ops!(sqlx::Postgres);
 }
 
-/// Each host's package ids in an id range, one row per host (`host_id`, `"id,id,…"`): one
+/// Each named host's package ids (`{ids}`: the placeholders), one row per host (`host_id`, `"id,id,…"`): one
 /// row per host to decode instead of one per link.
 pub(crate) const LINKS_BY_HOST: &str = "SELECT host_id, string_agg(package_id::text, ',') \
-     FROM host_package WHERE host_id BETWEEN $1 AND $2 GROUP BY host_id";
+     FROM host_package WHERE host_id IN ({ids}) GROUP BY host_id";

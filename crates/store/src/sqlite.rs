@@ -220,7 +220,7 @@ pub(crate) mod ops {
     crate::ops::ops!(sqlx::Sqlite);
 }
 
-/// Each host's package ids in an id range, one row per host (`host_id`, `"id,id,…"`): one
+/// Each named host's package ids (`{ids}`: the placeholders), one row per host (`host_id`, `"id,id,…"`): one
 /// row per host to decode instead of one per link.
 pub(crate) const LINKS_BY_HOST: &str = "SELECT host_id, group_concat(package_id) FROM host_package \
-     WHERE host_id BETWEEN $1 AND $2 GROUP BY host_id";
+     WHERE host_id IN ({ids}) GROUP BY host_id";

@@ -1679,6 +1679,15 @@ async fn a_page_of_assessments_is_read_and_written_in_one_go() {
             "{}: the host without an inventory",
             b.name()
         );
+        // Hosts far apart: exactly those, in id order.
+        let some: Vec<HostId> = s
+            .assessment_inputs(&[ids[60], ids[2], ids[69]])
+            .await
+            .unwrap()
+            .iter()
+            .map(|i| i.id)
+            .collect();
+        assert_eq!(some, vec![ids[2], ids[60]], "{}", b.name());
         assert_eq!(inputs[3].criticality, Criticality::Critical);
         assert_eq!(inputs[0].facts, inv.host);
         for (i, input) in inputs.iter().enumerate() {
