@@ -16,7 +16,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use caulk_assess::digest::{PackageDigest, Tally, UpgradeKey};
+use caulk_assess::digest::{PackageDigest, PreparedDigest, Tally, UpgradeKey};
 use caulk_assess::kernel::{KernelRole, KernelRoles};
 use caulk_model::finding::{Criticality, Exposure};
 use caulk_model::inventory::{Host, Inventory, Package};
@@ -58,7 +58,7 @@ pub struct HostContext {
 }
 
 impl HostContext {
-    /// `packages`: the host's (only its kernel packages are read).
+    /// `packages`: the host's, in any order (only its kernel packages are read).
     pub fn new(
         host: &Host,
         criticality: Criticality,
@@ -85,11 +85,13 @@ impl HostContext {
                 kernel: host.kernel.clone(),
                 ..Host::default()
             },
-            packages: packages
-                .iter()
-                .filter(|p| p.kernel)
-                .map(|p| p.package.clone())
-                .collect(),
+            packages: {
+                // In the scan's order (the roles keep the first of equals).
+                let mut k: Vec<Arc<FleetPackage>> =
+                    packages.iter().filter(|p| p.kernel).cloned().collect();
+                sort_packages(&mut k);
+                k.iter().map(|p| p.package.clone()).collect()
+            },
             ..Inventory::default()
         };
         HostContext {
@@ -114,9 +116,9 @@ type Key = (i64, u64, Option<KernelRole>);
 pub struct Digests {
     generation: String,
     today: jiff::civil::Date,
-    map: HashMap<Key, Arc<PackageDigest>>,
+    map: HashMap<Key, Arc<PreparedDigest>>,
     /// The distinct digests, by content hash.
-    shared: HashMap<u64, Vec<Arc<PackageDigest>>>,
+    shared: HashMap<u64, Vec<Arc<PreparedDigest>>>,
     /// At most this many digests are kept (then the map starts over: a memory bound, never
     /// a change of answer).
     limit: usize,
@@ -156,15 +158,18 @@ impl Digests {
         self.map.is_empty()
     }
 
-    /// The tally of a host from its packages' digests (`packages` sorted by
-    /// [`sort_packages`]); `None` when one of them has none in this context yet.
+    /// The tally of a host from its packages' digests (`packages` in any order); `None` when
+    /// one of them has none in this context yet.
     pub fn tally(&self, ctx: &HostContext, packages: &[Arc<FleetPackage>]) -> Option<Tally> {
         let mut found = Vec::with_capacity(packages.len());
         for p in packages {
             found.push(self.map.get(&ctx.key(p))?);
         }
         Some(caulk_assess::digest::tally(
-            packages.iter().zip(found).map(|(p, d)| (&p.upgrade, &**d)),
+            packages
+                .iter()
+                .zip(found)
+                .map(|(p, d)| (&p.upgrade, &**d, &p.package)),
         ))
     }
 
@@ -222,11 +227,17 @@ impl Digests {
             }
             // One copy of equal digests (the binaries of one source, one package in many
             // contexts): less memory, and a tally counts a shared one's vulnerabilities once.
+            // Prepared for the package's version scheme (its upgrade's targets are compared
+            // in it): equal digests of two schemes are two.
+            let scheme = caulk_assess::digest::scheme_for(&p.package.ecosystem);
             let same = self.shared.entry(d.content_hash()).or_default();
-            let d = match same.iter().find(|x| ***x == d) {
+            let d = match same
+                .iter()
+                .find(|x| *x.digest() == d && x.scheme() == scheme)
+            {
                 Some(x) => x.clone(),
                 None => {
-                    let x = Arc::new(d);
+                    let x = Arc::new(PreparedDigest::new(d, &p.package.ecosystem));
                     same.push(x.clone());
                     x
                 }
@@ -239,7 +250,7 @@ impl Digests {
 /// What the fleet store keeps of a tally: counts and remediations, as
 /// [`crate::fleet::assessment_of`] keeps them of a whole report.
 pub fn assessment_of_tally(
-    t: &Tally,
+    t: Tally,
     criticality: Criticality,
     exposure: Exposure,
     generation: &str,
@@ -247,7 +258,18 @@ pub fn assessment_of_tally(
 ) -> caulk_store::NewAssessment {
     crate::fleet::assessment_from(
         &t.summary,
-        &t.remediations,
+        t.remediations
+            .into_iter()
+            .map(|m| caulk_store::HostRemediation {
+                ecosystem: m.ecosystem,
+                package: m.package,
+                target_version: m.target_version,
+                decision: m.decision,
+                max_severity: m.max_severity,
+                kev: m.kev_count,
+                risk_removed: m.risk_removed,
+                vulnerabilities: m.vulnerabilities,
+            }),
         criticality,
         exposure,
         generation,

@@ -107,7 +107,7 @@ pub fn assessment_of(
 ) -> caulk_store::NewAssessment {
     assessment_from(
         &r.summary,
-        &r.remediations,
+        r.remediations.iter().map(host_remediation_of),
         r.policy.criticality,
         r.policy.exposure,
         generation,
@@ -115,11 +115,29 @@ pub fn assessment_of(
     )
 }
 
+/// What the fleet store keeps of a report's remediation.
+fn host_remediation_of(m: &caulk_model::finding::Remediation) -> caulk_store::HostRemediation {
+    caulk_store::HostRemediation {
+        ecosystem: m.ecosystem.clone(),
+        package: m.package.clone(),
+        target_version: m.target_version.clone(),
+        decision: m.decision,
+        max_severity: m.max_severity,
+        kev: m.kev_count,
+        risk_removed: m.risk_removed,
+        vulnerabilities: m
+            .vulnerabilities
+            .iter()
+            .map(|v| std::sync::Arc::from(v.as_str()))
+            .collect(),
+    }
+}
+
 /// What the fleet store keeps of a summary and remediations (a report's, or a tally's:
 /// [`crate::digests::assessment_of_tally`]).
 pub(crate) fn assessment_from(
     summary: &caulk_model::finding::Summary,
-    remediations: &[caulk_model::finding::Remediation],
+    remediations: impl IntoIterator<Item = caulk_store::HostRemediation>,
     criticality: caulk_model::finding::Criticality,
     exposure: caulk_model::finding::Exposure,
     generation: &str,
@@ -140,44 +158,34 @@ pub(crate) fn assessment_from(
 /// report), the fleet's are per upgrade — merged here, vulnerabilities united, the most
 /// urgent decision, the highest severity and KEV count kept, risks added.
 fn merged_remediations(
-    remediations: &[caulk_model::finding::Remediation],
+    remediations: impl IntoIterator<Item = caulk_store::HostRemediation>,
 ) -> Vec<caulk_store::HostRemediation> {
-    use std::collections::BTreeMap;
-    let mut by_key: BTreeMap<(&str, &str, &str), caulk_store::HostRemediation> = BTreeMap::new();
-    for m in remediations {
-        let key = (
-            m.ecosystem.as_str(),
-            m.package.as_str(),
-            m.target_version.as_str(),
-        );
-        match by_key.get_mut(&key) {
-            Some(x) => {
-                x.decision = x.decision.max(m.decision);
-                x.max_severity = x.max_severity.max(m.max_severity);
-                x.kev = x.kev.max(m.kev_count);
-                x.risk_removed += m.risk_removed;
-                x.vulnerabilities.extend(m.vulnerabilities.iter().cloned());
-                x.vulnerabilities.sort();
-                x.vulnerabilities.dedup();
-            }
-            None => {
-                by_key.insert(
-                    key,
-                    caulk_store::HostRemediation {
-                        ecosystem: m.ecosystem.clone(),
-                        package: m.package.clone(),
-                        target_version: m.target_version.clone(),
-                        decision: m.decision,
-                        max_severity: m.max_severity,
-                        kev: m.kev_count,
-                        risk_removed: m.risk_removed,
-                        vulnerabilities: m.vulnerabilities.clone(),
-                    },
-                );
-            }
-        }
+    let mut out: Vec<caulk_store::HostRemediation> = remediations.into_iter().collect();
+    fn key(x: &caulk_store::HostRemediation) -> (&str, &str, &str) {
+        (&x.ecosystem, &x.package, &x.target_version)
     }
-    by_key.into_values().collect()
+    // Stable: equal keys stay in the report's order, the first of them kept.
+    out.sort_by(|a, b| key(a).cmp(&key(b)));
+    out.dedup_by(|m, x| {
+        if key(m) != key(x) {
+            return false;
+        }
+        x.decision = x.decision.max(m.decision);
+        x.max_severity = x.max_severity.max(m.max_severity);
+        x.kev = x.kev.max(m.kev);
+        x.risk_removed += m.risk_removed;
+        let mut all: Vec<std::sync::Arc<str>> = x
+            .vulnerabilities
+            .iter()
+            .chain(m.vulnerabilities.iter())
+            .cloned()
+            .collect();
+        all.sort();
+        all.dedup();
+        x.vulnerabilities = all.into();
+        true
+    });
+    out
 }
 
 /// A summary in the fleet's short form.
@@ -232,25 +240,29 @@ mod tests {
             1.0,
         );
         other.package = "minimist".into();
-        let merged = merged_remediations(&[
-            r(
-                "a/package-lock.json",
-                &["CVE-1", "CVE-2"],
-                Decision::Scheduled,
-                Severity::High,
-                0,
-                2.0,
-            ),
-            r(
-                "b/package-lock.json",
-                &["CVE-2", "CVE-3"],
-                Decision::ActNow,
-                Severity::Medium,
-                1,
-                3.5,
-            ),
-            other,
-        ]);
+        let merged = merged_remediations(
+            [
+                r(
+                    "a/package-lock.json",
+                    &["CVE-1", "CVE-2"],
+                    Decision::Scheduled,
+                    Severity::High,
+                    0,
+                    2.0,
+                ),
+                r(
+                    "b/package-lock.json",
+                    &["CVE-2", "CVE-3"],
+                    Decision::ActNow,
+                    Severity::Medium,
+                    1,
+                    3.5,
+                ),
+                other,
+            ]
+            .iter()
+            .map(host_remediation_of),
+        );
         assert_eq!(merged.len(), 2);
         let l = &merged[0];
         assert_eq!(
@@ -263,7 +275,10 @@ mod tests {
             ),
             ("lodash", Decision::ActNow, Severity::High, 1, 5.5)
         );
-        assert_eq!(l.vulnerabilities, vec!["CVE-1", "CVE-2", "CVE-3"]);
+        assert_eq!(
+            l.vulnerabilities.iter().map(|v| &**v).collect::<Vec<_>>(),
+            vec!["CVE-1", "CVE-2", "CVE-3"]
+        );
         assert_eq!(merged[1].package, "minimist");
     }
 }

@@ -655,14 +655,14 @@ fn assess_input(
     config: &caulk_app::config::Loaded,
     g: &Generation,
     input: caulk_store::AssessmentInput,
-    mut packages: Vec<Arc<caulk_app::digests::FleetPackage>>,
+    packages: Vec<Arc<caulk_app::digests::FleetPackage>>,
     today: jiff::civil::Date,
 ) -> Result<caulk_store::NewAssessment, String> {
-    use caulk_app::digests::{HostContext, assessment_of_tally, sort_packages};
+    use caulk_app::digests::{HostContext, assessment_of_tally};
     fn poisoned<T>(_: T) -> String {
         "the digests' lock is poisoned".to_string()
     }
-    sort_packages(&mut packages);
+    // In the store's order: the tally and the context need no other.
     let ctx = HostContext::new(&input.facts, input.criticality, input.exposure, &packages);
     let gen_ = &g.facts.generation;
     // Twice at most: a scan of the missing packages, then the tally. (A third round only
@@ -676,7 +676,7 @@ fn assess_input(
             if let Some(t) = d.tally(&ctx, &packages) {
                 g.tallied.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 return Ok(assessment_of_tally(
-                    &t,
+                    t,
                     input.criticality,
                     input.exposure,
                     gen_,

@@ -28,12 +28,25 @@ pub(crate) fn conflict_or(e: sqlx::Error, msg: impl FnOnce() -> String) -> Error
     }
 }
 
-/// `$1, $2, …, $n`: the placeholders of an `IN (…)` list of `n` values.
-pub(crate) fn placeholders(n: usize) -> String {
-    (1..=n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+/// `n` placeholders for parameters `start`, `start + 1`, …: an `IN (…)` list or a `VALUES`
+/// row. `$start, …` on PostgreSQL; plain `?` on SQLite (`anonymous`), bound by position: sqlx
+/// looks a named SQLite parameter (`$n`, `?n`) up by name, at a cost linear in the statement's
+/// parameters, so naming them made a statement of n parameters cost n² to bind (measured: a
+/// tenth of a fleet re-match's CPU). A statement mixes neither style with the other.
+pub(crate) fn placeholders(anonymous: bool, start: usize, n: usize) -> String {
+    let mut out = String::with_capacity(n * 5);
+    for i in start..start + n {
+        if i > start {
+            out.push_str(", ");
+        }
+        if anonymous {
+            out.push('?');
+        } else {
+            out.push('$');
+            out.push_str(&i.to_string());
+        }
+    }
+    out
 }
 
 /// What identifies a fleet fix: SHA-256 of its ecosystem, package, target version and
@@ -86,7 +99,12 @@ macro_rules! ops {
         use sqlx::Row;
 
         use crate::digest::{self, Identity};
-        use crate::ops::{conflict_or, fix_key, hash32, placeholders, ts, ts_opt, us};
+        use crate::ops::{conflict_or, fix_key, hash32, ts, ts_opt, us};
+
+        /// This backend's placeholders for parameters `start..start + n` ([`crate::ops::placeholders`]).
+        fn params(start: usize, n: usize) -> String {
+            crate::ops::placeholders(super::ANONYMOUS_PARAMS, start, n)
+        }
         use crate::secret::{self, TokenKind};
         use crate::types::{criticality_parse, exposure_parse};
         use crate::validate;
@@ -605,7 +623,7 @@ macro_rules! ops {
             // The page's ids themselves (at most 1,000 parameters), not the range between
             // its first and last: a filtered page may span the whole table.
             let ids: Vec<i64> = hosts.iter().map(|h| h.id.0).collect();
-            let list = (1..=ids.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+            let list = params(1, ids.len());
             let sql = format!("SELECT host_id, key, value FROM host_label WHERE host_id IN ({list})");
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for id in &ids {
@@ -728,21 +746,29 @@ macro_rules! ops {
                 return Ok(0);
             };
             let mut tx = super::begin_write(pool).await?;
-            let mut current: HashMap<i64, (Option<Vec<u8>>, String, String)> = HashMap::new();
+            // Each host's inventory hash and profile, and the hash of its stored
+            // remediation rows.
+            type Current = (Option<Vec<u8>>, String, String, Option<Vec<u8>>);
+            let mut current: HashMap<i64, Current> = HashMap::new();
             for row in sqlx::query(
-                "SELECT id, inventory_hash, criticality, exposure FROM host WHERE id BETWEEN $1 AND $2",
+                "SELECT h.id, h.inventory_hash, h.criticality, h.exposure, a.remediations_hash \
+                 FROM host h LEFT JOIN host_assessment a ON a.host_id = h.id \
+                 WHERE h.id BETWEEN $1 AND $2",
             )
             .bind(lo)
             .bind(hi)
             .fetch_all(&mut *tx)
             .await?
             {
-                current.insert(row.try_get(0)?, (row.try_get(1)?, row.try_get(2)?, row.try_get(3)?));
+                current.insert(
+                    row.try_get(0)?,
+                    (row.try_get(1)?, row.try_get(2)?, row.try_get(3)?, row.try_get(4)?),
+                );
             }
             let mut seen = BTreeSet::new();
             let mut fresh: Vec<(HostId, &NewAssessment, String)> = Vec::new();
             for (id, a) in batch {
-                let Some((hash, crit, expo)) = current.get(&id.0) else {
+                let Some((hash, crit, expo, _)) = current.get(&id.0) else {
                     // A host deleted since: nothing to store (a single put says so).
                     if batch.len() == 1 {
                         return Err(Error::NotFound {
@@ -770,25 +796,99 @@ macro_rules! ops {
             // Placeholders `($k, …)` for `rows` rows of `cols` values.
             let values = |rows: usize, cols: usize| -> String {
                 (0..rows)
-                    .map(|r| {
-                        let vs: Vec<String> =
-                            (1..=cols).map(|c| format!("${}", r * cols + c)).collect();
-                        format!("({})", vs.join(", "))
-                    })
+                    .map(|r| format!("({})", params(r * cols + 1, cols)))
                     .collect::<Vec<_>>()
                     .join(", ")
             };
-            // Small statements: sqlx looks each `$n` up by name, so a bind costs as much as
-            // the statement has parameters.
-            for chunk in fresh.chunks(50) {
+
+            // One row per (host, ecosystem, package, target version): a host's remediations
+            // come merged per key (`caulk_app::fleet::assessment_of`); a repeated key is
+            // merged here as the single-row upsert did (the row, its decision and its risk:
+            // a repeated key adds only those).
+            type Row<'r> = (&'r HostRemediation, i64, f64);
+            let mut rows: BTreeMap<(i64, &str, &str, &str), Row<'_>> = BTreeMap::new();
+            for (id, a, _) in &fresh {
+                for r in &a.remediations {
+                    let key = (id.0, r.ecosystem.as_str(), r.package.as_str(), r.target_version.as_str());
+                    let decision = decision_rank(r.decision);
+                    match rows.get_mut(&key) {
+                        Some(x) => {
+                            x.1 = x.1.max(decision);
+                            x.2 += r.risk_removed;
+                        }
+                        None => {
+                            rows.insert(key, (r, decision, r.risk_removed));
+                        }
+                    }
+                }
+            }
+            let rows: Vec<((i64, &str, &str, &str), Row<'_>)> = rows.into_iter().collect();
+            // Each distinct (ecosystem, package, target, vulnerabilities) once in fleet_fix;
+            // hosts share most (each distinct one's key is worked out once, by the list's
+            // address: a list shared by many hosts is one key; equal lists at two addresses
+            // are worked out twice, and stored once).
+            type FixOf<'r> = (&'r str, &'r str, &'r str, usize);
+            let mut known: HashMap<FixOf<'_>, [u8; 32]> = HashMap::new();
+            let mut fixes: BTreeMap<[u8; 32], (&HostRemediation, String)> = BTreeMap::new();
+            let mut fix_of: Vec<[u8; 32]> = Vec::with_capacity(rows.len());
+            for (_, (r, _, _)) in &rows {
+                let what: FixOf<'_> =
+                    (&r.ecosystem, &r.package, &r.target_version, r.vulnerabilities.as_ptr() as usize);
+                if let Some(key) = known.get(&what) {
+                    fix_of.push(*key);
+                    continue;
+                }
+                let vulns = serde_json::to_string(&r.vulnerabilities)
+                    .map_err(|e| Error::Corrupt(format!("remediation vulnerabilities: {e}")))?;
+                let key = fix_key(&r.ecosystem, &r.package, &r.target_version, &vulns);
+                known.insert(what, key);
+                fix_of.push(key);
+                fixes.entry(key).or_insert((*r, vulns));
+            }
+
+            // What each host's rows come to: a host whose rows hash as the stored ones is
+            // left alone (the next day, a feed update that changes other packages).
+            let mut rows_hash: HashMap<i64, [u8; 32]> = HashMap::with_capacity(fresh.len());
+            {
+                use sha2::Digest;
+                let mut at = 0;
+                for (id, _, _) in &fresh {
+                    let mut h = sha2::Sha256::new();
+                    h.update(b"caulk-host-remediations-v1");
+                    while let Some(((host, eco, pkg, target), (r, decision, risk))) =
+                        rows.get(at).filter(|x| x.0.0 == id.0)
+                    {
+                        for part in [*eco, *pkg, *target] {
+                            h.update((part.len() as u64).to_le_bytes());
+                            h.update(part.as_bytes());
+                        }
+                        h.update(decision.to_le_bytes());
+                        h.update(severity_rank(r.max_severity).to_le_bytes());
+                        h.update(r.kev.to_le_bytes());
+                        h.update(risk.to_bits().to_le_bytes());
+                        h.update(fix_of[at]);
+                        debug_assert_eq!(*host, id.0);
+                        at += 1;
+                    }
+                    rows_hash.insert(id.0, h.finalize().into());
+                }
+            }
+            let unchanged = |host: i64| -> bool {
+                current.get(&host).and_then(|c| c.3.as_deref())
+                    == rows_hash.get(&host).map(|h| &h[..])
+            };
+
+            // Statements of up to 200 rows (1,800 parameters: under both backends' limits).
+            for chunk in fresh.chunks(200) {
                 let sql = format!(
                     "INSERT INTO host_assessment (host_id, generation, inventory_hash, assessed_at, \
-                     total, act_now, kev, overdue, counts) VALUES {} \
+                     total, act_now, kev, overdue, counts, remediations_hash) VALUES {} \
                      ON CONFLICT (host_id) DO UPDATE SET generation = excluded.generation, \
                      inventory_hash = excluded.inventory_hash, assessed_at = excluded.assessed_at, \
                      total = excluded.total, act_now = excluded.act_now, kev = excluded.kev, \
-                     overdue = excluded.overdue, counts = excluded.counts",
-                    values(chunk.len(), 9)
+                     overdue = excluded.overdue, counts = excluded.counts, \
+                     remediations_hash = excluded.remediations_hash",
+                    values(chunk.len(), 10)
                 );
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
                 for (id, a, counts) in chunk {
@@ -801,51 +901,24 @@ macro_rules! ops {
                         .bind(a.counts.act_now as i64)
                         .bind(a.counts.kev as i64)
                         .bind(a.counts.overdue as i64)
-                        .bind(counts.clone());
-                }
-                q.execute(&mut *tx).await?;
-                let sql = format!(
-                    "DELETE FROM host_remediation WHERE host_id IN ({})",
-                    placeholders(chunk.len())
-                );
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                for (id, _, _) in chunk {
-                    q = q.bind(id.0);
+                        .bind(counts.clone())
+                        .bind(rows_hash.get(&id.0).map(|h| h.to_vec()));
                 }
                 q.execute(&mut *tx).await?;
             }
-            // One row per (host, ecosystem, package, target version): a host's remediations
-            // come merged per key (`caulk_app::fleet::assessment_of`); a repeated key is
-            // merged here as the single-row upsert did.
-            let mut rows: BTreeMap<(i64, &str, &str, &str), HostRemediation> = BTreeMap::new();
-            for (id, a, _) in &fresh {
-                for r in &a.remediations {
-                    let key = (id.0, r.ecosystem.as_str(), r.package.as_str(), r.target_version.as_str());
-                    match rows.get_mut(&key) {
-                        Some(x) => {
-                            x.decision = x.decision.max(r.decision);
-                            x.risk_removed += r.risk_removed;
-                        }
-                        None => {
-                            rows.insert(key, r.clone());
-                        }
-                    }
-                }
+            let changed_hosts: Vec<i64> = fresh
+                .iter()
+                .map(|f| f.0.0)
+                .filter(|h| !unchanged(*h))
+                .collect();
+            if changed_hosts.is_empty() {
+                tx.commit().await?;
+                return Ok(fresh.len() as u64);
             }
-            let rows: Vec<((i64, &str, &str, &str), HostRemediation)> = rows.into_iter().collect();
-            // Each distinct (ecosystem, package, target, vulnerabilities) once in fleet_fix.
-            let mut fixes: BTreeMap<[u8; 32], (&HostRemediation, String)> = BTreeMap::new();
-            let mut fix_of: Vec<[u8; 32]> = Vec::with_capacity(rows.len());
-            for (_, r) in &rows {
-                let vulns = serde_json::to_string(&r.vulnerabilities)
-                    .map_err(|e| Error::Corrupt(format!("remediation vulnerabilities: {e}")))?;
-                let key = fix_key(&r.ecosystem, &r.package, &r.target_version, &vulns);
-                fix_of.push(key);
-                fixes.entry(key).or_insert((r, vulns));
-            }
+
             let fixes: Vec<([u8; 32], (&HostRemediation, String))> = fixes.into_iter().collect();
             let mut fix_ids: HashMap<[u8; 32], i64> = HashMap::with_capacity(fixes.len());
-            for chunk in fixes.chunks(50) {
+            for chunk in fixes.chunks(200) {
                 let sql = format!(
                     "INSERT INTO fleet_fix (key, ecosystem, package, target_version, vulns) \
                      VALUES {} ON CONFLICT (key) DO NOTHING",
@@ -863,7 +936,7 @@ macro_rules! ops {
                 q.execute(&mut *tx).await?;
                 let sql = format!(
                     "SELECT id, key FROM fleet_fix WHERE key IN ({})",
-                    placeholders(chunk.len())
+                    params(1, chunk.len())
                 );
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
                 for (key, _) in chunk {
@@ -873,27 +946,77 @@ macro_rules! ops {
                     fix_ids.insert(hash32(r.try_get(1)?, "fix key")?, r.try_get(0)?);
                 }
             }
-            for (chunk, keys) in rows.chunks(50).zip(fix_of.chunks(50)) {
+
+            // The changed hosts' rows: read, and only what differs written — a row equal to
+            // the new one stays, a changed one is updated in place (its indexed key
+            // untouched), a new one inserted, a vanished one deleted.
+            type Value = (i64, i64, i64, f64, i64);
+            let mut old: HashMap<(i64, String, String, String), Value> = HashMap::new();
+            for chunk in changed_hosts.chunks(200) {
+                let sql = format!(
+                    "SELECT host_id, ecosystem, package, target_version, decision, severity, kev, \
+                     risk, fix_id FROM host_remediation WHERE host_id IN ({})",
+                    params(1, chunk.len())
+                );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for id in chunk {
+                    q = q.bind(*id);
+                }
+                for r in q.fetch_all(&mut *tx).await? {
+                    old.insert(
+                        (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?),
+                        (r.try_get(4)?, r.try_get(5)?, r.try_get(6)?, r.try_get(7)?, r.try_get(8)?),
+                    );
+                }
+            }
+            let mut changed: Vec<((i64, &str, &str, &str), Value)> = Vec::new();
+            for (((host, eco, pkg, target), (r, decision, risk)), key) in rows.iter().zip(&fix_of) {
+                if unchanged(*host) {
+                    continue;
+                }
+                let fix = *fix_ids
+                    .get(key)
+                    .ok_or_else(|| Error::Corrupt(format!("fleet fix of {} not stored", r.package)))?;
+                let value: Value = (*decision, severity_rank(r.max_severity), r.kev as i64, *risk, fix);
+                let was = old.remove(&(*host, eco.to_string(), pkg.to_string(), target.to_string()));
+                if was != Some(value) {
+                    changed.push(((*host, eco, pkg, target), value));
+                }
+            }
+            for chunk in changed.chunks(200) {
                 let sql = format!(
                     "INSERT INTO host_remediation (host_id, ecosystem, package, target_version, \
-                     decision, severity, kev, risk, fix_id) VALUES {}",
+                     decision, severity, kev, risk, fix_id) VALUES {} \
+                     ON CONFLICT (host_id, ecosystem, package, target_version) DO UPDATE SET \
+                     decision = excluded.decision, severity = excluded.severity, \
+                     kev = excluded.kev, risk = excluded.risk, fix_id = excluded.fix_id",
                     values(chunk.len(), 9)
                 );
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                for (((host, _, _, _), r), key) in chunk.iter().zip(keys) {
-                    let fix = *fix_ids
-                        .get(key)
-                        .ok_or_else(|| Error::Corrupt(format!("fleet fix of {} not stored", r.package)))?;
+                for ((host, eco, pkg, target), (decision, severity, kev, risk, fix)) in chunk {
                     q = q
                         .bind(*host)
-                        .bind(r.ecosystem.clone())
-                        .bind(r.package.clone())
-                        .bind(r.target_version.clone())
-                        .bind(decision_rank(r.decision))
-                        .bind(severity_rank(r.max_severity))
-                        .bind(r.kev as i64)
-                        .bind(r.risk_removed)
-                        .bind(fix);
+                        .bind(eco.to_string())
+                        .bind(pkg.to_string())
+                        .bind(target.to_string())
+                        .bind(*decision)
+                        .bind(*severity)
+                        .bind(*kev)
+                        .bind(*risk)
+                        .bind(*fix);
+                }
+                q.execute(&mut *tx).await?;
+            }
+            let vanished: Vec<(i64, String, String, String)> = old.into_keys().collect();
+            for chunk in vanished.chunks(200) {
+                let sql = format!(
+                    "DELETE FROM host_remediation WHERE (host_id, ecosystem, package, target_version) \
+                     IN (VALUES {})",
+                    values(chunk.len(), 4)
+                );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for (host, eco, pkg, target) in chunk {
+                    q = q.bind(*host).bind(eco.clone()).bind(pkg.clone()).bind(target.clone());
                 }
                 q.execute(&mut *tx).await?;
             }
@@ -912,7 +1035,7 @@ macro_rules! ops {
                 let sql = format!(
                     "SELECT id, criticality, exposure, facts, inventory_hash FROM host \
                      WHERE id IN ({}) AND inventory_hash IS NOT NULL AND facts IS NOT NULL",
-                    placeholders(chunk.len())
+                    params(1, chunk.len())
                 );
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
                 for id in chunk {
@@ -938,7 +1061,7 @@ macro_rules! ops {
                         },
                     );
                 }
-                let sql = super::LINKS_BY_HOST.replace("{ids}", &placeholders(chunk.len()));
+                let sql = super::LINKS_BY_HOST.replace("{ids}", &params(1, chunk.len()));
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
                 for id in chunk {
                     q = q.bind(id.0);
@@ -963,7 +1086,7 @@ macro_rules! ops {
             for chunk in ids.chunks(100) {
                 let sql = format!(
                     "SELECT p.id, {PACKAGE_COLS} FROM package p WHERE p.id IN ({})",
-                    placeholders(chunk.len())
+                    params(1, chunk.len())
                 );
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
                 for id in chunk {

@@ -16,6 +16,10 @@ pub(crate) const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../migrations/postgres/0002_assessment.sql"),
     ),
     (3, include_str!("../migrations/postgres/0003_fleet_fix.sql")),
+    (
+        4,
+        include_str!("../migrations/postgres/0004_remediations_hash.sql"),
+    ),
 ];
 
 /// A pooled connection idle for this long is pinged before it is lent (see `Store::open_postgres`).
@@ -180,6 +184,9 @@ pub(crate) async fn links_of_packages(pool: &PgPool, ids: &[i64]) -> Result<Vec<
             .await?,
     )
 }
+
+/// Generated lists of parameters are `$n` ([`crate::ops::placeholders`]).
+pub(crate) const ANONYMOUS_PARAMS: bool = false;
 
 pub(crate) mod ops {
     crate::ops::ops!(sqlx::Postgres);

@@ -18,6 +18,10 @@ pub(crate) const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/sqlite/0001_init.sql")),
     (2, include_str!("../migrations/sqlite/0002_assessment.sql")),
     (3, include_str!("../migrations/sqlite/0003_fleet_fix.sql")),
+    (
+        4,
+        include_str!("../migrations/sqlite/0004_remediations_hash.sql"),
+    ),
 ];
 
 /// How to open a SQLite store.
@@ -215,6 +219,9 @@ pub(crate) async fn links_of_packages(pool: &SqlitePool, ids: &[i64]) -> Result<
     .fetch_all(pool)
     .await?)
 }
+
+/// Generated lists of parameters are plain `?`, bound by position ([`crate::ops::placeholders`]).
+pub(crate) const ANONYMOUS_PARAMS: bool = true;
 
 pub(crate) mod ops {
     crate::ops::ops!(sqlx::Sqlite);

@@ -1,6 +1,7 @@
 //! The store's domain types: ids, hosts, inventory history, identity, audit.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use caulk_model::finding::{Criticality, Exposure};
 use caulk_model::inventory::Package;
@@ -209,8 +210,9 @@ pub struct HostRemediation {
     pub max_severity: caulk_model::finding::Severity,
     pub kev: u64,
     pub risk_removed: f64,
-    /// Vulnerability ids fixed, sorted.
-    pub vulnerabilities: Vec<String>,
+    /// Vulnerability ids fixed, sorted. Shared: the hosts of a fleet mostly fix the same
+    /// lists, and a fleet assessment hands the same list to all of them.
+    pub vulnerabilities: Arc<[Arc<str>]>,
 }
 
 /// One upgrade across the fleet: the hosts' remediations with the same (ecosystem,

@@ -1421,7 +1421,7 @@ fn remediation(
         max_severity: caulk_model::finding::Severity::High,
         kev: 0,
         risk_removed: risk,
-        vulnerabilities: vulns.iter().map(|v| v.to_string()).collect(),
+        vulnerabilities: vulns.iter().map(|v| std::sync::Arc::from(*v)).collect(),
     }
 }
 
@@ -1722,7 +1722,7 @@ async fn a_page_of_assessments_is_read_and_written_in_one_go() {
             1
         );
 
-        // One assessment per host, host 0 with 120 remediations (more than a statement
+        // One assessment per host, host 0 with 250 remediations (more than a statement
         // takes), the others with 2; host 5's of an old inventory; host 3's of the profile
         // it had before.
         let assessment = |input: &caulk_store::AssessmentInput, n: usize| NewAssessment {
@@ -1749,7 +1749,7 @@ async fn a_page_of_assessments_is_read_and_written_in_one_go() {
         let mut batch: Vec<(HostId, NewAssessment)> = inputs
             .iter()
             .enumerate()
-            .map(|(i, input)| (input.id, assessment(input, if i == 0 { 120 } else { 2 })))
+            .map(|(i, input)| (input.id, assessment(input, if i == 0 { 250 } else { 2 })))
             .collect();
         batch[5].1.inventory_hash = [9; 32];
         batch[3].1.criticality = Criticality::Low;
@@ -1763,16 +1763,16 @@ async fn a_page_of_assessments_is_read_and_written_in_one_go() {
         assert_eq!(s.put_assessments(&[], at(3)).await.unwrap(), 0);
         assert_eq!(
             s.host(ids[0]).await.unwrap().findings.unwrap().counts.total,
-            120
+            250
         );
         assert!(s.host(ids[5]).await.unwrap().findings.is_none());
         assert!(s.host(ids[3]).await.unwrap().findings.is_none());
         let (fleet, more) = s.fleet_remediations(None, 0, 1000).await.unwrap();
         assert!(!more);
-        assert_eq!(fleet.len(), 120, "{}", b.name());
+        assert_eq!(fleet.len(), 250, "{}", b.name());
         let hosts_of = |p: &str| fleet.iter().find(|r| r.package == p).unwrap().hosts;
         assert_eq!(
-            (hosts_of("pkg000"), hosts_of("pkg001"), hosts_of("pkg119")),
+            (hosts_of("pkg000"), hosts_of("pkg001"), hosts_of("pkg249")),
             (66, 66, 1)
         );
         // Due: the three left out (host 7 is gone) — and none of the stored.
@@ -1789,6 +1789,61 @@ async fn a_page_of_assessments_is_read_and_written_in_one_go() {
         assert_eq!(s.put_assessments(&again, at(4)).await.unwrap(), 1);
         let (fleet, _) = s.fleet_remediations(None, 0, 1000).await.unwrap();
         assert_eq!(fleet.len(), 2, "{}", b.name());
+        // Only what changed is written: host 0's pkg000 changes decision and risk and it
+        // gains pkg900; host 1 loses pkg001 and keeps pkg000 as it was.
+        let mut h0 = assessment(&inputs[0], 1);
+        h0.remediations = vec![
+            remediation("pkg000", "2", Decision::ActNow, 9.0, &["CVE-1"]),
+            remediation("pkg900", "3", Decision::Scheduled, 1.5, &["CVE-9"]),
+        ];
+        let h1 = assessment(&inputs[1], 1);
+        assert_eq!(
+            s.put_assessments(&[(inputs[0].id, h0), (inputs[1].id, h1)], at(5))
+                .await
+                .unwrap(),
+            2
+        );
+        let (fleet, _) = s.fleet_remediations(None, 0, 1000).await.unwrap();
+        let summary: Vec<(&str, u64, Decision, f64, Vec<String>)> = fleet
+            .iter()
+            .map(|r| {
+                (
+                    r.package.as_str(),
+                    r.hosts,
+                    r.decision,
+                    r.risk_removed,
+                    r.vulnerabilities.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                (
+                    "pkg000",
+                    66,
+                    Decision::ActNow,
+                    65.0 * 1.5 + 9.0,
+                    vec!["CVE-1".to_string()]
+                ),
+                (
+                    "pkg001",
+                    64,
+                    Decision::Scheduled,
+                    64.0 * 1.5,
+                    vec!["CVE-1".to_string()]
+                ),
+                (
+                    "pkg900",
+                    1,
+                    Decision::Scheduled,
+                    1.5,
+                    vec!["CVE-9".to_string()]
+                ),
+            ],
+            "{}",
+            b.name()
+        );
         b.cleanup().await;
     }
 }
