@@ -751,8 +751,10 @@ macro_rules! ops {
             type Current = (Option<Vec<u8>>, String, String, Option<Vec<u8>>);
             let mut current: HashMap<i64, Current> = HashMap::new();
             for row in sqlx::query(
+                // (The range on both sides: PostgreSQL otherwise reads all assessments.)
                 "SELECT h.id, h.inventory_hash, h.criticality, h.exposure, a.remediations_hash \
-                 FROM host h LEFT JOIN host_assessment a ON a.host_id = h.id \
+                 FROM host h LEFT JOIN host_assessment a \
+                 ON a.host_id = h.id AND a.host_id BETWEEN $1 AND $2 \
                  WHERE h.id BETWEEN $1 AND $2",
             )
             .bind(lo)
