@@ -49,7 +49,7 @@ use caulk_model::inventory::Inventory;
 use jiff::Timestamp;
 
 /// The schema version this build writes and understands (the number of the newest migration).
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// The id of the bootstrap admin token ([`Store::bootstrap_api_token`]): ids the store
 /// assigns start at 1 on both backends, so 0 never collides with one.

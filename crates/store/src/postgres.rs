@@ -20,6 +20,10 @@ pub(crate) const MIGRATIONS: &[(i64, &str)] = &[
         4,
         include_str!("../migrations/postgres/0004_remediations_hash.sql"),
     ),
+    (
+        5,
+        include_str!("../migrations/postgres/0005_link_autovacuum.sql"),
+    ),
 ];
 
 /// A pooled connection idle for this long is pinged before it is lent (see `Store::open_postgres`).

@@ -22,6 +22,10 @@ pub(crate) const MIGRATIONS: &[(i64, &str)] = &[
         4,
         include_str!("../migrations/sqlite/0004_remediations_hash.sql"),
     ),
+    (
+        5,
+        include_str!("../migrations/sqlite/0005_link_autovacuum.sql"),
+    ),
 ];
 
 /// How to open a SQLite store.
