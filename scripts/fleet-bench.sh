@@ -59,13 +59,20 @@ for _ in $(seq 100); do
 done
 addr=$(sed -n 's#^listening on ##p' "$work/server.out" | head -1)
 [ -n "$addr" ] || { echo "fleet-bench: the server did not start:" >&2; cat "$work/server.err" >&2; exit 1; }
-until curl -sf "$addr/healthz" >/dev/null; do sleep 0.2; done
+# A loop's wait, with the server still alive (else its log, and out).
+alive() {
+    kill -0 "$spid" 2>/dev/null && return 0
+    echo "fleet-bench: the server stopped:" >&2
+    tail -20 "$work/server.err" >&2
+    exit 1
+}
+until curl -sf "$addr/healthz" >/dev/null; do alive; sleep 0.2; done
 generation() { curl -sf "$addr/healthz" | python3 -c "import json,sys; print(json.load(sys.stdin)['advisories']['generation'])"; }
 auth=(-H "Authorization: Bearer $token")
 
 # The last host assessed with generation $1 (and not stale)?
 last_current() {
-    curl -sf "${auth[@]}" "$addr/api/v1/hosts/$hosts" | python3 -c "
+    curl -sf "${auth[@]}" "$addr/api/v1/hosts/$last" | python3 -c "
 import json, sys
 f = json.load(sys.stdin).get('findings')
 print(1 if f and not f['stale'] and f['generation'] == sys.argv[1] else 0)" "$1"
@@ -85,22 +92,33 @@ print(sum(1 for h in d['hosts'] if h['findings'] and not h['findings']['stale'] 
     echo "$n"
 }
 
+# The hosts' ids: the waits watch the last one (pages are assessed in id order), so the
+# fleet must start empty and its ids be the simulator's N, in a row.
+# (A database with users already ignores the bootstrap token: the listing is refused.)
+listing=$(curl -sf "${auth[@]}" "$addr/api/v1/hosts?limit=1") \
+    || { echo "fleet-bench: the server refused the bootstrap token: the database is not empty; give an empty one" >&2; exit 2; }
+before=$(echo "$listing" | python3 -c "import json,sys; print(len(json.load(sys.stdin)['hosts']))")
+[ "$before" = 0 ] || { echo "fleet-bench: the database already has hosts: give an empty one" >&2; exit 2; }
 g1=$(generation)
 echo "fleet-bench: $hosts hosts against $addr (${database:+PostgreSQL}${database:-SQLite}), $bin"
 t0=$(now)
 CAULK_API_TOKEN=$token "$bin" dev simulate --server "$addr" --hosts "$hosts" --concurrency 16 \
     --check-ins 1 --data "$shared/data" --server-pid "$spid"
 t1=$(now)
-until [ "$(last_current "$g1")" = 1 ]; do sleep 0.2; done
+first=$(curl -sf "${auth[@]}" "$addr/api/v1/hosts?limit=1" | python3 -c "import json,sys; print(json.load(sys.stdin)['hosts'][0]['id'])")
+last=$((first + hosts - 1))
+curl -sf -o /dev/null "${auth[@]}" "$addr/api/v1/hosts/$last" \
+    || { echo "fleet-bench: no host $last: the ids are not $first..$last in a row" >&2; exit 1; }
+until [ "$(last_current "$g1")" = 1 ]; do alive; sleep 0.2; done
 echo "every host assessed $(since "$t1") s after the simulator ended ($(since "$t0") s in all); current: $(count_current "$g1") of $hosts"
 
 rm -f "$work"/mirror/epss/*
 t2=$(now)
 curl -sf -X POST "${auth[@]}" "$addr/api/v1/advisories/sync" >/dev/null
-while [ "$(generation)" = "$g1" ]; do sleep 0.2; done
+while [ "$(generation)" = "$g1" ]; do alive; sleep 0.2; done
 g2=$(generation)
 t3=$(now)
-until [ "$(last_current "$g2")" = 1 ]; do sleep 0.2; done
+until [ "$(last_current "$g2")" = 1 ]; do alive; sleep 0.2; done
 echo "feed update: new generation in $(python3 -c "print(f'{$t3 - $t2:.2f}')") s; re-match of $hosts hosts (the last one current) $(since "$t3") s; current: $(count_current "$g2") of $hosts"
 grep -E "assessed $hosts host\(s\) with advisory generation $g2" "$work/server.err" | tail -1 || true
 awk '/VmHWM/ {print "server peak RSS: " $2 " " $3}' "/proc/$spid/status"
